@@ -1,0 +1,1 @@
+"""The ``brickguard`` command line: the composition root (it may import everything)."""

@@ -1,0 +1,65 @@
+"""``brickguard``: the command group, with each subcommand imported only when it runs.
+
+Subcommands live in their own modules so ``brickguard --help`` stays fast and a
+broken optional dependency of one command cannot break the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import click
+
+# command name -> "module:attribute" of a click command
+COMMANDS: dict[str, str] = {
+    "up": "runtime.cli.up:up",
+    "token": "runtime.cli.token:token",
+    "breaker": "runtime.cli.breaker:breaker",
+    "search": "runtime.cli.search:search",
+    "synth": "runtime.cli.stack:synth",
+    "deploy": "runtime.cli.stack:deploy",
+    "alarms": "runtime.cli.stack:alarms",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "up": "Start PostgreSQL, Redis and the serverful backend (port 9000).",
+    "token": "Print a JWT the local backends accept.",
+    "breaker": "Show or force the circuit breakers of the running main job.",
+    "search": "Search index maintenance (reindex).",
+    "synth": "Write the CloudFormation stack (functions, API, alarms, dashboards).",
+    "deploy": "Put dashboards, alarms and SNS wiring with boto3.",
+    "alarms": "Evaluate alarms offline against synthetic series.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._importable(name)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attribute = target.partition(":")
+        module = importlib.import_module(module_name)
+        command: click.Command = getattr(module, attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    @staticmethod
+    def _importable(name: str) -> bool:
+        module_name = COMMANDS[name].partition(":")[0]
+        return importlib.util.find_spec(module_name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="brickguard")
+def cli() -> None:
+    """brickguard: guard runtime, dashboards and alarms for the LEGO Projects API."""

@@ -1,0 +1,1 @@
+"""Telemetry: the metric catalogue, the request context, metric sinks, tracing and logging."""

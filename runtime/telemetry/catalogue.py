@@ -1,0 +1,126 @@
+"""The metric catalogue: the one place that spells a metric name.
+
+Emitters (EMF, Prometheus), dashboards, alarms and alarm tests all read these
+specs; a test fails when anything else spells a metric name. Dimensions are
+bounded on purpose: ``service``, ``backend``, ``route`` (the route *template*,
+e.g. ``GET /api/mocs/{id}``) and ``dependency``. A user id is never a dimension.
+
+Example::
+
+    from runtime.telemetry import catalogue
+    catalogue.LATENCY.name        # "Latency"
+    catalogue.by_name("CacheHit").dimensions
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+DEFAULT_NAMESPACE = "LegoApi"
+
+Kind = Literal["counter", "histogram", "gauge"]
+Unit = Literal["Count", "Milliseconds", "None"]
+
+ALLOWED_DIMENSIONS = frozenset({"service", "backend", "route", "dependency"})
+BACKENDS = ("express", "serverless")
+DEPENDENCIES = ("postgres", "redis", "opensearch")
+
+REQUEST_DIMS = ("service", "backend", "route")
+BACKEND_DIMS = ("service", "backend")
+DEPENDENCY_DIMS = ("service", "backend", "dependency")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric: its CloudWatch name and unit, its dimensions and what it means."""
+
+    name: str
+    unit: Unit
+    kind: Kind
+    dimensions: tuple[str, ...]
+    description: str
+
+    def __post_init__(self) -> None:
+        unknown = set(self.dimensions) - ALLOWED_DIMENSIONS
+        if unknown:
+            raise ValueError(f"metric {self.name}: unbounded dimension(s) {sorted(unknown)}")
+
+
+REQUESTS = MetricSpec("Requests", "Count", "counter", REQUEST_DIMS, "HTTP requests answered")
+ERRORS_4XX = MetricSpec("Errors4xx", "Count", "counter", REQUEST_DIMS, "responses with a 4xx status")
+ERRORS_5XX = MetricSpec("Errors5xx", "Count", "counter", REQUEST_DIMS, "responses with a 5xx status")
+LATENCY = MetricSpec(
+    "Latency", "Milliseconds", "histogram", REQUEST_DIMS, "time from request to response, per route"
+)
+COLD_START = MetricSpec(
+    "ColdStart", "Count", "counter", BACKEND_DIMS, "first invocation of an on-demand execution environment"
+)
+INIT_DURATION = MetricSpec(
+    "InitDuration",
+    "Milliseconds",
+    "histogram",
+    BACKEND_DIMS,
+    "module import start to first invocation, once per environment",
+)
+KEEP_WARM_PING = MetricSpec("KeepWarmPing", "Count", "counter", BACKEND_DIMS, "keep-warm pings answered")
+CACHE_HIT = MetricSpec("CacheHit", "Count", "counter", BACKEND_DIMS, "cache-aside reads served by Redis")
+CACHE_MISS = MetricSpec("CacheMiss", "Count", "counter", BACKEND_DIMS, "cache-aside reads that went to PostgreSQL")
+CACHE_ERROR = MetricSpec(
+    "CacheError", "Count", "counter", BACKEND_DIMS, "cache operations that failed or were skipped by the breaker"
+)
+SEARCH_FALLBACK = MetricSpec(
+    "SearchFallback", "Count", "counter", BACKEND_DIMS, "searches answered by PostgreSQL ILIKE instead of OpenSearch"
+)
+SEARCH_REQUESTS = MetricSpec("SearchRequests", "Count", "counter", BACKEND_DIMS, "searches answered by any engine")
+BREAKER_OPENED = MetricSpec(
+    "BreakerOpened", "Count", "counter", DEPENDENCY_DIMS, "circuit breaker transitions to open"
+)
+BREAKER_STATE = MetricSpec(
+    "BreakerState", "None", "gauge", DEPENDENCY_DIMS, "breaker state: 0 closed, 1 half-open, 2 open"
+)
+DEPENDENCY_LATENCY = MetricSpec(
+    "DependencyLatency", "Milliseconds", "histogram", DEPENDENCY_DIMS, "time spent in one dependency call"
+)
+DEPENDENCY_ERROR = MetricSpec(
+    "DependencyError", "Count", "counter", DEPENDENCY_DIMS, "dependency calls that failed or timed out"
+)
+RETRY_ATTEMPT = MetricSpec(
+    "RetryAttempt", "Count", "counter", DEPENDENCY_DIMS, "retries made after a retryable dependency error"
+)
+OUTBOX_PENDING = MetricSpec(
+    "OutboxPending", "Count", "gauge", BACKEND_DIMS, "outbox entries not yet applied to Redis/OpenSearch"
+)
+
+BREAKER_STATE_VALUES = {"closed": 0, "half-open": 1, "open": 2}
+
+CATALOGUE: tuple[MetricSpec, ...] = (
+    REQUESTS,
+    ERRORS_4XX,
+    ERRORS_5XX,
+    LATENCY,
+    COLD_START,
+    INIT_DURATION,
+    KEEP_WARM_PING,
+    CACHE_HIT,
+    CACHE_MISS,
+    CACHE_ERROR,
+    SEARCH_REQUESTS,
+    SEARCH_FALLBACK,
+    BREAKER_OPENED,
+    BREAKER_STATE,
+    DEPENDENCY_LATENCY,
+    DEPENDENCY_ERROR,
+    RETRY_ATTEMPT,
+    OUTBOX_PENDING,
+)
+
+_BY_NAME = {spec.name: spec for spec in CATALOGUE}
+
+
+def by_name(name: str) -> MetricSpec:
+    """Look a metric up by its CloudWatch name; unknown names fail loudly."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not in the metric catalogue") from None

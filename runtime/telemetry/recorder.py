@@ -1,0 +1,71 @@
+"""The one entry point for recording a metric: ``record(spec, value, **dims)``.
+
+Code outside ``runtime.telemetry`` never talks to EMF or Prometheus directly; it
+records against a catalogue spec, and the sinks installed for this backend
+(EMF for serverless, Prometheus for express) turn that into output. ``service``
+and ``backend`` are filled from :func:`configure`, ``route`` from the current
+request context.
+
+Example::
+
+    from runtime.telemetry import catalogue, recorder
+    recorder.record(catalogue.CACHE_HIT)
+    recorder.record(catalogue.DEPENDENCY_LATENCY, 3.2, dependency="redis")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from runtime.telemetry import context
+from runtime.telemetry.catalogue import MetricSpec
+
+
+class MetricSink(Protocol):
+    """Something that turns recorded values into an output format."""
+
+    def record(self, spec: MetricSpec, value: float, dimensions: Mapping[str, str]) -> None: ...
+
+
+_sinks: list[MetricSink] = []
+_defaults: dict[str, str] = {"service": "lego-projects-api", "backend": "serverless"}
+
+
+def configure(*, service: str, backend: str) -> None:
+    """Set the ``service`` and ``backend`` dimensions every metric carries."""
+    _defaults["service"] = service
+    _defaults["backend"] = backend
+
+
+def install_sink(sink: MetricSink) -> None:
+    """Add a sink (idempotent for the same object)."""
+    if sink not in _sinks:
+        _sinks.append(sink)
+
+
+def remove_sink(sink: MetricSink) -> None:
+    """Remove a sink installed earlier (used by tests and by shutdown)."""
+    if sink in _sinks:
+        _sinks.remove(sink)
+
+
+def record(spec: MetricSpec, value: float = 1.0, **dimensions: str) -> None:
+    """Record ``value`` for ``spec``; unknown dimensions fail loudly, missing ones are filled in."""
+    if not _sinks:
+        return
+    dims: dict[str, str] = {}
+    for name in spec.dimensions:
+        if name in dimensions:
+            dims[name] = dimensions.pop(name)
+        elif name == "route":
+            ctx = context.current()
+            dims[name] = ctx.route if ctx is not None else "UNMATCHED"
+        elif name in _defaults:
+            dims[name] = _defaults[name]
+        else:
+            raise ValueError(f"metric {spec.name} needs dimension {name!r}")
+    if dimensions:
+        raise ValueError(f"metric {spec.name} has no dimension(s) {sorted(dimensions)}")
+    for sink in _sinks:
+        sink.record(spec, value, dims)
