@@ -1,0 +1,34 @@
+"""Resolvers: one per Lambda function, plus one holding every route (OpenAPI generation)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from api.routes import gallery, health, mocs, profile, wishlist
+
+FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
+    "health": (health.router,),
+    "mocs": (mocs.router,),
+    "gallery": (gallery.router,),
+    "wishlist": (wishlist.router,),
+    "profile": (profile.router,),
+}
+
+
+def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
+    """A validating HTTP API (payload v2.0) resolver serving ``routers``."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def function_resolver(function: str) -> APIGatewayHttpResolver:
+    """The resolver of one Lambda function of the architecture."""
+    return build_resolver(*FUNCTION_ROUTERS[function])
+
+
+def full_resolver() -> APIGatewayHttpResolver:
+    """Every route in one resolver: the source of ``docs/openapi.yaml``."""
+    return build_resolver(*(router for routers in FUNCTION_ROUTERS.values() for router in routers))

@@ -1,0 +1,26 @@
+"""Lambda entry points, one per function of the architecture.
+
+Each takes an API Gateway HTTP API payload v2.0 event (or a keep-warm ping)
+and goes through the guard runtime's single wrapper. Clients are built on
+first use, so importing this module stays cheap for cold starts.
+"""
+
+from __future__ import annotations
+
+from api import dependencies
+from api.app import function_resolver
+from runtime import coldstart  # noqa: F401  - first import: marks the start of init for InitDuration
+from runtime.wrapper import guarded_handler
+
+
+def _warmup() -> None:
+    dependencies.get().warmup()
+
+
+health = guarded_handler(function_resolver("health"), function="health", warmup=_warmup)
+mocs = guarded_handler(function_resolver("mocs"), function="mocs", warmup=_warmup)
+gallery = guarded_handler(function_resolver("gallery"), function="gallery", warmup=_warmup)
+wishlist = guarded_handler(function_resolver("wishlist"), function="wishlist", warmup=_warmup)
+profile = guarded_handler(function_resolver("profile"), function="profile", warmup=_warmup)
+
+HANDLERS = {"health": health, "mocs": mocs, "gallery": gallery, "wishlist": wishlist, "profile": profile}

@@ -1,0 +1,224 @@
+"""SQLAlchemy 2 models of the LEGO Projects API, after the architecture's TypeScript interfaces.
+
+Column names are snake_case in PostgreSQL; the camelCase JSON shapes live in
+``api.schemas``. Cascades are declared in the database (``ON DELETE``), so a
+delete made by any client — not only this ORM — keeps the data consistent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+def _uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class MocInstruction(Base):
+    """A MOC (own creation) or an official set; ``author`` for MOCs, ``brand`` for sets."""
+
+    __tablename__ = "moc_instructions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "title", name="uq_moc_user_title"),
+        CheckConstraint("type IN ('moc', 'set')", name="ck_moc_type"),
+        CheckConstraint("type <> 'moc' OR author IS NOT NULL", name="ck_moc_author"),
+        CheckConstraint("type <> 'set' OR brand IS NOT NULL", name="ck_set_brand"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    type: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(100))
+    brand: Mapped[str | None] = mapped_column(String(100))
+    theme: Mapped[str | None] = mapped_column(String(100))
+    set_number: Mapped[str | None] = mapped_column(String(50))
+    parts_count: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list, server_default="{}")
+    thumbnail_url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    files: Mapped[list[MocFile]] = relationship(
+        back_populates="moc", cascade="all, delete-orphan", passive_deletes=True, order_by="MocFile.created_at"
+    )
+    parts_lists: Mapped[list[MocPartsList]] = relationship(
+        back_populates="moc", cascade="all, delete-orphan", passive_deletes=True, order_by="MocPartsList.created_at"
+    )
+    images: Mapped[list[GalleryImage]] = relationship(secondary="moc_gallery_images", viewonly=True)
+
+
+class MocFile(Base):
+    """A file attached to a MOC: instructions, parts list, thumbnail or gallery image."""
+
+    __tablename__ = "moc_files"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    moc_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("moc_instructions.id", ondelete="CASCADE"), index=True)
+    file_type: Mapped[str] = mapped_column(String(30))
+    file_url: Mapped[str] = mapped_column(String(2048))
+    original_filename: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _created()
+
+    moc: Mapped[MocInstruction] = relationship(back_populates="files")
+
+
+class MocPartsList(Base):
+    """A parts list of a MOC, with build/purchase tracking."""
+
+    __tablename__ = "moc_parts_lists"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    moc_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("moc_instructions.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("moc_files.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    total_parts_count: Mapped[int | None] = mapped_column(Integer)
+    built: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    purchased: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    moc: Mapped[MocInstruction] = relationship(back_populates="parts_lists")
+
+
+class MocGalleryImage(Base):
+    """Join row: a gallery image linked to a MOC."""
+
+    __tablename__ = "moc_gallery_images"
+
+    moc_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("moc_instructions.id", ondelete="CASCADE"), primary_key=True
+    )
+    gallery_image_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("gallery_images.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class MocGalleryAlbum(Base):
+    """Join row: a gallery album linked to a MOC."""
+
+    __tablename__ = "moc_gallery_albums"
+
+    moc_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("moc_instructions.id", ondelete="CASCADE"), primary_key=True
+    )
+    gallery_album_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("gallery_albums.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class GalleryAlbum(Base):
+    """An album of gallery images; deleting it keeps the images (their album id is cleared)."""
+
+    __tablename__ = "gallery_albums"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    cover_image_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("gallery_images.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[datetime] = _created()
+    last_updated_at: Mapped[datetime] = _updated()
+
+
+class GalleryImage(Base):
+    """Metadata of an uploaded image; ``flagged`` once a moderator or user flags it."""
+
+    __tablename__ = "gallery_images"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list, server_default="{}")
+    image_url: Mapped[str] = mapped_column(String(2048))
+    thumbnail_url: Mapped[str | None] = mapped_column(String(2048))
+    album_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("gallery_albums.id", ondelete="SET NULL"), index=True
+    )
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = _created()
+    last_updated_at: Mapped[datetime] = _updated()
+
+
+class GalleryFlag(Base):
+    """A report that an image is inappropriate."""
+
+    __tablename__ = "gallery_flags"
+    __table_args__ = (UniqueConstraint("image_id", "user_id", name="uq_flag_image_user"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    image_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("gallery_images.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class WishlistItem(Base):
+    """A set or part the user wants, kept in the user's own ``sortOrder``."""
+
+    __tablename__ = "wishlist_items"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    product_link: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    category: Mapped[str | None] = mapped_column(String(100), index=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class UserProfile(Base):
+    """A name the user chose, overriding the token's ``name`` claim (Cognito stays the source of identity)."""
+
+    __tablename__ = "user_profiles"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = _updated()
+
+
+class AppMeta(Base):
+    """Key/value facts about this database (e.g. that demo data was loaded once)."""
+
+    __tablename__ = "brickguard_meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""HTTP routes (Powertools routers), one module per Lambda function of the architecture."""

@@ -1,0 +1,91 @@
+"""``/api/images`` and ``/api/albums`` routes (the ``gallery`` function)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from api import caller, dependencies, schemas
+from api.pagination import Limit, Page, list_body
+from api.services import gallery
+
+router = Router()
+
+AlbumFilter = Annotated[uuid.UUID | None, Query(alias="albumId", description="only images of this album")]
+
+
+@router.get("/api/images", tags=["gallery"])
+def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
+    return list_body(items, total, page, limit)
+
+
+@router.post("/api/images", tags=["gallery"])
+def create_image(body: Annotated[schemas.ImageCreate, Body()]) -> tuple[dict[str, Any], int]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": gallery.create_image(session, user, body)}, 201
+
+
+@router.get("/api/images/<id>", tags=["gallery"])
+def get_image(id: uuid.UUID) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": gallery.get_image(session, user, id)}
+
+
+@router.patch("/api/images/<id>", tags=["gallery"])
+def update_image(id: uuid.UUID, body: Annotated[schemas.ImageUpdate, Body()]) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": gallery.update_image(session, user, id, body)}
+
+
+@router.delete("/api/images/<id>", tags=["gallery"])
+def delete_image(id: uuid.UUID) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        gallery.delete_image(session, user, id)
+    return {"success": True, "data": {"id": str(id), "deleted": True}}
+
+
+@router.get("/api/albums", tags=["gallery"])
+def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        items, total = gallery.list_albums(session, user, page=page, limit=limit)
+    return list_body(items, total, page, limit)
+
+
+@router.post("/api/albums", tags=["gallery"])
+def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str, Any], int]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": gallery.create_album(session, user, body)}, 201
+
+
+@router.get("/api/albums/<id>", tags=["gallery"])
+def get_album(id: uuid.UUID) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": gallery.get_album(session, user, id)}
+
+
+@router.patch("/api/albums/<id>", tags=["gallery"])
+def update_album(id: uuid.UUID, body: Annotated[schemas.AlbumUpdate, Body()]) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": gallery.update_album(session, user, id, body)}
+
+
+@router.delete("/api/albums/<id>", tags=["gallery"])
+def delete_album(id: uuid.UUID) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        gallery.delete_album(session, user, id)
+    return {"success": True, "data": {"id": str(id), "deleted": True}}

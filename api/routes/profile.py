@@ -1,0 +1,34 @@
+"""``/api/users/{id}`` routes (the ``profile`` function)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from api import caller, dependencies, schemas
+from api.services import profile
+from runtime.errors import Forbidden, NotFound
+
+router = Router()
+
+UserId = Annotated[str, Path(max_length=255)]
+
+
+@router.get("/api/users/<id>", tags=["profile"])
+def get_profile(id: UserId) -> dict[str, Any]:
+    user = caller.user_id(router)
+    if id != user:
+        raise NotFound("User not found")
+    with dependencies.get().session() as session:
+        return {"success": True, "data": profile.get_profile(session, user, caller.claims(router))}
+
+
+@router.patch("/api/users/<id>", tags=["profile"])
+def update_profile(id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]) -> dict[str, Any]:
+    user = caller.user_id(router)
+    if id != user:
+        raise Forbidden("You can only change your own profile")
+    with dependencies.get().session() as session:
+        return {"success": True, "data": profile.update_name(session, user, body.name, caller.claims(router))}

@@ -1,0 +1,61 @@
+"""``/api/wishlist`` routes (the ``wishlist`` function)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from api import caller, dependencies, schemas
+from api.services import wishlist
+
+router = Router()
+
+Category = Annotated[str | None, Query(max_length=100, description="only items of this category")]
+
+
+@router.get("/api/wishlist", tags=["wishlist"])
+def list_items(category: Category = None) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        items, total = wishlist.list_items(session, user, category=category)
+    return {"success": True, "data": items, "total": total}
+
+
+@router.post("/api/wishlist", tags=["wishlist"])
+def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": wishlist.create_item(session, user, body)}, 201
+
+
+@router.post("/api/wishlist/reorder", tags=["wishlist"])
+def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        items = wishlist.reorder(session, user, body)
+    return {"success": True, "data": items, "total": len(items)}
+
+
+@router.get("/api/wishlist/<id>", tags=["wishlist"])
+def get_item(id: uuid.UUID) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": wishlist.get_item(session, user, id)}
+
+
+@router.patch("/api/wishlist/<id>", tags=["wishlist"])
+def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        return {"success": True, "data": wishlist.update_item(session, user, id, body)}
+
+
+@router.delete("/api/wishlist/<id>", tags=["wishlist"])
+def delete_item(id: uuid.UUID) -> dict[str, Any]:
+    user = caller.user_id(router)
+    with dependencies.get().session() as session:
+        wishlist.delete_item(session, user, id)
+    return {"success": True, "data": {"id": str(id), "deleted": True}}

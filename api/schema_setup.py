@@ -1,0 +1,12 @@
+"""Create the schema (idempotent) — used by ``brickguard up`` and the test fixtures."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from api.models import Base
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table that does not exist yet."""
+    Base.metadata.create_all(engine)

@@ -1,0 +1,222 @@
+"""Request bodies (pydantic) and the camelCase JSON shapes the API returns.
+
+Bodies forbid unknown fields and bound every string and list, so bad input is
+a 400 with details instead of a database error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from api import models
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+MocType = Literal["moc", "set"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class MocCreate(_Body):
+    type: MocType
+    title: Title
+    description: LongText | None = None
+    author: ShortText | None = None
+    brand: ShortText | None = None
+    theme: ShortText | None = None
+    set_number: Annotated[str, StringConstraints(max_length=50)] | None = Field(None, alias="setNumber")
+    parts_count: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="partsCount")
+    tags: Tags = Field(default_factory=list)
+    thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
+
+    @model_validator(mode="after")
+    def _type_requirements(self) -> MocCreate:
+        check_type_requirements(self.type, self.author, self.brand)
+        return self
+
+
+class MocUpdate(_Body):
+    type: MocType | None = None
+    title: Title | None = None
+    description: LongText | None = None
+    author: ShortText | None = None
+    brand: ShortText | None = None
+    theme: ShortText | None = None
+    set_number: Annotated[str, StringConstraints(max_length=50)] | None = Field(None, alias="setNumber")
+    parts_count: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="partsCount")
+    tags: Tags | None = None
+    thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
+
+
+def check_type_requirements(moc_type: str, author: str | None, brand: str | None) -> None:
+    """A MOC needs an author and a set needs a brand (also re-checked after a PATCH)."""
+    if moc_type == "moc" and not author:
+        raise ValueError("author is required when type is 'moc'")
+    if moc_type == "set" and not brand:
+        raise ValueError("brand is required when type is 'set'")
+
+
+class ImageCreate(_Body):
+    title: Title
+    description: LongText | None = None
+    tags: Tags = Field(default_factory=list)
+    image_url: Url = Field(alias="imageUrl")
+    thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
+    album_id: uuid.UUID | None = Field(None, alias="albumId")
+
+
+class ImageUpdate(_Body):
+    title: Title | None = None
+    description: LongText | None = None
+    tags: Tags | None = None
+    album_id: uuid.UUID | None = Field(None, alias="albumId")
+    flagged: bool | None = None
+
+
+class AlbumCreate(_Body):
+    title: Title
+    description: LongText | None = None
+    cover_image_id: uuid.UUID | None = Field(None, alias="coverImageId")
+
+
+class AlbumUpdate(_Body):
+    title: Title | None = None
+    description: LongText | None = None
+    cover_image_id: uuid.UUID | None = Field(None, alias="coverImageId")
+
+
+class WishlistCreate(_Body):
+    title: Title
+    description: LongText | None = None
+    product_link: Url | None = Field(None, alias="productLink")
+    image_url: Url | None = Field(None, alias="imageUrl")
+    category: ShortText | None = None
+    sort_order: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="sortOrder")
+
+
+class WishlistUpdate(_Body):
+    title: Title | None = None
+    description: LongText | None = None
+    product_link: Url | None = Field(None, alias="productLink")
+    image_url: Url | None = Field(None, alias="imageUrl")
+    category: ShortText | None = None
+    sort_order: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="sortOrder")
+
+
+class WishlistReorder(_Body):
+    item_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)] = Field(alias="itemIds")
+
+
+class ProfileUpdate(_Body):
+    name: ShortText
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def moc_json(moc: models.MocInstruction) -> dict[str, Any]:
+    return {
+        "id": str(moc.id),
+        "userId": moc.user_id,
+        "type": moc.type,
+        "title": moc.title,
+        "description": moc.description,
+        "author": moc.author,
+        "brand": moc.brand,
+        "theme": moc.theme,
+        "setNumber": moc.set_number,
+        "partsCount": moc.parts_count,
+        "tags": list(moc.tags or []),
+        "thumbnailUrl": moc.thumbnail_url,
+        "createdAt": _iso(moc.created_at),
+        "updatedAt": _iso(moc.updated_at),
+    }
+
+
+def moc_detail_json(moc: models.MocInstruction) -> dict[str, Any]:
+    return {
+        **moc_json(moc),
+        "files": [
+            {
+                "id": str(f.id),
+                "fileType": f.file_type,
+                "fileUrl": f.file_url,
+                "originalFilename": f.original_filename,
+                "mimeType": f.mime_type,
+                "createdAt": _iso(f.created_at),
+            }
+            for f in moc.files
+        ],
+        "images": [image_json(image) for image in moc.images],
+        "partsLists": [
+            {
+                "id": str(p.id),
+                "fileId": str(p.file_id) if p.file_id else None,
+                "title": p.title,
+                "totalPartsCount": p.total_parts_count,
+                "built": p.built,
+                "purchased": p.purchased,
+                "notes": p.notes,
+                "createdAt": _iso(p.created_at),
+                "updatedAt": _iso(p.updated_at),
+            }
+            for p in moc.parts_lists
+        ],
+    }
+
+
+def image_json(image: models.GalleryImage) -> dict[str, Any]:
+    return {
+        "id": str(image.id),
+        "userId": image.user_id,
+        "title": image.title,
+        "description": image.description,
+        "tags": list(image.tags or []),
+        "imageUrl": image.image_url,
+        "thumbnailUrl": image.thumbnail_url,
+        "albumId": str(image.album_id) if image.album_id else None,
+        "flagged": image.flagged,
+        "createdAt": _iso(image.created_at),
+        "lastUpdatedAt": _iso(image.last_updated_at),
+    }
+
+
+def album_json(album: models.GalleryAlbum, image_count: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(album.id),
+        "userId": album.user_id,
+        "title": album.title,
+        "description": album.description,
+        "coverImageId": str(album.cover_image_id) if album.cover_image_id else None,
+        "createdAt": _iso(album.created_at),
+        "lastUpdatedAt": _iso(album.last_updated_at),
+    }
+    if image_count is not None:
+        body["imageCount"] = image_count
+    return body
+
+
+def wishlist_json(item: models.WishlistItem) -> dict[str, Any]:
+    return {
+        "id": str(item.id),
+        "userId": item.user_id,
+        "title": item.title,
+        "description": item.description,
+        "productLink": item.product_link,
+        "imageUrl": item.image_url,
+        "category": item.category,
+        "sortOrder": item.sort_order,
+        "createdAt": _iso(item.created_at),
+        "updatedAt": _iso(item.updated_at),
+    }

@@ -1,0 +1,1 @@
+"""Business logic per resource, scoped to the calling user; no HTTP in here."""

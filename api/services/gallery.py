@@ -1,0 +1,137 @@
+"""Gallery images and albums (metadata) — per user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import schemas
+from api.models import GalleryAlbum, GalleryImage
+from api.services.updates import apply_patch
+from runtime.errors import NotFound, ValidationError
+
+
+def _image(session: Session, user_id: str, image_id: uuid.UUID) -> GalleryImage:
+    image = session.scalars(
+        select(GalleryImage).where(GalleryImage.id == image_id, GalleryImage.user_id == user_id)
+    ).first()
+    if image is None:
+        raise NotFound("Image not found")
+    return image
+
+
+def _album(session: Session, user_id: str, album_id: uuid.UUID) -> GalleryAlbum:
+    album = session.scalars(
+        select(GalleryAlbum).where(GalleryAlbum.id == album_id, GalleryAlbum.user_id == user_id)
+    ).first()
+    if album is None:
+        raise NotFound("Album not found")
+    return album
+
+
+def _require_own(session: Session, model: type, user_id: str, row_id: uuid.UUID | None, field: str) -> None:
+    if row_id is None:
+        return
+    owner = session.scalar(select(model.user_id).where(model.id == row_id))  # type: ignore[attr-defined]
+    if owner != user_id:
+        raise ValidationError(f"{field} does not name one of your {model.__tablename__.split('_')[-1]}")
+
+
+def list_images(
+    session: Session, user_id: str, *, page: int, limit: int, album_id: uuid.UUID | None
+) -> tuple[list[dict[str, Any]], int]:
+    conditions: list[Any] = [GalleryImage.user_id == user_id]
+    if album_id is not None:
+        conditions.append(GalleryImage.album_id == album_id)
+    total = session.scalar(select(func.count()).select_from(GalleryImage).where(*conditions)) or 0
+    rows = session.scalars(
+        select(GalleryImage)
+        .where(*conditions)
+        .order_by(GalleryImage.created_at.desc(), GalleryImage.id)
+        .offset((page - 1) * limit)
+        .limit(limit)
+    ).all()
+    return [schemas.image_json(row) for row in rows], total
+
+
+def get_image(session: Session, user_id: str, image_id: uuid.UUID) -> dict[str, Any]:
+    return schemas.image_json(_image(session, user_id, image_id))
+
+
+def create_image(session: Session, user_id: str, body: schemas.ImageCreate) -> dict[str, Any]:
+    _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
+    image = GalleryImage(user_id=user_id, **body.model_dump())
+    session.add(image)
+    session.commit()
+    return schemas.image_json(image)
+
+
+def update_image(
+    session: Session, user_id: str, image_id: uuid.UUID, body: schemas.ImageUpdate
+) -> dict[str, Any]:
+    image = _image(session, user_id, image_id)
+    if "title" in body.model_fields_set and body.title is None:
+        raise ValidationError("title cannot be null")
+    _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
+    apply_patch(image, body)
+    session.commit()
+    return schemas.image_json(image)
+
+
+def delete_image(session: Session, user_id: str, image_id: uuid.UUID) -> None:
+    session.delete(_image(session, user_id, image_id))
+    session.commit()
+
+
+def list_albums(session: Session, user_id: str, *, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    total = session.scalar(select(func.count()).select_from(GalleryAlbum).where(GalleryAlbum.user_id == user_id))
+    counts = (
+        select(GalleryImage.album_id, func.count().label("n")).group_by(GalleryImage.album_id).subquery()
+    )
+    rows = session.execute(
+        select(GalleryAlbum, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.album_id == GalleryAlbum.id)
+        .where(GalleryAlbum.user_id == user_id)
+        .order_by(GalleryAlbum.created_at.desc(), GalleryAlbum.id)
+        .offset((page - 1) * limit)
+        .limit(limit)
+    ).all()
+    return [schemas.album_json(album, count) for album, count in rows], total or 0
+
+
+def get_album(session: Session, user_id: str, album_id: uuid.UUID) -> dict[str, Any]:
+    """The album with its images."""
+    album = _album(session, user_id, album_id)
+    images = session.scalars(
+        select(GalleryImage).where(GalleryImage.album_id == album.id).order_by(GalleryImage.created_at)
+    ).all()
+    return {**schemas.album_json(album, len(images)), "images": [schemas.image_json(i) for i in images]}
+
+
+def create_album(session: Session, user_id: str, body: schemas.AlbumCreate) -> dict[str, Any]:
+    _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
+    album = GalleryAlbum(user_id=user_id, **body.model_dump())
+    session.add(album)
+    session.commit()
+    return schemas.album_json(album, 0)
+
+
+def update_album(
+    session: Session, user_id: str, album_id: uuid.UUID, body: schemas.AlbumUpdate
+) -> dict[str, Any]:
+    album = _album(session, user_id, album_id)
+    if "title" in body.model_fields_set and body.title is None:
+        raise ValidationError("title cannot be null")
+    _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
+    apply_patch(album, body)
+    session.commit()
+    return schemas.album_json(album)
+
+
+def delete_album(session: Session, user_id: str, album_id: uuid.UUID) -> None:
+    """Delete the album; its images stay, unassigned (ON DELETE SET NULL)."""
+    session.delete(_album(session, user_id, album_id))
+    session.commit()

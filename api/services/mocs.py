@@ -1,0 +1,107 @@
+"""MOC instructions: list, search, detail, create, update, delete — per user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from api import schemas
+from api.models import MocInstruction
+from api.services.updates import apply_patch
+from guards.like import LIKE_ESCAPE, escape_like
+from runtime.errors import Conflict, NotFound, ValidationError
+
+
+def _owned(session: Session, user_id: str, moc_id: uuid.UUID, *, detail: bool = False) -> MocInstruction:
+    query = select(MocInstruction).where(MocInstruction.id == moc_id, MocInstruction.user_id == user_id)
+    if detail:
+        query = query.options(
+            selectinload(MocInstruction.files),
+            selectinload(MocInstruction.parts_lists),
+            selectinload(MocInstruction.images),
+        )
+    moc = session.scalars(query).first()
+    if moc is None:
+        raise NotFound("MOC not found")
+    return moc
+
+
+def ilike_filter(term: str) -> Any:
+    """Title, description or tags contain ``term`` literally, case-insensitively."""
+    pattern = escape_like(term)
+    return or_(
+        MocInstruction.title.ilike(pattern, escape=LIKE_ESCAPE),
+        MocInstruction.description.ilike(pattern, escape=LIKE_ESCAPE),
+        cast(MocInstruction.tags, String).ilike(pattern, escape=LIKE_ESCAPE),
+    )
+
+
+def list_mocs(
+    session: Session, user_id: str, *, page: int, limit: int, search: str | None, tag: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the user's MOCs, newest first, optionally filtered."""
+    conditions: list[Any] = [MocInstruction.user_id == user_id]
+    if search:
+        conditions.append(ilike_filter(search))
+    if tag:
+        conditions.append(MocInstruction.tags.any(tag))
+    total = session.scalar(select(func.count()).select_from(MocInstruction).where(*conditions)) or 0
+    rows = session.scalars(
+        select(MocInstruction)
+        .where(*conditions)
+        .order_by(MocInstruction.updated_at.desc(), MocInstruction.id)
+        .offset((page - 1) * limit)
+        .limit(limit)
+    ).all()
+    return [schemas.moc_json(row) for row in rows], total
+
+
+def get_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> dict[str, Any]:
+    """The MOC with its files, images and parts lists."""
+    return schemas.moc_detail_json(_owned(session, user_id, moc_id, detail=True))
+
+
+def _commit_unique_title(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        if "uq_moc_user_title" in str(exc.orig):
+            raise Conflict("A MOC with this title already exists") from None
+        raise
+
+
+def create_moc(session: Session, user_id: str, body: schemas.MocCreate) -> dict[str, Any]:
+    """Create a MOC; a title the user already has is a 409."""
+    moc = MocInstruction(user_id=user_id, **body.model_dump())
+    session.add(moc)
+    _commit_unique_title(session)
+    return schemas.moc_json(moc)
+
+
+def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.MocUpdate) -> dict[str, Any]:
+    """Apply a partial update; type rules are re-checked on the merged result."""
+    moc = _owned(session, user_id, moc_id)
+    if "title" in body.model_fields_set and body.title is None:
+        raise ValidationError("title cannot be null")
+    if "type" in body.model_fields_set and body.type is None:
+        raise ValidationError("type cannot be null")
+    apply_patch(moc, body)
+    try:
+        schemas.check_type_requirements(moc.type, moc.author, moc.brand)
+    except ValueError as exc:
+        session.rollback()
+        raise ValidationError(str(exc)) from None
+    _commit_unique_title(session)
+    return schemas.moc_json(moc)
+
+
+def delete_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> None:
+    """Delete a MOC; files, parts lists and gallery links go with it (ON DELETE CASCADE)."""
+    moc = _owned(session, user_id, moc_id)
+    session.delete(moc)
+    session.commit()

@@ -1,0 +1,95 @@
+"""Wishlist items in the user's own order — per user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import schemas
+from api.models import WishlistItem
+from api.services.updates import apply_patch
+from runtime.errors import NotFound, ValidationError
+
+
+def _item(session: Session, user_id: str, item_id: uuid.UUID) -> WishlistItem:
+    item = session.scalars(
+        select(WishlistItem).where(WishlistItem.id == item_id, WishlistItem.user_id == user_id)
+    ).first()
+    if item is None:
+        raise NotFound("Wishlist item not found")
+    return item
+
+
+def list_items(session: Session, user_id: str, *, category: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The whole wishlist (it is small and kept in a user-chosen order), optionally one category."""
+    conditions: list[Any] = [WishlistItem.user_id == user_id]
+    if category:
+        conditions.append(WishlistItem.category == category)
+    rows = session.scalars(
+        select(WishlistItem).where(*conditions).order_by(WishlistItem.sort_order, WishlistItem.created_at)
+    ).all()
+    return [schemas.wishlist_json(row) for row in rows], len(rows)
+
+
+def get_item(session: Session, user_id: str, item_id: uuid.UUID) -> dict[str, Any]:
+    return schemas.wishlist_json(_item(session, user_id, item_id))
+
+
+def create_item(session: Session, user_id: str, body: schemas.WishlistCreate) -> dict[str, Any]:
+    """Add an item; without ``sortOrder`` it goes to the end."""
+    values = body.model_dump()
+    if values["sort_order"] is None:
+        last = session.scalar(select(func.max(WishlistItem.sort_order)).where(WishlistItem.user_id == user_id))
+        values["sort_order"] = 0 if last is None else last + 1
+    item = WishlistItem(user_id=user_id, **values)
+    session.add(item)
+    session.commit()
+    return schemas.wishlist_json(item)
+
+
+def update_item(
+    session: Session, user_id: str, item_id: uuid.UUID, body: schemas.WishlistUpdate
+) -> dict[str, Any]:
+    item = _item(session, user_id, item_id)
+    for required in ("title", "sort_order"):
+        if required in body.model_fields_set and getattr(body, required) is None:
+            raise ValidationError(f"{required} cannot be null")
+    apply_patch(item, body)
+    session.commit()
+    return schemas.wishlist_json(item)
+
+
+def delete_item(session: Session, user_id: str, item_id: uuid.UUID) -> None:
+    session.delete(_item(session, user_id, item_id))
+    session.commit()
+
+
+def reorder(session: Session, user_id: str, body: schemas.WishlistReorder) -> list[dict[str, Any]]:
+    """Put the listed items first, in the given order; all-or-nothing.
+
+    Every id must be one of the caller's items and appear once, otherwise nothing
+    changes. Items not listed keep their relative order after the listed ones.
+    """
+    ids = body.item_ids
+    if len(set(ids)) != len(ids):
+        raise ValidationError("itemIds contains duplicates")
+    items = session.scalars(
+        select(WishlistItem)
+        .where(WishlistItem.user_id == user_id)
+        .order_by(WishlistItem.sort_order, WishlistItem.created_at)
+        .with_for_update()
+    ).all()
+    by_id = {item.id: item for item in items}
+    unknown = [str(item_id) for item_id in ids if item_id not in by_id]
+    if unknown:
+        session.rollback()
+        raise NotFound("Wishlist item not found", details={"itemIds": unknown})
+    listed = set(ids)
+    ordered = [by_id[item_id] for item_id in ids] + [item for item in items if item.id not in listed]
+    for position, item in enumerate(ordered):
+        item.sort_order = position
+    session.commit()
+    return [schemas.wishlist_json(item) for item in ordered]
