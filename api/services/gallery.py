@@ -32,10 +32,13 @@ def _album(session: Session, user_id: str, album_id: uuid.UUID) -> GalleryAlbum:
     return album
 
 
-def _require_own(session: Session, model: type, user_id: str, row_id: uuid.UUID | None, field: str) -> None:
+def _require_own(
+    session: Session, model: type[GalleryAlbum] | type[GalleryImage], user_id: str, row_id: uuid.UUID | None, field: str
+) -> None:
+    """A referenced album or image must be the caller's own."""
     if row_id is None:
         return
-    owner = session.scalar(select(model.user_id).where(model.id == row_id))  # type: ignore[attr-defined]
+    owner = session.scalar(select(model.user_id).where(model.id == row_id))
     if owner != user_id:
         raise ValidationError(f"{field} does not name one of your {model.__tablename__.split('_')[-1]}")
 

@@ -48,7 +48,7 @@ def list_mocs(
     if search:
         conditions.append(ilike_filter(search))
     if tag:
-        conditions.append(MocInstruction.tags.any(tag))
+        conditions.append(MocInstruction.tags.contains([tag]))
     total = session.scalar(select(func.count()).select_from(MocInstruction).where(*conditions)) or 0
     rows = session.scalars(
         select(MocInstruction)
