@@ -1,32 +1,46 @@
-"""The one place that builds dependency clients (PostgreSQL, Redis, OpenSearch).
+"""The one place that builds dependency clients (PostgreSQL, Redis, OpenSearch) and their guards.
 
 Clients are created lazily on first use, so a handler module imports fast and a
-keep-warm ping is what opens connections. Route code asks for a database
-session through :func:`Dependencies.session`, which turns "the database is not
-there" into a 503 with ``Retry-After`` instead of a 500.
+keep-warm ping is what opens connections. Every client is wired to its circuit
+breaker; route code gets a database session through :meth:`Dependencies.session`
+(an outage becomes a 503 with ``Retry-After``), cached reads through
+:attr:`Dependencies.cache`, and search through :meth:`Dependencies.search`.
 """
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from guards import outbox
+from guards.breaker import BreakerOpenError
+from guards.breaker_registry import BreakerRegistry
+from guards.cache import CacheAside
+from guards.dependency_call import call_dependency
 from guards.health import HealthProbe
+from guards.retry import connect_with_backoff, retry_call
+from guards.retry_budget import RetryBudget
+from guards.search import FallbackSearch
 from runtime import config
 from runtime.errors import ServiceUnavailable
+from runtime.telemetry.tracing import dependency_span
 
 if TYPE_CHECKING:
-    from redis import Redis
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 POSTGRES_CONNECT_TIMEOUT_S = 2
 POSTGRES_STATEMENT_TIMEOUT_MS = 5_000
 POSTGRES_POOL_TIMEOUT_S = 2
 REDIS_TIMEOUT_S = 0.25
+OPENSEARCH_TIMEOUT_S = 0.5
+UNAVAILABLE = "The database is unavailable, retry shortly"
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -37,11 +51,25 @@ def sqlalchemy_url(database_url: str) -> str:
     return database_url
 
 
+class NoCache:
+    """Stands in for the cache when ``REDIS_URL`` is not set: every read loads."""
+
+    trusted = False
+
+    def read(self, key: str, namespace: str, ttl_seconds: int, load: Callable[[], T]) -> T:
+        return load()
+
+
 class Dependencies:
-    """Lazily built clients for one process, shared by all requests."""
+    """Lazily built, guarded clients for one process, shared by all requests."""
 
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
+        self.breakers = BreakerRegistry(overrides=settings.breaker_overrides)
+        self.budgets = {name: RetryBudget() for name in self.breakers}
+        self._connected_once = False
+
+    # -- PostgreSQL --------------------------------------------------------------------------
 
     @cached_property
     def engine(self) -> Engine:
@@ -69,22 +97,77 @@ class Dependencies:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for one unit of work; a database outage becomes a 503."""
-        from sqlalchemy.exc import DBAPIError, OperationalError
+        """A session for one unit of work, judged by the postgres breaker; an outage is a 503."""
+        from sqlalchemy.exc import DBAPIError
         from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+        breaker = self.breakers["postgres"]
         try:
-            with self._sessions() as session:
+            with (
+                dependency_span("postgres", breakerState=breaker.state),
+                breaker.calling(),
+                self._sessions() as session,
+            ):
+                self._connect(session)
                 yield session
-        except (OperationalError, PoolTimeout) as exc:
-            raise ServiceUnavailable("The database is unavailable, retry shortly") from exc
+        except BreakerOpenError as exc:
+            raise ServiceUnavailable(UNAVAILABLE, retry_after=max(1, math.ceil(exc.retry_after))) from None
+        except PoolTimeout as exc:
+            raise ServiceUnavailable(UNAVAILABLE) from exc
         except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise ServiceUnavailable("The database is unavailable, retry shortly") from exc
+            if exc.connection_invalidated or type(exc).__name__ in ("OperationalError", "InterfaceError"):
+                raise ServiceUnavailable(UNAVAILABLE) from exc
             raise
 
+    def _connect(self, session: Session) -> None:
+        """Check out a connection, with backoff: the first one of a fresh environment may be refused."""
+        if self._connected_once:
+            retry_call(session.connection, dependency="postgres", budget=self.budgets["postgres"])
+        else:
+            connect_with_backoff(session.connection, "postgres")
+            self._connected_once = True
+
+    # -- outbox ------------------------------------------------------------------------------
+
     @cached_property
-    def redis(self) -> Redis | None:
+    def outbox(self) -> outbox.Outbox:
+        appliers: dict[str, outbox.Applier] = {}
+        if self.settings.redis_url:
+            appliers[outbox.CACHE] = self._apply_cache_bumps
+        if self.settings.opensearch_url:
+            appliers[outbox.SEARCH] = self._apply_index_ops
+        return outbox.Outbox(self.engine, appliers)
+
+    def record_change(
+        self, session: Session, *, namespaces: Sequence[str] = (), index_ops: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """Enqueue a change's side effects in its transaction (only for targets that are configured)."""
+        if namespaces and self.settings.redis_url:
+            outbox.enqueue(session, outbox.CACHE, {"bump": list(namespaces)})
+        if index_ops and self.settings.opensearch_url:
+            outbox.enqueue(session, outbox.SEARCH, {"ops": list(index_ops)})
+
+    def after_commit(self) -> None:
+        """Apply the side effects just committed; whatever fails stays pending for a later drain."""
+        try:
+            self.outbox.drain()
+        except Exception:  # PostgreSQL went away after the commit: the entries wait for the next drain
+            return
+
+    def _apply_cache_bumps(self, payloads: Sequence[Any]) -> None:
+        cache = self.cache
+        assert isinstance(cache, CacheAside)
+        cache.bump([namespace for payload in payloads for namespace in payload["bump"]])
+
+    def _apply_index_ops(self, payloads: Sequence[Any]) -> None:
+        from api.search_index import apply_index_ops
+
+        call_dependency(self.breakers["opensearch"], apply_index_ops, self.opensearch, payloads)
+
+    # -- Redis -------------------------------------------------------------------------------
+
+    @cached_property
+    def redis(self) -> Any:
         """The Redis client, or None when ``REDIS_URL`` is not set (the cache is then off)."""
         if not self.settings.redis_url:
             return None
@@ -99,12 +182,45 @@ class Dependencies:
         )
 
     @cached_property
+    def cache(self) -> CacheAside | NoCache:
+        if self.redis is None:
+            return NoCache()
+        return CacheAside(
+            self.redis,
+            self.breakers["redis"],
+            prefix=self.settings.cache_prefix,
+            drain_pending=lambda: self.outbox.drain([outbox.CACHE]).pending.get(outbox.CACHE, 0) == 0,
+            has_pending=lambda: self.outbox.pending().get(outbox.CACHE, 0) > 0,
+        )
+
+    # -- OpenSearch --------------------------------------------------------------------------
+
+    @cached_property
+    def opensearch(self) -> Any:
+        """The OpenSearch client (no client-side retries: the breaker and fallback decide)."""
+        if not self.settings.opensearch_url:
+            return None
+        from opensearchpy import OpenSearch
+
+        return OpenSearch(
+            hosts=[self.settings.opensearch_url], timeout=OPENSEARCH_TIMEOUT_S, max_retries=0, retry_on_timeout=False
+        )
+
+    def search(self, primary: Callable[[Any], T] | None, fallback: Callable[[], T]) -> tuple[T, str]:
+        """Run ``primary(client)`` on OpenSearch, or ``fallback()`` on any failure; returns the engine too."""
+        client = self.opensearch
+        run_primary = (lambda: primary(client)) if client is not None and primary is not None else None
+        return FallbackSearch(self.breakers["opensearch"], run_primary, fallback).run()
+
+    # -- health and warm-up ------------------------------------------------------------------
+
+    @cached_property
     def health(self) -> HealthProbe:
         return HealthProbe(
             {
                 "database": self._probe_database,
                 "redis": self._probe_redis if self.settings.redis_url else None,
-                "opensearch": None,
+                "opensearch": self._probe_opensearch if self.settings.opensearch_url else None,
             }
         )
 
@@ -115,19 +231,24 @@ class Dependencies:
             connection.execute(text("SELECT 1"))
 
     def _probe_redis(self) -> None:
-        assert self.redis is not None
         self.redis.ping()
+
+    def _probe_opensearch(self) -> None:
+        self.opensearch.cluster.health(request_timeout=OPENSEARCH_TIMEOUT_S)
 
     def probe_components(self) -> dict[str, str]:
         """``{database, redis, opensearch}`` → ``up | down | not_configured`` (cached briefly)."""
         return self.health.status()
 
     def warmup(self) -> None:
-        """Open a pooled PostgreSQL connection (keep-warm pings call this)."""
+        """Open pooled connections and drain the outbox (keep-warm pings call this)."""
         from sqlalchemy import text
 
         with self.session() as session:
             session.execute(text("SELECT 1"))
+        if self.redis is not None and self.breakers["redis"].allow():
+            call_dependency(self.breakers["redis"], self.redis.ping)
+        self.after_commit()
 
 
 _lock = threading.Lock()

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from sqlalchemy.orm import Session
 
-from api import caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, schemas
 from api.pagination import Limit, Page, list_body
+from api.reads import cached, owned_by
 from api.services import gallery
 
 router = Router()
@@ -20,9 +22,16 @@ AlbumFilter = Annotated[uuid.UUID | None, Query(alias="albumId", description="on
 @router.get("/api/images", tags=["gallery"])
 def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
-    return list_body(items, total, page, limit)
+    if album_id is not None:  # filtered pages are not part of the architecture's cache keys
+        with dependencies.get().session() as session:
+            items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
+        return list_body(items, total, page, limit)
+
+    def load(session: Session) -> dict[str, Any]:
+        items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=None)
+        return list_body(items, total, page, limit)
+
+    return cached(cache_keys.image_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
 
 
 @router.post("/api/images", tags=["gallery"])
@@ -35,8 +44,11 @@ def create_image(body: Annotated[schemas.ImageCreate, Body()]) -> tuple[dict[str
 @router.get("/api/images/<id>", tags=["gallery"])
 def get_image(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": gallery.get_image(session, user, id)}
+    data = cached(
+        cache_keys.image_detail(id), cache_keys.gallery_ns(user), cache_keys.DETAIL_TTL_S,
+        lambda session: gallery.get_image(session, user, id),
+    )
+    return {"success": True, "data": owned_by(data, user, "Image")}
 
 
 @router.patch("/api/images/<id>", tags=["gallery"])
@@ -57,9 +69,12 @@ def delete_image(id: uuid.UUID) -> dict[str, Any]:
 @router.get("/api/albums", tags=["gallery"])
 def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
+
+    def load(session: Session) -> dict[str, Any]:
         items, total = gallery.list_albums(session, user, page=page, limit=limit)
-    return list_body(items, total, page, limit)
+        return list_body(items, total, page, limit)
+
+    return cached(cache_keys.album_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
 
 
 @router.post("/api/albums", tags=["gallery"])
@@ -72,8 +87,11 @@ def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str
 @router.get("/api/albums/<id>", tags=["gallery"])
 def get_album(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": gallery.get_album(session, user, id)}
+    data = cached(
+        cache_keys.album_detail(id), cache_keys.gallery_ns(user), cache_keys.DETAIL_TTL_S,
+        lambda session: gallery.get_album(session, user, id),
+    )
+    return {"success": True, "data": owned_by(data, user, "Album")}
 
 
 @router.patch("/api/albums/<id>", tags=["gallery"])

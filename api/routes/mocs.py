@@ -8,9 +8,13 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from api import caller, dependencies, schemas
-from api.pagination import Limit, Page, SearchTerm, Tag, list_body
+from api import cache_keys, caller, dependencies, schemas
+from api.pagination import Limit, Page, SearchTerm, Tag, list_body, offset
+from api.reads import cached, cached_call, owned_by
+from api.search_index import MOCS_INDEX, search_ids
 from api.services import mocs
+from guards.search import SEARCH_BACKEND_HEADER
+from runtime.telemetry import context
 
 router = Router()
 
@@ -18,9 +22,40 @@ router = Router()
 @router.get("/api/mocs", tags=["mocs"])
 def list_mocs(page: Page = 1, limit: Limit = 20, search: SearchTerm = None, tag: Tag = None) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        items, total = mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=tag)
-    return list_body(items, total, page, limit)
+    key = cache_keys.moc_list(user, page, limit, search, tag)
+    body = cached_call(
+        key, cache_keys.mocs_ns(user), cache_keys.LIST_TTL_S, lambda: _list_or_search(user, page, limit, search, tag)
+    )
+    if search:  # also when the page came from the cache: say which engine produced it
+        context.set_response_header(SEARCH_BACKEND_HEADER, body["meta"]["searchBackend"])
+    return body
+
+
+def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: str | None) -> dict[str, Any]:
+    deps = dependencies.get()
+    if not search or tag:
+        with deps.session() as session:
+            items, total = mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=tag)
+        body = list_body(items, total, page, limit)
+        if search:
+            body["meta"] = {"searchBackend": "postgres"}
+        return body
+
+    def with_opensearch(client: Any) -> tuple[list[str], int]:
+        return search_ids(client, MOCS_INDEX, user, search, offset=offset(page, limit), size=limit)
+
+    def with_postgres() -> tuple[list[dict[str, Any]], int]:
+        with deps.session() as session:
+            return mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=None)
+
+    result, engine = deps.search(with_opensearch, with_postgres)
+    if engine == "opensearch":
+        ids, total = result
+        with deps.session() as session:
+            items = mocs.ranked_mocs(session, user, ids)
+    else:
+        items, total = result
+    return {**list_body(items, total, page, limit), "meta": {"searchBackend": engine}}
 
 
 @router.post("/api/mocs", tags=["mocs"])
@@ -33,8 +68,11 @@ def create_moc(body: Annotated[schemas.MocCreate, Body()]) -> tuple[dict[str, An
 @router.get("/api/mocs/<id>", tags=["mocs"])
 def get_moc(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": mocs.get_moc(session, user, id)}
+    data = cached(
+        cache_keys.moc_detail(id), cache_keys.mocs_ns(user), cache_keys.DETAIL_TTL_S,
+        lambda session: mocs.get_moc(session, user, id),
+    )
+    return {"success": True, "data": owned_by(data, user, "MOC")}
 
 
 @router.patch("/api/mocs/<id>", tags=["mocs"])

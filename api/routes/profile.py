@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api import caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, schemas
+from api.reads import cached
 from api.services import profile
 from runtime.errors import Forbidden, NotFound
 
@@ -21,8 +22,11 @@ def get_profile(id: UserId) -> dict[str, Any]:
     user = caller.user_id(router)
     if id != user:
         raise NotFound("User not found")
-    with dependencies.get().session() as session:
-        return {"success": True, "data": profile.get_profile(session, user, caller.claims(router))}
+    stored = cached(
+        cache_keys.profile(user), cache_keys.profile_ns(user), cache_keys.STATS_TTL_S,
+        lambda session: profile.stored_profile(session, user),
+    )
+    return {"success": True, "data": profile.compose(user, stored, caller.claims(router))}
 
 
 @router.patch("/api/users/<id>", tags=["profile"])

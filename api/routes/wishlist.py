@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api import caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, schemas
+from api.reads import cached, owned_by
 from api.services import wishlist
 
 router = Router()
@@ -19,9 +20,13 @@ Category = Annotated[str | None, Query(max_length=100, description="only items o
 @router.get("/api/wishlist", tags=["wishlist"])
 def list_items(category: Category = None) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        items, total = wishlist.list_items(session, user, category=category)
-    return {"success": True, "data": items, "total": total}
+    items = cached(
+        cache_keys.wishlist_all(user), cache_keys.wishlist_ns(user), cache_keys.LIST_TTL_S,
+        lambda session: wishlist.list_items(session, user, category=None)[0],
+    )
+    if category:  # the whole (small) list is what is cached; filter it here
+        items = [item for item in items if item["category"] == category]
+    return {"success": True, "data": items, "total": len(items)}
 
 
 @router.post("/api/wishlist", tags=["wishlist"])
@@ -42,8 +47,11 @@ def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
 @router.get("/api/wishlist/<id>", tags=["wishlist"])
 def get_item(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": wishlist.get_item(session, user, id)}
+    data = cached(
+        cache_keys.wishlist_item(id), cache_keys.wishlist_ns(user), cache_keys.DETAIL_TTL_S,
+        lambda session: wishlist.get_item(session, user, id),
+    )
+    return {"success": True, "data": owned_by(data, user, "Wishlist item")}
 
 
 @router.patch("/api/wishlist/<id>", tags=["wishlist"])

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import schemas
+from api import cache_keys, schemas
 from api.models import GalleryAlbum, GalleryImage
+from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
+from api.services.changes import commit_change
 from api.services.updates import apply_patch
 from runtime.errors import NotFound, ValidationError
 
@@ -30,6 +32,11 @@ def _album(session: Session, user_id: str, album_id: uuid.UUID) -> GalleryAlbum:
     if album is None:
         raise NotFound("Album not found")
     return album
+
+
+def _image_changed(user_id: str) -> list[str]:
+    """Images show up in gallery lists, album details, MOC details and the profile stats."""
+    return [cache_keys.gallery_ns(user_id), cache_keys.mocs_ns(user_id), cache_keys.profile_ns(user_id)]
 
 
 def _require_own(
@@ -68,7 +75,10 @@ def create_image(session: Session, user_id: str, body: schemas.ImageCreate) -> d
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
     image = GalleryImage(user_id=user_id, **body.model_dump())
     session.add(image)
-    session.commit()
+    session.flush()
+    commit_change(
+        session, namespaces=_image_changed(user_id), index_ops=[index_op(IMAGES_INDEX, image.id, image_document(image))]
+    )
     return schemas.image_json(image)
 
 
@@ -80,13 +90,16 @@ def update_image(
         raise ValidationError("title cannot be null")
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
     apply_patch(image, body)
-    session.commit()
+    session.flush()
+    commit_change(
+        session, namespaces=_image_changed(user_id), index_ops=[index_op(IMAGES_INDEX, image.id, image_document(image))]
+    )
     return schemas.image_json(image)
 
 
 def delete_image(session: Session, user_id: str, image_id: uuid.UUID) -> None:
     session.delete(_image(session, user_id, image_id))
-    session.commit()
+    commit_change(session, namespaces=_image_changed(user_id), index_ops=[delete_op(IMAGES_INDEX, image_id)])
 
 
 def list_albums(session: Session, user_id: str, *, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -118,7 +131,7 @@ def create_album(session: Session, user_id: str, body: schemas.AlbumCreate) -> d
     _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
     album = GalleryAlbum(user_id=user_id, **body.model_dump())
     session.add(album)
-    session.commit()
+    commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])
     return schemas.album_json(album, 0)
 
 
@@ -130,11 +143,11 @@ def update_album(
         raise ValidationError("title cannot be null")
     _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
     apply_patch(album, body)
-    session.commit()
+    commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])
     return schemas.album_json(album)
 
 
 def delete_album(session: Session, user_id: str, album_id: uuid.UUID) -> None:
     """Delete the album; its images stay, unassigned (ON DELETE SET NULL)."""
     session.delete(_album(session, user_id, album_id))
-    session.commit()
+    commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])

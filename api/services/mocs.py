@@ -9,8 +9,10 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from api import schemas
+from api import cache_keys, schemas
 from api.models import MocInstruction
+from api.search_index import MOCS_INDEX, delete_op, index_op, moc_document
+from api.services.changes import commit_change
 from api.services.updates import apply_patch
 from guards.like import LIKE_ESCAPE, escape_like
 from runtime.errors import Conflict, NotFound, ValidationError
@@ -60,14 +62,33 @@ def list_mocs(
     return [schemas.moc_json(row) for row in rows], total
 
 
+def ranked_mocs(session: Session, user_id: str, ids: list[str]) -> list[dict[str, Any]]:
+    """The user's MOCs with ``ids``, in the order search ranked them (ids gone since are skipped)."""
+    if not ids:
+        return []
+    wanted = [uuid.UUID(i) for i in ids]
+    rows = session.scalars(
+        select(MocInstruction).where(MocInstruction.id.in_(wanted), MocInstruction.user_id == user_id)
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [schemas.moc_json(by_id[i]) for i in wanted if i in by_id]
+
+
 def get_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> dict[str, Any]:
     """The MOC with its files, images and parts lists."""
     return schemas.moc_detail_json(_owned(session, user_id, moc_id, detail=True))
 
 
-def _commit_unique_title(session: Session) -> None:
+def _changed(user_id: str) -> list[str]:
+    return [cache_keys.mocs_ns(user_id), cache_keys.profile_ns(user_id)]
+
+
+def _commit_unique_title(session: Session, moc: MocInstruction) -> None:
     try:
-        session.commit()
+        session.flush()
+        commit_change(
+            session, namespaces=_changed(moc.user_id), index_ops=[index_op(MOCS_INDEX, moc.id, moc_document(moc))]
+        )
     except IntegrityError as exc:
         session.rollback()
         if "uq_moc_user_title" in str(exc.orig):
@@ -79,7 +100,7 @@ def create_moc(session: Session, user_id: str, body: schemas.MocCreate) -> dict[
     """Create a MOC; a title the user already has is a 409."""
     moc = MocInstruction(user_id=user_id, **body.model_dump())
     session.add(moc)
-    _commit_unique_title(session)
+    _commit_unique_title(session, moc)
     return schemas.moc_json(moc)
 
 
@@ -96,7 +117,7 @@ def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.
     except ValueError as exc:
         session.rollback()
         raise ValidationError(str(exc)) from None
-    _commit_unique_title(session)
+    _commit_unique_title(session, moc)
     return schemas.moc_json(moc)
 
 
@@ -104,4 +125,4 @@ def delete_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> None:
     """Delete a MOC; files, parts lists and gallery links go with it (ON DELETE CASCADE)."""
     moc = _owned(session, user_id, moc_id)
     session.delete(moc)
-    session.commit()
+    commit_change(session, namespaces=_changed(user_id), index_ops=[delete_op(MOCS_INDEX, moc_id)])

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api import cache_keys
 from api.models import GalleryImage, MocInstruction, UserProfile, WishlistItem
+from api.services.changes import commit_change
 
 
 def stats(session: Session, user_id: str) -> dict[str, int]:
@@ -22,13 +24,19 @@ def stats(session: Session, user_id: str) -> dict[str, int]:
     return {"totalMOCs": row[0], "totalImages": row[1], "totalWishlistItems": row[2]}
 
 
-def get_profile(session: Session, user_id: str, claims: dict[str, Any]) -> dict[str, Any]:
+def stored_profile(session: Session, user_id: str) -> dict[str, Any]:
+    """What the database knows about the user (cacheable: no token claims in it)."""
     stored = session.get(UserProfile, user_id)
+    return {"name": stored.name if stored else None, "stats": stats(session, user_id)}
+
+
+def compose(user_id: str, stored: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
+    """The profile: identity from the token, a chosen name over the token's, and the stats."""
     return {
         "id": user_id,
         "email": claims.get("email"),
-        "name": stored.name if stored else claims.get("name"),
-        "stats": stats(session, user_id),
+        "name": stored["name"] or claims.get("name"),
+        "stats": stored["stats"],
     }
 
 
@@ -38,5 +46,5 @@ def update_name(session: Session, user_id: str, name: str, claims: dict[str, Any
         session.add(UserProfile(user_id=user_id, name=name))
     else:
         stored.name = name
-    session.commit()
-    return get_profile(session, user_id, claims)
+    commit_change(session, namespaces=[cache_keys.profile_ns(user_id)])
+    return compose(user_id, stored_profile(session, user_id), claims)

@@ -8,10 +8,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import schemas
+from api import cache_keys, schemas
 from api.models import WishlistItem
+from api.search_index import WISHLIST_INDEX, delete_op, index_op, wishlist_document
+from api.services.changes import commit_change
 from api.services.updates import apply_patch
 from runtime.errors import NotFound, ValidationError
+
+
+def _changed(user_id: str) -> list[str]:
+    return [cache_keys.wishlist_ns(user_id), cache_keys.profile_ns(user_id)]
 
 
 def _item(session: Session, user_id: str, item_id: uuid.UUID) -> WishlistItem:
@@ -46,7 +52,10 @@ def create_item(session: Session, user_id: str, body: schemas.WishlistCreate) ->
         values["sort_order"] = 0 if last is None else last + 1
     item = WishlistItem(user_id=user_id, **values)
     session.add(item)
-    session.commit()
+    session.flush()
+    commit_change(
+        session, namespaces=_changed(user_id), index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))]
+    )
     return schemas.wishlist_json(item)
 
 
@@ -58,13 +67,16 @@ def update_item(
         if required in body.model_fields_set and getattr(body, required) is None:
             raise ValidationError(f"{required} cannot be null")
     apply_patch(item, body)
-    session.commit()
+    session.flush()
+    commit_change(
+        session, namespaces=_changed(user_id), index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))]
+    )
     return schemas.wishlist_json(item)
 
 
 def delete_item(session: Session, user_id: str, item_id: uuid.UUID) -> None:
     session.delete(_item(session, user_id, item_id))
-    session.commit()
+    commit_change(session, namespaces=_changed(user_id), index_ops=[delete_op(WISHLIST_INDEX, item_id)])
 
 
 def reorder(session: Session, user_id: str, body: schemas.WishlistReorder) -> list[dict[str, Any]]:
@@ -91,5 +103,5 @@ def reorder(session: Session, user_id: str, body: schemas.WishlistReorder) -> li
     ordered = [by_id[item_id] for item_id in ids] + [item for item in items if item.id not in listed]
     for position, item in enumerate(ordered):
         item.sort_order = position
-    session.commit()
+    commit_change(session, namespaces=_changed(user_id))
     return [schemas.wishlist_json(item) for item in ordered]

@@ -1,0 +1,25 @@
+"""Committing a change together with its side effects (cache invalidation, index writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api import dependencies
+
+
+def commit_change(
+    session: Session, *, namespaces: Sequence[str] = (), index_ops: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Commit the change and its outbox entries in one transaction, then apply the entries.
+
+    If Redis or OpenSearch is unreachable the entries stay in the outbox and are
+    applied by a later drain; the change itself is never lost.
+    """
+    deps = dependencies.get()
+    session.flush()
+    deps.record_change(session, namespaces=namespaces, index_ops=index_ops)
+    session.commit()
+    deps.after_commit()

@@ -1,0 +1,136 @@
+"""A transactional outbox in PostgreSQL for cache invalidations and search-index writes.
+
+A change and its side effects (bump these cache generations, index or delete
+this document) are written in the *same* transaction, so a side effect cannot
+be lost when Redis or OpenSearch is unreachable at commit time. Entries are
+applied ("drained") right after the commit, before a recovered cache is read
+again, and by keep-warm pings; an entry is deleted only once its target
+accepted it, so a failed drain simply leaves it for the next one.
+
+Example::
+
+    with session.begin():
+        session.add(moc)
+        outbox.enqueue(session, CACHE, {"bump": ["moc:detail:42"]})
+    outbox.drain(engine)       # applies what it can, leaves the rest pending
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table, delete, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from runtime.telemetry import catalogue, recorder
+
+CACHE = "cache"
+SEARCH = "search"
+TARGETS = (CACHE, SEARCH)
+DRAIN_BATCH = 200
+
+log = logging.getLogger("brickguard.guards.outbox")
+
+metadata = MetaData()
+outbox_table = Table(
+    "brickguard_outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("target", String(20), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Index("ix_outbox_target_id", "target", "id"),
+)
+
+Applier = Callable[[Sequence[Mapping[str, Any]]], None]
+"""Applies a batch of payloads to one target; raises when the target is unavailable."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrainResult:
+    applied: int
+    pending: dict[str, int]
+
+    @property
+    def clean(self) -> bool:
+        return not any(self.pending.values())
+
+
+def create_table(engine: Engine) -> None:
+    """Create the outbox table if it does not exist."""
+    metadata.create_all(engine)
+
+
+def enqueue(session: Session, target: str, payload: Mapping[str, Any]) -> None:
+    """Add one side effect to the current transaction (it commits or rolls back with the change)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown outbox target {target!r}")
+    session.execute(outbox_table.insert().values(target=target, payload=dict(payload)))
+
+
+class Outbox:
+    """Drains pending entries to their targets; one drain at a time per process per target."""
+
+    def __init__(self, engine: Engine, appliers: Mapping[str, Applier]) -> None:
+        self._engine = engine
+        self._appliers = dict(appliers)
+        self._locks = {target: threading.Lock() for target in self._appliers}
+
+    def drain(self, targets: Sequence[str] | None = None) -> DrainResult:
+        """Apply pending entries of ``targets`` (default: all); returns what is still pending.
+
+        Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so concurrent drains in
+        other processes never apply the same entry twice at the same time, and a
+        target that fails keeps its entries (in order) for the next drain.
+        """
+        applied = 0
+        for target in targets or tuple(self._appliers):
+            with self._locks[target]:
+                applied += self._drain_target(target)
+        pending = self.pending()
+        recorder.record(catalogue.OUTBOX_PENDING, float(sum(pending.values())))
+        return DrainResult(applied, pending)
+
+    def _drain_target(self, target: str) -> int:
+        applied = 0
+        while True:
+            with self._engine.begin() as connection:
+                rows = _claim(connection, target)
+                if not rows:
+                    return applied
+                try:
+                    self._appliers[target]([row.payload for row in rows])
+                except Exception as exc:
+                    log.warning(
+                        "outbox drain deferred", extra={"target": target, "pending": len(rows), "error": type(exc).__name__}
+                    )
+                    return applied
+                connection.execute(delete(outbox_table).where(outbox_table.c.id.in_([row.id for row in rows])))
+                applied += len(rows)
+
+    def pending(self) -> dict[str, int]:
+        """Entries not yet applied, per target."""
+        with self._engine.connect() as connection:
+            counts = dict(
+                connection.execute(
+                    select(outbox_table.c.target, func.count()).group_by(outbox_table.c.target)
+                ).all()
+            )
+        return {target: int(counts.get(target, 0)) for target in self._appliers}
+
+
+def _claim(connection: Connection, target: str) -> list[Any]:
+    return list(
+        connection.execute(
+            select(outbox_table.c.id, outbox_table.c.payload)
+            .where(outbox_table.c.target == target)
+            .order_by(outbox_table.c.id)
+            .limit(DRAIN_BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
