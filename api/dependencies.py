@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from guards import outbox
-from guards.breaker import BreakerOpenError
-from guards.breaker_registry import BreakerRegistry
+from guards.breaker import BreakerConfig, BreakerOpenError, StateChange
+from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from guards.health import HealthProbe
@@ -51,6 +51,14 @@ def sqlalchemy_url(database_url: str) -> str:
     return database_url
 
 
+class IndexBehind(RuntimeError):
+    """OpenSearch is reachable but still misses writes from an outage: answer from PostgreSQL."""
+
+
+def _index_behind() -> Any:
+    raise IndexBehind("search index has pending writes")
+
+
 class NoCache:
     """Stands in for the cache when ``REDIS_URL`` is not set: every read loads."""
 
@@ -63,11 +71,17 @@ class NoCache:
 class Dependencies:
     """Lazily built, guarded clients for one process, shared by all requests."""
 
-    def __init__(self, settings: config.Settings) -> None:
+    def __init__(self, settings: config.Settings, breaker_configs: Mapping[str, BreakerConfig] | None = None) -> None:
         self.settings = settings
-        self.breakers = BreakerRegistry(overrides=settings.breaker_overrides)
+        self.breakers = BreakerRegistry(breaker_configs or DEFAULT_CONFIGS, settings.breaker_overrides)
         self.budgets = {name: RetryBudget() for name in self.breakers}
         self._connected_once = False
+        self._index_current = False  # unknown at start: pending index writes may exist
+        self.breakers.add_listener(self._on_breaker_change)
+
+    def _on_breaker_change(self, change: StateChange) -> None:
+        if change.dependency == "opensearch" and change.to_state == "open":
+            self._index_current = False
 
     # -- PostgreSQL --------------------------------------------------------------------------
 
@@ -162,7 +176,11 @@ class Dependencies:
     def _apply_index_ops(self, payloads: Sequence[Any]) -> None:
         from api.search_index import apply_index_ops
 
-        call_dependency(self.breakers["opensearch"], apply_index_ops, self.opensearch, payloads)
+        try:
+            call_dependency(self.breakers["opensearch"], apply_index_ops, self.opensearch, payloads)
+        except Exception:
+            self._index_current = False
+            raise
 
     # -- Redis -------------------------------------------------------------------------------
 
@@ -209,8 +227,23 @@ class Dependencies:
     def search(self, primary: Callable[[Any], T] | None, fallback: Callable[[], T]) -> tuple[T, str]:
         """Run ``primary(client)`` on OpenSearch, or ``fallback()`` on any failure; returns the engine too."""
         client = self.opensearch
-        run_primary = (lambda: primary(client)) if client is not None and primary is not None else None
+        run_primary = None
+        if client is not None and primary is not None:
+            run_primary = (lambda: primary(client)) if self._index_is_current() else _index_behind
         return FallbackSearch(self.breakers["opensearch"], run_primary, fallback).run()
+
+    def _index_is_current(self) -> bool:
+        """Before a recovered OpenSearch answers, apply the index writes it missed."""
+        if self._index_current:
+            return True
+        if not self.breakers["opensearch"].allow():
+            return False
+        try:
+            pending = self.outbox.drain([outbox.SEARCH]).pending.get(outbox.SEARCH, 0)
+        except Exception:
+            return False
+        self._index_current = pending == 0
+        return self._index_current
 
     # -- health and warm-up ------------------------------------------------------------------
 

@@ -106,9 +106,8 @@ class Outbox:
                 try:
                     self._appliers[target]([row.payload for row in rows])
                 except Exception as exc:
-                    log.warning(
-                        "outbox drain deferred", extra={"target": target, "pending": len(rows), "error": type(exc).__name__}
-                    )
+                    details = {"target": target, "pending": len(rows), "error": type(exc).__name__}
+                    log.warning("outbox drain deferred", extra=details)
                     return applied
                 connection.execute(delete(outbox_table).where(outbox_table.c.id.in_([row.id for row in rows])))
                 applied += len(rows)

@@ -1,0 +1,87 @@
+"""A guarded API instance per fault test, on servers the test may kill, pause or restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from api import dependencies
+from api.handlers import HANDLERS
+from api.schema_setup import create_schema
+from guards.breaker import BreakerConfig
+from runtime import config, process
+from runtime.telemetry import recorder
+from runtime.telemetry.catalogue import MetricSpec
+from tests.api.clients import LambdaClient
+
+# Short windows so a test sees a breaker open and close within seconds.
+FAST_BREAKERS = {
+    name: BreakerConfig(
+        failure_rate_threshold=0.5, minimum_calls=3, window_seconds=5.0, slow_call_seconds=slow, reset_timeout=1.0
+    )
+    for name, slow in (("postgres", 2.0), ("redis", 0.2), ("opensearch", 0.8))
+}
+WAIT_LIMIT_S = 20.0
+
+
+class RecordingSink:
+    """Keeps every recorded metric, to check what the guards reported."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, float, dict[str, str]]] = []
+
+    def record(self, spec: MetricSpec, value: float, dimensions: Mapping[str, str]) -> None:
+        self.records.append((spec.name, value, dict(dimensions)))
+
+    def count(self, name: str, **dims: str) -> int:
+        return sum(
+            1 for n, _, d in self.records if n == name and all(d.get(k) == v for k, v in dims.items())
+        )
+
+
+@pytest.fixture
+def metrics() -> Iterator[RecordingSink]:
+    sink = RecordingSink()
+    recorder.install_sink(sink)
+    yield sink
+    recorder.remove_sink(sink)
+
+
+@pytest.fixture
+def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[LambdaClient, dependencies.Dependencies]]]:
+    """Factory: the Lambda handlers wired to the given servers with fast breakers; restored after."""
+    saved_deps, saved_process = dependencies._current, process._current
+    built: list[dependencies.Dependencies] = []
+
+    def build(*, redis_url: str | None = None, opensearch_url: str | None = None,
+              db_url: str | None = None) -> tuple[LambdaClient, dependencies.Dependencies]:
+        settings = config.Settings(
+            backend="serverless", database_url=db_url or database_url, redis_url=redis_url,
+            opensearch_url=opensearch_url, data_dir=str(tmp_path), tracing="off",
+        )
+        deps = dependencies.Dependencies(settings, FAST_BREAKERS)
+        dependencies.install(deps)
+        process.install(settings)
+        create_schema(deps.engine)
+        built.append(deps)
+        return LambdaClient(HANDLERS), deps
+
+    yield build
+    for deps in built:
+        deps.engine.dispose()
+    dependencies.install(saved_deps)
+    process._current = saved_process
+
+
+def wait_until(predicate: Callable[[], Any], what: str, limit: float = WAIT_LIMIT_S, step: float = 0.1) -> Any:
+    """Poll ``predicate`` until it is truthy; fail after ``limit`` seconds (bounded)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(step)
+    pytest.fail(f"timed out after {limit:.0f}s waiting for {what}")
