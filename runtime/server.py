@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from runtime.admin import ADMIN_PREFIX, AdminEndpoints, json_payload
 from runtime.auth import TokenValidator, bearer_token
 from runtime.errors import ApiError, PayloadTooLarge, Unauthorized, error_response
 from runtime.wrapper import MAX_BODY_BYTES, LambdaHandler
@@ -136,12 +137,14 @@ class ServerfulApp:
         *,
         budget_ms: int,
         extra_routes: Mapping[str, Callable[[], tuple[bytes, str]]] | None = None,
+        admin: AdminEndpoints | None = None,
     ) -> None:
         self._handlers = handlers
         self._route_function = route_function
         self._validator = validator
         self._budget_ms = budget_ms
         self._extra_routes = dict(extra_routes or {})
+        self._admin = admin
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -149,6 +152,14 @@ class ServerfulApp:
             payload, content_type = self._extra_routes[path]()
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
             return [payload]
+        if self._admin is not None and path.startswith(ADMIN_PREFIX):
+            status, body = self._admin.handle(
+                environ["REQUEST_METHOD"], path, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_BRICKGUARD_ADMIN")
+            )
+            headers = {"Content-Type": "application/json"}
+            return self._respond(
+                {"statusCode": status, "headers": headers, "body": json_payload(body).decode()}, start_response
+            )
         request_id = str(uuid.uuid4())
         try:
             response = self._dispatch(environ, path, request_id)

@@ -117,17 +117,23 @@ def up(port: int, host: str, data_dir: str) -> None:
 
 def _build_app(settings: config.Settings) -> Any:
     """Compose the serverful backend from the API's handlers (the CLI is the composition root)."""
+    from api import dependencies
     from api.functions import function_for_path
     from api.handlers import HANDLERS
     from runtime import process
+    from runtime.admin import AdminEndpoints, admin_token
     from runtime.auth import TokenValidator
     from runtime.server import ServerfulApp
 
     guard = process.install(settings)
+    breakers = dependencies.get().breakers
+    token = admin_token(settings.data_dir, create=True)
+    assert token is not None
     return ServerfulApp(
         HANDLERS,
         function_for_path,
         TokenValidator(settings),
         budget_ms=settings.request_budget_ms,
         extra_routes=guard.extra_routes(),
+        admin=AdminEndpoints(token, breakers.snapshot, breakers.force),
     )
