@@ -1,0 +1,159 @@
+"""Degraded reads, measured: Redis paused and OpenSearch hung, against running without them.
+
+``python -m benchmarks.bench_degradation`` starts a real PostgreSQL and Redis and
+the OpenSearch stand-in, then, in one run:
+
+1. cached MOC reads with Redis paused (SIGSTOP): how many requests paid a Redis
+   timeout before the breaker opened, then the p50/p99 of reads once it is open,
+   interleaved with the same reads on an instance with no cache configured;
+2. the same for search with OpenSearch hanging, against PostgreSQL-only search.
+
+Targets (issue 3): p99 ratio ≤ 1.2; timeouts paid ≤ the breaker's minimum calls.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from api import dependencies
+from api.handlers import HANDLERS
+from api.schema_setup import create_schema
+from benchmarks.report import machine_line, percentile, write_section
+from guards.breaker_registry import DEFAULT_CONFIGS
+from runtime import config, process
+from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
+from runtime.telemetry import recorder
+from tests.api.clients import LambdaClient
+from tests.support.opensearch_standin import OpenSearchStandIn
+
+READS = 400
+WARMUP = 50
+USER = "bench-user"
+
+
+class ErrorCounter:
+    """Counts DependencyError per dependency (one per request that paid a failed call)."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, int] = {}
+
+    def record(self, spec: Any, value: float, dimensions: Any) -> None:
+        if spec.name == "DependencyError":
+            self.errors[dimensions["dependency"]] = self.errors.get(dimensions["dependency"], 0) + 1
+
+
+def _instance(settings: config.Settings) -> dependencies.Dependencies:
+    deps = dependencies.Dependencies(settings)
+    create_schema(deps.engine)
+    return deps
+
+
+def _timed(deps: dependencies.Dependencies, call: Callable[[], Any]) -> float:
+    dependencies.install(deps)
+    started = time.perf_counter()
+    reply = call()
+    elapsed = (time.perf_counter() - started) * 1000
+    assert reply.status == 200, reply.text
+    return elapsed
+
+
+def _until_open(deps: dependencies.Dependencies, name: str, call: Callable[[], Any], limit: int = 50) -> int:
+    """Requests made until ``name``'s breaker opened."""
+    for made in range(1, limit + 1):
+        _timed(deps, call)
+        if deps.breakers[name].state == "open":
+            return made
+    raise RuntimeError(f"{name} breaker did not open within {limit} requests")
+
+
+def _interleaved(
+    degraded: dependencies.Dependencies, baseline: dependencies.Dependencies, call: Callable[[], Any]
+) -> tuple[list[float], list[float]]:
+    for _ in range(WARMUP):
+        _timed(degraded, call)
+        _timed(baseline, call)
+    ours, base = [], []
+    for _ in range(READS):
+        ours.append(_timed(degraded, call))
+        base.append(_timed(baseline, call))
+    return ours, base
+
+
+def _row(label: str, ours: list[float], base: list[float], timeouts: int, requests_to_open: int) -> str:
+    p50, p99 = percentile(ours, 0.5), percentile(ours, 0.99)
+    b50, b99 = percentile(base, 0.5), percentile(base, 0.99)
+    return (
+        f"| {label} | {p50:.2f} | {p99:.2f} | {b50:.2f} | {b99:.2f} | **{p99 / b99:.2f}** | "
+        f"{timeouts} | {requests_to_open} |"
+    )
+
+
+def main() -> None:
+    client = LambdaClient(HANDLERS)
+    counter = ErrorCounter()
+    recorder.install_sink(counter)
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedPostgres(Path(tmp) / "pg", durable=False) as pg, \
+            EmbeddedRedis(Path(tmp) / "redis", persistent=False) as redis, OpenSearchStandIn() as search:
+        base_settings = config.Settings(database_url=pg.url, data_dir=tmp, tracing="off")
+        process.install(base_settings)
+        no_cache = _instance(base_settings)
+        cached = _instance(config.Settings(database_url=pg.url, redis_url=redis.url, data_dir=tmp, tracing="off"))
+        with_search = _instance(
+            config.Settings(database_url=pg.url, opensearch_url=search.url, data_dir=tmp, tracing="off")
+        )
+        dependencies.install(with_search)
+        titles = [f"Bench crane {n}" for n in range(20)]
+        moc_ids = [
+            client.call("POST", "/api/mocs", json_body={"type": "moc", "title": t, "author": "b"}, user=USER)
+            .json["data"]["id"]
+            for t in titles
+        ]
+        read_detail = lambda: client.call("GET", f"/api/mocs/{moc_ids[0]}", user=USER)  # noqa: E731
+        search_term = lambda: client.call("GET", f"/api/mocs?search=crane&r={uuid.uuid4().hex[:4]}", user=USER)  # noqa: E731
+
+        _timed(cached, read_detail)  # warm the cache entry
+        redis.pause()
+        try:
+            before = counter.errors.get("redis", 0)
+            to_open = _until_open(cached, "redis", read_detail)
+            redis_timeouts = counter.errors.get("redis", 0) - before
+            cache_ours, cache_base = _interleaved(cached, no_cache, read_detail)
+        finally:
+            redis.resume()
+
+        search.set_mode("hang")
+        before = counter.errors.get("opensearch", 0)
+        search_to_open = _until_open(with_search, "opensearch", search_term)
+        search_timeouts = counter.errors.get("opensearch", 0) - before
+        search_ours, search_base = _interleaved(with_search, no_cache, search_term)
+        search.set_mode("normal")
+
+    minimum = DEFAULT_CONFIGS["redis"].minimum_calls
+    body = "\n".join([
+        "## Degraded reads (`benchmarks/bench_degradation.py`)",
+        "",
+        machine_line() + f" {READS} interleaved requests per column through the Lambda handler, real PostgreSQL "
+        "and Redis on loopback; OpenSearch is the loopback stand-in in `hang` mode.",
+        "",
+        "| scenario | p50 ms | p99 ms | baseline p50 | baseline p99 | p99 ratio | requests that paid a timeout "
+        "| requests until open |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        _row("MOC detail, Redis paused, breaker open vs no cache", cache_ours, cache_base, redis_timeouts, to_open),
+        _row("search, OpenSearch hung, breaker open vs PostgreSQL-only", search_ours, search_base,
+             search_timeouts, search_to_open),
+        "",
+        f"Targets: p99 ratio ≤ 1.2; timeouts before opening ≤ the minimum calls ({minimum}). A half-open probe every "
+        "reset timeout (5 s Redis, 10 s OpenSearch) pays one timeout; at this request rate it may fall inside "
+        "the sample.",
+    ])
+    print(body)
+    write_section("degradation", body)
+
+
+if __name__ == "__main__":
+    main()
