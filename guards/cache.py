@@ -90,7 +90,7 @@ class CacheAside:
         cached = _fresh(raw, generation)
         if cached is not None:
             recorder.record(catalogue.CACHE_HIT)
-            return cached[0]  # type: ignore[no-any-return]
+            return cached[0]
         recorder.record(catalogue.CACHE_MISS)
         return self._load_and_store(full_key, generation_key, generation, ttl_seconds, load)
 
@@ -106,7 +106,7 @@ class CacheAside:
                     raw, raw_generation = call_dependency(self._breaker, self._client.mget, [full_key, generation_key])
                     cached = _fresh(raw, int(raw_generation or 0))
                     if cached is not None:
-                        return cached[0]  # type: ignore[no-any-return]
+                        return cached[0]
         except Exception:
             return self._bypass(load)
         value = load()

@@ -115,12 +115,11 @@ class Outbox:
     def pending(self) -> dict[str, int]:
         """Entries not yet applied, per target."""
         with self._engine.connect() as connection:
-            counts = dict(
-                connection.execute(
-                    select(outbox_table.c.target, func.count()).group_by(outbox_table.c.target)
-                ).all()
-            )
-        return {target: int(counts.get(target, 0)) for target in self._appliers}
+            rows = connection.execute(
+                select(outbox_table.c.target, func.count()).group_by(outbox_table.c.target)
+            ).all()
+        counts: dict[str, int] = {target: int(count) for target, count in rows}
+        return {target: counts.get(target, 0) for target in self._appliers}
 
 
 def _claim(connection: Connection, target: str) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Process-wide state of the guard runtime: settings, telemetry, cold start, keep-warm.
+"""Process-wide state of the guard runtime: settings and telemetry.
 
 One :class:`GuardProcess` per execution environment (Lambda) or server process
 (express). It is built lazily from the environment on the first invocation, or
@@ -7,38 +7,11 @@ installed explicitly by the CLI and by tests.
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from runtime import config
-from runtime.telemetry.context import RequestContext
-
-_log = logging.getLogger("brickguard.runtime")
-
-
-@dataclass(frozen=True, slots=True)
-class ColdStartInfo:
-    cold: bool
-    init_ms: float | None = None
-
-
-class Invocation:
-    status: int = 500
-
-
-class GuardTelemetry:
-    """Placeholder until the telemetry facade lands: logs 500s, records nothing."""
-
-    @contextmanager
-    def invocation(self, ctx: RequestContext, *, lambda_context: Any, cold: ColdStartInfo) -> Iterator[Invocation]:
-        yield Invocation()
-
-    def error(self, ctx: RequestContext, exc: BaseException) -> None:
-        _log.error("unhandled error", exc_info=exc, extra={"requestId": ctx.request_id})
+from runtime.telemetry.facade import Telemetry
 
 
 class GuardProcess:
@@ -46,24 +19,16 @@ class GuardProcess:
 
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
-        self.telemetry = GuardTelemetry()
-        self._cold_lock = threading.Lock()
-        self._cold = True
-
-    def take_cold_start(self) -> ColdStartInfo:
-        with self._cold_lock:
-            cold, self._cold = self._cold, False
-        return ColdStartInfo(cold=cold)
+        self.telemetry = Telemetry.from_settings(settings)
 
     def extra_routes(self) -> dict[str, Callable[[], tuple[bytes, str]]]:
         """Routes the serverful backend serves besides the API (``/metrics``)."""
-        return {}
+        if self.telemetry.prometheus is None:
+            return {}
+        return {"/metrics": self.telemetry.prometheus_exposition}
 
-    def is_keepwarm_ping(self, event: Any) -> bool:
-        return False
-
-    def keepwarm(self, event: dict[str, Any], lambda_context: Any, *, warmup: Callable[[], None] | None) -> dict:
-        raise NotImplementedError
+    def close(self) -> None:
+        self.telemetry.close()
 
 
 _lock = threading.Lock()
@@ -84,5 +49,7 @@ def install(settings: config.Settings) -> GuardProcess:
     """Build the guard state from explicit settings (the serverful backend and tests)."""
     global _current
     with _lock:
+        if _current is not None:
+            _current.close()
         _current = GuardProcess(settings)
     return _current

@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -24,12 +23,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from runtime import process, resolver_hooks
 from runtime.errors import PayloadTooLarge, error_response, internal_error_response
-from runtime.telemetry.context import RequestContext, request_scope
+from runtime.keepwarm import is_keepwarm_ping
+from runtime.telemetry.context import RequestContext
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-_log = logging.getLogger("brickguard.runtime")
 
 
 def _request_id(event: dict[str, Any]) -> str:
@@ -53,6 +51,10 @@ def _body_too_large(event: dict[str, Any]) -> bool:
     return size > MAX_BODY_BYTES
 
 
+def _no_warmup() -> None:
+    """Handlers without dependencies have nothing to warm."""
+
+
 def guarded_handler(
     resolver: APIGatewayHttpResolver,
     *,
@@ -63,25 +65,28 @@ def guarded_handler(
     resolver_hooks.install(resolver)
 
     def handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
         guard = process.get()
-        if guard.is_keepwarm_ping(event):
-            return guard.keepwarm(event, lambda_context, warmup=warmup)
-        cold = guard.take_cold_start()
+        if is_keepwarm_ping(event):  # before any business code; never true for an HTTP API event
+            return guard.telemetry.keepwarm(event, lambda_context, warmup=warmup or _no_warmup)
         ctx = RequestContext(
             request_id=_request_id(event),
             backend=guard.settings.backend,
-            cold_start=cold.cold,
             method=(event.get("requestContext") or {}).get("http", {}).get("method", ""),
             deadline=_deadline(lambda_context, guard.settings.request_budget_ms),
         )
-        with request_scope(ctx), guard.telemetry.invocation(ctx, lambda_context=lambda_context, cold=cold) as inv:
+        trace_header = (event.get("headers") or {}).get("x-amzn-trace-id")
+        invocation = guard.telemetry.invocation(
+            ctx, lambda_context=lambda_context, trace_header=trace_header, started=started
+        )
+        with invocation as inv:
             try:
                 if _body_too_large(event):
                     response = error_response(PayloadTooLarge("Request body exceeds 10 MB"), ctx.request_id)
                 else:
                     response = resolver.resolve(event, lambda_context)
             except Exception as exc:  # the last line of defence: nothing internal reaches the client
-                guard.telemetry.error(ctx, exc)
+                inv.fail(exc)
                 response = internal_error_response(ctx.request_id)
             inv.status = int(response.get("statusCode", 500))
         headers = response.setdefault("headers", {})

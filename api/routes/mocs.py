@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -50,11 +50,11 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
 
     result, engine = deps.search(with_opensearch, with_postgres)
     if engine == "opensearch":
-        ids, total = result
+        ids, total = cast(tuple[list[str], int], result)
         with deps.session() as session:
             items = mocs.ranked_mocs(session, user, ids)
     else:
-        items, total = result
+        items, total = cast(tuple[list[dict[str, Any]], int], result)
     return {**list_body(items, total, page, limit), "meta": {"searchBackend": engine}}
 
 

@@ -1,0 +1,75 @@
+"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES).
+
+These names are AWS's, not ours, so they cannot live in the runtime catalogue; this module is the one
+place that spells them. Dashboards read it too (the single cross-package import, see the docs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LAMBDA = "AWS/Lambda"
+API_GATEWAY = "AWS/ApiGateway"
+RDS = "AWS/RDS"
+ELASTICACHE = "AWS/ElastiCache"
+OPENSEARCH = "AWS/ES"
+
+
+@dataclass(frozen=True, slots=True)
+class AwsMetric:
+    """One AWS metric: namespace, name and the dimension names it is published with."""
+
+    namespace: str
+    name: str
+    dimensions: tuple[str, ...] = ()
+
+
+# Lambda, per function (FunctionName) or account-wide (no dimensions).
+LAMBDA_INVOCATIONS = AwsMetric(LAMBDA, "Invocations", ("FunctionName",))
+LAMBDA_ERRORS = AwsMetric(LAMBDA, "Errors", ("FunctionName",))
+LAMBDA_THROTTLES = AwsMetric(LAMBDA, "Throttles", ("FunctionName",))
+LAMBDA_DURATION = AwsMetric(LAMBDA, "Duration", ("FunctionName",))
+LAMBDA_CONCURRENT = AwsMetric(LAMBDA, "ConcurrentExecutions", ("FunctionName",))
+LAMBDA_ACCOUNT_CONCURRENT = AwsMetric(LAMBDA, "ConcurrentExecutions")
+
+# API Gateway HTTP API (v2 spells its status metrics "4xx"/"5xx", unlike REST's "5XXError").
+API_COUNT = AwsMetric(API_GATEWAY, "Count", ("ApiId",))
+API_4XX = AwsMetric(API_GATEWAY, "4xx", ("ApiId",))
+API_5XX = AwsMetric(API_GATEWAY, "5xx", ("ApiId",))
+API_LATENCY = AwsMetric(API_GATEWAY, "Latency", ("ApiId",))
+API_INTEGRATION_LATENCY = AwsMetric(API_GATEWAY, "IntegrationLatency", ("ApiId",))
+
+# RDS instance and RDS Proxy.
+RDS_CONNECTIONS = AwsMetric(RDS, "DatabaseConnections", ("DBInstanceIdentifier",))
+RDS_CPU = AwsMetric(RDS, "CPUUtilization", ("DBInstanceIdentifier",))
+RDS_PROXY_CONNECTIONS = AwsMetric(RDS, "DatabaseConnections", ("ProxyName",))
+RDS_PROXY_CLIENT_CONNECTIONS = AwsMetric(RDS, "ClientConnections", ("ProxyName",))
+
+# ElastiCache (Redis/Valkey), per cache cluster.
+CACHE_CPU = AwsMetric(ELASTICACHE, "EngineCPUUtilization", ("CacheClusterId",))
+CACHE_EVICTIONS = AwsMetric(ELASTICACHE, "Evictions", ("CacheClusterId",))
+CACHE_HIT_RATE = AwsMetric(ELASTICACHE, "CacheHitRate", ("CacheClusterId",))
+
+# Amazon OpenSearch Service publishes under the legacy AWS/ES namespace.
+SEARCH_CLUSTER_RED = AwsMetric(OPENSEARCH, "ClusterStatus.red", ("DomainName", "ClientId"))
+SEARCH_CLUSTER_YELLOW = AwsMetric(OPENSEARCH, "ClusterStatus.yellow", ("DomainName", "ClientId"))
+SEARCH_LATENCY = AwsMetric(OPENSEARCH, "SearchLatency", ("DomainName", "ClientId"))
+
+# Placeholders for deployment values, resolved by the CloudFormation template (Fn::Sub) or by
+# ``brickguard deploy`` (plain substitution). Declarations never hold a concrete account or name.
+SERVICE = "${ServiceName}"
+REGION = "${AWS::Region}"
+ACCOUNT = "${AWS::AccountId}"
+PARTITION = "${AWS::Partition}"
+API_ID = "${HttpApi}"
+CONCURRENCY_LIMIT = "${AccountConcurrencyLimit}"
+RUNBOOK_BASE_URL = "${RunbookBaseUrl}"
+DB_INSTANCE = "${DatabaseInstanceId}"
+DB_PROXY = "${DatabaseProxyName}"
+CACHE_CLUSTER = "${CacheClusterId}"
+SEARCH_DOMAIN = "${SearchDomainName}"
+
+
+def function_name(function: str) -> str:
+    """The deployed Lambda function name for one function of the architecture."""
+    return f"{SERVICE}-{function}"

@@ -1,0 +1,138 @@
+"""The metric alarms of the architecture and rollout plan, for one profile.
+
+Every choice of statistic, ``TreatMissingData`` and ``EvaluateLowSampleCountPercentile`` is made
+here on purpose; the reasons are in docs/dashboards-and-alarms.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alarms import aws_metrics as aws
+from alarms.model import Metric, MetricAlarm
+from alarms.profiles import Profile
+from runtime.telemetry import catalogue
+
+
+def _per_backend(profile: Profile, backend: str) -> list[MetricAlarm]:
+    ours = Metric.ours
+    return [
+        MetricAlarm(
+            slug=f"error-rate-{backend}",
+            summary=f"{backend}: more than the allowed share of requests answered 5xx",
+            runbook="error-rate",
+            limit=profile.error_rate_pct,
+            comparison="GreaterThanThreshold",
+            # No requests means nothing failed; during the 10% stage minutes without traffic are normal.
+            missing="notBreaching",
+            queries=(
+                ("errors", ours(catalogue.ERRORS_5XX, backend=backend), "Sum"),
+                ("requests", ours(catalogue.REQUESTS, backend=backend), "Sum"),
+            ),
+            # Errors5xx is only published when a 5xx happens: FILL keeps the rate defined at 0.
+            expression="100 * FILL(errors, 0) / requests",
+        ),
+        MetricAlarm(
+            slug=f"p95-latency-{backend}",
+            summary=f"{backend}: p95 latency above the regional threshold",
+            runbook="p95-latency",
+            limit=profile.p95_latency_ms,
+            comparison="GreaterThanThreshold",
+            missing="notBreaching",
+            metric=ours(catalogue.LATENCY, backend=backend),
+            stat="p95",
+            low_sample=profile.latency_low_sample,
+        ),
+        MetricAlarm(
+            slug=f"breaker-open-{backend}",
+            summary=f"{backend}: a dependency circuit breaker stays open",
+            runbook="breaker-open",
+            limit=profile.breaker_open,
+            comparison="GreaterThanOrEqualToThreshold",
+            # A gauge with no sample says nothing new: keep the state until the next sample arrives.
+            missing="ignore",
+            queries=tuple(
+                (dep, ours(catalogue.BREAKER_STATE, backend=backend, dependency=dep), "Maximum")
+                for dep in catalogue.DEPENDENCIES
+            ),
+            expression=f"MAX([{', '.join(catalogue.DEPENDENCIES)}])",
+        ),
+        MetricAlarm(
+            slug=f"search-fallback-{backend}",
+            summary=f"{backend}: searches keep falling back from OpenSearch to PostgreSQL",
+            runbook="search-fallback",
+            limit=profile.search_fallback_pct,
+            comparison="GreaterThanThreshold",
+            missing="notBreaching",
+            queries=(
+                ("fallback", ours(catalogue.SEARCH_FALLBACK, backend=backend), "Sum"),
+                ("searches", ours(catalogue.SEARCH_REQUESTS, backend=backend), "Sum"),
+            ),
+            expression="100 * FILL(fallback, 0) / searches",
+        ),
+    ]
+
+
+def _serverless_platform(profile: Profile, functions: Sequence[str]) -> list[MetricAlarm]:
+    throttles = tuple(
+        (f"t{index}", Metric.aws(aws.LAMBDA_THROTTLES, FunctionName=aws.function_name(fn)), "Sum")
+        for index, fn in enumerate(functions)
+    )
+    return [
+        MetricAlarm(
+            slug="edge-5xx-rate",
+            summary="serverless: API Gateway answers 5xx (includes timeouts and crashes the handler never saw)",
+            runbook="edge-5xx-rate",
+            limit=profile.edge_5xx_pct,
+            comparison="GreaterThanThreshold",
+            missing="notBreaching",
+            queries=(
+                ("edge5xx", Metric.aws(aws.API_5XX, ApiId=aws.API_ID), "Sum"),
+                ("edgecount", Metric.aws(aws.API_COUNT, ApiId=aws.API_ID), "Sum"),
+            ),
+            expression="100 * FILL(edge5xx, 0) / edgecount",
+        ),
+        MetricAlarm(
+            slug="lambda-concurrency",
+            summary="serverless: account concurrent executions near the account limit",
+            runbook="lambda-concurrency",
+            limit=profile.concurrency_pct,
+            comparison="GreaterThanThreshold",
+            missing="notBreaching",
+            queries=(("concurrent", Metric.aws(aws.LAMBDA_ACCOUNT_CONCURRENT), "Maximum"),),
+            expression=f"100 * concurrent / {aws.CONCURRENCY_LIMIT}",
+        ),
+        MetricAlarm(
+            slug="cold-start-p99",
+            summary="serverless: p99 init duration of new execution environments too long",
+            runbook="cold-start-p99",
+            limit=profile.cold_start_p99_ms,
+            comparison="GreaterThanThreshold",
+            # No cold start in a period is the good case.
+            missing="notBreaching",
+            metric=Metric.ours(catalogue.INIT_DURATION, backend="serverless"),
+            stat="p99",
+            # Cold starts are rare by design: 10/(1-0.99) = 1000 inits per period never happens, so
+            # "ignore" would silence this alarm for ever. Evaluate whatever samples there are.
+            low_sample="evaluate",
+        ),
+        MetricAlarm(
+            slug="lambda-throttles",
+            summary="serverless: Lambda throttled invocations of our functions",
+            runbook="lambda-throttles",
+            limit=profile.throttles,
+            comparison="GreaterThanThreshold",
+            missing="notBreaching",
+            queries=throttles,
+            expression=f"SUM([{', '.join(query_id for query_id, _, _ in throttles)}])",
+        ),
+    ]
+
+
+def metric_alarms(profile: Profile, functions: Sequence[str]) -> list[MetricAlarm]:
+    """Every metric alarm of ``profile``; ``functions`` are the Lambda functions of the stack."""
+    alarms: list[MetricAlarm] = []
+    for backend in catalogue.BACKENDS:
+        alarms.extend(_per_backend(profile, backend))
+    alarms.extend(_serverless_platform(profile, functions))
+    return alarms

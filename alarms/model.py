@@ -1,0 +1,118 @@
+"""What an alarm is, independent of where it is deployed: metrics, statistics, windows, thresholds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from alarms.aws_metrics import SERVICE, AwsMetric
+from runtime.telemetry import catalogue
+
+Comparison = Literal[
+    "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
+]
+MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
+LowSample = Literal["evaluate", "ignore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A CloudWatch metric identity: namespace, name and exact dimension set."""
+
+    namespace: str
+    name: str
+    dimensions: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def ours(cls, spec: catalogue.MetricSpec, **dims: str) -> Metric:
+        """A catalogue metric at backend level: ``service`` plus the dims given (EMF's reduced sets)."""
+        allowed = set(spec.dimensions)
+        unknown = set(dims) - allowed
+        if unknown:
+            raise ValueError(f"{spec.name} has no dimension(s) {sorted(unknown)}")
+        pairs = [("service", SERVICE), *((name, dims[name]) for name in spec.dimensions if name in dims)]
+        return cls(catalogue.DEFAULT_NAMESPACE, spec.name, tuple(pairs))
+
+    @classmethod
+    def aws(cls, metric: AwsMetric, **dims: str) -> Metric:
+        """An AWS-published metric; dimensions must be the ones AWS publishes it with."""
+        if set(dims) != set(metric.dimensions):
+            raise ValueError(f"{metric.namespace}/{metric.name} is published with {metric.dimensions}")
+        return cls(metric.namespace, metric.name, tuple((name, dims[name]) for name in metric.dimensions))
+
+
+@dataclass(frozen=True, slots=True)
+class Regional:
+    """A threshold that differs between North American and European regions."""
+
+    na: float
+    eu: float
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Period in seconds and the M-of-N rule: ``datapoints`` breaching out of ``evaluations``."""
+
+    period: int
+    evaluations: int
+    datapoints: int
+
+    def __post_init__(self) -> None:
+        if self.period not in (10, 30) and self.period % 60:
+            raise ValueError(f"period {self.period}s must be 10, 30 or a multiple of 60")
+        if not 1 <= self.datapoints <= self.evaluations:
+            raise ValueError(f"DatapointsToAlarm {self.datapoints} must be within 1..{self.evaluations}")
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A threshold and the window it must hold for."""
+
+    threshold: float | Regional
+    window: Window
+
+
+@dataclass(frozen=True, slots=True)
+class MetricAlarm:
+    """One metric alarm: either one metric with a statistic, or metric math over named queries."""
+
+    slug: str
+    summary: str
+    runbook: str
+    limit: Limit
+    comparison: Comparison
+    missing: MissingData
+    metric: Metric | None = None
+    stat: str = "Sum"
+    queries: tuple[tuple[str, Metric, str], ...] = ()
+    expression: str | None = None
+    low_sample: LowSample | None = None
+
+    def __post_init__(self) -> None:
+        if (self.metric is None) == (self.expression is None):
+            raise ValueError(f"{self.slug}: give either one metric or an expression over queries")
+        if self.stat.startswith("p") and self.metric is not None and self.low_sample is None:
+            raise ValueError(f"{self.slug}: percentile alarms must choose EvaluateLowSampleCountPercentile")
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeAlarm:
+    """A composite alarm. ``rule`` names children as ``{slug}``; they are quoted names once rendered."""
+
+    slug: str
+    summary: str
+    runbook: str
+    rule: str
+    suppressor: str | None = None
+    wait_period: int = 0
+    extension_period: int = 0
+    pages: bool = True
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        """Slugs of the alarms the rule reads, in order of first mention."""
+        return tuple(dict.fromkeys(_CHILD.findall(self.rule)))
+
+
+_CHILD = re.compile(r"\{([a-z0-9-]+)\}")

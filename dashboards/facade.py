@@ -1,0 +1,108 @@
+"""A small monitoring facade in the spirit of cdk-monitoring-constructs.
+
+Declare *what* to watch (a catalogue metric, a rate between two metrics, an AWS metric per resource)
+and get graphs that already split by backend — and by dependency where the metric has one — with
+labels and metric-math ids that cannot collide. Metric names come only from the catalogue
+(ours) or :mod:`alarms.aws_metrics` (AWS's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alarms.aws_metrics import SERVICE, AwsMetric
+from dashboards.widgets import Annotation, Graph, Line, MathLine
+from runtime.telemetry import catalogue
+
+
+def ours(spec: catalogue.MetricSpec, stat: str, label: str, metric_id: str | None = None, **dims: str) -> Line:
+    """A catalogue metric at the reduced dimension set ``service`` + ``dims``.
+
+    A line given a ``metric_id`` is an input to metric math and is hidden; the math line is drawn.
+    """
+    unknown = set(dims) - set(spec.dimensions)
+    if unknown:
+        raise ValueError(f"{spec.name} has no dimension(s) {sorted(unknown)}")
+    pairs = (("service", SERVICE), *((name, dims[name]) for name in spec.dimensions if name in dims))
+    return Line(catalogue.DEFAULT_NAMESPACE, spec.name, pairs, stat, label, metric_id, visible=metric_id is None)
+
+
+def aws(metric: AwsMetric, stat: str, label: str, **dims: str) -> Line:
+    """An AWS metric; its dimensions must be the ones AWS publishes it with."""
+    if set(dims) != set(metric.dimensions):
+        raise ValueError(f"{metric.namespace}/{metric.name} is published with {metric.dimensions}")
+    return Line(metric.namespace, metric.name, tuple((name, dims[name]) for name in metric.dimensions), stat, label)
+
+
+def _splits(spec: catalogue.MetricSpec) -> list[dict[str, str]]:
+    backends = [{"backend": backend} for backend in catalogue.BACKENDS]
+    if "dependency" in spec.dimensions:
+        return [{**split, "dependency": dep} for dep in catalogue.DEPENDENCIES for split in backends]
+    return backends
+
+
+def _label(split: dict[str, str], suffix: str = "") -> str:
+    return " ".join([*split.values(), suffix]).strip()
+
+
+def compare(
+    spec: catalogue.MetricSpec,
+    title: str,
+    stats: Sequence[str] = ("Sum",),
+    *,
+    annotations: Sequence[Annotation] = (),
+    width: int = 8,
+    y_label: str = "",
+) -> Graph:
+    """Both backends side by side (per dependency where ``spec`` has one), one line per stat."""
+    lines = [
+        ours(spec, stat, _label(split, stat if len(stats) > 1 else ""), **split)
+        for split in _splits(spec)
+        for stat in stats
+    ]
+    return Graph(title, tuple(lines), width=width, annotations=tuple(annotations), y_label=y_label or spec.unit)
+
+
+def rate(
+    title: str,
+    numerator: Sequence[catalogue.MetricSpec],
+    denominator: Sequence[catalogue.MetricSpec],
+    *,
+    width: int = 8,
+    annotations: Sequence[Annotation] = (),
+) -> Graph:
+    """Per backend: ``100 * sum(numerator) / sum(denominator)`` as a percentage, inputs hidden.
+
+    Every input is wrapped in ``FILL(.., 0)``: counters are only published when they happen, and a
+    missing CacheMiss must not blank the hit rate. An all-zero denominator still yields no value.
+    """
+    lines: list[Line | MathLine] = []
+    for index, backend in enumerate(catalogue.BACKENDS):
+        ids: dict[str, str] = {}
+        for spec in dict.fromkeys([*numerator, *denominator]):
+            ids[spec.name] = f"m{index}_{len(ids)}"
+            lines.append(ours(spec, "Sum", f"{backend} {spec.name}", ids[spec.name], backend=backend))
+
+        def total(specs: Sequence[catalogue.MetricSpec], ids: dict[str, str] = ids) -> str:
+            return " + ".join(f"FILL({ids[spec.name]}, 0)" for spec in specs)
+
+        expression = f"100 * ({total(numerator)}) / ({total(denominator)})"
+        lines.append(MathLine(expression, f"{backend} %", f"rate{index}"))
+    return Graph(title, tuple(lines), width=width, annotations=tuple(annotations), y_label="%")
+
+
+def per_resource(
+    metric: AwsMetric,
+    title: str,
+    resources: dict[str, dict[str, str]],
+    stats: Sequence[str] = ("Sum",),
+    *,
+    width: int = 8,
+) -> Graph:
+    """An AWS metric for each resource (label -> its dimensions), one line per resource and stat."""
+    lines = [
+        aws(metric, stat, f"{label} {stat}" if len(stats) > 1 else label, **dims)
+        for label, dims in resources.items()
+        for stat in stats
+    ]
+    return Graph(title, tuple(lines), width=width)

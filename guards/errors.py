@@ -1,0 +1,134 @@
+"""Which dependency errors are worth a retry, and which say the dependency is unhealthy.
+
+Two questions, two predicates:
+
+* :func:`is_retryable` — would the same call, made again in a moment, probably
+  succeed? (connection refused/reset, timeouts, HTTP 429/503, PostgreSQL
+  "too many connections" / "starting up" / connection lost). Only for
+  idempotent work: a write whose connection dropped mid-commit may have
+  committed.
+* :func:`is_dependency_failure` — does this error count against the
+  dependency's circuit breaker? Transport errors, server-side errors and 5xx
+  do; a 404, a unique-key violation, bad SQL or a bug in our own code do not.
+
+Client libraries are recognised by the top-level package and class name found
+in the exception's MRO (``("redis", "ConnectionError")``), never by importing
+them: importing ``guards`` must not import redis, psycopg, SQLAlchemy and
+opensearch-py on a Lambda cold start. The DB-API class names are the same in
+psycopg, psycopg2 and SQLAlchemy's wrappers, which keeps the tables short.
+
+Example::
+
+    try:
+        client.get(key)
+    except Exception as exc:
+        if errors.is_retryable(exc): ...
+"""
+
+from __future__ import annotations
+
+from guards.deadline import DeadlineExceeded
+
+# (top-level package, class name) pairs; ``valkey`` is redis-py's fork, same hierarchy.
+_REDIS = ("redis", "valkey")
+_DBAPI = ("psycopg", "psycopg2", "sqlalchemy")
+
+_RETRYABLE_CLASSES = frozenset(
+    {(pkg, name) for pkg in _REDIS for name in ("ConnectionError", "TimeoutError")}
+    | {("opensearchpy", "ConnectionError")}  # ConnectionTimeout is a subclass
+)
+_NEVER_RETRYABLE_CLASSES = frozenset(
+    {(pkg, name) for pkg in _REDIS for name in ("AuthenticationError", "AuthorizationError")}
+    | {("opensearchpy", "SSLError")}
+    | {(pkg, name) for pkg in _DBAPI for name in ("IntegrityError", "ProgrammingError", "DataError")}
+    | {("pybreaker", "CircuitBreakerError")}  # an open breaker: retrying is exactly what it forbids
+)
+_CLIENT_FAULT_CLASSES = frozenset(
+    {(pkg, name) for pkg in _REDIS for name in ("DataError",)}
+    | {
+        (pkg, name)
+        for pkg in _DBAPI
+        for name in ("IntegrityError", "ProgrammingError", "DataError", "NotSupportedError")
+    }
+    | {("pybreaker", "CircuitBreakerError")}
+)
+_SERVER_FAULT_CLASSES = frozenset(
+    {(pkg, "RedisError") for pkg in _REDIS}
+    | {(pkg, name) for pkg in _DBAPI for name in ("OperationalError", "InterfaceError", "InternalError")}
+    | {("sqlalchemy", "TimeoutError"), ("sqlalchemy", "DisconnectionError")}
+)
+
+# SQLSTATEs for "try again shortly": too_many_connections, the server is starting up or
+# shutting down (57P01 admin_shutdown is what a stopped server sends), and class 08
+# connection_exception. A connection that fails before the server answers has no SQLSTATE.
+_RETRYABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+_RETRYABLE_SQLSTATE_CLASSES = ("08",)
+_RETRYABLE_HTTP_STATUSES = frozenset({429, 503})
+
+
+_keys_by_type: dict[type, frozenset[tuple[str, str]]] = {}  # exception types are few and long-lived
+
+
+def _class_keys(exc_type: type[BaseException]) -> frozenset[tuple[str, str]]:
+    """``(top-level package, class name)`` for every class in the MRO, cached per type."""
+    keys = _keys_by_type.get(exc_type)
+    if keys is None:
+        keys = frozenset((cls.__module__.partition(".")[0], cls.__name__) for cls in exc_type.__mro__)
+        _keys_by_type[exc_type] = keys
+    return keys
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """psycopg 3 says ``sqlstate``, psycopg2 says ``pgcode``."""
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def _http_status(exc: BaseException) -> int | None:
+    """opensearch-py's TransportError carries the status (or ``"N/A"``) as ``status_code``."""
+    status = getattr(exc, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True when the same (idempotent) call is likely to succeed if tried again shortly."""
+    if isinstance(exc, DeadlineExceeded):
+        return False
+    if isinstance(exc, (ConnectionError, TimeoutError)):  # refused, reset, aborted, socket.timeout
+        return True
+    keys = _class_keys(type(exc))
+    if keys & _NEVER_RETRYABLE_CLASSES:
+        return False
+    if keys & _RETRYABLE_CLASSES:
+        return True
+    if ("sqlalchemy", "DBAPIError") in keys:
+        if getattr(exc, "connection_invalidated", False):
+            return True
+        orig = getattr(exc, "orig", None)
+        return isinstance(orig, BaseException) and orig is not exc and is_retryable(orig)
+    if any(pkg in ("psycopg", "psycopg2") and name == "OperationalError" for pkg, name in keys):
+        code = _sqlstate(exc)
+        return code is None or code in _RETRYABLE_SQLSTATES or code.startswith(_RETRYABLE_SQLSTATE_CLASSES)
+    if ("opensearchpy", "TransportError") in keys:
+        return _http_status(exc) in _RETRYABLE_HTTP_STATUSES
+    return False
+
+
+def is_dependency_failure(exc: BaseException) -> bool:
+    """True when ``exc`` says the dependency is unavailable or broken (counts against its breaker).
+
+    Everything retryable counts, and so do server-side errors that are not worth
+    a retry (a 500, a PostgreSQL internal error). Errors the caller caused — 4xx,
+    constraint violations, bad SQL, bad data — and errors from our own code do not.
+    """
+    if isinstance(exc, DeadlineExceeded):
+        return False  # our request ran out of time; the dependency was never asked
+    if is_retryable(exc) or isinstance(exc, OSError):
+        return True
+    keys = _class_keys(type(exc))
+    if keys & _CLIENT_FAULT_CLASSES:
+        return False
+    if ("opensearchpy", "TransportError") in keys:
+        status = _http_status(exc)
+        return status is None or status >= 500 or status == 429
+    return bool(keys & _SERVER_FAULT_CLASSES)

@@ -1,0 +1,79 @@
+"""Cold start and init timing: which invocation is an environment's first, and how long init took.
+
+``_IMPORT_START`` is taken on the first line of this module, so it marks the
+moment the handler module began importing the runtime: every Lambda handler
+module imports ``runtime.coldstart`` as its *first* import (``runtime/__init__``
+imports nothing, so the timestamp is as early as Python code can get).
+
+* :func:`take_cold_start` is called by the wrapper at the start of every
+  invocation. It answers ``cold=True`` exactly once per process, whatever that
+  first invocation then does (it may raise: it was still the cold start).
+* Provisioned concurrency (``AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency``)
+  initialises environments ahead of traffic, so the first invocation is not a
+  cold start for the client: ``cold`` stays False. Init is still measured, but
+  as import start → :func:`mark_init_done` (the last init step the runtime
+  saw), because for such an environment the first invocation can come hours
+  after init. On-demand environments measure import start → first invocation.
+
+Example::
+
+    import runtime.coldstart  # first import of the handler module
+    ...
+    info = runtime.coldstart.take_cold_start()
+    info.cold, info.init_ms
+"""
+
+from __future__ import annotations
+
+import time
+
+_IMPORT_START = time.perf_counter()
+
+import os  # noqa: E402 - the timestamp above must come first
+import threading  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+PROVISIONED = "provisioned-concurrency"
+
+
+class ColdStartInfo(NamedTuple):
+    """What the wrapper needs to know about this invocation's environment."""
+
+    cold: bool
+    init_ms: float | None
+    provisioned: bool = False
+
+
+WARM = ColdStartInfo(cold=False, init_ms=None)
+
+_lock = threading.Lock()
+_taken = False
+_init_done: float | None = None
+
+
+def mark_init_done() -> None:
+    """Note the end of init (the facade calls it when built); the latest call before the first invocation wins."""
+    global _init_done
+    if not _taken:
+        _init_done = time.perf_counter()
+
+
+def take_cold_start(now: float | None = None) -> ColdStartInfo:
+    """Return the cold-start verdict for this invocation: cold exactly once per process (thread-safe)."""
+    global _taken
+    if _taken:  # fast path for every warm invocation, no lock needed once set
+        return WARM
+    with _lock:
+        if _taken:
+            return WARM
+        _taken = True
+    now = time.perf_counter() if now is None else now
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == PROVISIONED:
+        init_ms = None if _init_done is None else (_init_done - _IMPORT_START) * 1000.0
+        return ColdStartInfo(cold=False, init_ms=init_ms, provisioned=True)
+    return ColdStartInfo(cold=True, init_ms=(now - _IMPORT_START) * 1000.0)
+
+
+def import_started_at() -> float:
+    """The ``time.perf_counter()`` value taken when this module started importing."""
+    return _IMPORT_START

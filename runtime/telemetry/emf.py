@@ -1,0 +1,176 @@
+"""CloudWatch EMF metric sink for the serverless backend, serialized by Powertools Metrics.
+
+Records are buffered for one invocation and written by :meth:`EmfSink.flush`,
+which the facade calls once when the invocation ends (also when the handler
+raised). Serialization is Powertools' own
+``AmazonCloudWatchEMFProvider.serialize_metric_set``, so documents follow the
+same schema Powertools emits; we only decide the grouping:
+
+* one EMF document per *(dimension names, dimension values)* group, because an
+  EMF document has one value per dimension key (``dependency=redis`` and
+  ``dependency=postgres`` cannot share one);
+* request metrics (dimensions ``service, backend, route``) also roll up to
+  ``[service, backend]`` via a second dimension set in the same document;
+* at most 100 metrics and 100 values per metric in one document (EMF limits),
+  more are split into further documents of the same flush.
+
+Groups are cached across invocations (their cardinality is bounded by the
+catalogue), so a warm invocation allocates little: the value lists and one
+``json.dumps`` per document.
+
+Example::
+
+    sink = EmfSink(namespace="LegoApi")
+    recorder.install_sink(sink)
+    recorder.record(catalogue.REQUESTS, route="GET /health")
+    sink.flush()   # prints {"_aws": {...}, "service": ..., "Requests": [1.0]}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from aws_lambda_powertools.metrics.functions import extract_cloudwatch_metric_unit_value
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.constants import MAX_METRICS
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.metric_properties import MetricUnit
+
+from runtime.telemetry.catalogue import BACKEND_DIMS, DEFAULT_NAMESPACE, REQUEST_DIMS, MetricSpec
+
+MAX_VALUES_PER_METRIC = 100  # EMF: a metric value array holds at most 100 values
+STANDARD_RESOLUTION = 60
+
+# Extra dimension sets a group with these dimension names is also published under.
+ROLLUPS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {REQUEST_DIMS: (BACKEND_DIMS,)}
+
+_log = logging.getLogger(__name__)
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per document
+_UNITS = [unit.value for unit in MetricUnit]
+_UNIT_OPTIONS = list(MetricUnit.__members__)
+
+
+class _Group:
+    """Metrics sharing one set of dimension names and values: one EMF document per flush."""
+
+    __slots__ = ("dimensions", "extra_sets", "values")
+
+    def __init__(self, dimensions: dict[str, str], extra_sets: list[dict[str, str]]) -> None:
+        self.dimensions = dimensions
+        self.extra_sets = extra_sets
+        self.values: dict[str, list[float]] = {}
+
+
+def _documents(values: dict[str, list[float]]) -> Iterator[dict[str, list[float]]]:
+    """Split one group's values into chunks of <= 100 metrics and <= 100 values per metric."""
+    if len(values) <= MAX_METRICS and all(len(v) <= MAX_VALUES_PER_METRIC for v in values.values()):
+        yield values  # the usual case: one document
+        return
+    pending = list(values.items())
+    while pending:
+        chunk: dict[str, list[float]] = {}
+        rest: list[tuple[str, list[float]]] = []
+        for name, vals in pending:
+            if len(chunk) < MAX_METRICS:
+                chunk[name] = vals[:MAX_VALUES_PER_METRIC]
+                if len(vals) > MAX_VALUES_PER_METRIC:
+                    rest.append((name, vals[MAX_VALUES_PER_METRIC:]))
+            else:
+                rest.append((name, vals))
+        yield chunk
+        pending = rest
+
+
+class EmfSink:
+    """A :class:`~runtime.telemetry.recorder.MetricSink` writing EMF documents to stdout once per flush."""
+
+    def __init__(self, *, namespace: str = DEFAULT_NAMESPACE, stream: IO[str] | None = None) -> None:
+        self._provider = AmazonCloudWatchEMFProvider(namespace=namespace)
+        self._provider.service = None  # type: ignore[assignment]  # every group carries its own ``service`` dimension
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._groups: dict[tuple[Any, ...], _Group] = {}
+        self._dirty: list[_Group] = []
+        self._units: dict[str, str] = {}
+
+    @property
+    def namespace(self) -> str:
+        return str(self._provider.namespace)
+
+    def record(self, spec: MetricSpec, value: float, dimensions: Mapping[str, str]) -> None:
+        """Buffer ``value`` for ``spec`` under its dimension values until the next :meth:`flush`."""
+        names = spec.dimensions
+        key = (names, *[dimensions[name] for name in names])
+        with self._lock:
+            group = self._groups.get(key)
+            if group is None:
+                group = self._new_group(key, names, dimensions)
+            if not group.values:
+                self._dirty.append(group)
+            values = group.values.get(spec.name)
+            if values is None:
+                if spec.name not in self._units:
+                    self._units[spec.name] = extract_cloudwatch_metric_unit_value(
+                        metric_units=_UNITS, metric_valid_options=_UNIT_OPTIONS, unit=spec.unit
+                    )
+                group.values[spec.name] = [float(value)]
+            else:
+                values.append(float(value))
+
+    def _new_group(self, key: tuple[Any, ...], names: tuple[str, ...], dimensions: Mapping[str, str]) -> _Group:
+        primary = {name: str(dimensions[name]) for name in names}
+        extra = [{name: primary[name] for name in rollup} for rollup in ROLLUPS.get(names, ())]
+        group = self._groups[key] = _Group(primary, extra)
+        return group
+
+    def flush(self) -> int:
+        """Write every buffered group as EMF JSON lines and clear the buffer; never raises.
+
+        Returns the number of documents written (0 when nothing was recorded or
+        writing failed; a failure is logged, and the buffer is dropped so one
+        bad invocation cannot poison the next).
+        """
+        with self._lock:
+            dirty, self._dirty = self._dirty, []
+            batches = []
+            for group in dirty:
+                batches.append((group, group.values))
+                group.values = {}
+        if not batches:
+            return 0
+        try:
+            lines = self._serialize(batches)
+            stream = self._stream or sys.stdout
+            stream.write("\n".join(lines) + "\n")
+            return len(lines)
+        except Exception:
+            _log.exception("EMF flush failed; metrics of this invocation dropped")
+            return 0
+
+    def _serialize(self, batches: list[tuple[_Group, dict[str, list[float]]]]) -> list[str]:
+        provider = self._provider
+        provider.timestamp = int(time.time() * 1000)
+        units = self._units
+        lines: list[str] = []
+        for group, values in batches:
+            provider.dimension_sets = group.extra_sets
+            for chunk in _documents(values):
+                metric_set = {
+                    name: {"Unit": units[name], "StorageResolution": STANDARD_RESOLUTION, "Value": vals}
+                    for name, vals in chunk.items()
+                }
+                document = provider.serialize_metric_set(
+                    metrics=metric_set, dimensions=group.dimensions, metadata={}
+                )
+                lines.append(_encode(document))
+        return lines
+
+    def pending(self) -> int:
+        """How many values are buffered (for tests and diagnostics)."""
+        with self._lock:
+            return sum(len(v) for group in self._dirty for v in group.values.values())

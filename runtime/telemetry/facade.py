@@ -1,0 +1,289 @@
+"""The one telemetry object the handler wrapper talks to.
+
+:class:`Telemetry` owns, for one process, the metric sink of the backend (EMF
+for ``serverless``, Prometheus for ``express``), the tracer (X-Ray, OTel or
+none) and the request logger. Per request the wrapper opens
+:meth:`Telemetry.invocation`; on exit — normal or exceptional — it records
+``Requests``, ``Errors4xx``, ``Errors5xx`` and ``Latency`` for the route,
+closes the trace segment with its annotations, writes the access line (and the
+error line of a 500), and on serverless flushes EMF exactly once.
+
+Example (the wrapper)::
+
+    telemetry = Telemetry.for_backend(backend="serverless", service="lego-projects-api",
+                                      namespace="LegoApi", tracing="xray")
+
+    def handler(event, lambda_context):
+        if is_keepwarm_ping(event):
+            return telemetry.keepwarm(event, lambda_context, warmup=warm_connections)
+        ctx = RequestContext(request_id=lambda_context.aws_request_id, backend="serverless")
+        with telemetry.invocation(ctx, lambda_context=lambda_context) as inv:
+            ctx.route, ctx.method = "GET /api/mocs/{id}", "GET"
+            try:
+                response = resolve(event, lambda_context)
+            except Exception as exc:
+                inv.fail(exc)               # logs it with ctx.request_id, status 500
+                response = internal_error_envelope(ctx.request_id)
+            inv.status = response["statusCode"]
+            return response
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+from runtime import coldstart, keepwarm
+from runtime.coldstart import ColdStartInfo
+from runtime.telemetry import catalogue, context, recorder, tracing
+from runtime.telemetry.catalogue import DEFAULT_NAMESPACE
+from runtime.telemetry.context import RequestContext
+from runtime.telemetry.emf import EmfSink
+from runtime.telemetry.logs import RequestLogger
+
+if TYPE_CHECKING:
+    from runtime.config import Settings
+    from runtime.telemetry.prometheus import PrometheusSink
+
+_log = logging.getLogger(__name__)
+_record = recorder.record
+_perf = time.perf_counter
+
+
+class Invocation:
+    """One request in flight: the wrapper sets :attr:`status` (default 500) and may call :meth:`fail`."""
+
+    __slots__ = ("_cold", "_lambda_context", "_scope", "_span", "_started", "_telemetry", "_trace_header",
+                 "_traced", "_tracer", "ctx", "error", "status")
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        ctx: RequestContext,
+        lambda_context: Any,
+        trace_header: str | None,
+        cold: ColdStartInfo | None,
+        started: float | None,
+    ) -> None:
+        self._telemetry = telemetry
+        self.ctx = ctx
+        self._lambda_context = lambda_context
+        self._trace_header = trace_header
+        self._cold = cold
+        self._started = started
+        self.status = 500  # a response the wrapper never reported is counted as a server error
+        self.error: BaseException | None = None
+        self._tracer: tracing.Tracer | None = None
+        self._span: Any = None
+        self._traced: Any = None
+        self._scope: Any = None
+
+    def fail(self, exc: BaseException, status: int = 500) -> None:
+        """The wrapper turned ``exc`` into an error response: log it server-side and mark the trace."""
+        self.error = exc
+        self.status = status
+
+    def __enter__(self) -> Invocation:
+        telemetry = self._telemetry
+        ctx = self.ctx
+        if self._started is None:
+            self._started = _perf()
+        cold = self._cold if self._cold is not None else coldstart.take_cold_start()
+        ctx.cold_start = cold.cold
+        self._scope = context.request_scope(ctx)
+        self._scope.__enter__()
+        tracer = telemetry.tracer
+        if tracer is not None:
+            try:
+                self._span = tracer.start_request(ctx, self._trace_header, self._lambda_context)
+                if self._span is not None:
+                    self._tracer = tracer
+                    self._traced = tracing.mark_request(True)
+            except Exception:
+                _log.exception("could not open the request trace")
+        if cold.cold:
+            _record(catalogue.COLD_START)
+        if cold.init_ms is not None:
+            _record(catalogue.INIT_DURATION, cold.init_ms)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        elapsed_ms = (_perf() - (self._started or 0.0)) * 1000.0
+        telemetry = self._telemetry
+        ctx = self.ctx
+        if exc is not None:
+            self.status = 500
+            self.error = exc
+        status = self.status
+        try:
+            try:
+                route = ctx.route
+                _record(catalogue.REQUESTS, 1.0, route=route)
+                _record(catalogue.ERRORS_4XX, 1.0 if 400 <= status < 500 else 0.0, route=route)
+                _record(catalogue.ERRORS_5XX, 1.0 if status >= 500 else 0.0, route=route)
+                _record(catalogue.LATENCY, elapsed_ms, route=route)
+            except Exception:
+                _log.exception("request metrics failed")
+            if self._tracer is not None:
+                tracing.unmark_request(self._traced)
+                try:
+                    self._tracer.end_request(self._span, ctx, status, self.error)
+                except Exception:
+                    _log.exception("could not close the request trace")
+            try:
+                telemetry.log.access_log(ctx, status, elapsed_ms)
+                if self.error is not None and status >= 500:
+                    telemetry.log.error_log(ctx, self.error)
+            except Exception:
+                _log.exception("request log failed")
+        finally:
+            self._scope.__exit__(None, None, None)
+            if telemetry.emf is not None:
+                telemetry.emf.flush()
+
+
+class Telemetry:
+    """Metrics sink + tracer + request logger for one process and one backend."""
+
+    def __init__(
+        self,
+        *,
+        backend: str,
+        service: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        tracer: tracing.Tracer | None = None,
+        emf_stream: IO[str] | None = None,
+        log_stream: IO[str] | None = None,
+    ) -> None:
+        if backend not in catalogue.BACKENDS:
+            raise ValueError(f"backend {backend!r} must be one of {', '.join(catalogue.BACKENDS)}")
+        self.backend = backend
+        self.service = service
+        self.emf: EmfSink | None = None
+        self.prometheus: PrometheusSink | None = None
+        self._sink: recorder.MetricSink
+        if backend == "serverless":
+            self.emf = self._sink = EmfSink(namespace=namespace, stream=emf_stream)
+        else:
+            from runtime.telemetry.prometheus import PrometheusSink
+
+            self.prometheus = self._sink = PrometheusSink()
+        recorder.configure(service=service, backend=backend)
+        recorder.install_sink(self._sink)
+        self.tracer = tracer
+        tracing.install(tracer)
+        self.log = RequestLogger(service=service, stream=log_stream)
+        coldstart.mark_init_done()
+
+    @classmethod
+    def for_backend(
+        cls,
+        *,
+        backend: str,
+        service: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        tracing: str = "xray",
+        emf_stream: IO[str] | None = None,
+        log_stream: IO[str] | None = None,
+    ) -> Telemetry:
+        """Build the telemetry of ``backend`` with the tracer named by ``tracing`` (xray, otel, off)."""
+        from runtime.telemetry.tracing import create_tracer
+
+        return cls(
+            backend=backend,
+            service=service,
+            namespace=namespace,
+            tracer=create_tracer(tracing, service),
+            emf_stream=emf_stream,
+            log_stream=log_stream,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Telemetry:
+        """Build it from :class:`runtime.config.Settings` (backend, service, namespace, tracing)."""
+        return cls.for_backend(
+            backend=settings.backend, service=settings.service, namespace=settings.namespace, tracing=settings.tracing
+        )
+
+    def invocation(
+        self,
+        ctx: RequestContext,
+        *,
+        lambda_context: Any = None,
+        trace_header: str | None = None,
+        cold: ColdStartInfo | None = None,
+        started: float | None = None,
+    ) -> Invocation:
+        """Context manager around one request; see the module docstring.
+
+        ``cold`` defaults to :func:`runtime.coldstart.take_cold_start`;
+        ``started`` (a ``time.perf_counter()`` value) defaults to entry time;
+        ``trace_header`` is the incoming ``X-Amzn-Trace-Id`` (serverful only).
+        ``ctx`` is made the current request context for the block.
+        """
+        return Invocation(self, ctx, lambda_context, trace_header, cold, started)
+
+    def keepwarm(
+        self,
+        event: dict[str, Any],
+        lambda_context: Any,
+        *,
+        warmup: Callable[[], None],
+        invoke_client_factory: Callable[[], Any] | None = None,
+        delay_ms: float = keepwarm.DEFAULT_DELAY_MS,
+    ) -> dict[str, Any]:
+        """Answer a keep-warm ping (see :mod:`runtime.keepwarm`): cold start, fan-out, one EMF flush."""
+        cold = coldstart.take_cold_start()
+        try:
+            if cold.cold:
+                _record(catalogue.COLD_START)
+            if cold.init_ms is not None:
+                _record(catalogue.INIT_DURATION, cold.init_ms)
+            summary = keepwarm.handle_ping(
+                event,
+                lambda_context,
+                warmup=warmup,
+                invoke_client_factory=invoke_client_factory or _lambda_client(),
+                cold_start=cold.cold,
+                delay_ms=delay_ms,
+            )
+            self.log.logger.info(
+                "keep-warm ping",
+                extra={
+                    "correlationId": summary["correlationId"],
+                    "coldStart": cold.cold,
+                    "concurrency": summary["concurrency"],
+                    "fanOut": summary["fanOut"],
+                },
+            )
+            return summary
+        finally:
+            if self.emf is not None:
+                self.emf.flush()
+
+    def prometheus_exposition(self) -> tuple[bytes, str]:
+        """``GET /metrics`` body and content type (express backend only)."""
+        if self.prometheus is None:
+            raise RuntimeError("Prometheus exposition exists on the express backend only")
+        return self.prometheus.exposition()
+
+    def close(self) -> None:
+        """Uninstall the sink and tracer (tests, shutdown)."""
+        recorder.remove_sink(self._sink)
+        if tracing.installed() is self.tracer:
+            tracing.install(None)
+
+
+_default_client_factory: Callable[[], Any] | None = None
+
+
+def _lambda_client() -> Callable[[], Any]:
+    global _default_client_factory
+    if _default_client_factory is None:
+        _default_client_factory = keepwarm.default_invoke_client_factory()
+    return _default_client_factory

@@ -1,0 +1,51 @@
+"""Assemble and write the CloudFormation template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from api.functions import FUNCTION_ROUTES
+from stack import functions, health_checks, http_api, monitoring
+from stack.intrinsics import get_att, ref
+from stack.parameters import CONDITIONS, PARAMETERS
+
+TEMPLATE_FILE = "brickguard.template.json"
+
+
+def synthesize() -> dict[str, Any]:
+    """The whole stack as a template dict."""
+    names = list(FUNCTION_ROUTES)
+    resources: dict[str, Any] = {}
+    for part in (
+        functions.resources(names),
+        http_api.resources(FUNCTION_ROUTES),
+        health_checks.resources(),
+        monitoring.resources(names),
+    ):
+        overlap = resources.keys() & part.keys()
+        if overlap:
+            raise ValueError(f"duplicate logical ids {sorted(overlap)}")
+        resources.update(part)
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "brickguard: LEGO Projects API on Lambda with its alarms, dashboards and paging",
+        "Parameters": PARAMETERS,
+        "Conditions": CONDITIONS,
+        "Resources": resources,
+        "Outputs": {
+            "ApiEndpoint": {"Value": get_att(http_api.API, "ApiEndpoint")},
+            "PagesTopicArn": {"Value": ref(monitoring.TOPIC)},
+            "ExpressHealthCheckId": {"Value": ref("ExpressHealthCheck")},
+            "ServerlessHealthCheckId": {"Value": ref("ServerlessHealthCheck")},
+        },
+    }
+
+
+def write(out_dir: Path) -> Path:
+    """Write the template as JSON under ``out_dir`` and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / TEMPLATE_FILE
+    path.write_text(json.dumps(synthesize(), indent=2) + "\n")
+    return path

@@ -1,0 +1,1 @@
+"""Tests of the test infrastructure itself: embedded servers and the OpenSearch stand-in."""

@@ -1,0 +1,82 @@
+"""The synthesized template: cfn-lint clean, and it holds what the issue asks for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.functions import FUNCTION_ROUTES
+from stack.template import synthesize, write
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return synthesize()
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def test_cfn_lint_finds_no_errors(tmp_path: Path) -> None:
+    from cfnlint.api import lint
+
+    path = write(tmp_path)
+    matches = lint(path.read_text(), regions=["us-east-1", "eu-west-1"])
+    errors = [f"{m.rule.id} {m.message} ({m.path})" for m in matches if m.rule.id.startswith("E")]
+    assert errors == []
+    broken = json.loads(path.read_text())
+    broken["Resources"]["MocsFunction"]["Properties"]["Architectures"] = ["sparc"]
+    assert any(m.rule.id.startswith("E") for m in lint(json.dumps(broken), regions=["us-east-1"]))
+
+
+def test_one_arm64_traced_function_per_handler(template: dict[str, Any]) -> None:
+    functions = _of_type(template, "AWS::Lambda::Function")
+    handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
+    assert handlers == sorted(f"api.handlers.{name}" for name in FUNCTION_ROUTES)
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Architectures"] == ["arm64"] and props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Runtime"] in ("python3.11", "python3.12")
+
+
+def test_http_api_routes_and_jwt_authorizer(template: dict[str, Any]) -> None:
+    declared = _of_type(template, "AWS::ApiGatewayV2::Route").values()
+    routes = {route["Properties"]["RouteKey"]: route["Properties"] for route in declared}
+    assert set(routes) == {route for group in FUNCTION_ROUTES.values() for route in group}
+    for key, props in routes.items():
+        expected = "NONE" if key == "GET /health" else "JWT"
+        assert props["AuthorizationType"] == expected, key
+    (authorizer,) = _of_type(template, "AWS::ApiGatewayV2::Authorizer").values()
+    assert authorizer["Properties"]["JwtConfiguration"] == {
+        "Issuer": {"Ref": "CognitoIssuerUrl"},
+        "Audience": {"Ref": "CognitoAudience"},
+    }
+
+
+def test_keep_warm_rules_send_the_ping_payload(template: dict[str, Any]) -> None:
+    rules = _of_type(template, "AWS::Events::Rule")
+    assert len(rules) == len(FUNCTION_ROUTES)
+    for rule in rules.values():
+        props = rule["Properties"]
+        assert props["ScheduleExpression"] == "rate(5 minutes)"
+        payload = props["Targets"][0]["Input"]["Fn::Sub"].replace("${KeepWarmConcurrency}", "3")
+        assert json.loads(payload) == {"warmer": True, "concurrency": 3}
+
+
+def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) -> None:
+    (subscription,) = _of_type(template, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "https"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "PagerDutyIntegrationUrl"}
+    alarms = _of_type(template, "AWS::CloudWatch::Alarm")
+    composites = _of_type(template, "AWS::CloudWatch::CompositeAlarm")
+    assert {a["Condition"] for a in alarms.values()} == {"UseRolloutProfile", "UseBauProfile"}
+    assert len(alarms) == 24 and len(composites) == 11
+    assert "Condition" not in composites["DeployWindowAlarm"]
+    assert len(_of_type(template, "AWS::CloudWatch::Dashboard")) == 5
+    checks = _of_type(template, "AWS::Route53::HealthCheck")
+    hosts = [c["Properties"]["HealthCheckConfig"]["FullyQualifiedDomainName"] for c in checks.values()]
+    assert {"Ref": "ExpressHost"} in hosts and any("execute-api" in str(host) for host in hosts)
