@@ -14,22 +14,19 @@
 Bounded: about 5 seconds. Writes its section of ``docs/performance.md``
 between ``<!-- bench:breaker -->`` markers.
 
-Run: ``python benchmarks/bench_breaker.py``
+Run: ``python -m benchmarks.bench_breaker``
 """
 
 from __future__ import annotations
 
-import os
-import platform
-import re
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pybreaker
 import tenacity
 
+from benchmarks.report import DOC, machine_line, write_section
 from guards.breaker import Breaker
 from guards.errors import is_retryable
 from guards.retry import retry_call
@@ -42,13 +39,7 @@ THROUGHPUT_SECONDS = 0.5
 SLEEP_SECONDS = 0.001
 TENACITY_DIVISOR = 10
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:breaker -->", "<!-- /bench:breaker -->"
-DOC_HEADER = (
-    "# Performance\n\nFigures measured by the scripts in `benchmarks/`, each in one run, side by side "
-    "(these machines are noisy: compare ratios, not absolute numbers). Each benchmark owns one "
-    "section between `<!-- bench:NAME -->` markers and rewrites only that.\n"
-)
+SECTION = "breaker"
 
 
 def noop() -> None:
@@ -159,11 +150,9 @@ def measure_concurrency() -> dict[str, dict[int, float]]:
 def render(cost: dict[str, float], concurrency: dict[str, dict[int, float]]) -> str:
     bare = cost["bare call"]
     lines = [
-        BEGIN,
         "## Circuit breaker (`benchmarks/bench_breaker.py`)",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, pybreaker {pybreaker_version()}.",
+        machine_line().rstrip(".") + f", pybreaker {pybreaker_version()}.",
         "",
         f"**Cost per call** of a no-op function, best of {ROUNDS} interleaved rounds of "
         f"{CALLS_PER_ROUND:,} calls (breaker closed, no metric sink):",
@@ -191,7 +180,6 @@ def render(cost: dict[str, float], concurrency: dict[str, dict[int, float]]) -> 
         f"With {THREADS} threads our breaker completes **{ours8 / theirs8:.1f}x** the calls pybreaker does: "
         "pybreaker holds its lock for the whole wrapped call, so its threads take turns; ours holds it "
         "only for bookkeeping.",
-        END,
     ]
     return "\n".join(lines)
 
@@ -202,24 +190,12 @@ def pybreaker_version() -> str:
     return version("pybreaker")
 
 
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of docs/performance.md (create the file if needed)."""
-    text = DOC.read_text() if DOC.exists() else DOC_HEADER
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
-
-
 def main() -> None:
     cost = measure_cost()
     concurrency = measure_concurrency()
     section = render(cost, concurrency)
     print(section)
-    write_section(section)
+    write_section(SECTION, section)
     print(f"\nwrote {DOC}")
 
 

@@ -138,6 +138,8 @@ class Breaker:
         self._state = STATE_CLOSED
         self._forced: str | None = None
         self._probe: _Probe | None = None
+        self._consecutive_failures = 0
+        self._run_started = 0.0  # when the current run of consecutive failures began
         self._opened_at = 0.0
         self._changed_at = clock()
         self._reason = "created"
@@ -283,14 +285,22 @@ class Breaker:
                 if probe is not None and probe is self._probe:
                     self._probe = None
             return
+        if not failed and probe is None:
+            with self._lock:
+                self._window.current(now)[_CALLS] += 1
+                self._consecutive_failures = 0
+            return  # the common case: a good call outside half-open changes no state
         with self._lock:
             counts = self._window.current(now)
             counts[_CALLS] += 1
             if failed:
                 counts[_FAILURES] += 1
                 counts[_SLOW] += slow
-            elif probe is None:
-                return  # the common case: a good call outside half-open changes nothing
+                if self._consecutive_failures == 0 or now - self._run_started >= self.config.window_seconds:
+                    self._consecutive_failures, self._run_started = 0, now  # a run is judged within the window
+                self._consecutive_failures += 1
+            else:
+                self._consecutive_failures = 0
             change = self._judge(probe, now, failed, exc, slow, duration)
         if change is not None:
             self._notify(change)
@@ -316,6 +326,8 @@ class Breaker:
                 f"{failures}/{calls} calls failed or slow in {cfg.window_seconds:g}s "
                 f"(threshold {cfg.failure_rate_threshold:.0%})",
             )
+        if self._consecutive_failures >= cfg.minimum_calls:  # a hard outage: no need to outvote old successes
+            return self._move(STATE_OPEN, f"{self._consecutive_failures} consecutive calls failed or slow")
         return None
 
     def _pin(self, state: str) -> None:
@@ -354,7 +366,8 @@ class Breaker:
         self._reason = reason
         if to_state == STATE_OPEN:
             self._opened_at = now
-        elif to_state == STATE_CLOSED:
+        self._consecutive_failures = 0
+        if to_state == STATE_CLOSED:
             self._window.clear()  # old failures must not re-trip a breaker that just recovered
         recorder.record(catalogue.BREAKER_STATE, catalogue.BREAKER_STATE_VALUES[to_state], dependency=self.name)
         if to_state == STATE_OPEN:

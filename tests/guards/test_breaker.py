@@ -89,6 +89,20 @@ def test_stays_closed_below_the_threshold(clock: FakeClock) -> None:
     assert breaker.state == STATE_OPEN
 
 
+def test_consecutive_failures_open_despite_earlier_successes(clock: FakeClock) -> None:
+    """A hard outage after a busy healthy minute opens after ``minimum_calls`` failures, not 50 % of the window."""
+    breaker = Breaker("redis", CONFIG, clock=clock)
+    succeed(breaker, 40)
+    fail(breaker, CONFIG.minimum_calls - 1)
+    assert breaker.state == STATE_CLOSED
+    succeed(breaker, 1)  # a success in between resets the run
+    fail(breaker, CONFIG.minimum_calls - 1)
+    assert breaker.state == STATE_CLOSED
+    fail(breaker, 1)
+    assert breaker.state == STATE_OPEN
+    assert "consecutive" in breaker.snapshot()["reason"]
+
+
 def test_old_failures_leave_the_window(clock: FakeClock) -> None:
     breaker = Breaker("redis", CONFIG, clock=clock)
     fail(breaker, 3)
