@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alarms import aws_metrics as aws
 from alarms.model import Metric, MetricAlarm
 from alarms.profiles import Profile
+from runtime.telemetry import aws_metrics as aws
 from runtime.telemetry import catalogue
 
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from alarms.aws_metrics import SERVICE, AwsMetric
 from runtime.telemetry import catalogue
+from runtime.telemetry.aws_metrics import SERVICE, AwsMetric
 
 Comparison = Literal[
     "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"

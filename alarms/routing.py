@@ -7,7 +7,7 @@ alarms dashboard and combined by composites, but never page on their own.
 
 from __future__ import annotations
 
-from alarms.aws_metrics import RUNBOOK_BASE_URL, SERVICE
+from runtime.telemetry.aws_metrics import RUNBOOK_BASE_URL, SERVICE
 
 PAGES_TOPIC = "${PagesTopic}"
 SHARED_SLUGS = frozenset({"deploy-window"})

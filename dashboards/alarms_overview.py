@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from alarms.aws_metrics import SERVICE
 from dashboards.body import MAX_ALARMS_PER_WIDGET, Dashboard
 from dashboards.widgets import AlarmStatus, Text, Widget
+from runtime.telemetry.aws_metrics import SERVICE
 
 ROW_HEIGHT_PER_ALARMS = 4  # the widget lists about four alarms per grid row
 

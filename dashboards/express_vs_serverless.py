@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alarms.aws_metrics import SERVICE
 from dashboards.body import Dashboard
 from dashboards.facade import compare, rate
 from dashboards.widgets import Annotation, Text
 from runtime.telemetry import catalogue as c
+from runtime.telemetry.aws_metrics import SERVICE
 
 PERCENTILES = ("p50", "p95", "p99")
 

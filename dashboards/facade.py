@@ -3,16 +3,16 @@
 Declare *what* to watch (a catalogue metric, a rate between two metrics, an AWS metric per resource)
 and get graphs that already split by backend — and by dependency where the metric has one — with
 labels and metric-math ids that cannot collide. Metric names come only from the catalogue
-(ours) or :mod:`alarms.aws_metrics` (AWS's).
+(ours) or :mod:`runtime.telemetry.aws_metrics` (AWS's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alarms.aws_metrics import SERVICE, AwsMetric
 from dashboards.widgets import Annotation, Graph, Line, MathLine
 from runtime.telemetry import catalogue
+from runtime.telemetry.aws_metrics import SERVICE, AwsMetric
 
 
 def ours(spec: catalogue.MetricSpec, stat: str, label: str, metric_id: str | None = None, **dims: str) -> Line:

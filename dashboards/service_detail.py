@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alarms import aws_metrics as m
 from dashboards.body import Dashboard
 from dashboards.facade import per_resource
 from dashboards.widgets import Text
+from runtime.telemetry import aws_metrics as m
 
 LAMBDA_PERCENTILES = ("p50", "p95", "p99")
 

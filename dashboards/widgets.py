@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from alarms.aws_metrics import REGION
+from runtime.telemetry.aws_metrics import REGION
 
 
 @dataclass(frozen=True, slots=True)

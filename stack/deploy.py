@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alarms import profiles
-from alarms.aws_metrics import SERVICE
+from runtime.telemetry.aws_metrics import SERVICE
 from stack.monitoring_plan import ConcreteTarget, dashboard_request, profile_plan, shared_dashboards
 from stack.parameters import DEFAULTS
 

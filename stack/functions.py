@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms.aws_metrics import function_name
 from runtime.telemetry import catalogue
+from runtime.telemetry.aws_metrics import function_name
 from stack.intrinsics import get_att, pascal, ref
 
 RUNTIME = "python3.12"

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from alarms.aws_metrics import SERVICE
 from alarms.profiles import PROFILES
 from alarms.routing import PAGES_TOPIC, SHARED_SLUGS
 from dashboards.body import Dashboard
+from runtime.telemetry.aws_metrics import SERVICE
 from stack.intrinsics import CfnResolver, alarm_logical_id, pascal, ref
 from stack.monitoring_plan import dashboard_request, profile_plan, shared_dashboards
 from stack.parameters import profile_condition

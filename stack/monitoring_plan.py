@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from alarms import routing
-from alarms.aws_metrics import ACCOUNT, PARTITION, REGION
 from alarms.composites import DEPLOY_WINDOW, composite_alarms
 from alarms.definitions import metric_alarms
 from alarms.model import Regional
@@ -19,6 +18,7 @@ from alarms.profiles import LATENCY_TARGET_P95_MS, Profile
 from alarms.render import RenderedAlarms, Resolver, Substitution, render_profile
 from dashboards import alarms_overview, express_vs_serverless, service_detail
 from dashboards.body import Dashboard, validated
+from runtime.telemetry.aws_metrics import ACCOUNT, PARTITION, REGION
 
 
 class Target(Resolver, Protocol):

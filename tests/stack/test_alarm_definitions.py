@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from alarms import aws_metrics
 from alarms.evaluator.composite import parse_rule
 from alarms.profiles import PROFILES, region_group
 from alarms.render import render_profile
-from runtime.telemetry import catalogue
+from runtime.telemetry import aws_metrics, catalogue
 from tests.stack.conftest import concrete_target
 
 ROOT = Path(__file__).resolve().parents[2]

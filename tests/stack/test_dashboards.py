@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from alarms import aws_metrics
 from alarms.profiles import PROFILES
 from dashboards.body import problems
-from runtime.telemetry import catalogue
+from runtime.telemetry import aws_metrics, catalogue
 from stack.monitoring_plan import ConcreteTarget, dashboard_request, profile_plan, shared_dashboards
 from tests.stack.conftest import concrete_target
 

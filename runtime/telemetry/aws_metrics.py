@@ -1,7 +1,7 @@
 """AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES).
 
-These names are AWS's, not ours, so they cannot live in the runtime catalogue; this module is the one
-place that spells them. Dashboards read it too (the single cross-package import, see the docs).
+These names are AWS's, not ours, so they are not in the metric catalogue (which lists what the runtime
+emits); this module is the one place that spells them, beside the catalogue, for dashboards and alarms.
 """
 
 from __future__ import annotations
