@@ -47,7 +47,7 @@ def build(marks: LatencyMarks) -> Dashboard:
         for pct in PERCENTILES
     )
     traffic = (
-        compare(c.REQUESTS, "Requests", width=6),
+        compare(c.REQUESTS, "Request count", width=6),
         rate("Error rate % (5xx / requests)", [c.ERRORS_5XX], [c.REQUESTS], width=6),
         compare(c.ERRORS_4XX, "4xx responses", width=6),
         compare(c.ERRORS_5XX, "5xx responses", width=6),

@@ -61,7 +61,7 @@ INIT_DURATION = MetricSpec(
     "Milliseconds",
     "histogram",
     BACKEND_DIMS,
-    "module import start to first invocation, once per environment",
+    "module import start to first invocation (provisioned concurrency: to the end of init), once per environment",
 )
 KEEP_WARM_PING = MetricSpec("KeepWarmPing", "Count", "counter", BACKEND_DIMS, "keep-warm pings answered")
 CACHE_HIT = MetricSpec("CacheHit", "Count", "counter", BACKEND_DIMS, "cache-aside reads served by Redis")

@@ -117,17 +117,20 @@ def _populated() -> bytes:
     return sink.exposition()[0]
 
 
-def test_exposition_parses_with_the_client_parser() -> None:
-    families = list(text_string_to_metric_families(_populated().decode()))
+def test_exposition_is_valid() -> None:
+    """prometheus-client's parser always; ``promtool check metrics`` too where promtool is installed.
+
+    promtool comes from Debian's ``prometheus`` package, which a pip-only machine does not have; the
+    issue allows the client parser then. No skip: the parser check runs everywhere.
+    """
+    exposition = _populated()
+    families = list(text_string_to_metric_families(exposition.decode()))
     assert {f.name for f in families} >= {"brickguard_requests", "brickguard_latency_seconds",
                                           "brickguard_outbox_pending", "brickguard_dependency_latency_seconds"}
     assert all(f.documentation for f in families)
-
-
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (parser test still runs)")
-def test_exposition_passes_promtool_check_metrics() -> None:
-    result = subprocess.run(
-        ["promtool", "check", "metrics"], input=_populated(), capture_output=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr).decode()
-    assert not (result.stdout + result.stderr).strip(), (result.stdout + result.stderr).decode()
+    if shutil.which("promtool") is not None:
+        result = subprocess.run(
+            ["promtool", "check", "metrics"], input=exposition, capture_output=True, timeout=60, check=False
+        )
+        output = (result.stdout + result.stderr).decode()
+        assert result.returncode == 0 and not output.strip(), output
