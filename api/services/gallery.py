@@ -12,26 +12,16 @@ from api import cache_keys, schemas
 from api.models import GalleryAlbum, GalleryImage
 from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.services.changes import commit_change
-from api.services.updates import apply_patch
-from runtime.errors import NotFound, ValidationError
+from api.services.updates import apply_patch, owned
+from runtime.errors import ValidationError
 
 
 def _image(session: Session, user_id: str, image_id: uuid.UUID) -> GalleryImage:
-    image = session.scalars(
-        select(GalleryImage).where(GalleryImage.id == image_id, GalleryImage.user_id == user_id)
-    ).first()
-    if image is None:
-        raise NotFound("Image not found")
-    return image
+    return owned(session, GalleryImage, user_id, image_id, "Image")
 
 
 def _album(session: Session, user_id: str, album_id: uuid.UUID) -> GalleryAlbum:
-    album = session.scalars(
-        select(GalleryAlbum).where(GalleryAlbum.id == album_id, GalleryAlbum.user_id == user_id)
-    ).first()
-    if album is None:
-        raise NotFound("Album not found")
-    return album
+    return owned(session, GalleryAlbum, user_id, album_id, "Album")
 
 
 def _image_changed(user_id: str) -> list[str]:
@@ -86,8 +76,6 @@ def update_image(
     session: Session, user_id: str, image_id: uuid.UUID, body: schemas.ImageUpdate
 ) -> dict[str, Any]:
     image = _image(session, user_id, image_id)
-    if "title" in body.model_fields_set and body.title is None:
-        raise ValidationError("title cannot be null")
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
     apply_patch(image, body)
     session.flush()
@@ -139,8 +127,6 @@ def update_album(
     session: Session, user_id: str, album_id: uuid.UUID, body: schemas.AlbumUpdate
 ) -> dict[str, Any]:
     album = _album(session, user_id, album_id)
-    if "title" in body.model_fields_set and body.title is None:
-        raise ValidationError("title cannot be null")
     _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
     apply_patch(album, body)
     commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])

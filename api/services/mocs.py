@@ -13,23 +13,19 @@ from api import cache_keys, schemas
 from api.models import MocInstruction
 from api.search_index import MOCS_INDEX, delete_op, index_op, moc_document
 from api.services.changes import commit_change
-from api.services.updates import apply_patch
+from api.services.updates import apply_patch, owned
 from guards.like import LIKE_ESCAPE, escape_like
-from runtime.errors import Conflict, NotFound, ValidationError
+from runtime.errors import Conflict, ValidationError
+
+DETAIL_LOADS = (
+    selectinload(MocInstruction.files),
+    selectinload(MocInstruction.parts_lists),
+    selectinload(MocInstruction.images),
+)
 
 
 def _owned(session: Session, user_id: str, moc_id: uuid.UUID, *, detail: bool = False) -> MocInstruction:
-    query = select(MocInstruction).where(MocInstruction.id == moc_id, MocInstruction.user_id == user_id)
-    if detail:
-        query = query.options(
-            selectinload(MocInstruction.files),
-            selectinload(MocInstruction.parts_lists),
-            selectinload(MocInstruction.images),
-        )
-    moc = session.scalars(query).first()
-    if moc is None:
-        raise NotFound("MOC not found")
-    return moc
+    return owned(session, MocInstruction, user_id, moc_id, "MOC", *(DETAIL_LOADS if detail else ()))
 
 
 def ilike_filter(term: str) -> Any:
@@ -107,11 +103,7 @@ def create_moc(session: Session, user_id: str, body: schemas.MocCreate) -> dict[
 def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.MocUpdate) -> dict[str, Any]:
     """Apply a partial update; type rules are re-checked on the merged result."""
     moc = _owned(session, user_id, moc_id)
-    if "title" in body.model_fields_set and body.title is None:
-        raise ValidationError("title cannot be null")
-    if "type" in body.model_fields_set and body.type is None:
-        raise ValidationError("type cannot be null")
-    apply_patch(moc, body)
+    apply_patch(moc, body, required=("title", "type"))
     try:
         schemas.check_type_requirements(moc.type, moc.author, moc.brand)
     except ValueError as exc:

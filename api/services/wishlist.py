@@ -12,7 +12,7 @@ from api import cache_keys, schemas
 from api.models import WishlistItem
 from api.search_index import WISHLIST_INDEX, delete_op, index_op, wishlist_document
 from api.services.changes import commit_change
-from api.services.updates import apply_patch
+from api.services.updates import apply_patch, owned
 from runtime.errors import NotFound, ValidationError
 
 
@@ -21,12 +21,7 @@ def _changed(user_id: str) -> list[str]:
 
 
 def _item(session: Session, user_id: str, item_id: uuid.UUID) -> WishlistItem:
-    item = session.scalars(
-        select(WishlistItem).where(WishlistItem.id == item_id, WishlistItem.user_id == user_id)
-    ).first()
-    if item is None:
-        raise NotFound("Wishlist item not found")
-    return item
+    return owned(session, WishlistItem, user_id, item_id, "Wishlist item")
 
 
 def list_items(session: Session, user_id: str, *, category: str | None) -> tuple[list[dict[str, Any]], int]:
@@ -63,10 +58,7 @@ def update_item(
     session: Session, user_id: str, item_id: uuid.UUID, body: schemas.WishlistUpdate
 ) -> dict[str, Any]:
     item = _item(session, user_id, item_id)
-    for required in ("title", "sort_order"):
-        if required in body.model_fields_set and getattr(body, required) is None:
-            raise ValidationError(f"{required} cannot be null")
-    apply_patch(item, body)
+    apply_patch(item, body, required=("title", "sort_order"))
     session.flush()
     commit_change(
         session, namespaces=_changed(user_id), index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))]
