@@ -49,3 +49,16 @@ def write(out_dir: Path) -> Path:
     path = out_dir / TEMPLATE_FILE
     path.write_text(json.dumps(synthesize(), indent=2) + "\n")
     return path
+
+
+def dashboard_bodies(resources: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(name, body)`` of every dashboard in ``resources``, with ``${…}`` placeholders left as text."""
+    found = []
+    for resource in resources.values():
+        if resource["Type"] != "AWS::CloudWatch::Dashboard":
+            continue
+        props = resource["Properties"]
+        name, body = (value["Fn::Sub"] if isinstance(value, dict) else value
+                      for value in (props["DashboardName"], props["DashboardBody"]))
+        found.append((name, json.loads(body)))
+    return found

@@ -31,13 +31,17 @@ def synth(out_dir: Path) -> None:
     Example:
       brickguard synth --out build/
       cfn-lint build/brickguard.template.json
+      open build/dashboards.html     # the dashboards' layout, to review
     """
-    from stack.template import synthesize, write
+    from dashboards.preview import render
+    from stack.template import dashboard_bodies, synthesize, write
 
     console = Console()
     with console.status("synthesizing template"):
         path = write(out_dir)
         resources = synthesize()["Resources"]
+        preview = out_dir / "dashboards.html"
+        preview.write_text(render(dashboard_bodies(resources)))
     kinds: dict[str, int] = {}
     for resource in resources.values():
         kinds[resource["Type"]] = kinds.get(resource["Type"], 0) + 1
@@ -47,6 +51,7 @@ def synth(out_dir: Path) -> None:
     for kind, count in sorted(kinds.items()):
         table.add_row(kind, str(count))
     console.print(table)
+    console.print(f"dashboard preview: {preview}")
 
 
 def _parameters(raw: tuple[str, ...]) -> dict[str, str]:
