@@ -31,6 +31,7 @@ from runtime.telemetry import recorder
 from tests.api.clients import LambdaClient
 from tests.support.opensearch_standin import OpenSearchStandIn
 
+PLOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "degradation-latency.png"
 READS = 400
 WARMUP = 50
 USER = "bench-user"
@@ -93,6 +94,27 @@ def _row(label: str, ours: list[float], base: list[float], timeouts: int, reques
     )
 
 
+def _plot(panels: list[tuple[str, list[float], str, list[float]]]) -> None:
+    """Latency CDFs, degraded vs baseline, one panel per scenario (docs/img/degradation-latency.png)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), constrained_layout=True)
+    for axis, (label, ours, base_label, base) in zip(axes, panels, strict=True):
+        for samples, name in ((ours, label), (base, base_label)):
+            ordered = sorted(samples)
+            axis.plot(ordered, [(i + 1) / len(ordered) for i in range(len(ordered))], label=name)
+        axis.axhline(0.99, color="grey", linestyle=":", linewidth=1)
+        axis.set_xlabel("latency (ms)")
+        axis.set_ylabel("fraction of requests")
+        axis.set_xscale("log")
+        axis.legend(loc="lower right", fontsize=8)
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
+
+
 def main() -> None:
     client = LambdaClient(HANDLERS)
     counter = ErrorCounter()
@@ -150,6 +172,12 @@ def main() -> None:
         f"Targets: p99 ratio ≤ 1.2; timeouts before opening ≤ the minimum calls ({minimum}). A half-open probe every "
         "reset timeout (5 s Redis, 10 s OpenSearch) pays one timeout; at this request rate it may fall inside "
         "the sample.",
+        "",
+        "![latency CDFs](img/degradation-latency.png)",
+    ])
+    _plot([
+        ("Redis paused, breaker open", cache_ours, "no cache configured", cache_base),
+        ("OpenSearch hung, breaker open", search_ours, "PostgreSQL-only search", search_base),
     ])
     print(body)
     write_section("degradation", body)
