@@ -1,29 +1,35 @@
-"""What the telemetry facade costs per invocation and at import, against the plain Powertools stack.
+"""What the guard runtime costs per warm invocation and at import, against the bare resolver and Powertools.
 
-Warm invocations (each mode in a fresh child process, variants interleaved round
-by round so machine noise hits them alike, best round per variant):
+Warm invocations. One child process per tracing mode (``off``, ``xray``); inside it every
+variant serves the same trivial route (``GET /bench`` returning a small dict) from its own,
+identically built ``APIGatewayHttpResolver(enable_validation=True)`` with the same v2.0
+event, in interleaved rounds (median round per variant, so machine noise hits all alike):
 
-* ``bare``              — the trivial handler called directly;
-* ``brickguard``        — the handler inside ``Telemetry.invocation`` (request context, 4 metric
-                           records, one EMF flush, one access line);
+* ``bare``              — ``resolver.resolve(event, context)``;
+* ``brickguard``        — the real ``runtime.wrapper.guarded_handler`` around it (route-template
+                          middleware, request context, 4 request metrics + one EMF flush, one
+                          access line, and in ``xray`` mode a subsegment under the facade segment);
 * ``powertools``        — the plain stack: ``Logger.inject_lambda_context`` + ``Metrics.log_metrics``
-                           + ``Tracer.capture_lambda_handler`` around the same handler;
+                          + ``Tracer.capture_lambda_handler`` (Tracer disabled in ``off`` mode);
 * ``powertools+output`` — that stack also writing what brickguard writes (the 4 request metrics
-                           with a route dimension and one access line), i.e. what a team would
-                           hand-write without the runtime.
+                          with ``backend`` and ``route`` dimensions, one access line): like for like.
 
-Mode ``off``: tracing off (brickguard ``tracing=off``; the Powertools Tracer disables itself
-outside Lambda). Mode ``xray``: the child runs with Lambda's environment (``LAMBDA_TASK_ROOT``,
-a sampled ``_X_AMZN_TRACE_ID``) and ``AWS_XRAY_DAEMON_ADDRESS`` pointing at a UDP socket on
-loopback, so both brickguard and the Powertools Tracer really send subsegments.
-All output goes to ``/dev/null``.
+The ``xray`` child runs with Lambda's environment (``LAMBDA_TASK_ROOT``, a sampled
+``_X_AMZN_TRACE_ID``) and ``AWS_XRAY_DAEMON_ADDRESS`` at a UDP socket on loopback that is never
+read, so both X-Ray stacks really serialize and send. Logs and EMF go to ``/dev/null`` (fd 1
+redirected before anything is imported).
 
-Cold import: ``python -c`` of a module importing ``runtime.coldstart`` + the facade + the
-Powertools HTTP resolver and building the telemetry, against one importing the Powertools
-stack + resolver and building Logger/Metrics/Tracer; measured in-process (import start to
-ready) and as whole-process wall time, N interleaved runs.
+Cold import. Fresh ``python -c`` processes, interleaved: ``import api.handlers`` (all five
+handlers; also with opentelemetry imports blocked, as in a package built for X-Ray only, and
+the runtime alone around an empty resolver) against a module importing Powertools Logger,
+Metrics, Tracer and the HTTP resolver and instantiating them (what a plain Powertools handler
+module does at init), with a Lambda's
+environment (``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``; ``BRICKGUARD_TRACING`` and
+``POWERTOOLS_*`` unset). Reported: in-process import time, and import + runtime ready (our
+first invocation builds the telemetry and the X-Ray recorder, which the Powertools module
+already did at import).
 
-Run: ``python benchmarks/bench_runtime_overhead.py [--quick]``; figures go to
+Run: ``python -m benchmarks.bench_runtime_overhead [--quick] [--no-write]``; figures go to
 docs/performance.md between ``<!-- bench:runtime -->`` markers.
 """
 
@@ -33,16 +39,36 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
+from typing import Any
+
+from benchmarks.report import machine_line, percentile, write_section
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "performance.md"
 SECTION = "runtime"
+MODES = ("off", "xray")
+VARIANTS = ("bare", "brickguard", "powertools", "powertools+output")
+COMPONENTS = ("resolver + hooks", "access line", "4 request metrics + EMF flush")
+TARGET_ADDED_US = 50.0
+TARGET_IMPORT_RATIO = 1.1
+
+CUTS = """\
+What was cut, without changing any output (tests/telemetry, tests/e2e and tests/api green before \
+and after): EMF documents are built from a per-group skeleton that Powertools' \
+`serialize_metric_set` produced and validated once (≈2.5 µs a flush, byte-identical output); \
+the four request metrics are recorded with one dimension lookup (`recorder.record_many`); the \
+request context is set and reset without a generator context manager. Not cut: the access line \
+stays a Powertools Logger line (its formatter's linear scan of reserved attributes alone costs \
+≈3 µs, but a faster formatter would copy Powertools internals). Imports stay eager: SQLAlchemy, \
+the pydantic schemas and the guards are what every database route needs (the Powertools module \
+imports SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed), and deferring \
+them would only move them from init to the first request — the cold-start client waits just as \
+long — and out of what provisioned concurrency pre-warms. The gap to the Powertools module is \
+almost all redis 8's OpenTelemetry bridge: `pybreaker` (via `guards.breaker`) imports `redis` \
+eagerly, and redis loads `opentelemetry.sdk.metrics` whenever it is installed (see the row with \
+those imports blocked)."""
 
 WARM_CHILD = r"""
 import json, os, sys, time
@@ -51,87 +77,123 @@ sys.stdout = open(os.devnull, "w")
 os.dup2(sys.stdout.fileno(), 1)
 
 import runtime.coldstart
+import warnings
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from runtime.telemetry.context import RequestContext
-from runtime.telemetry.facade import Telemetry
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from runtime.wrapper import guarded_handler
 
 MODE, CALLS, ROUNDS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-ROUTE = "GET /health"
+warnings.simplefilter("ignore")  # "no metrics to publish" from the decorators-only stack
+
+
+def resolver():
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.get("/bench")
+    def bench():
+        return {"ok": True, "items": [1, 2, 3]}
+
+    return app
+
 
 class LambdaContext:
-    function_name = "health"
+    function_name = "bench"
+    function_version = "$LATEST"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:health"
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
     aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
-EVENT = {"version": "2.0", "rawPath": "/health", "requestContext": {"http": {"method": "GET"}}}
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+
+EVENT = {
+    "version": "2.0", "routeKey": "GET /bench", "rawPath": "/bench", "rawQueryString": "",
+    "headers": {"accept": "application/json", "host": "api.example.com", "user-agent": "bench"},
+    "requestContext": {
+        "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
+        "http": {"method": "GET", "path": "/bench", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                 "userAgent": "bench"},
+        "requestId": "JKJaXmPLvHcESHA=", "routeKey": "GET /bench", "stage": "$default",
+        "time": "10/Mar/2020:05:16:23 +0000", "timeEpoch": 1583817383220,
+    },
+    "isBase64Encoded": False,
+}
 LC = LambdaContext()
 
-def handler(event, context):
-    return {"statusCode": 200, "body": "{}"}
-
-telemetry = Telemetry.for_backend(backend="serverless", service="svc", namespace="LegoApi",
-                                  tracing="off" if MODE == "off" else "xray", log_stream=sys.stdout)
-
-def brickguard(event, context):
-    ctx = RequestContext(request_id=context.aws_request_id, backend="serverless", method="GET")
-    with telemetry.invocation(ctx, lambda_context=context) as inv:
-        ctx.route = ROUTE
-        response = handler(event, context)
-        inv.status = response["statusCode"]
-    return response
+bare_app = resolver()
+brickguard = guarded_handler(resolver(), function="bench")
 
 logger = Logger(service="pt")
 metrics = Metrics(namespace="LegoApi", service="pt")
-tracer = Tracer(service="pt")
+tracer = Tracer(service="pt", disabled=MODE == "off")
+stack_app = resolver()
+output_app = resolver()
+
+
+def bare(event, context):
+    return bare_app.resolve(event, context)
+
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def powertools(event, context):
-    return handler(event, context)
+    return stack_app.resolve(event, context)
+
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def powertools_output(event, context):
     started = time.perf_counter()
-    response = handler(event, context)
+    response = output_app.resolve(event, context)
     status = response["statusCode"]
+    route = event["routeKey"]
     metrics.add_dimension(name="backend", value="serverless")
-    metrics.add_dimension(name="route", value=ROUTE)
+    metrics.add_dimension(name="route", value=route)
     metrics.add_metric(name="Requests", unit="Count", value=1)
     metrics.add_metric(name="Errors4xx", unit="Count", value=1 if 400 <= status < 500 else 0)
     metrics.add_metric(name="Errors5xx", unit="Count", value=1 if status >= 500 else 0)
     elapsed = (time.perf_counter() - started) * 1000
     metrics.add_metric(name="Latency", unit="Milliseconds", value=elapsed)
-    logger.info("request", extra={"requestId": context.aws_request_id, "route": ROUTE, "method": "GET",
-                                  "status": status, "responseTimeMs": elapsed, "backend": "serverless",
-                                  "coldStart": False, "userId": None})
+    logger.info("request", extra={"requestId": context.aws_request_id, "route": route, "method": "GET",
+                                  "status": status, "responseTimeMs": round(elapsed, 3),
+                                  "backend": "serverless", "coldStart": False, "userId": None})
     return response
 
-import warnings
-warnings.simplefilter("ignore")  # "no metrics to publish" from the decorators-only stack
+
+from runtime import process, resolver_hooks
 from runtime.telemetry import catalogue, recorder
+from runtime.telemetry.context import RequestContext
 
-SAMPLE_CTX = RequestContext(request_id="r", backend="serverless", method="GET", route=ROUTE)
+telemetry = process.get().telemetry
+hooked_app = resolver()
+resolver_hooks.install(hooked_app)
+SAMPLE = RequestContext(request_id="r", backend="serverless", method="GET", route="GET /bench")
 
-def access_line(event, context):  # component: the access log line alone
-    telemetry.log.access_log(SAMPLE_CTX, 200, 1.5)
 
-def metrics_flush(event, context):  # component: the 4 request records + one EMF flush
-    recorder.record(catalogue.REQUESTS, 1.0, route=ROUTE)
-    recorder.record(catalogue.ERRORS_4XX, 0.0, route=ROUTE)
-    recorder.record(catalogue.ERRORS_5XX, 0.0, route=ROUTE)
-    recorder.record(catalogue.LATENCY, 1.5, route=ROUTE)
+def hooked(event, context):  # component: the resolver with the route-template middleware and handlers
+    return hooked_app.resolve(event, context)
+
+
+def access_line(event, context):  # component: the access line alone
+    telemetry.log.access_log(SAMPLE, 200, 1.5)
+
+
+def request_metrics(event, context):  # component: the 4 request records + one EMF flush
+    recorder.record_many(((catalogue.REQUESTS, 1.0), (catalogue.ERRORS_4XX, 0.0), (catalogue.ERRORS_5XX, 0.0),
+                          (catalogue.LATENCY, 1.5)), route=SAMPLE.route)
     telemetry.emf.flush()
 
-VARIANTS = {"bare": handler, "brickguard": brickguard, "powertools": powertools,
-            "powertools+output": powertools_output, "access line": access_line,
-            "4 records + EMF flush": metrics_flush}
-for fn in VARIANTS.values():  # warm up (cold start, first subsegment, caches)
-    for _ in range(200):
-        fn(EVENT, LC)
+
+VARIANTS = {"bare": bare, "brickguard": brickguard, "powertools": powertools,
+            "powertools+output": powertools_output, "resolver + hooks": hooked,
+            "access line": access_line, "4 request metrics + EMF flush": request_metrics}
+for name, fn in VARIANTS.items():  # warm up (cold start, first subsegment, caches) and check it serves
+    for _ in range(300):
+        response = fn(EVENT, LC)
+    assert response is None or (response["statusCode"] == 200 and '"ok"' in response["body"]), (name, response)
 per_call = {name: [] for name in VARIANTS}
 for _ in range(ROUNDS):
     for name, fn in VARIANTS.items():
@@ -139,156 +201,269 @@ for _ in range(ROUNDS):
         for _ in range(CALLS):
             fn(EVENT, LC)
         per_call[name].append((time.perf_counter() - t0) / CALLS * 1e6)
-real_stdout.write(json.dumps({name: min(v) for name, v in per_call.items()}) + "\n")
+real_stdout.write(json.dumps(per_call) + "\n")
 real_stdout.flush()
 """
 
 IMPORT_OURS = """
-import time; t0 = time.perf_counter()
+import time
+t0 = time.perf_counter()
+import api.handlers
+t1 = time.perf_counter()
+from runtime import process
+process.get()  # what the first invocation builds: settings, EMF sink, logger, X-Ray recorder
+print((t1 - t0) * 1000, (time.perf_counter() - t0) * 1000)
+"""
+
+IMPORT_NO_OTEL = """
+import sys
+
+
+class NoOpenTelemetry:  # as if the package were built without opentelemetry-sdk (xray tracing only)
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "opentelemetry":
+            raise ModuleNotFoundError(name)
+
+
+sys.meta_path.insert(0, NoOpenTelemetry())
+""" + IMPORT_OURS
+
+IMPORT_RUNTIME = """
+import time
+t0 = time.perf_counter()
 import runtime.coldstart
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from runtime.telemetry.facade import Telemetry
-app = APIGatewayHttpResolver()
-telemetry = Telemetry.for_backend(backend="serverless", service="svc", tracing=TRACING)
-print((time.perf_counter() - t0) * 1000)
+from runtime.wrapper import guarded_handler
+handler = guarded_handler(APIGatewayHttpResolver(enable_validation=True), function="bench")
+t1 = time.perf_counter()
+from runtime import process
+process.get()
+print((t1 - t0) * 1000, (time.perf_counter() - t0) * 1000)
 """
 
 IMPORT_POWERTOOLS = """
-import time; t0 = time.perf_counter()
+import time
+t0 = time.perf_counter()
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-app = APIGatewayHttpResolver()
-logger, metrics, tracer = Logger(service="svc"), Metrics(namespace="LegoApi", service="svc"), Tracer(service="svc")
-if TRACING == "xray":
-    tracer.provider  # the Tracer imports aws-xray-sdk lazily; make it load, as its first use would
-print((time.perf_counter() - t0) * 1000)
+logger = Logger()
+metrics = Metrics(namespace="LegoApi")
+tracer = Tracer()
+app = APIGatewayHttpResolver(enable_validation=True)
+t1 = time.perf_counter()
+print((t1 - t0) * 1000, (t1 - t0) * 1000)
 """
 
 
-def _child_env(mode: str, daemon: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA", "LAMBDA_", "_X_AMZN"))}
+def _base_env() -> dict[str, str]:
+    drop = ("AWS_LAMBDA", "LAMBDA_", "_X_AMZN", "POWERTOOLS_", "BRICKGUARD_", "AWS_XRAY")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["PYTHONPATH"] = str(REPO)
-    env["AWS_DEFAULT_REGION"] = "eu-west-1"
-    if mode == "xray":
-        env.update({
-            "LAMBDA_TASK_ROOT": str(REPO),
-            "AWS_LAMBDA_FUNCTION_NAME": "health",
-            "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
-            "AWS_XRAY_DAEMON_ADDRESS": daemon,
-        })
+    env["AWS_DEFAULT_REGION"] = env["AWS_REGION"] = "eu-west-1"
     return env
 
 
-def warm(mode: str, calls: int, rounds: int, daemon: str) -> dict[str, float]:
+def _lambda_env(daemon: str) -> dict[str, str]:
+    env = _base_env()
+    env.update({
+        "LAMBDA_TASK_ROOT": str(REPO),
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_XRAY_DAEMON_ADDRESS": daemon,
+    })
+    return env
+
+
+def warm(mode: str, calls: int, rounds: int, daemon: str) -> dict[str, list[float]]:
+    """Per-call µs of every variant, one sample per round, from one child process."""
+    if mode == "xray":
+        env = _lambda_env(daemon)
+        env["_X_AMZN_TRACE_ID"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    else:
+        env = _base_env()
+    env["BRICKGUARD_TRACING"] = mode
     result = subprocess.run(
         [sys.executable, "-c", WARM_CHILD, mode, str(calls), str(rounds)],
-        env=_child_env(mode, daemon), capture_output=True, text=True, timeout=600, check=False,
+        env=env, capture_output=True, text=True, timeout=900, check=False, cwd=REPO,
     )
     if result.returncode != 0:
         raise RuntimeError(f"warm benchmark ({mode}) failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    samples: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return samples
 
 
-def cold(tracing: str, runs: int, daemon: str) -> dict[str, dict[str, float]]:
-    env = _child_env("xray" if tracing == "xray" else "off", daemon)
-    samples: dict[str, dict[str, list[float]]] = {
-        name: {"in_process_ms": [], "process_ms": []} for name in ("brickguard", "powertools")
-    }
+def cold(runs: int, daemon: str) -> dict[str, dict[str, list[float]]]:
+    """Import (and import + ready) ms of our handler module and the Powertools module, interleaved."""
+    env = _lambda_env(daemon)
+    modules = (("api.handlers", IMPORT_OURS), ("api.handlers, no otel", IMPORT_NO_OTEL),
+               ("runtime only", IMPORT_RUNTIME), ("powertools", IMPORT_POWERTOOLS))
+    samples: dict[str, dict[str, list[float]]] = {name: {"import": [], "ready": []} for name, _ in modules}
     for _ in range(runs):
-        for name, code in (("brickguard", IMPORT_OURS), ("powertools", IMPORT_POWERTOOLS)):
-            source = textwrap.dedent(code).replace("TRACING", repr(tracing))
-            t0 = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", source], env=env, capture_output=True, text=True,
-                                 timeout=120, check=True)
-            samples[name]["process_ms"].append((time.perf_counter() - t0) * 1000)
-            samples[name]["in_process_ms"].append(float(out.stdout.strip().splitlines()[-1]))
-    return {name: {k: statistics.median(v) for k, v in figures.items()} for name, figures in samples.items()}
+        for name, code in modules:
+            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                 timeout=120, check=True, cwd=REPO)
+            imported, ready = (float(x) for x in out.stdout.split()[-2:])
+            samples[name]["import"].append(imported)
+            samples[name]["ready"].append(ready)
+    return samples
 
 
-def _markdown(results: dict) -> str:
+def heavy_imports(daemon: str, limit: int = 6) -> list[tuple[str, str, float]]:
+    """The costliest third-party imports made directly by our packages (one ``-X importtime`` run).
+
+    Returns ``(library module, importing module, cumulative ms)``, costliest first.
+    """
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import api.handlers"], env=_lambda_env(daemon),
+                         capture_output=True, text=True, timeout=120, check=True, cwd=REPO)
+    rows: list[tuple[int, int, str]] = []  # (depth, cumulative µs, module), children listed before parents
+    for line in out.stderr.splitlines():
+        fields = line.split("|")
+        if not line.startswith("import time:") or len(fields) != 3 or not fields[1].strip().isdigit():
+            continue
+        name = fields[2].rstrip()
+        rows.append(((len(name) - len(name.lstrip())) // 2, int(fields[1]), name.strip()))
+    ours = ("api", "runtime", "guards")
+    found: list[tuple[str, str, float]] = []
+    stack: list[tuple[int, str]] = []
+    for depth, cumulative, name in reversed(rows):  # parents first: track the chain of importers
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        stack.append((depth, name))
+        if parent.split(".")[0] in ours and name.split(".")[0] not in ours:
+            found.append((name, parent, cumulative / 1000))
+    return sorted(found, key=lambda row: -row[2])[:limit]
+
+
+def _median(values: list[float]) -> float:
+    return percentile(values, 0.5)
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def render(results: dict[str, Any]) -> str:
+    """The markdown body of the ``runtime`` section."""
     lines = [
-        f"<!-- bench:{SECTION} -->",
-        "## Runtime overhead (telemetry facade vs plain Powertools)",
+        "## Runtime overhead (`benchmarks/bench_runtime_overhead.py`)",
         "",
-        f"Measured {results['when']} on this machine ({os.cpu_count()} CPUs), "
-        f"`python benchmarks/bench_runtime_overhead.py` — best of {results['rounds']} interleaved rounds "
-        f"of {results['calls']} calls (the machine is shared and noisy; the best round is the cost "
-        "without interference). *Added* = variant minus bare handler.",
+        machine_line() + f" `python -m benchmarks.bench_runtime_overhead`: median of {results['rounds']} "
+        f"interleaved rounds of {results['calls']} warm invocations per variant, one child process per "
+        "tracing mode. Every variant serves `GET /bench` from its own `APIGatewayHttpResolver("
+        "enable_validation=True)` with the same v2.0 event; *added* = variant - bare resolver.",
         "",
-        "| tracing | bare µs | brickguard µs (added) | powertools stack µs (added) "
-        "| powertools + same output µs (added) | brickguard added ÷ stack added | ÷ stack+output added |",
-        "|---|---|---|---|---|---|---|",
+        "| tracing | bare resolver µs | brickguard wrapper µs (added) | Powertools decorators µs (added) "
+        "| Powertools + same output µs (added) | ours ÷ decorators (added) | ours ÷ same output (added) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for mode, figures in results["warm"].items():
-        bare = figures["bare"]
-        ours, stack, output = (figures[k] - bare for k in ("brickguard", "powertools", "powertools+output"))
+    added: dict[str, dict[str, float]] = {}
+    for mode, samples in results["warm"].items():
+        med = {name: _median(samples[name]) for name in VARIANTS}
+        bare = med["bare"]
+        add = added[mode] = {name: med[name] - bare for name in VARIANTS}
         lines.append(
-            f"| {mode} | {bare:.2f} | {figures['brickguard']:.1f} ({ours:.1f}) | {figures['powertools']:.1f} "
-            f"({stack:.1f}) | {figures['powertools+output']:.1f} ({output:.1f}) | {ours / stack:.2f}x "
-            f"| {ours / output:.2f}x |"
+            f"| {mode} | {bare:.1f} | {med['brickguard']:.1f} ({add['brickguard']:.1f}) "
+            f"| {med['powertools']:.1f} ({add['powertools']:.1f}) "
+            f"| {med['powertools+output']:.1f} ({add['powertools+output']:.1f}) "
+            f"| {add['brickguard'] / add['powertools']:.2f}x | {add['brickguard'] / add['powertools+output']:.2f}x |"
         )
-    off = results["warm"]["off"]
+    off = added["off"]
+    parts = {name: _median(results["warm"]["off"][name]) for name in COMPONENTS}
+    hooks = parts["resolver + hooks"] - _median(results["warm"]["off"]["bare"])
+    isolated = hooks + parts["access line"] + parts["4 request metrics + EMF flush"]
     lines += [
         "",
-        f"Where brickguard's tracing-off cost goes: access line (Powertools Logger) "
-        f"{off['access line']:.1f} µs, 4 request records + one EMF flush (Powertools serializer) "
-        f"{off['4 records + EMF flush']:.1f} µs, the rest (context, cold-start check, try/finally) "
-        f"{off['brickguard'] - off['bare'] - off['access line'] - off['4 records + EMF flush']:.1f} µs.",
+        "Where our tracing-off cost goes (components timed alone in the same rounds): the access line "
+        f"through Powertools Logger {parts['access line']:.1f} µs, the 4 request metrics + one EMF flush "
+        f"{parts['4 request metrics + EMF flush']:.1f} µs, the route-template middleware and envelope "
+        f"handlers on the resolver {hooks:.1f} µs; the remaining {off['brickguard'] - isolated:.1f} µs is "
+        "request context, cold-start check, deadline, headers, and the same code running colder in CPU "
+        "caches right after the resolver than in a tight loop of its own (the same log line measured ≈ 35 % "
+        "slower right after a resolve than alone).",
+        "",
+        "Targets (tracing off unless stated):",
+        "",
+        f"* added cost < {TARGET_ADDED_US:.0f} µs: {off['brickguard']:.1f} µs — "
+        f"{_met(off['brickguard'] < TARGET_ADDED_US)};",
     ]
+    for mode, add in added.items():
+        lines.append(
+            f"* {mode}: added cost ≤ the Powertools stack's — vs the bare decorators (which write no metric "
+            f"and no log line) {add['brickguard']:.1f} vs {add['powertools']:.1f} µs "
+            f"{_met(add['brickguard'] <= add['powertools'])}; vs the stack writing the same output "
+            f"{add['brickguard']:.1f} vs {add['powertools+output']:.1f} µs "
+            f"{_met(add['brickguard'] <= add['powertools+output'])};"
+        )
+    cold_samples = results["cold"]
+    ours, no_otel, bare_runtime, theirs = (
+        cold_samples[k] for k in ("api.handlers", "api.handlers, no otel", "runtime only", "powertools")
+    )
+    imp_ratio = _median(ours["import"]) / _median(theirs["import"])
+    ready_ratio = _median(ours["ready"]) / _median(theirs["ready"])
+    runtime_ratios = [_median(bare_runtime[k]) / _median(theirs[k]) for k in ("import", "ready")]
+    no_otel_ratios = [_median(no_otel[k]) / _median(theirs[k]) for k in ("import", "ready")]
+    lines[-1] = lines[-1].rstrip(";") + "."
     lines += [
         "",
-        f"Cold import + init (median of {results['runs']} interleaved runs; in-process = first import to "
-        "telemetry ready; process = whole `python -c` wall time):",
+        f"Cold import, median of {results['runs']} interleaved fresh processes with a Lambda's environment "
+        "(`AWS_LAMBDA_FUNCTION_NAME`, `LAMBDA_TASK_ROOT` set; `BRICKGUARD_TRACING` default `xray`; "
+        "`POWERTOOLS_*` unset). The Powertools module imports Logger, Metrics, Tracer and "
+        "`APIGatewayHttpResolver` and instantiates them (its `Tracer()` loads aws-xray-sdk and patches "
+        "libraries at init); *ready* adds, for us, the telemetry our first invocation builds "
+        "(`runtime.process.get()`: settings, EMF sink, logger, X-Ray recorder).",
         "",
-        "| tracing | brickguard in-process ms | powertools in-process ms | ratio | brickguard process ms "
-        "| powertools process ms | ratio |",
-        "|---|---|---|---|---|---|---|",
+        "| module | import ms | import + ready ms | ratio to Powertools module |",
+        "|---|---:|---:|---:|",
+        f"| `api.handlers` (all five handlers, their routes, schemas, models, guards) "
+        f"| {_median(ours['import']):.1f} | {_median(ours['ready']):.1f} | {imp_ratio:.2f}x / {ready_ratio:.2f}x |",
+        f"| `api.handlers`, opentelemetry imports blocked (a package built for `xray` only) "
+        f"| {_median(no_otel['import']):.1f} | {_median(no_otel['ready']):.1f} "
+        f"| {no_otel_ratios[0]:.2f}x / {no_otel_ratios[1]:.2f}x |",
+        f"| runtime only: resolver + `guarded_handler` (no API code) | {_median(bare_runtime['import']):.1f} "
+        f"| {_median(bare_runtime['ready']):.1f} | {runtime_ratios[0]:.2f}x / {runtime_ratios[1]:.2f}x |",
+        f"| Powertools Logger + Metrics + Tracer + resolver | {_median(theirs['import']):.1f} "
+        f"| {_median(theirs['ready']):.1f} | 1.00x |",
+        "",
+        f"Target ≤ {TARGET_IMPORT_RATIO}x for `api.handlers`: import {_met(imp_ratio <= TARGET_IMPORT_RATIO)}, "
+        f"import + ready {_met(ready_ratio <= TARGET_IMPORT_RATIO)}. The runtime alone (wrapper, telemetry, "
+        "and the X-Ray recorder it builds) is the *runtime only* row; the rest of `api.handlers` is the "
+        "API's own code and libraries.",
+        "",
+        "Costliest third-party imports our packages make at import time (one `python -X importtime` run "
+        "of `api.handlers`, cumulative, so nested entries overlap):",
+        "",
+        "| library | imported by | ms |",
+        "|---|---|---:|",
+        *(f"| `{lib}` | `{by}` | {ms:.0f} |" for lib, by, ms in results["heavy"]),
+        "",
+        CUTS,
     ]
-    for tracing, figures in results["cold"].items():
-        ours, theirs = figures["brickguard"], figures["powertools"]
-        lines.append(
-            f"| {tracing} | {ours['in_process_ms']:.1f} | {theirs['in_process_ms']:.1f} "
-            f"| {ours['in_process_ms'] / theirs['in_process_ms']:.2f}x | {ours['process_ms']:.1f} "
-            f"| {theirs['process_ms']:.1f} | {ours['process_ms'] / theirs['process_ms']:.2f}x |"
-        )
-    lines += ["", f"<!-- /bench:{SECTION} -->"]
     return "\n".join(lines)
 
 
-def write_section(markdown: str) -> None:
-    """Replace this benchmark's section of docs/performance.md (create the file if needed)."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n\nFigures written by the benchmarks in `benchmarks/`.\n"
-    start, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        after = rest.split(end, 1)[1]
-        text = before + markdown + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + markdown + "\n"
-    DOC.write_text(text)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer calls and runs (smoke run)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave docs/performance.md alone")
     args = parser.parse_args()
-    calls, rounds, runs = (300, 3, 3) if args.quick else (2000, 9, 15)
+    calls, rounds, runs = (200, 3, 3) if args.quick else (2000, 9, 15)
     daemon_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the X-Ray "daemon": receives, never read
     daemon_socket.bind(("127.0.0.1", 0))
     daemon = f"127.0.0.1:{daemon_socket.getsockname()[1]}"
-    results = {
-        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "calls": calls, "rounds": rounds, "runs": runs,
-        "warm": {mode: warm(mode, calls, rounds, daemon) for mode in ("off", "xray")},
-        "cold": {tracing: cold(tracing, runs, daemon) for tracing in ("off", "xray")},
-    }
-    daemon_socket.close()
-    markdown = _markdown(results)
-    print(markdown)
+    try:
+        results = {
+            "calls": calls, "rounds": rounds, "runs": runs,
+            "warm": {mode: warm(mode, calls, rounds, daemon) for mode in MODES},
+            "cold": cold(runs, daemon),
+            "heavy": heavy_imports(daemon),
+        }
+    finally:
+        daemon_socket.close()
+    body = render(results)
+    print(body)
     if not args.no_write:
-        write_section(markdown)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":

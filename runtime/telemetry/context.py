@@ -50,11 +50,21 @@ def current() -> RequestContext | None:
 @contextmanager
 def request_scope(ctx: RequestContext) -> Iterator[RequestContext]:
     """Make ``ctx`` current for the duration of one request."""
-    token = _current.set(ctx)
+    token = activate(ctx)
     try:
         yield ctx
     finally:
-        _current.reset(token)
+        deactivate(token)
+
+
+def activate(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
+    """Make ``ctx`` current until :func:`deactivate` (the facade's per-request path; no generator)."""
+    return _current.set(ctx)
+
+
+def deactivate(token: contextvars.Token[RequestContext | None]) -> None:
+    """Restore the context that was current before the matching :func:`activate`."""
+    _current.reset(token)
 
 
 def remaining_seconds() -> float | None:

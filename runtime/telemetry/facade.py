@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 _record = recorder.record
+_record_many = recorder.record_many
 _perf = time.perf_counter
 
 
@@ -93,8 +94,7 @@ class Invocation:
             self._started = _perf()
         cold = self._cold if self._cold is not None else coldstart.take_cold_start()
         ctx.cold_start = cold.cold
-        self._scope = context.request_scope(ctx)
-        self._scope.__enter__()
+        self._scope = context.activate(ctx)
         tracer = telemetry.tracer
         if tracer is not None:
             try:
@@ -122,11 +122,15 @@ class Invocation:
         status = self.status
         try:
             try:
-                route = ctx.route
-                _record(catalogue.REQUESTS, 1.0, route=route)
-                _record(catalogue.ERRORS_4XX, 1.0 if 400 <= status < 500 else 0.0, route=route)
-                _record(catalogue.ERRORS_5XX, 1.0 if status >= 500 else 0.0, route=route)
-                _record(catalogue.LATENCY, elapsed_ms, route=route)
+                _record_many(
+                    (
+                        (catalogue.REQUESTS, 1.0),
+                        (catalogue.ERRORS_4XX, 1.0 if 400 <= status < 500 else 0.0),
+                        (catalogue.ERRORS_5XX, 1.0 if status >= 500 else 0.0),
+                        (catalogue.LATENCY, elapsed_ms),
+                    ),
+                    route=ctx.route,
+                )
             except Exception:
                 _log.exception("request metrics failed")
             if self._tracer is not None:
@@ -142,7 +146,7 @@ class Invocation:
             except Exception:
                 _log.exception("request log failed")
         finally:
-            self._scope.__exit__(None, None, None)
+            context.deactivate(self._scope)
             if telemetry.emf is not None:
                 telemetry.emf.flush()
 
