@@ -17,8 +17,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from guards import outbox
-from guards.breaker import BreakerConfig, BreakerOpenError, StateChange
-from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from guards.health import HealthProbe
@@ -32,6 +30,8 @@ from runtime.telemetry.tracing import dependency_span
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
+
+    from guards.breaker import BreakerConfig, StateChange
 
 T = TypeVar("T")
 
@@ -72,6 +72,9 @@ class Dependencies:
     """Lazily built, guarded clients for one process, shared by all requests."""
 
     def __init__(self, settings: config.Settings, breaker_configs: Mapping[str, BreakerConfig] | None = None) -> None:
+        # pybreaker imports redis (~100 ms): built on first use, not when a handler module is imported
+        from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
+
         self.settings = settings
         self.breakers = BreakerRegistry(breaker_configs or DEFAULT_CONFIGS, settings.breaker_overrides)
         self.budgets = {name: RetryBudget() for name in self.breakers}
@@ -114,6 +117,8 @@ class Dependencies:
         """A session for one unit of work, judged by the postgres breaker; an outage is a 503."""
         from sqlalchemy.exc import DBAPIError
         from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+        from guards.breaker import BreakerOpenError
 
         breaker = self.breakers["postgres"]
         try:

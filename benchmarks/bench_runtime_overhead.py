@@ -61,14 +61,12 @@ and after): EMF documents are built from a per-group skeleton that Powertools' \
 the four request metrics are recorded with one dimension lookup (`recorder.record_many`); the \
 request context is set and reset without a generator context manager. Not cut: the access line \
 stays a Powertools Logger line (its formatter's linear scan of reserved attributes alone costs \
-≈3 µs, but a faster formatter would copy Powertools internals). Imports stay eager: SQLAlchemy, \
-the pydantic schemas and the guards are what every database route needs (the Powertools module \
-imports SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed), and deferring \
-them would only move them from init to the first request — the cold-start client waits just as \
-long — and out of what provisioned concurrency pre-warms. The gap to the Powertools module is \
-almost all redis 8's OpenTelemetry bridge: `pybreaker` (via `guards.breaker`) imports `redis` \
-eagerly, and redis loads `opentelemetry.sdk.metrics` whenever it is installed (see the row with \
-those imports blocked)."""
+≈3 µs, but a faster formatter would copy Powertools internals). SQLAlchemy, the pydantic \
+schemas and the models stay eager: every database route needs them (the Powertools module imports \
+SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed). Made lazy: the circuit \
+breakers. `pybreaker` imports `redis` at import time, and redis 8 loads \
+`opentelemetry.sdk.metrics` whenever it is installed (~100 ms); `guards.breaker` is now imported \
+when the first request (or keep-warm ping) builds the dependencies, where Redis is needed anyway."""
 
 WARM_CHILD = r"""
 import json, os, sys, time

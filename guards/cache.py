@@ -30,11 +30,13 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from guards.breaker import Breaker
 from guards.dependency_call import call_dependency
 from runtime.telemetry import catalogue, context, recorder
+
+if TYPE_CHECKING:
+    from guards.breaker import Breaker
 
 T = TypeVar("T")
 

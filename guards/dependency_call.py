@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from guards.breaker import Breaker, BreakerOpenError
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.tracing import dependency_span
+
+if TYPE_CHECKING:  # pybreaker imports redis, which is not free: keep it off the handler's import path
+    from guards.breaker import Breaker
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -26,6 +28,8 @@ T = TypeVar("T")
 
 def call_dependency(breaker: Breaker, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call ``fn`` through ``breaker``, traced and measured; exceptions propagate unchanged."""
+    from guards.breaker import BreakerOpenError
+
     dependency = breaker.name
     with dependency_span(dependency, breakerState=breaker.state) as span:
         started = time.perf_counter()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from guards.breaker import Breaker, BreakerOpenError
 from guards.dependency_call import call_dependency
 from runtime.telemetry import catalogue, context, recorder
+
+if TYPE_CHECKING:
+    from guards.breaker import Breaker
 
 T = TypeVar("T")
 
@@ -36,6 +38,8 @@ class FallbackSearch(Generic[T]):
 
     def run(self) -> tuple[T, str]:
         """The result and the engine that produced it (``opensearch`` or ``postgres``)."""
+        from guards.breaker import BreakerOpenError
+
         recorder.record(catalogue.SEARCH_REQUESTS)
         if self._primary is not None:
             try:
