@@ -1,5 +1,5 @@
 """The HTTP API: JWT authorizer (Cognito issuer and audience), one integration per function, and the
-routes of ``api.functions.FUNCTION_ROUTES`` (``GET /health`` stays unauthenticated)."""
+routes of the function table it is given (``GET /health`` stays unauthenticated)."""
 
 from __future__ import annotations
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from api.functions import FUNCTION_ROUTES
 from stack import functions, health_checks, http_api, monitoring
 from stack.intrinsics import get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS
@@ -14,13 +14,13 @@ from stack.parameters import CONDITIONS, PARAMETERS
 TEMPLATE_FILE = "brickguard.template.json"
 
 
-def synthesize() -> dict[str, Any]:
-    """The whole stack as a template dict."""
-    names = list(FUNCTION_ROUTES)
+def synthesize(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """The whole stack as a template dict, for the functions and routes the composition root hands over."""
+    names = list(routes)
     resources: dict[str, Any] = {}
     for part in (
         functions.resources(names),
-        http_api.resources(FUNCTION_ROUTES),
+        http_api.resources(routes),
         health_checks.resources(),
         monitoring.resources(names),
     ):
@@ -43,11 +43,11 @@ def synthesize() -> dict[str, Any]:
     }
 
 
-def write(out_dir: Path) -> Path:
-    """Write the template as JSON under ``out_dir`` and return its path."""
+def write(template: Mapping[str, Any], out_dir: Path) -> Path:
+    """Write ``template`` as JSON under ``out_dir`` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / TEMPLATE_FILE
-    path.write_text(json.dumps(synthesize(), indent=2) + "\n")
+    path.write_text(json.dumps(template, indent=2) + "\n")
     return path
 
 

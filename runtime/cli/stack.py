@@ -15,10 +15,15 @@ from rich.table import Table
 from alarms.profiles import PROFILES
 
 
-def _functions() -> list[str]:
+def _routes() -> dict[str, tuple[str, ...]]:
+    """The function/route table the stack is synthesized from: this CLI is the one place that reads it."""
     from api.functions import FUNCTION_ROUTES
 
-    return list(FUNCTION_ROUTES)
+    return dict(FUNCTION_ROUTES)
+
+
+def _functions() -> list[str]:
+    return list(_routes())
 
 
 @click.command()
@@ -38,8 +43,9 @@ def synth(out_dir: Path) -> None:
 
     console = Console()
     with console.status("synthesizing template"):
-        path = write(out_dir)
-        resources = synthesize()["Resources"]
+        template = synthesize(_routes())
+        path = write(template, out_dir)
+        resources = template["Resources"]
         preview = out_dir / "dashboards.html"
         preview.write_text(render(dashboard_bodies(resources)))
     kinds: dict[str, int] = {}
