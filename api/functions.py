@@ -1,43 +1,119 @@
-"""The Lambda functions of the architecture and the routes each one serves.
+"""The Lambda functions of the architecture: their settings and the routes each one serves.
 
-The serverful backend dispatches on this table, the CloudFormation stack
-declares one function and its HTTP API routes from it, and a test checks that
-every resolver serves exactly these routes.
+One table (``FUNCTIONS``), as DESIGN.md gives it, read by everything that needs
+a function's shape: the serverful backend dispatches on its routes, the
+CloudFormation stack declares each function (memory, timeout, reserved and
+provisioned concurrency) and its HTTP API routes from it, the local AWS
+(``devstack``) sizes its execution environments and answers with its limits,
+and a test checks that every resolver serves exactly these routes.
+
+``upload`` and ``csv-parser`` (DESIGN.md's last two rows) are not declared yet:
+their handlers do not exist, and a row here makes the stack deploy a function.
+They join the table with their handlers.
 """
 
 from __future__ import annotations
 
-FUNCTION_ROUTES: dict[str, tuple[str, ...]] = {
-    "health": ("GET /health",),
-    "mocs": (
-        "GET /api/mocs",
-        "POST /api/mocs",
-        "GET /api/mocs/{id}",
-        "PATCH /api/mocs/{id}",
-        "DELETE /api/mocs/{id}",
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    """One Lambda function: what it serves and how AWS runs it (production values)."""
+
+    name: str
+    routes: tuple[str, ...]
+    """``"METHOD /path/{param}"`` route keys of the HTTP API; empty for a function invoked directly."""
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int | None
+    """Cap on concurrent environments; None draws from the account's unreserved pool ("auto")."""
+    provisioned_concurrency: int
+    """Environments initialised ahead of traffic in production (0: on demand only)."""
+    cold_start_p99_target_ms: int | None
+    """The seeds' cold-start target at p99; None where no user waits (asynchronous functions)."""
+
+    @property
+    def handler(self) -> str:
+        """The Lambda handler string: module ``api.handlers``, attribute named after the function."""
+        return f"api.handlers.{self.name}"
+
+
+FUNCTIONS: tuple[LambdaFunction, ...] = (
+    LambdaFunction(
+        name="health",
+        routes=("GET /health",),
+        memory_mb=512,
+        timeout_seconds=10,
+        reserved_concurrency=5,
+        provisioned_concurrency=5,
+        cold_start_p99_target_ms=500,
     ),
-    "gallery": (
-        "GET /api/images",
-        "POST /api/images",
-        "GET /api/images/{id}",
-        "PATCH /api/images/{id}",
-        "DELETE /api/images/{id}",
-        "GET /api/albums",
-        "POST /api/albums",
-        "GET /api/albums/{id}",
-        "PATCH /api/albums/{id}",
-        "DELETE /api/albums/{id}",
+    LambdaFunction(
+        name="mocs",
+        routes=(
+            "GET /api/mocs",
+            "POST /api/mocs",
+            "GET /api/mocs/{id}",
+            "PATCH /api/mocs/{id}",
+            "DELETE /api/mocs/{id}",
+        ),
+        memory_mb=1024,
+        timeout_seconds=30,
+        reserved_concurrency=None,
+        provisioned_concurrency=2,
+        cold_start_p99_target_ms=1500,
     ),
-    "wishlist": (
-        "GET /api/wishlist",
-        "POST /api/wishlist",
-        "POST /api/wishlist/reorder",
-        "GET /api/wishlist/{id}",
-        "PATCH /api/wishlist/{id}",
-        "DELETE /api/wishlist/{id}",
+    LambdaFunction(
+        name="gallery",
+        routes=(
+            "GET /api/images",
+            "POST /api/images",
+            "GET /api/images/{id}",
+            "PATCH /api/images/{id}",
+            "DELETE /api/images/{id}",
+            "GET /api/albums",
+            "POST /api/albums",
+            "GET /api/albums/{id}",
+            "PATCH /api/albums/{id}",
+            "DELETE /api/albums/{id}",
+        ),
+        memory_mb=2048,
+        timeout_seconds=60,
+        reserved_concurrency=None,
+        provisioned_concurrency=2,
+        cold_start_p99_target_ms=1500,
     ),
-    "profile": ("GET /api/users/{id}", "PATCH /api/users/{id}"),
-}
+    LambdaFunction(
+        name="wishlist",
+        routes=(
+            "GET /api/wishlist",
+            "POST /api/wishlist",
+            "POST /api/wishlist/reorder",
+            "GET /api/wishlist/{id}",
+            "PATCH /api/wishlist/{id}",
+            "DELETE /api/wishlist/{id}",
+        ),
+        memory_mb=1024,
+        timeout_seconds=30,
+        reserved_concurrency=None,
+        provisioned_concurrency=0,
+        cold_start_p99_target_ms=1500,
+    ),
+    LambdaFunction(
+        name="profile",
+        routes=("GET /api/users/{id}", "PATCH /api/users/{id}"),
+        memory_mb=1024,
+        timeout_seconds=30,
+        reserved_concurrency=None,
+        provisioned_concurrency=0,
+        cold_start_p99_target_ms=1500,
+    ),
+)
+
+FUNCTIONS_BY_NAME: dict[str, LambdaFunction] = {function.name: function for function in FUNCTIONS}
+
+FUNCTION_ROUTES: dict[str, tuple[str, ...]] = {function.name: function.routes for function in FUNCTIONS}
 
 # Path prefixes the serverful backend uses to pick a function; the longest match wins.
 FUNCTION_PREFIXES: dict[str, str] = {
