@@ -56,6 +56,20 @@ class PayloadTooLarge(ApiError):
     status, code = 413, "PAYLOAD_TOO_LARGE"
 
 
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+
+
+class HeadersTooLarge(ApiError):
+    status, code = 431, "HEADERS_TOO_LARGE"
+
+
+class NotImplementedByServer(ApiError):
+    """A request feature the HTTP server does not implement (an unknown ``Transfer-Encoding``)."""
+
+    status, code = 501, "NOT_IMPLEMENTED"
+
+
 class ServiceUnavailable(ApiError):
     """A dependency the request needs is down; clients should retry after ``retry_after`` seconds."""
 

@@ -13,9 +13,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
-from runtime.errors import ApiError, MethodNotAllowed, NotFound, ValidationError, envelope
+from runtime.errors import ApiError, MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError, envelope
 from runtime.telemetry import context
 
 UNMATCHED_ROUTE = "UNMATCHED"
@@ -70,6 +73,10 @@ def install(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[Any]:
         return envelope_response(ValidationError("Request validation failed", details=_validation_details(exc)))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        return envelope_response(UnsupportedMediaType("Request bodies must be application/json"))
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[Any]:

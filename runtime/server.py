@@ -18,6 +18,7 @@ from typing import Any
 from runtime.admin import ADMIN_PREFIX, AdminEndpoints, json_payload
 from runtime.auth import TokenValidator, bearer_token
 from runtime.errors import ApiError, PayloadTooLarge, Unauthorized, error_response
+from runtime.http_channel import EnvelopeChannel
 from runtime.wrapper import MAX_BODY_BYTES, LambdaHandler
 
 PUBLIC_PATHS = frozenset({"/health"})
@@ -211,10 +212,11 @@ def serve(
         host=host,
         port=port,
         threads=threads,
-        max_request_body_size=MAX_BODY_BYTES + 1024 * 1024,  # we answer 413 ourselves, in the envelope
+        max_request_body_size=MAX_BODY_BYTES + 1,  # waitress rejects larger bodies, in the envelope
         ident="brickguard",
         clear_untrusted_proxy_headers=True,
     )
+    server.channel_class = EnvelopeChannel  # one listening socket: one server
     if on_ready is not None:
         on_ready()
     try:

@@ -113,12 +113,15 @@ class LambdaClient:
         raw_body: str | None = None,
         user: str | None = "user-a",
         claims: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         body = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
         if claims is None and user is not None:
             claims = {"sub": user, "email": f"{user}@example.com", "name": user.title()}
         function = function_for_path(urlsplit(path).path) or "health"
-        response = self._handlers[function](v2_event(method, path, body=body, claims=claims), FakeLambdaContext())
+        lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        event = v2_event(method, path, body=body, claims=claims, headers=lowered)
+        response = self._handlers[function](event, FakeLambdaContext())
         headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         return Reply(response["statusCode"], headers, response.get("body") or "")
 

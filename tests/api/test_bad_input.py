@@ -61,3 +61,8 @@ def test_missing_sub_claim_is_401(lambda_client):
     reply = lambda_client.call("GET", "/api/mocs", user=None, claims={"email": "nobody@example.com"})
     assert_envelope(reply, 401, "UNAUTHORIZED")
     assert_envelope(lambda_client.call("GET", "/api/mocs", user=None), 401, "UNAUTHORIZED")
+
+
+def test_a_body_that_is_not_json_is_415_in_the_envelope(client):
+    reply = client.call("POST", "/api/mocs", raw_body="title=x", headers={"Content-Type": "text/plain"})
+    assert_envelope(reply, 415, "UNSUPPORTED_MEDIA_TYPE")
