@@ -52,7 +52,10 @@ _init_done: float | None = None
 
 
 def mark_init_done() -> None:
-    """Note the end of init (the facade calls it when built); the latest call before the first invocation wins."""
+    """Note the end of init (the guard process calls it once telemetry is installed).
+
+    The latest call before the first invocation wins.
+    """
     global _init_done
     if not _taken:
         _init_done = time.perf_counter()

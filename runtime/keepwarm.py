@@ -13,11 +13,9 @@ delay so the others cannot reuse its environment, and the first one waits for
 all of them, so N distinct environments are busy at the same moment. Fan-out
 errors are counted, logged and never fail the ping.
 
-Example::
-
-    if is_keepwarm_ping(event):
-        return handle_ping(event, context, warmup=api.warm_connections,
-                           invoke_client_factory=lambda_client, cold_start=info.cold)
+The wrapper calls :func:`answer_ping` for a ping, before any business code:
+it is :func:`handle_ping` plus what telemetry makes of a ping (the cold start
+it may be, ``KeepWarmPing``, one log line, one EMF flush).
 """
 
 from __future__ import annotations
@@ -28,9 +26,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runtime.telemetry import catalogue, recorder
+
+if TYPE_CHECKING:
+    from runtime.telemetry.facade import Telemetry
 
 MAX_CONCURRENCY = 50
 DEFAULT_DELAY_MS = 75
@@ -127,6 +128,53 @@ def handle_ping(
         "instanceId": INSTANCE_ID,
         "fanOut": fan,
     }
+
+
+def answer_ping(
+    event: Mapping[str, Any],
+    lambda_context: Any,
+    telemetry: Telemetry,
+    *,
+    cold_start: bool,
+    init_ms: float | None,
+    warmup: Callable[[], None],
+    invoke_client_factory: Callable[[], Any] | None = None,
+    delay_ms: float = DEFAULT_DELAY_MS,
+) -> dict[str, Any]:
+    """Answer a ping the wrapper recognised: cold start and init recorded, fan-out, one log line, one flush."""
+    try:
+        telemetry.record_environment(cold_start=cold_start, init_ms=init_ms)
+        summary = handle_ping(
+            event,
+            lambda_context,
+            warmup=warmup,
+            invoke_client_factory=invoke_client_factory or _process_client_factory(),
+            cold_start=cold_start,
+            delay_ms=delay_ms,
+        )
+        telemetry.log.logger.info(
+            "keep-warm ping",
+            extra={
+                "correlationId": summary["correlationId"],
+                "coldStart": cold_start,
+                "concurrency": summary["concurrency"],
+                "fanOut": summary["fanOut"],
+            },
+        )
+        return summary
+    finally:
+        telemetry.flush()
+
+
+_client_factory: Callable[[], Any] | None = None
+
+
+def _process_client_factory() -> Callable[[], Any]:
+    """One Lambda client factory per process, so every ping of an environment reuses one client."""
+    global _client_factory
+    if _client_factory is None:
+        _client_factory = default_invoke_client_factory()
+    return _client_factory
 
 
 def default_invoke_client_factory() -> Callable[[], Any]:

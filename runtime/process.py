@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from runtime import config
+from runtime import coldstart, config
 from runtime.telemetry.facade import Telemetry
 
 
@@ -19,7 +19,10 @@ class GuardProcess:
 
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
-        self.telemetry = Telemetry.from_settings(settings)
+        self.telemetry = Telemetry.for_backend(
+            backend=settings.backend, service=settings.service, namespace=settings.namespace, tracing=settings.tracing
+        ).install()
+        coldstart.mark_init_done()  # the runtime's last init step (provisioned concurrency measures init to here)
 
     def extra_routes(self) -> dict[str, Callable[[], tuple[bytes, str]]]:
         """Routes the serverful backend serves besides the API (``/metrics``)."""
@@ -28,7 +31,7 @@ class GuardProcess:
         return {"/metrics": self.telemetry.prometheus_exposition}
 
     def close(self) -> None:
-        self.telemetry.close()
+        self.telemetry.uninstall()
 
 
 _lock = threading.Lock()

@@ -21,9 +21,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from runtime import process, resolver_hooks
+from runtime import coldstart, keepwarm, process, resolver_hooks
 from runtime.errors import PayloadTooLarge, error_response, internal_error_response
-from runtime.keepwarm import is_keepwarm_ping
 from runtime.telemetry.context import RequestContext
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -67,17 +66,22 @@ def guarded_handler(
     def handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         guard = process.get()
-        if is_keepwarm_ping(event):  # before any business code; never true for an HTTP API event
-            return guard.telemetry.keepwarm(event, lambda_context, warmup=warmup or _no_warmup)
+        cold = coldstart.take_cold_start()  # whatever this invocation turns out to be, it was the cold start
+        if keepwarm.is_keepwarm_ping(event):  # before any business code; never true for an HTTP API event
+            return keepwarm.answer_ping(
+                event, lambda_context, guard.telemetry,
+                cold_start=cold.cold, init_ms=cold.init_ms, warmup=warmup or _no_warmup,
+            )
         ctx = RequestContext(
             request_id=_request_id(event),
             backend=guard.settings.backend,
+            cold_start=cold.cold,
             method=(event.get("requestContext") or {}).get("http", {}).get("method", ""),
             deadline=_deadline(lambda_context, guard.settings.request_budget_ms),
         )
         trace_header = (event.get("headers") or {}).get("x-amzn-trace-id")
         invocation = guard.telemetry.invocation(
-            ctx, lambda_context=lambda_context, trace_header=trace_header, started=started
+            ctx, lambda_context=lambda_context, trace_header=trace_header, init_ms=cold.init_ms, started=started
         )
         with invocation as inv:
             try:

@@ -2,42 +2,32 @@
 
 :class:`Telemetry` owns, for one process, the metric sink of the backend (EMF
 for ``serverless``, Prometheus for ``express``), the tracer (X-Ray, OTel or
-none) and the request logger. Per request the wrapper opens
-:meth:`Telemetry.invocation`; on exit — normal or exceptional — it records
-``Requests``, ``Errors4xx``, ``Errors5xx`` and ``Latency`` for the route,
-closes the trace segment with its annotations, writes the access line (and the
-error line of a 500), and on serverless flushes EMF exactly once.
+none) and the request logger. Building one changes nothing global;
+:meth:`Telemetry.install` is the one named step that makes it the process's
+telemetry (the recorder's ``service``/``backend`` dimensions and sink, the
+tracer :func:`~runtime.telemetry.tracing.dependency_span` uses), and
+:meth:`Telemetry.uninstall` undoes it.
 
-Example (the wrapper)::
+Per request the wrapper opens :meth:`Telemetry.invocation`; on exit — normal
+or exceptional — it records ``Requests``, ``Errors4xx``, ``Errors5xx`` and
+``Latency`` for the route, closes the trace segment with its annotations,
+writes the access line (and the error line of a 500), and on serverless
+flushes EMF exactly once.
 
-    telemetry = Telemetry.for_backend(backend="serverless", service="lego-projects-api",
-                                      namespace="LegoApi", tracing="xray")
-
-    def handler(event, lambda_context):
-        if is_keepwarm_ping(event):
-            return telemetry.keepwarm(event, lambda_context, warmup=warm_connections)
-        ctx = RequestContext(request_id=lambda_context.aws_request_id, backend="serverless")
-        with telemetry.invocation(ctx, lambda_context=lambda_context) as inv:
-            ctx.route, ctx.method = "GET /api/mocs/{id}", "GET"
-            try:
-                response = resolve(event, lambda_context)
-            except Exception as exc:
-                inv.fail(exc)               # logs it with ctx.request_id, status 500
-                response = internal_error_envelope(ctx.request_id)
-            inv.status = response["statusCode"]
-            return response
+This package is the floor of the runtime: it knows nothing of cold-start
+detection, keep-warm pings or settings. The wrapper decides whether an
+invocation is the cold start (``ctx.cold_start``, ``init_ms``) and answers
+keep-warm pings itself with :meth:`record_environment` and :meth:`flush`.
+The wrapper's use is ``runtime/wrapper.py``; tests/telemetry run it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from runtime import coldstart, keepwarm
-from runtime.coldstart import ColdStartInfo
 from runtime.telemetry import catalogue, context, recorder, tracing
 from runtime.telemetry.catalogue import DEFAULT_NAMESPACE
 from runtime.telemetry.context import RequestContext
@@ -45,7 +35,6 @@ from runtime.telemetry.emf import EmfSink
 from runtime.telemetry.logs import RequestLogger
 
 if TYPE_CHECKING:
-    from runtime.config import Settings
     from runtime.telemetry.prometheus import PrometheusSink
 
 _log = logging.getLogger(__name__)
@@ -57,7 +46,7 @@ _perf = time.perf_counter
 class Invocation:
     """One request in flight: the wrapper sets :attr:`status` (default 500) and may call :meth:`fail`."""
 
-    __slots__ = ("_cold", "_lambda_context", "_scope", "_span", "_started", "_telemetry", "_trace_header",
+    __slots__ = ("_init_ms", "_lambda_context", "_scope", "_span", "_started", "_telemetry", "_trace_header",
                  "_traced", "_tracer", "ctx", "error", "status")
 
     def __init__(
@@ -66,14 +55,14 @@ class Invocation:
         ctx: RequestContext,
         lambda_context: Any,
         trace_header: str | None,
-        cold: ColdStartInfo | None,
+        init_ms: float | None,
         started: float | None,
     ) -> None:
         self._telemetry = telemetry
         self.ctx = ctx
         self._lambda_context = lambda_context
         self._trace_header = trace_header
-        self._cold = cold
+        self._init_ms = init_ms
         self._started = started
         self.status = 500  # a response the wrapper never reported is counted as a server error
         self.error: BaseException | None = None
@@ -92,8 +81,6 @@ class Invocation:
         ctx = self.ctx
         if self._started is None:
             self._started = _perf()
-        cold = self._cold if self._cold is not None else coldstart.take_cold_start()
-        ctx.cold_start = cold.cold
         self._scope = context.activate(ctx)
         tracer = telemetry.tracer
         if tracer is not None:
@@ -104,10 +91,8 @@ class Invocation:
                     self._traced = tracing.mark_request(True)
             except Exception:
                 _log.exception("could not open the request trace")
-        if cold.cold:
-            _record(catalogue.COLD_START)
-        if cold.init_ms is not None:
-            _record(catalogue.INIT_DURATION, cold.init_ms)
+        if ctx.cold_start or self._init_ms is not None:
+            telemetry.record_environment(cold_start=ctx.cold_start, init_ms=self._init_ms)
         return self
 
     def __exit__(
@@ -147,12 +132,11 @@ class Invocation:
                 _log.exception("request log failed")
         finally:
             context.deactivate(self._scope)
-            if telemetry.emf is not None:
-                telemetry.emf.flush()
+            telemetry.flush()
 
 
 class Telemetry:
-    """Metrics sink + tracer + request logger for one process and one backend."""
+    """Metrics sink + tracer + request logger for one process and one backend; see :meth:`install`."""
 
     def __init__(
         self,
@@ -177,12 +161,8 @@ class Telemetry:
             from runtime.telemetry.prometheus import PrometheusSink
 
             self.prometheus = self._sink = PrometheusSink()
-        recorder.configure(service=service, backend=backend)
-        recorder.install_sink(self._sink)
         self.tracer = tracer
-        tracing.install(tracer)
         self.log = RequestLogger(service=service, stream=log_stream)
-        coldstart.mark_init_done()
 
     @classmethod
     def for_backend(
@@ -207,12 +187,24 @@ class Telemetry:
             log_stream=log_stream,
         )
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Telemetry:
-        """Build it from :class:`runtime.config.Settings` (backend, service, namespace, tracing)."""
-        return cls.for_backend(
-            backend=settings.backend, service=settings.service, namespace=settings.namespace, tracing=settings.tracing
-        )
+    def install(self) -> Telemetry:
+        """Make this the process's telemetry: what :func:`recorder.record` and ``dependency_span`` reach.
+
+        Sets the recorder's ``service`` and ``backend`` dimensions, adds this
+        backend's sink, and installs the tracer (None: tracing off). Returns
+        ``self`` so building and installing read as one line.
+        """
+        recorder.configure(service=self.service, backend=self.backend)
+        recorder.install_sink(self._sink)
+        tracing.install(self.tracer)
+        return self
+
+    def uninstall(self) -> None:
+        """Undo :meth:`install` (tests, shutdown); the recorder's dimensions return to their defaults."""
+        recorder.remove_sink(self._sink)
+        recorder.configure(**recorder.DEFAULT_DIMENSIONS)
+        if tracing.installed() is self.tracer:
+            tracing.install(None)
 
     def invocation(
         self,
@@ -220,74 +212,34 @@ class Telemetry:
         *,
         lambda_context: Any = None,
         trace_header: str | None = None,
-        cold: ColdStartInfo | None = None,
+        init_ms: float | None = None,
         started: float | None = None,
     ) -> Invocation:
         """Context manager around one request; see the module docstring.
 
-        ``cold`` defaults to :func:`runtime.coldstart.take_cold_start`;
-        ``started`` (a ``time.perf_counter()`` value) defaults to entry time;
-        ``trace_header`` is the incoming ``X-Amzn-Trace-Id`` (serverful only).
-        ``ctx`` is made the current request context for the block.
+        ``ctx.cold_start`` says whether this is the environment's cold start
+        (``ColdStart`` is counted); ``init_ms``, given once per environment,
+        is recorded as ``InitDuration``. ``started`` (a ``time.perf_counter()``
+        value) defaults to entry time; ``trace_header`` is the incoming
+        ``X-Amzn-Trace-Id`` (serverful only). ``ctx`` is made the current
+        request context for the block.
         """
-        return Invocation(self, ctx, lambda_context, trace_header, cold, started)
+        return Invocation(self, ctx, lambda_context, trace_header, init_ms, started)
 
-    def keepwarm(
-        self,
-        event: dict[str, Any],
-        lambda_context: Any,
-        *,
-        warmup: Callable[[], None],
-        invoke_client_factory: Callable[[], Any] | None = None,
-        delay_ms: float = keepwarm.DEFAULT_DELAY_MS,
-    ) -> dict[str, Any]:
-        """Answer a keep-warm ping (see :mod:`runtime.keepwarm`): cold start, fan-out, one EMF flush."""
-        cold = coldstart.take_cold_start()
-        try:
-            if cold.cold:
-                _record(catalogue.COLD_START)
-            if cold.init_ms is not None:
-                _record(catalogue.INIT_DURATION, cold.init_ms)
-            summary = keepwarm.handle_ping(
-                event,
-                lambda_context,
-                warmup=warmup,
-                invoke_client_factory=invoke_client_factory or _lambda_client(),
-                cold_start=cold.cold,
-                delay_ms=delay_ms,
-            )
-            self.log.logger.info(
-                "keep-warm ping",
-                extra={
-                    "correlationId": summary["correlationId"],
-                    "coldStart": cold.cold,
-                    "concurrency": summary["concurrency"],
-                    "fanOut": summary["fanOut"],
-                },
-            )
-            return summary
-        finally:
-            if self.emf is not None:
-                self.emf.flush()
+    def record_environment(self, *, cold_start: bool, init_ms: float | None) -> None:
+        """Count a cold start and record the environment's init time (each once per environment)."""
+        if cold_start:
+            _record(catalogue.COLD_START)
+        if init_ms is not None:
+            _record(catalogue.INIT_DURATION, init_ms)
+
+    def flush(self) -> None:
+        """Write what was recorded since the last flush (EMF: once per invocation; Prometheus keeps series)."""
+        if self.emf is not None:
+            self.emf.flush()
 
     def prometheus_exposition(self) -> tuple[bytes, str]:
         """``GET /metrics`` body and content type (express backend only)."""
         if self.prometheus is None:
             raise RuntimeError("Prometheus exposition exists on the express backend only")
         return self.prometheus.exposition()
-
-    def close(self) -> None:
-        """Uninstall the sink and tracer (tests, shutdown)."""
-        recorder.remove_sink(self._sink)
-        if tracing.installed() is self.tracer:
-            tracing.install(None)
-
-
-_default_client_factory: Callable[[], Any] | None = None
-
-
-def _lambda_client() -> Callable[[], Any]:
-    global _default_client_factory
-    if _default_client_factory is None:
-        _default_client_factory = keepwarm.default_invoke_client_factory()
-    return _default_client_factory

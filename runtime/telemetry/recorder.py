@@ -29,7 +29,8 @@ class MetricSink(Protocol):
 
 
 _sinks: list[MetricSink] = []
-_defaults: dict[str, str] = {"service": "lego-projects-api", "backend": "serverless"}
+DEFAULT_DIMENSIONS: dict[str, str] = {"service": "lego-projects-api", "backend": "serverless"}
+_defaults = dict(DEFAULT_DIMENSIONS)
 
 
 def configure(*, service: str, backend: str) -> None:

@@ -18,12 +18,9 @@ from typing import Any
 
 import pytest
 
-from runtime.coldstart import ColdStartInfo
-from runtime.telemetry import recorder
 from runtime.telemetry.facade import Telemetry
 
 REPO = Path(__file__).resolve().parents[2]
-WARM = ColdStartInfo(cold=False, init_ms=None)
 
 
 @dataclass
@@ -49,13 +46,12 @@ def make_telemetry() -> Iterator[Callable[..., Captured]]:
     def make(backend: str = "serverless", tracer: Any = None, service: str = "lego-projects-api") -> Captured:
         emf, logs = io.StringIO(), io.StringIO()
         telemetry = Telemetry(backend=backend, service=service, tracer=tracer, emf_stream=emf, log_stream=logs)
-        made.append(telemetry)
+        made.append(telemetry.install())
         return Captured(telemetry, emf, logs)
 
     yield make
     for telemetry in made:
-        telemetry.close()
-    recorder.configure(service="lego-projects-api", backend="serverless")
+        telemetry.uninstall()
 
 
 class XRayDaemon:

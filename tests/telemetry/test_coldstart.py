@@ -8,47 +8,47 @@ from tests.telemetry.conftest import run_python
 
 HANDLER = """
 import runtime.coldstart  # first import, as the handler modules do
-import io, json, time
-from runtime.telemetry.context import RequestContext
-from runtime.telemetry.facade import Telemetry
+import json, sys, time
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from runtime import config, process
+from runtime.wrapper import guarded_handler
 
-emf, logs = io.StringIO(), io.StringIO()
-telemetry = Telemetry.for_backend(backend="serverless", service="svc", tracing="off",
-                                  emf_stream=emf, log_stream=logs)
+app = APIGatewayHttpResolver()
+calls = []
+
+@app.get("/health")
+def health():
+    calls.append(1)
+    if FAILS[len(calls) - 1]:
+        raise RuntimeError("first invocation fails")
+    return {"ok": True}
+
+handler = guarded_handler(app, function="health")
+process.install(config.load({"BRICKGUARD_TRACING": "off"}))  # EMF and log lines go to stdout
 ready_ms = (time.perf_counter() - runtime.coldstart.import_started_at()) * 1000
 time.sleep(0.2)  # the environment idles until the first event
 first_ms = (time.perf_counter() - runtime.coldstart.import_started_at()) * 1000
-
-def invoke(n, fail):
-    ctx = RequestContext(request_id=f"req-{n}", backend="serverless")
-    try:
-        with telemetry.invocation(ctx) as inv:
-            ctx.route = "GET /health"
-            if fail:
-                raise RuntimeError("first invocation fails")
-            inv.status = 200
-    except RuntimeError:
-        pass
-
-for n, fail in enumerate(FAILS):
-    invoke(n, fail)
-docs = [json.loads(l) for l in emf.getvalue().splitlines()]
-lines = [json.loads(l) for l in logs.getvalue().splitlines()]
-print(json.dumps({
-    "cold": sum(sum(d.get("ColdStart", [])) for d in docs),
-    "init": [v for d in docs for v in d.get("InitDuration", [])],
-    "flagged": [l["coldStart"] for l in lines if l["message"] == "request"],
-    "statuses": [l["status"] for l in lines if l["message"] == "request"],
-    "ready_ms": ready_ms,
-    "first_ms": first_ms,
-}))
+event = {"version": "2.0", "rawPath": "/health", "headers": {},
+         "requestContext": {"requestId": "r", "stage": "$default",
+                            "http": {"method": "GET", "path": "/health"}}}
+statuses = [handler(dict(event), None)["statusCode"] for _ in FAILS]
+print(json.dumps({"statuses": statuses, "ready_ms": ready_ms, "first_ms": first_ms}))
 """
 
 
 def _run(fails: list[bool], env: dict[str, str] | None = None) -> dict:
+    """Serve one request per entry of ``fails`` through the real wrapper; what stdout (EMF, logs) says."""
     result = run_python(HANDLER.replace("FAILS", repr(fails)), env=env)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    *lines, summary = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    docs = [line for line in lines if "_aws" in line]
+    access = [line for line in lines if line.get("message") == "request"]
+    out: dict = json.loads(json.dumps(summary))
+    out["cold"] = sum(sum(d.get("ColdStart", [])) for d in docs)
+    out["init"] = [v for d in docs for v in d.get("InitDuration", [])]
+    out["flagged"] = [line["coldStart"] for line in access]
+    assert [line["status"] for line in access] == out["statuses"]
+    return out
 
 
 def test_cold_start_counted_once_per_process() -> None:
@@ -69,7 +69,7 @@ def test_provisioned_concurrency_is_not_a_cold_start_but_init_is_measured() -> N
     out = _run([False, False], env={"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
     assert out["cold"] == 0
     assert out["flagged"] == [False, False]
-    # import start -> end of init (the facade being built), not up to the first invocation
+    # import start -> end of init (the guard process installed), not up to the first invocation
     assert len(out["init"]) == 1 and out["init"][0] <= out["ready_ms"] < out["first_ms"]
 
 

@@ -11,7 +11,7 @@ import pytest
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.emf import EmfSink
-from tests.telemetry.conftest import WARM, Captured
+from tests.telemetry.conftest import Captured
 from tests.telemetry.emf_spec import emf_violations
 
 ROUTE = "GET /api/mocs/{id}"
@@ -139,14 +139,14 @@ def test_one_flush_per_invocation_also_when_the_handler_raises(make_telemetry) -
     cap.emf.write = write  # type: ignore[method-assign]
 
     ctx = RequestContext(request_id="req-ok", backend="serverless")
-    with cap.telemetry.invocation(ctx, cold=WARM) as inv:
+    with cap.telemetry.invocation(ctx) as inv:
         ctx.route = ROUTE
         recorder.record(catalogue.CACHE_HIT)
         inv.status = 200
     assert len(writes) == 1
 
     ctx = RequestContext(request_id="req-boom", backend="serverless")
-    with pytest.raises(ZeroDivisionError), cap.telemetry.invocation(ctx, cold=WARM):
+    with pytest.raises(ZeroDivisionError), cap.telemetry.invocation(ctx):
         ctx.route = ROUTE
         1 / 0  # noqa: B018
     assert len(writes) == 2

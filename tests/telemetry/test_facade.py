@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 
 import pytest
 
-from runtime.coldstart import ColdStartInfo
 from runtime.telemetry import catalogue, context, recorder, tracing
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.facade import Telemetry
-from tests.telemetry.conftest import WARM, run_python
+from tests.telemetry.conftest import REPO, run_python
 from tests.telemetry.emf_spec import emf_violations
 
 
@@ -21,7 +22,7 @@ def test_tracing_off_imports_no_tracing_library() -> None:
     from runtime.telemetry.context import RequestContext
     from runtime.telemetry import tracing
     t = Telemetry.for_backend(backend="serverless", service="svc", tracing="off",
-                              emf_stream=io.StringIO(), log_stream=io.StringIO())
+                              emf_stream=io.StringIO(), log_stream=io.StringIO()).install()
     ctx = RequestContext(request_id="r", backend="serverless")
     with t.invocation(ctx) as inv:
         with tracing.dependency_span("redis", breakerState="closed") as span:
@@ -46,7 +47,7 @@ def test_invocation_makes_the_context_current_and_defaults_to_500(make_telemetry
     cap = make_telemetry()
     ctx = RequestContext(request_id="r-1", backend="serverless")
     assert context.current() is None
-    with cap.telemetry.invocation(ctx, cold=WARM):
+    with cap.telemetry.invocation(ctx):
         assert context.current() is ctx
         ctx.route = "GET /health"
         # the wrapper never set a status
@@ -59,9 +60,9 @@ def test_invocation_makes_the_context_current_and_defaults_to_500(make_telemetry
 
 def test_cold_invocation_records_cold_start_and_init_once(make_telemetry) -> None:
     cap = make_telemetry()
-    for cold in (ColdStartInfo(cold=True, init_ms=812.5), WARM):
-        ctx = RequestContext(request_id="r", backend="serverless")
-        with cap.telemetry.invocation(ctx, cold=cold) as inv:
+    for cold, init_ms in ((True, 812.5), (False, None)):
+        ctx = RequestContext(request_id="r", backend="serverless", cold_start=cold)
+        with cap.telemetry.invocation(ctx, init_ms=init_ms) as inv:
             ctx.route = "GET /api/wishlist"
             inv.status = 200
     docs = cap.emf_documents()
@@ -87,7 +88,7 @@ def test_telemetry_failures_never_break_the_request(make_telemetry) -> None:
 
     cap.telemetry.tracer = ExplodingTracer()
     ctx = RequestContext(request_id="r", backend="serverless")
-    with cap.telemetry.invocation(ctx, cold=WARM) as inv:
+    with cap.telemetry.invocation(ctx) as inv:
         ctx.route = "GET /health"
         inv.status = 200
     assert [line["status"] for line in cap.log_lines()] == [200]
@@ -97,7 +98,7 @@ def test_telemetry_failures_never_break_the_request(make_telemetry) -> None:
 def test_records_made_by_guards_during_the_request_use_its_route(make_telemetry) -> None:
     cap = make_telemetry()
     ctx = RequestContext(request_id="r", backend="serverless")
-    with cap.telemetry.invocation(ctx, cold=WARM) as inv:
+    with cap.telemetry.invocation(ctx) as inv:
         ctx.route = "GET /api/mocs"
         recorder.record(catalogue.CACHE_MISS)
         recorder.record(catalogue.RETRY_ATTEMPT, dependency="postgres")
@@ -109,16 +110,66 @@ def test_records_made_by_guards_during_the_request_use_its_route(make_telemetry)
     assert next(d for d in docs if "RetryAttempt" in d)["dependency"] == "postgres"
 
 
-def test_from_settings_builds_the_configured_backend() -> None:
-    from runtime.config import load
+class _SilentTracer:
+    """Traces nothing; only its identity matters here."""
 
-    telemetry = Telemetry.from_settings(load({"BRICKGUARD_BACKEND": "express", "BRICKGUARD_TRACING": "off",
-                                              "POWERTOOLS_SERVICE_NAME": "svc-x"}))
+    def start_request(self, *args: object) -> None:
+        return None
+
+
+NOOP_TRACER = _SilentTracer()
+
+
+def test_building_telemetry_changes_no_global_state_until_it_is_installed() -> None:
+    emf = io.StringIO()
+    telemetry = Telemetry(backend="express", service="svc-built", tracer=NOOP_TRACER, emf_stream=emf)
+    recorder.record(catalogue.CACHE_HIT)  # before install: reaches no sink of this telemetry
+    assert tracing.installed() is None
+    assert b"svc-built" not in telemetry.prometheus_exposition()[0]
+    telemetry.install()
     try:
-        assert telemetry.tracer is None and telemetry.emf is None and telemetry.prometheus is not None
+        assert tracing.installed() is NOOP_TRACER
         recorder.record(catalogue.CACHE_HIT)
         body, _ = telemetry.prometheus_exposition()
+        assert b'brickguard_cache_hit_total{backend="express",service="svc-built"} 1.0' in body
+    finally:
+        telemetry.uninstall()
+    assert tracing.installed() is None
+    recorder.record(catalogue.CACHE_HIT)  # after uninstall: no longer counted here
+    assert b'service="svc-built"} 1.0' in telemetry.prometheus_exposition()[0]
+
+
+def test_the_guard_process_builds_and_installs_the_configured_backend() -> None:
+    from runtime.config import load
+    from runtime.process import GuardProcess
+
+    guard = GuardProcess(load({"BRICKGUARD_BACKEND": "express", "BRICKGUARD_TRACING": "off",
+                               "POWERTOOLS_SERVICE_NAME": "svc-x"}))
+    try:
+        telemetry = guard.telemetry
+        assert telemetry.tracer is None and telemetry.emf is None and telemetry.prometheus is not None
+        recorder.record(catalogue.CACHE_HIT)
+        body, _ = guard.extra_routes()["/metrics"]()
         assert b'brickguard_cache_hit_total{backend="express",service="svc-x"} 1.0' in body
     finally:
-        telemetry.close()
-        recorder.configure(service="lego-projects-api", backend="serverless")
+        guard.close()
+
+
+def test_nothing_in_runtime_telemetry_imports_the_runtime_above_it() -> None:
+    """DESIGN.md: runtime/telemetry is the floor; TYPE_CHECKING imports count too."""
+    package = REPO / "runtime" / "telemetry"
+    upward = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                if top in ("api", "guards", "dashboards", "alarms", "stack", "devstack") or (
+                    top == "runtime" and name != "runtime" and not name.startswith("runtime.telemetry")
+                ):
+                    upward.append(f"{path.name}:{node.lineno} {name}")
+    assert upward == []

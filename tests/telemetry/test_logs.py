@@ -8,7 +8,7 @@ import pytest
 
 from runtime.telemetry import context
 from runtime.telemetry.context import RequestContext
-from tests.telemetry.conftest import WARM, Captured
+from tests.telemetry.conftest import Captured
 
 ACCESS_FIELDS = {"requestId", "route", "method", "status", "responseTimeMs", "backend", "coldStart", "userId"}
 POWERTOOLS_FIELDS = {"level", "location", "message", "timestamp", "service"}
@@ -29,7 +29,7 @@ def _serve(cap: Captured, *, fail: bool) -> RequestContext:
         "body": BODY,
     }
     ctx = RequestContext(request_id="req-7f3a", backend="serverless", method="GET", user_id="user-42")
-    with cap.telemetry.invocation(ctx, cold=WARM) as inv:
+    with cap.telemetry.invocation(ctx) as inv:
         ctx.route = "GET /api/mocs"
         context.annotate("searchBackend", "postgres")
         context.annotate("searchTerm", event["rawPath"])  # a careless guard: still must not reach the log
@@ -67,7 +67,7 @@ def test_logs_never_contain_sensitive_request_data(make_telemetry, fail: bool) -
 def test_a_500_error_line_carries_the_request_id_and_exception_type(make_telemetry) -> None:
     cap = make_telemetry()
     ctx = RequestContext(request_id="req-500", backend="serverless", method="POST")
-    with pytest.raises(KeyError), cap.telemetry.invocation(ctx, cold=WARM):
+    with pytest.raises(KeyError), cap.telemetry.invocation(ctx):
         ctx.route = "POST /api/mocs"
         empty: dict[str, int] = {}
         try:

@@ -12,7 +12,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.prometheus import LATENCY_BUCKETS_SECONDS, PrometheusSink, prometheus_name
-from tests.telemetry.conftest import WARM
 
 ROUTE = "GET /api/mocs/{id}"
 
@@ -84,7 +83,7 @@ def test_express_facade_exposes_the_request_figures(make_telemetry) -> None:
     cap = make_telemetry(backend="express")
     for status in (200, 404, 503):
         ctx = RequestContext(request_id=f"r{status}", backend="express")
-        with cap.telemetry.invocation(ctx, cold=WARM) as inv:
+        with cap.telemetry.invocation(ctx) as inv:
             ctx.route = ROUTE
             inv.status = status
     body, _ = cap.telemetry.prometheus_exposition()

@@ -11,7 +11,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from runtime.telemetry import context, tracing
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.tracing import OtelTracer
-from tests.telemetry.conftest import WARM, run_python
+from tests.telemetry.conftest import run_python
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 PARENT = "53995c3f42cd8ad8"
@@ -20,7 +20,7 @@ ROUTE = "GET /api/images/{id}"
 
 def _serve(cap, header: str | None = None, lambda_context=None, fail: bool = False) -> None:
     ctx = RequestContext(request_id="req-otel", backend=cap.telemetry.backend, method="GET")
-    with cap.telemetry.invocation(ctx, cold=WARM, trace_header=header, lambda_context=lambda_context) as inv:
+    with cap.telemetry.invocation(ctx, trace_header=header, lambda_context=lambda_context) as inv:
         ctx.route = ROUTE
         context.annotate("searchBackend", "opensearch")
         with tracing.dependency_span("postgres", breakerState="closed") as span:
@@ -97,7 +97,7 @@ from runtime.telemetry.facade import Telemetry
 exporter = InMemorySpanExporter()
 tracer = OtelTracer("svc", exporter=exporter, batch=False)
 telemetry = Telemetry(backend="serverless", service="svc", tracer=tracer,
-                      emf_stream=io.StringIO(), log_stream=io.StringIO())
+                      emf_stream=io.StringIO(), log_stream=io.StringIO()).install()
 import bg_handler
 bg_handler.telemetry = telemetry
 AwsLambdaInstrumentor().instrument(tracer_provider=tracer.provider)
@@ -119,11 +119,14 @@ print(json.dumps({
 """
 
 HANDLER_MODULE = """
+import runtime.coldstart
 from runtime.telemetry.context import RequestContext
 telemetry = None
 
 def handler(event, lambda_context):
-    ctx = RequestContext(request_id=lambda_context.aws_request_id, backend="serverless", method="GET")
+    cold = runtime.coldstart.take_cold_start()
+    ctx = RequestContext(request_id=lambda_context.aws_request_id, backend="serverless", method="GET",
+                         cold_start=cold.cold)
     with telemetry.invocation(ctx, lambda_context=lambda_context) as inv:
         ctx.route = "GET /api/images/{id}"
         inv.status = 200

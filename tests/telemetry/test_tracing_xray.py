@@ -10,7 +10,7 @@ import pytest
 from runtime.telemetry import context, tracing
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.tracing import XRayTracer
-from tests.telemetry.conftest import WARM, XRayDaemon, run_python
+from tests.telemetry.conftest import XRayDaemon, run_python
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 PARENT = "53995c3f42cd8ad8"
@@ -19,7 +19,7 @@ ROUTE = "GET /api/mocs/{id}"
 
 def _request(cap, header: str | None, *, status: int = 200, fail: bool = False) -> None:
     ctx = RequestContext(request_id="req-1", backend="express", method="GET")
-    with cap.telemetry.invocation(ctx, cold=WARM, trace_header=header) as inv:
+    with cap.telemetry.invocation(ctx, trace_header=header) as inv:
         ctx.route = ROUTE
         with tracing.dependency_span("redis", breakerState="closed"):
             pass
@@ -95,9 +95,10 @@ from runtime.telemetry.context import RequestContext
 from runtime.telemetry.facade import Telemetry
 
 telemetry = Telemetry.for_backend(backend="serverless", service="lego-projects-api", tracing="xray",
-                                  emf_stream=io.StringIO(), log_stream=io.StringIO())
+                                  emf_stream=io.StringIO(), log_stream=io.StringIO()).install()
 assert telemetry.tracer.in_lambda
-ctx = RequestContext(request_id="lambda-req", backend="serverless", method="GET")
+cold = runtime.coldstart.take_cold_start()
+ctx = RequestContext(request_id="lambda-req", backend="serverless", method="GET", cold_start=cold.cold)
 with telemetry.invocation(ctx, lambda_context=None) as inv:
     ctx.route = "GET /api/mocs/{id}"
     with tracing.dependency_span("postgres", breakerState="closed"):
@@ -140,7 +141,7 @@ def test_concurrent_serverful_requests_get_their_own_segments(traced, xray_daemo
     def serve(i: int) -> None:
         ctx = RequestContext(request_id=f"req-{i}", backend="express", method="GET")
         barrier.wait()
-        with traced.telemetry.invocation(ctx, cold=WARM, trace_header=f"Root=1-5759e988-{i:024x};Sampled=1") as inv:
+        with traced.telemetry.invocation(ctx, trace_header=f"Root=1-5759e988-{i:024x};Sampled=1") as inv:
             ctx.route = f"GET /api/route{i}"
             for _ in range(i + 1):
                 with tracing.dependency_span("postgres"):
