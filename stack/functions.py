@@ -1,94 +1,170 @@
-"""Lambda functions (one per handler, arm64, X-Ray active) and their keep-warm schedules."""
+"""Lambda functions with their settings from the function table, published versions, the ``live``
+alias everything invokes, log groups with retention, and keep-warm schedules.
+
+``AWS::Lambda::Version`` is immutable: CloudFormation publishes one only when its logical id is new.
+The id therefore carries a hash of the release (code SHA-256, deploy parameters, the function's
+properties); the previous version is retained (``DeletionPolicy: Retain``), so rolling back is
+re-pointing ``live`` at it (docs/runbooks/deploy-window.md).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from runtime.telemetry import catalogue
 from runtime.telemetry.aws_metrics import function_name
+from stack import iam
 from stack.intrinsics import get_att, pascal, ref
 
 RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
+ALIAS = "live"
 KEEP_WARM_SCHEDULE = "rate(5 minutes)"
 # The runtime treats only a direct invocation of exactly this shape as a ping.
 KEEP_WARM_INPUT = '{"warmer": true, "concurrency": ${KeepWarmConcurrency}}'
-# API Gateway HTTP API integrations time out at 30 s; the function must give up first.
-TIMEOUT_SECONDS = 29
-MEMORY_MB = 1024
-ROLE = "FunctionRole"
+POSTGRES_PORT = 5432
+VERSION_HASH_CHARS = 12
+
+
+class FunctionSpec(Protocol):
+    """What the stack reads of one function of the table it is given (``api.functions.LambdaFunction``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def handler(self) -> str: ...
+
+    @property
+    def routes(self) -> Sequence[str]: ...
+
+    @property
+    def memory_mb(self) -> int: ...
+
+    @property
+    def timeout_seconds(self) -> int: ...
+
+    @property
+    def reserved_concurrency(self) -> int | None: ...
+
+    @property
+    def provisioned_concurrency(self) -> int: ...
 
 
 def function_logical_id(function: str) -> str:
     return f"{pascal(function)}Function"
 
 
-def handler(function: str) -> str:
-    """``api.handlers.<function>``: module ``api.handlers``, attribute ``<function>``."""
-    return f"api.handlers.{function}"
+def alias_logical_id(function: str) -> str:
+    return f"{pascal(function)}LiveAlias"
 
 
-def _role() -> dict[str, Any]:
+def log_group_logical_id(function: str) -> str:
+    return f"{pascal(function)}LogGroup"
+
+
+def _environment() -> dict[str, Any]:
     return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            },
-            "ManagedPolicyArns": [
-                {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-                {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"},
-            ],
-        },
+        "BRICKGUARD_BACKEND": "serverless",
+        "BRICKGUARD_TRACING": "xray",
+        "POWERTOOLS_SERVICE_NAME": ref("ServiceName"),
+        "POWERTOOLS_METRICS_NAMESPACE": catalogue.DEFAULT_NAMESPACE,
+        "DATABASE_URL": {"Fn::Sub": "postgresql://${DatabaseUser}@${DatabaseProxyEndpoint}:"
+                                    f"{POSTGRES_PORT}/${{DatabaseName}}?sslmode=require"},
+        "BRICKGUARD_DB_AUTH": ref("DatabaseAuth"),
+        "BRICKGUARD_DB_SECRET_ARN": ref("DatabaseSecretArn"),
+        "REDIS_URL": {"Fn::Sub": "rediss://${RedisEndpoint}/0"},
+        "OPENSEARCH_URL": {"Fn::Sub": "https://${OpenSearchEndpoint}"},
     }
 
 
-def _function(function: str) -> dict[str, Any]:
+def _function(spec: FunctionSpec) -> dict[str, Any]:
+    function = spec.name
+    properties: dict[str, Any] = {
+        "FunctionName": {"Fn::Sub": function_name(function)},
+        "Handler": spec.handler,
+        "Runtime": RUNTIME,
+        "Architectures": [ARCHITECTURE],
+        "MemorySize": spec.memory_mb,
+        "Timeout": spec.timeout_seconds,
+        "Role": get_att(iam.role_logical_id(function), "Arn"),
+        "Code": {"S3Bucket": ref("CodeS3Bucket"), "S3Key": ref("CodeS3Key")},
+        "TracingConfig": {"Mode": "Active"},
+        "LoggingConfig": {"LogGroup": ref(log_group_logical_id(function)), "LogFormat": "Text"},
+        "VpcConfig": {"SubnetIds": ref("SubnetIds"), "SecurityGroupIds": ref("SecurityGroupIds")},
+        "Environment": {"Variables": _environment()},
+    }
+    if spec.reserved_concurrency is not None:
+        properties["ReservedConcurrentExecutions"] = spec.reserved_concurrency
+    return {"Type": "AWS::Lambda::Function", "Properties": properties}
+
+
+def version_logical_id(function: str, function_resource: Mapping[str, Any], release: str) -> str:
+    """A new id (so a new published version) whenever the release or the function's settings change."""
+    digest = hashlib.sha256(f"{release}\n{json.dumps(function_resource, sort_keys=True)}".encode()).hexdigest()
+    return f"{pascal(function)}Version{digest[:VERSION_HASH_CHARS]}"
+
+
+def _version_and_alias(spec: FunctionSpec, version_id: str, release: str) -> dict[str, Any]:
+    function = spec.name
+    alias: dict[str, Any] = {
+        "Name": ALIAS,
+        "FunctionName": ref(function_logical_id(function)),
+        "FunctionVersion": get_att(version_id, "Version"),
+    }
+    if spec.provisioned_concurrency:
+        alias["ProvisionedConcurrencyConfig"] = {"Fn::If": [
+            "IsProd", {"ProvisionedConcurrentExecutions": spec.provisioned_concurrency}, ref("AWS::NoValue")
+        ]}
     return {
-        "Type": "AWS::Lambda::Function",
+        version_id: {
+            "Type": "AWS::Lambda::Version",
+            # Kept when a newer version replaces it in the template: that is what a rollback points at.
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {"FunctionName": ref(function_logical_id(function)), "Description": f"release {release}"},
+        },
+        alias_logical_id(function): {"Type": "AWS::Lambda::Alias", "Properties": alias},
+    }
+
+
+def _log_group(function: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "FunctionName": {"Fn::Sub": function_name(function)},
-            "Handler": handler(function),
-            "Runtime": RUNTIME,
-            "Architectures": [ARCHITECTURE],
-            "MemorySize": MEMORY_MB,
-            "Timeout": TIMEOUT_SECONDS,
-            "Role": get_att(ROLE, "Arn"),
-            "Code": {"S3Bucket": ref("CodeS3Bucket"), "S3Key": ref("CodeS3Key")},
-            "TracingConfig": {"Mode": "Active"},
-            "Environment": {
-                "Variables": {
-                    "BRICKGUARD_BACKEND": "serverless",
-                    "BRICKGUARD_TRACING": "xray",
-                    "POWERTOOLS_SERVICE_NAME": ref("ServiceName"),
-                    "POWERTOOLS_METRICS_NAMESPACE": catalogue.DEFAULT_NAMESPACE,
-                }
-            },
+            "LogGroupName": {"Fn::Sub": f"/aws/lambda/{function_name(function)}"},
+            "RetentionInDays": ref("LogRetentionDays"),
         },
     }
 
 
 def _keep_warm(function: str) -> dict[str, dict[str, Any]]:
-    """A rate(5 minutes) rule invoking the function directly with ``{"warmer": true, "concurrency": N}``."""
-    logical = function_logical_id(function)
+    """A rate(5 minutes) rule invoking ``:live`` directly with ``{"warmer": true, "concurrency": N}``.
+
+    The alias, not the function: an unqualified invoke warms ``$LATEST``, which serves no traffic.
+    The runtime fans out to the ARN it was invoked with, so the fan-out targets ``:live`` too.
+    """
+    alias = alias_logical_id(function)
     return {
         f"{pascal(function)}KeepWarmRule": {
             "Type": "AWS::Events::Rule",
             "Properties": {
-                "Description": {"Fn::Sub": f"keep ${{ServiceName}}-{function} warm"},
+                "Description": {"Fn::Sub": f"keep ${{ServiceName}}-{function}:{ALIAS} warm"},
                 "ScheduleExpression": KEEP_WARM_SCHEDULE,
                 "State": "ENABLED",
-                "Targets": [{"Id": "warmer", "Arn": get_att(logical, "Arn"), "Input": {"Fn::Sub": KEEP_WARM_INPUT}}],
+                "Targets": [{"Id": "warmer", "Arn": ref(alias), "Input": {"Fn::Sub": KEEP_WARM_INPUT}}],
             },
         },
         f"{pascal(function)}KeepWarmPermission": {
             "Type": "AWS::Lambda::Permission",
             "Properties": {
                 "Action": "lambda:InvokeFunction",
-                "FunctionName": ref(logical),
+                "FunctionName": ref(alias),
                 "Principal": "events.amazonaws.com",
                 "SourceArn": get_att(f"{pascal(function)}KeepWarmRule", "Arn"),
             },
@@ -96,10 +172,15 @@ def _keep_warm(function: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def resources(functions: list[str]) -> dict[str, Any]:
-    """The execution role, one function per handler, and one keep-warm rule per function."""
-    found: dict[str, Any] = {ROLE: _role()}
-    for function in functions:
-        found[function_logical_id(function)] = _function(function)
+def resources(table: Sequence[FunctionSpec], release: str) -> dict[str, Any]:
+    """Per function: log group, role, function, version of ``release``, ``live`` alias, keep-warm rule."""
+    found: dict[str, Any] = {}
+    for spec in table:
+        function = spec.name
+        resource = _function(spec)
+        found[log_group_logical_id(function)] = _log_group(function)
+        found[iam.role_logical_id(function)] = iam.role(function, log_group_logical_id(function))
+        found[function_logical_id(function)] = resource
+        found.update(_version_and_alias(spec, version_logical_id(function, resource, release), release))
         found.update(_keep_warm(function))
     return found

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stack.functions import function_logical_id
-from stack.intrinsics import get_att, pascal, ref
+from stack.functions import alias_logical_id
+from stack.intrinsics import pascal, ref
 
 API = "HttpApi"
 AUTHORIZER = "JwtAuthorizer"
@@ -26,7 +26,7 @@ def _integration(function: str) -> dict[str, Any]:
         "Properties": {
             "ApiId": ref(API),
             "IntegrationType": "AWS_PROXY",
-            "IntegrationUri": get_att(function_logical_id(function), "Arn"),
+            "IntegrationUri": ref(alias_logical_id(function)),  # the live alias: rollback re-points it
             "PayloadFormatVersion": "2.0",
             "TimeoutInMillis": 30000,
         },
@@ -51,7 +51,7 @@ def _permission(function: str) -> dict[str, Any]:
         "Type": "AWS::Lambda::Permission",
         "Properties": {
             "Action": "lambda:InvokeFunction",
-            "FunctionName": ref(function_logical_id(function)),
+            "FunctionName": ref(alias_logical_id(function)),
             "Principal": "apigateway.amazonaws.com",
             "SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*"},
         },

@@ -16,7 +16,20 @@ DEFAULTS: dict[str, str] = {
     "DatabaseProxyName": "lego-projects-db-proxy",
     "CacheClusterId": "lego-projects-cache-001",
     "SearchDomainName": "lego-projects-search",
+    "Stage": "dev",
+    "LogRetentionDays": "30",
+    "CreateVpcEndpoints": "true",
+    "DatabaseAuth": "iam",
+    "DatabaseName": "lego_projects",
+    "DatabaseUser": "lego_api",
+    "DatabaseSecretArn": "",
 }
+
+# The retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = [str(days) for days in (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)]
+HOST_PATTERN = r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"
 
 
 def _string(description: str, **extra: Any) -> dict[str, Any]:
@@ -40,8 +53,44 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "PagerDuty CloudWatch integration URL (contains the integration key)", NoEcho=True, AllowedPattern="^https://.+"
     ),
     "ExpressHost": _string("host name of the serverful (express) backend, for its Route53 health check"),
-    "CodeS3Bucket": _string("bucket holding the Lambda deployment package"),
-    "CodeS3Key": _string("key of the Lambda deployment package"),
+    "CodeS3Bucket": _string("artifact bucket holding the Lambda deployment package (brickguard deploy uploads it)"),
+    "CodeS3Key": _string("key of the deployment package: <prefix>/<sha256>.zip, set by brickguard deploy",
+                         AllowedPattern=r"^.+\.zip$"),
+    "Stage": _string("deployment stage; provisioned concurrency is configured in prod only",
+                     Default=DEFAULTS["Stage"], AllowedValues=["dev", "staging", "prod"]),
+    "LogRetentionDays": {"Type": "Number", "Description": "days the functions' log groups keep events",
+                         "Default": DEFAULTS["LogRetentionDays"], "AllowedValues": LOG_RETENTION_DAYS},
+    "SubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>",
+                  "Description": "private subnets (two AZs or more) the functions run in; they reach RDS Proxy, "
+                                 "Redis and OpenSearch there"},
+    "SecurityGroupIds": {"Type": "List<AWS::EC2::SecurityGroup::Id>",
+                         "Description": "security groups of the functions; RDS Proxy, Redis, OpenSearch and the VPC "
+                                        "endpoints must allow them on 5432, 6379 and 443"},
+    "VpcId": {"Type": "AWS::EC2::VPC::Id", "Description": "the VPC of SubnetIds (for the interface endpoints)"},
+    "CreateVpcEndpoints": _string(
+        "true: create interface endpoints for Lambda (keep-warm fan-out) and Secrets Manager; false: the subnets "
+        "route to them through a NAT gateway you provide (docs/deploy.md)",
+        Default=DEFAULTS["CreateVpcEndpoints"], AllowedValues=["true", "false"]),
+    "DatabaseProxyEndpoint": _string("RDS Proxy endpoint host name (PostgreSQL, port 5432)",
+                                     AllowedPattern=HOST_PATTERN, MinLength=1),
+    "DatabaseProxyResourceId": _string("RDS Proxy resource id (prx-...), for the rds-db:connect permission",
+                                       AllowedPattern="^prx-[a-z0-9]+$"),
+    "DatabaseName": _string("PostgreSQL database name", Default=DEFAULTS["DatabaseName"],
+                            AllowedPattern="^[A-Za-z_][A-Za-z0-9_]{0,62}$"),
+    "DatabaseUser": _string("database user the functions connect as through the proxy",
+                            Default=DEFAULTS["DatabaseUser"], AllowedPattern="^[A-Za-z_][A-Za-z0-9_]{0,62}$"),
+    "DatabaseAuth": _string(
+        "iam: a fresh RDS IAM auth token per connection (rds-db:connect); secret: the password from DatabaseSecretArn",
+        Default=DEFAULTS["DatabaseAuth"], AllowedValues=["iam", "secret"]),
+    "DatabaseSecretArn": _string(
+        "Secrets Manager secret with the database password (JSON with a password key); required when "
+        "DatabaseAuth is secret, empty otherwise",
+        Default=DEFAULTS["DatabaseSecretArn"],
+        AllowedPattern="^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)?$"),
+    "RedisEndpoint": _string("ElastiCache primary endpoint host:port (TLS)",
+                             AllowedPattern=r"^[a-z0-9.-]+:[0-9]{2,5}$"),
+    "OpenSearchEndpoint": _string("OpenSearch domain endpoint host name (HTTPS, VPC domain)",
+                                  AllowedPattern=HOST_PATTERN, MinLength=1),
     "AccountConcurrencyLimit": {
         "Type": "Number",
         "Description": "Lambda concurrent executions limit of the account (alarm at a share of it)",
@@ -69,6 +118,20 @@ def profile_condition(profile: str) -> str:
 
 
 CONDITIONS: dict[str, Any] = {
+    "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+    "CreateEndpoints": {"Fn::Equals": [{"Ref": "CreateVpcEndpoints"}, "true"]},
+    "UseDatabaseSecret": {"Fn::Equals": [{"Ref": "DatabaseAuth"}, "secret"]},
     "IsEuRegion": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}, "eu"]},
     **{profile_condition(name): {"Fn::Equals": [{"Ref": "AlarmProfile"}, name]} for name in PROFILES},
+}
+
+
+RULES: dict[str, Any] = {
+    "SecretModeNeedsASecret": {
+        "RuleCondition": {"Fn::Equals": [{"Ref": "DatabaseAuth"}, "secret"]},
+        "Assertions": [{
+            "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DatabaseSecretArn"}, ""]}]},
+            "AssertDescription": "DatabaseAuth=secret needs DatabaseSecretArn",
+        }],
+    },
 }

@@ -7,20 +7,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from stack import functions, health_checks, http_api, monitoring
+from stack import functions, health_checks, http_api, monitoring, network
+from stack.functions import FunctionSpec
 from stack.intrinsics import get_att, ref
-from stack.parameters import CONDITIONS, PARAMETERS
+from stack.parameters import CONDITIONS, PARAMETERS, RULES
 
 TEMPLATE_FILE = "brickguard.template.json"
 
 
-def synthesize(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """The whole stack as a template dict, for the functions and routes the composition root hands over."""
-    names = list(routes)
+def synthesize(table: Sequence[FunctionSpec], release: str) -> dict[str, Any]:
+    """The whole stack for the function table the composition root hands over.
+
+    ``release`` fingerprints what is deployed (code SHA-256 and parameters): a new value publishes
+    new function versions and points ``live`` at them.
+    """
+    names = [spec.name for spec in table]
     resources: dict[str, Any] = {}
     for part in (
-        functions.resources(names),
-        http_api.resources(routes),
+        functions.resources(table, release),
+        network.resources(),
+        http_api.resources({spec.name: spec.routes for spec in table if spec.routes}),
         health_checks.resources(),
         monitoring.resources(names),
     ):
@@ -32,6 +38,7 @@ def synthesize(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "brickguard: LEGO Projects API on Lambda with its alarms, dashboards and paging",
         "Parameters": PARAMETERS,
+        "Rules": RULES,
         "Conditions": CONDITIONS,
         "Resources": resources,
         "Outputs": {

@@ -6,6 +6,7 @@ Thin click commands over :mod:`stack` and :mod:`alarms`; output is rendered with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -14,16 +15,32 @@ from rich.table import Table
 
 from alarms.profiles import PROFILES
 
+if TYPE_CHECKING:
+    from api.functions import LambdaFunction
+    from stack.package import CodePackage
 
-def _routes() -> dict[str, tuple[str, ...]]:
-    """The function/route table the stack is synthesized from: this CLI is the one place that reads it."""
-    from api.functions import FUNCTION_ROUTES
 
-    return dict(FUNCTION_ROUTES)
+# What ships inside every Lambda: the CLI (and what only it imports) stays out.
+SHIPPED_PACKAGES = ("runtime", "guards", "api")
+NOT_SHIPPED = ("runtime/cli",)
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _table() -> tuple[LambdaFunction, ...]:
+    """The function table the stack is synthesized from: this CLI is the one place that reads it."""
+    from api.functions import FUNCTIONS
+
+    return FUNCTIONS
 
 
 def _functions() -> list[str]:
-    return list(_routes())
+    return [function.name for function in _table()]
+
+
+def _package(vendor: Path | None = None) -> CodePackage:
+    from stack.package import build
+
+    return build(REPOSITORY_ROOT, SHIPPED_PACKAGES, exclude=NOT_SHIPPED, vendor=vendor)
 
 
 @click.command()
@@ -43,7 +60,7 @@ def synth(out_dir: Path) -> None:
 
     console = Console()
     with console.status("synthesizing template"):
-        template = synthesize(_routes())
+        template = synthesize(_table(), _package().sha256_hex[:16])
         path = write(template, out_dir)
         resources = template["Resources"]
         preview = out_dir / "dashboards.html"

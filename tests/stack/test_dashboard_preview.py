@@ -7,7 +7,7 @@ import re
 
 from click.testing import CliRunner
 
-from api.functions import FUNCTION_ROUTES
+from api.functions import FUNCTIONS
 from runtime.cli.main import cli
 from stack.template import dashboard_bodies, synthesize
 
@@ -16,7 +16,7 @@ def test_synth_writes_a_preview_with_every_dashboard_and_widget(tmp_path):
     result = CliRunner().invoke(cli, ["synth", "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     page = (tmp_path / "dashboards.html").read_text()
-    bodies = dashboard_bodies(synthesize(FUNCTION_ROUTES)["Resources"])
+    bodies = dashboard_bodies(synthesize(FUNCTIONS, "test-release")["Resources"])
     assert len(bodies) >= 3
     for name, body in bodies:
         assert f"<h2>{html.escape(name)}</h2>" in page

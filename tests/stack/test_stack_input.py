@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import stack
+from api.functions import FUNCTIONS_BY_NAME
 from stack.template import synthesize
 
 
@@ -21,7 +22,7 @@ def test_stack_modules_never_import_the_api_package() -> None:
 
 
 def test_a_table_with_one_function_gives_one_function_and_its_routes() -> None:
-    template = synthesize({"health": ("GET /health",)})
+    template = synthesize([FUNCTIONS_BY_NAME["health"]], "test-release")
     resources = template["Resources"]
     functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     routes = [r["Properties"]["RouteKey"] for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Route"]

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from api.functions import FUNCTION_ROUTES
+from api.functions import FUNCTION_ROUTES, FUNCTIONS
 from stack.template import synthesize, write
 
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return synthesize(FUNCTION_ROUTES)
+    return synthesize(FUNCTIONS, "test-release")
 
 
 def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -24,7 +24,7 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def test_cfn_lint_finds_no_errors(tmp_path: Path) -> None:
     from cfnlint.api import lint
 
-    path = write(synthesize(FUNCTION_ROUTES), tmp_path)
+    path = write(synthesize(FUNCTIONS, "test-release"), tmp_path)
     matches = lint(path.read_text(), regions=["us-east-1", "eu-west-1"])
     errors = [f"{m.rule.id} {m.message} ({m.path})" for m in matches if m.rule.id.startswith("E")]
     assert errors == []

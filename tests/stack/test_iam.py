@@ -1,0 +1,108 @@
+"""Least privilege: a walk over every IAM policy in the template; ``*`` only where the service needs it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from api.functions import FUNCTIONS
+from stack.functions import function_logical_id
+from stack.iam import STAR_ACTIONS, role_logical_id
+from stack.template import synthesize
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return synthesize(FUNCTIONS, "release-a")
+
+
+def _statements(node: Any) -> Iterator[dict[str, Any]]:
+    """Every statement of a statement list, through both branches of ``Fn::If``."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _statements(item)
+    elif isinstance(node, dict) and "Fn::If" in node:
+        yield from _statements(node["Fn::If"][1:])
+    elif isinstance(node, dict) and "Effect" in node:
+        yield node
+
+
+def _texts(resource: Any) -> list[str]:
+    """The literal text of a Resource entry (``Fn::Sub`` bodies included); references are not text."""
+    items = resource if isinstance(resource, list) else [resource]
+    return [item if isinstance(item, str) else item.get("Fn::Sub", "") for item in items if
+            isinstance(item, str) or "Fn::Sub" in item]
+
+
+def wildcard_violations(template: dict[str, Any]) -> list[str]:
+    """Every place an IAM policy grants on a ``*`` resource (or a ``*`` action) it does not have to."""
+    found: list[str] = []
+    for name, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            if props.get("ManagedPolicyArns"):
+                found.append(f"{name}: managed policies are not walked")
+            documents = [policy["PolicyDocument"] for policy in props.get("Policies", [])]
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [props["PolicyDocument"]]
+        else:
+            continue
+        for document in documents:
+            for statement in _statements(document["Statement"]):
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                found += [f"{name}: action {action}" for action in actions if "*" in action]
+                starred = any("*" in text for text in _texts(statement["Resource"]))
+                found += [f"{name}: {action} on *" for action in actions if starred and action not in STAR_ACTIONS]
+    return found
+
+
+def test_no_policy_grants_on_star_beyond_what_the_service_requires(template: dict[str, Any]) -> None:
+    assert wildcard_violations(template) == []
+
+
+def test_the_walk_catches_a_star_grant_hidden_in_a_condition(template: dict[str, Any]) -> None:
+    broken = copy.deepcopy(template)
+    role = broken["Resources"][role_logical_id("mocs")]["Properties"]["Policies"][0]["PolicyDocument"]
+    database = next(s for s in role["Statement"] if "Fn::If" in s)
+    database["Fn::If"][1]["Resource"] = "*"
+    assert wildcard_violations(broken) == ["MocsRole: secretsmanager:GetSecretValue on *"]
+    broken["Resources"]["MocsRole"]["Properties"]["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    assert "MocsRole: managed policies are not walked" in wildcard_violations(broken)
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_each_role_reaches_only_its_own_log_group_and_function(template: dict[str, Any], spec: Any) -> None:
+    resources = template["Resources"]
+    function = resources[function_logical_id(spec.name)]
+    assert function["Properties"]["Role"] == {"Fn::GetAtt": [role_logical_id(spec.name), "Arn"]}
+    (policy,) = resources[role_logical_id(spec.name)]["Properties"]["Policies"]
+    statements = {s.get("Sid"): s for s in policy["PolicyDocument"]["Statement"]}
+    log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert statements["OwnLogGroup"]["Resource"] == {"Fn::GetAtt": [log_group, "Arn"]}
+    invoke = [item["Fn::Sub"] for item in statements["KeepWarmFanOut"]["Resource"]]
+    assert [arn.rsplit(":function:", 1)[1] for arn in invoke] == [
+        f"${{ServiceName}}-{spec.name}", f"${{ServiceName}}-{spec.name}:live"]
+    database = next(s for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s)["Fn::If"]
+    assert database[0] == "UseDatabaseSecret"
+    assert database[1]["Resource"] == {"Ref": "DatabaseSecretArn"}
+    assert database[2]["Action"] == "rds-db:connect"
+    assert database[2]["Resource"]["Fn::Sub"].endswith(":dbuser:${DatabaseProxyResourceId}/${DatabaseUser}")
+
+
+def test_functions_run_in_the_vpc_with_the_endpoints_they_call(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    endpoints = [r for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint"]
+    services = sorted(e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1] for e in endpoints)
+    assert services == ["lambda", "secretsmanager"]
+    assert all(e["Condition"] == "CreateEndpoints" for e in endpoints)
+    for spec in FUNCTIONS:
+        props = resources[function_logical_id(spec.name)]["Properties"]
+        vpc = props["VpcConfig"]
+        assert vpc == {"SubnetIds": {"Ref": "SubnetIds"}, "SecurityGroupIds": {"Ref": "SecurityGroupIds"}}
+        variables = json.dumps(props["Environment"]["Variables"])
+        for name in ("DatabaseProxyEndpoint", "RedisEndpoint", "OpenSearchEndpoint", "DatabaseSecretArn"):
+            assert name in variables
