@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from api.routes import gallery, health, mocs, profile, wishlist
+from runtime.json_body import parse_json_body
 
 FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
     "health": (health.router,),
@@ -18,7 +19,7 @@ FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     """A validating HTTP API (payload v2.0) resolver serving ``routers``."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
     for router in routers:
         app.include_router(router)
     return app

@@ -5,6 +5,12 @@ generation counter a write bumps (see ``guards.cache``). Namespaces are coarse
 on purpose: one bump invalidates a user's lists *and* details of a family, so
 no write can forget a key. Paging is part of the album-list key
 (``gallery:albums:user:{userId}:{page}:{limit}``) because a page is what is cached.
+
+Keys are injective: a user id (a JWT ``sub``) and the search and tag filters are
+free text, so ``%`` and ``:`` in them are percent-escaped. Otherwise the user
+``vic:gen`` would write ``profile:user:vic:gen``, the generation counter of
+``vic``'s profile namespace. Ids without ``%`` or ``:`` (every Cognito ``sub``)
+appear as they are, exactly the architecture's keys.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ DETAIL_TTL_S = 10 * 60
 STATS_TTL_S = 30 * 60
 
 
-def _part(value: object) -> str:
-    return "" if value is None else str(value)
+def _part(value: str | None) -> str:
+    """``value`` as one key segment: ``%`` and ``:`` escaped, so no segment can forge another."""
+    return "" if value is None else value.replace("%", "%25").replace(":", "%3A")
 
 
 def moc_list(user: str, page: int, limit: int, search: str | None, tag: str | None) -> str:
-    return f"moc:user:{user}:list:{page}:{limit}:{_part(search)}:{_part(tag)}"
+    return f"moc:user:{_part(user)}:list:{page}:{limit}:{_part(search)}:{_part(tag)}"
 
 
 def moc_detail(moc_id: uuid.UUID) -> str:
@@ -29,7 +36,7 @@ def moc_detail(moc_id: uuid.UUID) -> str:
 
 
 def image_list(user: str, page: int, limit: int) -> str:
-    return f"gallery:images:user:{user}:{page}:{limit}"
+    return f"gallery:images:user:{_part(user)}:{page}:{limit}"
 
 
 def image_detail(image_id: uuid.UUID) -> str:
@@ -37,7 +44,7 @@ def image_detail(image_id: uuid.UUID) -> str:
 
 
 def album_list(user: str, page: int, limit: int) -> str:
-    return f"gallery:albums:user:{user}:{page}:{limit}"
+    return f"gallery:albums:user:{_part(user)}:{page}:{limit}"
 
 
 def album_detail(album_id: uuid.UUID) -> str:
@@ -45,7 +52,7 @@ def album_detail(album_id: uuid.UUID) -> str:
 
 
 def wishlist_all(user: str) -> str:
-    return f"wishlist:user:{user}:all"
+    return f"wishlist:user:{_part(user)}:all"
 
 
 def wishlist_item(item_id: uuid.UUID) -> str:
@@ -53,21 +60,21 @@ def wishlist_item(item_id: uuid.UUID) -> str:
 
 
 def profile(user: str) -> str:
-    return f"profile:user:{user}"
+    return f"profile:user:{_part(user)}"
 
 
 # namespaces (generation counters), one per user and resource family
 def mocs_ns(user: str) -> str:
-    return f"moc:user:{user}"
+    return f"moc:user:{_part(user)}"
 
 
 def gallery_ns(user: str) -> str:
-    return f"gallery:user:{user}"
+    return f"gallery:user:{_part(user)}"
 
 
 def wishlist_ns(user: str) -> str:
-    return f"wishlist:user:{user}"
+    return f"wishlist:user:{_part(user)}"
 
 
 def profile_ns(user: str) -> str:
-    return f"profile:user:{user}"
+    return f"profile:user:{_part(user)}"

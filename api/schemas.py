@@ -1,7 +1,10 @@
 """Request bodies (pydantic) and the camelCase JSON shapes the API returns.
 
-Bodies forbid unknown fields and bound every string and list, so bad input is
-a 400 with details instead of a database error.
+Bodies forbid unknown fields, bound every string and list, take numbers and
+booleans strictly (``"12"`` is not a number, ``false`` is not ``0``) and refuse
+text PostgreSQL cannot store (NUL, lone surrogates), so bad input is a 400 with
+details instead of a database error. Every rule is in the JSON schema too, so
+``docs/openapi.yaml`` tells clients and fuzzers the truth.
 """
 
 from __future__ import annotations
@@ -10,32 +13,83 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from api import models
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-LongText = Annotated[str, StringConstraints(max_length=5000)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"  # and some visible character
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL can store: NUL is excluded by the patterns, lone surrogates here."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return text
+
+
+STORABLE = AfterValidator(storable)
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), STORABLE]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), STORABLE]
+LongText = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL), STORABLE]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NOT_BLANK), STORABLE]
+SetNumber = Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL), STORABLE]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NOT_BLANK), STORABLE]
 Tags = Annotated[list[Tag], Field(max_length=20)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 MocType = Literal["moc", "set"]
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def not_null_if_sent(alias: str | None = None) -> Any:
+    """A PATCH field that may be left out but not set to null (its column is NOT NULL).
+
+    Left out it is "unset" (not validated, not applied); sent as null it fails validation like
+    any other wrong type.
+    """
+    return Field(default=None, alias=alias, json_schema_extra=_drop_default)
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _type_requirements_schema(schema: dict[str, Any]) -> None:
+    """The ``author``-for-``moc`` / ``brand``-for-``set`` rule, in the JSON schema too."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"type": {"const": moc_type}}, "required": ["type"]},
+            "then": {"required": [field], "properties": {field: {"type": "string"}}},
+        }
+        for moc_type, field in (("moc", "author"), ("set", "brand"))
+    ]
+
+
 class MocCreate(_Body):
+    model_config = ConfigDict(json_schema_extra=_type_requirements_schema)
+
     type: MocType
     title: Title
     description: LongText | None = None
     author: ShortText | None = None
     brand: ShortText | None = None
     theme: ShortText | None = None
-    set_number: Annotated[str, StringConstraints(max_length=50)] | None = Field(None, alias="setNumber")
-    parts_count: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="partsCount")
+    set_number: SetNumber | None = Field(None, alias="setNumber")
+    parts_count: Count | None = Field(None, alias="partsCount")
     tags: Tags = Field(default_factory=list)
     thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
 
@@ -46,15 +100,15 @@ class MocCreate(_Body):
 
 
 class MocUpdate(_Body):
-    type: MocType | None = None
-    title: Title | None = None
+    type: MocType = not_null_if_sent()
+    title: Title = not_null_if_sent()
     description: LongText | None = None
     author: ShortText | None = None
     brand: ShortText | None = None
     theme: ShortText | None = None
-    set_number: Annotated[str, StringConstraints(max_length=50)] | None = Field(None, alias="setNumber")
-    parts_count: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="partsCount")
-    tags: Tags | None = None
+    set_number: SetNumber | None = Field(None, alias="setNumber")
+    parts_count: Count | None = Field(None, alias="partsCount")
+    tags: Tags = not_null_if_sent()
     thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
 
 
@@ -76,11 +130,11 @@ class ImageCreate(_Body):
 
 
 class ImageUpdate(_Body):
-    title: Title | None = None
+    title: Title = not_null_if_sent()
     description: LongText | None = None
-    tags: Tags | None = None
+    tags: Tags = not_null_if_sent()
     album_id: uuid.UUID | None = Field(None, alias="albumId")
-    flagged: bool | None = None
+    flagged: StrictBool = not_null_if_sent()
 
 
 class AlbumCreate(_Body):
@@ -90,7 +144,7 @@ class AlbumCreate(_Body):
 
 
 class AlbumUpdate(_Body):
-    title: Title | None = None
+    title: Title = not_null_if_sent()
     description: LongText | None = None
     cover_image_id: uuid.UUID | None = Field(None, alias="coverImageId")
 
@@ -101,16 +155,16 @@ class WishlistCreate(_Body):
     product_link: Url | None = Field(None, alias="productLink")
     image_url: Url | None = Field(None, alias="imageUrl")
     category: ShortText | None = None
-    sort_order: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="sortOrder")
+    sort_order: Count | None = Field(None, alias="sortOrder")
 
 
 class WishlistUpdate(_Body):
-    title: Title | None = None
+    title: Title = not_null_if_sent()
     description: LongText | None = None
     product_link: Url | None = Field(None, alias="productLink")
     image_url: Url | None = Field(None, alias="imageUrl")
     category: ShortText | None = None
-    sort_order: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(None, alias="sortOrder")
+    sort_order: Count = not_null_if_sent(alias="sortOrder")
 
 
 class WishlistReorder(_Body):

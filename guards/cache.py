@@ -88,12 +88,14 @@ class CacheAside:
             raw, raw_generation = call_dependency(self._breaker, self._client.mget, [full_key, generation_key])
         except Exception:
             return self._bypass(load)
-        generation = int(raw_generation or 0)
+        generation = _generation(raw_generation)
         cached = _fresh(raw, generation)
         if cached is not None:
             recorder.record(catalogue.CACHE_HIT)
             return cached[0]
         recorder.record(catalogue.CACHE_MISS)
+        if generation is None:  # the counter holds a foreign value: load, store nothing, trust intact
+            return load()
         return self._load_and_store(full_key, generation_key, generation, ttl_seconds, load)
 
     def _load_and_store(
@@ -106,7 +108,7 @@ class CacheAside:
                 for _ in range(LOCK_POLLS):  # another request is loading this key: give it a moment
                     time.sleep(LOCK_POLL_SECONDS)
                     raw, raw_generation = call_dependency(self._breaker, self._client.mget, [full_key, generation_key])
-                    cached = _fresh(raw, int(raw_generation or 0))
+                    cached = _fresh(raw, _generation(raw_generation))
                     if cached is not None:
                         return cached[0]
         except Exception:
@@ -195,9 +197,17 @@ class CacheAside:
         return f"{self._prefix}{namespace}:gen"
 
 
-def _fresh(raw: str | None, generation: int) -> tuple[Any] | None:
+def _generation(raw: Any) -> int | None:
+    """The namespace generation stored in Redis (0 when unset); None when it is not a counter."""
+    try:
+        return int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fresh(raw: str | None, generation: int | None) -> tuple[Any] | None:
     """``(value,)`` when ``raw`` holds an entry of the current generation, else None."""
-    if raw is None:
+    if raw is None or generation is None:
         return None
     try:
         entry = json.loads(raw)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 LIKE_ESCAPE = "\\"
-MAX_SEARCH_TERM_LENGTH = 100
+MAX_SEARCH_TERM_LENGTH = 200  # the API rejects longer terms (400): a term is matched whole, never cut
 
 
-def escape_like(term: str, max_length: int = MAX_SEARCH_TERM_LENGTH) -> str:
-    """``term`` capped and with ``\\``, ``%`` and ``_`` escaped, wrapped in ``%…%``.
+def escape_like(term: str) -> str:
+    """``term`` with ``\\``, ``%`` and ``_`` escaped, wrapped in ``%…%``.
 
     >>> escape_like("50%_off")
     '%50\\\\%\\\\_off%'
     """
-    capped = term[:max_length]
-    escaped = capped.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+    escaped = term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

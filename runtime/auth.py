@@ -22,6 +22,7 @@ DEV_KEY_FILE = "dev-jwt-key.pem"
 DEV_KEY_ID = "brickguard-dev"
 ALGORITHMS = ["RS256"]
 DEFAULT_TOKEN_TTL_SECONDS = 8 * 3600
+MAX_TOKEN_BYTES = 8 * 1024  # Cognito ID tokens are 1-2 KB; a larger one is refused before any parsing
 
 
 def _dev_key_path(data_dir: str | Path) -> Path:
@@ -86,7 +87,9 @@ class TokenValidator:
         )
 
     def claims(self, token: str) -> dict[str, Any]:
-        """The verified claims of ``token``; any defect is a 401."""
+        """The verified claims of ``token``; any defect (a size over ``MAX_TOKEN_BYTES`` too) is a 401."""
+        if len(token) > MAX_TOKEN_BYTES:
+            raise Unauthorized("Token is too large")
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key

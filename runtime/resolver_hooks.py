@@ -78,6 +78,10 @@ def install(app: APIGatewayHttpResolver) -> None:
     def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
         return envelope_response(UnsupportedMediaType("Request bodies must be application/json"))
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_: UnicodeDecodeError) -> Response[Any]:  # raised decoding the (base64) request body
+        return envelope_response(ValidationError("Request body is not valid UTF-8"))
+
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[Any]:
         ctx = context.current()

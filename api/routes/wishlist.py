@@ -14,7 +14,9 @@ from api.services import wishlist
 
 router = Router()
 
-Category = Annotated[str | None, Query(max_length=100, description="only items of this category")]
+Category = Annotated[
+    str | None, Query(max_length=100, pattern=schemas.NO_NUL, description="only items of this category")
+]
 
 
 @router.get("/api/wishlist", tags=["wishlist"])

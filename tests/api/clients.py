@@ -104,6 +104,10 @@ class LambdaClient:
     def __init__(self, handlers: dict[str, Any]) -> None:
         self._handlers = handlers
 
+    def handler(self, function: str) -> Any:
+        """The Lambda entry point of ``function``, for hand-made events."""
+        return self._handlers[function]
+
     def call(
         self,
         method: str,
