@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -21,33 +22,32 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from runtime import coldstart, keepwarm, process, resolver_hooks
-from runtime.errors import PayloadTooLarge, error_response, internal_error_response
+from runtime import coldstart, http_event, keepwarm, process, resolver_hooks
+from runtime.errors import error_response, internal_error_response
 from runtime.telemetry.context import RequestContext
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def _request_id(event: dict[str, Any]) -> str:
-    request_context = event.get("requestContext") or {}
-    request_id = request_context.get("requestId") if isinstance(request_context, dict) else None
-    return request_id if isinstance(request_id, str) and request_id else str(uuid.uuid4())
-
-
 def _deadline(lambda_context: Any, budget_ms: int) -> float:
-    remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
-    remaining_ms = remaining() if callable(remaining) else budget_ms
+    """The invocation's end by Lambda's clock; the configured budget when the context cannot say."""
+    remaining_ms: Any = budget_ms
+    try:
+        remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+        if callable(remaining):
+            remaining_ms = remaining()
+    except Exception:
+        remaining_ms = budget_ms
+    if type(remaining_ms) not in (int, float) or not math.isfinite(remaining_ms):
+        remaining_ms = budget_ms
     return time.monotonic() + remaining_ms / 1000.0
 
 
-def _body_too_large(event: dict[str, Any]) -> bool:
-    body = event.get("body")
-    if not isinstance(body, str):
-        return False
-    # base64 inflates by 4/3; compare the decoded size without decoding
-    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-    return size > MAX_BODY_BYTES
+def _trace_header(event: Any) -> str | None:
+    headers = event.get("headers") if type(event) is dict else None
+    header = headers.get("x-amzn-trace-id") if type(headers) is dict else None
+    return header if type(header) is str else None
 
 
 def _no_warmup() -> None:
@@ -60,10 +60,15 @@ def guarded_handler(
     function: str,
     warmup: Callable[[], None] | None = None,
 ) -> LambdaHandler:
-    """Wrap ``resolver`` as a Lambda handler named ``function`` with the guard runtime."""
+    """Wrap ``resolver`` as a Lambda handler named ``function`` with the guard runtime.
+
+    Whatever the event and context are, the handler returns a response: a
+    malformed event gets a 4xx envelope (:mod:`runtime.http_event`), a
+    failure anywhere else a 500 envelope that says nothing but its request id.
+    """
     resolver_hooks.install(resolver)
 
-    def handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         guard = process.get()
         cold = coldstart.take_cold_start()  # whatever this invocation turns out to be, it was the cold start
@@ -73,22 +78,23 @@ def guarded_handler(
                 cold_start=cold.cold, init_ms=cold.init_ms, warmup=warmup or _no_warmup,
             )
         ctx = RequestContext(
-            request_id=_request_id(event),
+            request_id=http_event.request_id(event) or str(uuid.uuid4()),
             backend=guard.settings.backend,
             cold_start=cold.cold,
-            method=(event.get("requestContext") or {}).get("http", {}).get("method", ""),
             deadline=_deadline(lambda_context, guard.settings.request_budget_ms),
         )
-        trace_header = (event.get("headers") or {}).get("x-amzn-trace-id")
         invocation = guard.telemetry.invocation(
-            ctx, lambda_context=lambda_context, trace_header=trace_header, init_ms=cold.init_ms, started=started
+            ctx, lambda_context=lambda_context, trace_header=_trace_header(event), init_ms=cold.init_ms,
+            started=started,
         )
         with invocation as inv:
             try:
-                if _body_too_large(event):
-                    response = error_response(PayloadTooLarge("Request body exceeds 10 MB"), ctx.request_id)
-                else:
+                problem = http_event.event_problem(event, max_body_bytes=MAX_BODY_BYTES)
+                if problem is None:
+                    ctx.method = event["requestContext"]["http"]["method"]
                     response = resolver.resolve(event, lambda_context)
+                else:
+                    response = error_response(problem, ctx.request_id)
             except Exception as exc:  # the last line of defence: nothing internal reaches the client
                 inv.fail(exc)
                 response = internal_error_response(ctx.request_id)

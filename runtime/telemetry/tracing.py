@@ -126,10 +126,7 @@ class XRayTracer:
         root = header.root if header.root and _ROOT.match(header.root) else None
         parent = header.parent if root and header.parent and _PARENT.match(header.parent) else None
         sampled = header.sampled if root and header.sampled in (0, 1) else None
-        segment = self._recorder.begin_segment(name=self.service, traceid=root, parent_id=parent, sampling=sampled)
-        if ctx.method:
-            segment.put_http_meta("method", ctx.method)
-        return segment
+        return self._recorder.begin_segment(name=self.service, traceid=root, parent_id=parent, sampling=sampled)
 
     def end_request(self, token: Any, ctx: RequestContext, status: int, exc: BaseException | None) -> None:
         """Annotate and close the request entity; the SDK sends it to the daemon."""
@@ -137,6 +134,8 @@ class XRayTracer:
             return
         for key, value in request_annotations(ctx).items():
             token.put_annotation(key, value)
+        if ctx.method and not self.in_lambda:  # known once the wrapper checked the event
+            token.put_http_meta("method", ctx.method)
         token.put_http_meta("status", status)
         token.apply_status_code(status)
         if exc is not None:
@@ -215,8 +214,6 @@ class OtelTracer:
         from opentelemetry.trace import SpanKind
 
         attributes: dict[str, AnnotationValue] = {"backend": ctx.backend}
-        if ctx.method:
-            attributes["http.request.method"] = ctx.method
         if lambda_context is not None:
             attributes["faas.invocation_id"] = str(getattr(lambda_context, "aws_request_id", ""))
             arn = getattr(lambda_context, "invoked_function_arn", None)
@@ -236,6 +233,8 @@ class OtelTracer:
         try:
             span.update_name(ctx.route)
             span.set_attributes(request_annotations(ctx))
+            if ctx.method:  # known once the wrapper checked the event
+                span.set_attribute("http.request.method", ctx.method)
             span.set_attribute("http.response.status_code", status)
             if exc is not None:
                 span.record_exception(exc)
