@@ -275,7 +275,7 @@ class Dependencies:
         self.opensearch.cluster.health(request_timeout=OPENSEARCH_TIMEOUT_S)
 
     def probe_components(self) -> dict[str, str]:
-        """``{database, redis, opensearch}`` → ``up | down | not_configured`` (cached briefly)."""
+        """``{database, redis, opensearch}`` → ``healthy | unhealthy | not_configured`` (cached briefly)."""
         return self.health.status()
 
     def warmup(self) -> None:

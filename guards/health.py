@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-UP, DOWN, NOT_CONFIGURED = "up", "down", "not_configured"
+HEALTHY, UNHEALTHY, NOT_CONFIGURED = "healthy", "unhealthy", "not_configured"  # DESIGN.md's words
 DEFAULT_PROBE_TIMEOUT_S = 0.5
 DEFAULT_TTL_S = 3.0
 
@@ -42,7 +42,7 @@ class HealthProbe:
         self._pool = ThreadPoolExecutor(max_workers=2 * max(1, len(self._probes)), thread_name_prefix="health")
 
     def status(self) -> dict[str, str]:
-        """``{name: up|down|not_configured}``, at most ``ttl`` seconds old."""
+        """``{name: healthy|unhealthy|not_configured}``, at most ``ttl`` seconds old."""
         with self._lock:
             now = self._clock()
             if self._cached is not None and now - self._cached[0] < self._ttl:
@@ -65,7 +65,7 @@ class HealthProbe:
         for name, future in futures.items():
             try:
                 future.result(timeout=max(0.0, deadline - self._clock()))
-                verdicts[name] = UP
+                verdicts[name] = HEALTHY
             except (FutureTimeout, Exception):
-                verdicts[name] = DOWN
+                verdicts[name] = UNHEALTHY
         return verdicts

@@ -8,25 +8,28 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from api import dependencies
+from guards.health import HEALTHY, UNHEALTHY
 from runtime.errors import utc_timestamp
 
 router = Router()
+HEALTH_RETRY_AFTER_S = 5
 
 
 @router.get("/health", tags=["health"])
 def health() -> Response[dict[str, Any]]:
     deps = dependencies.get()
     components = deps.probe_components()
-    if components["database"] != "up":
-        status, code = "unhealthy", 503
-    elif "down" in (components["redis"], components["opensearch"]):
+    if components["database"] != HEALTHY:
+        status, code = UNHEALTHY, 503
+    elif UNHEALTHY in (components["redis"], components["opensearch"]):
         status, code = "degraded", 200
     else:
-        status, code = "healthy", 200
+        status, code = HEALTHY, 200
     body = {
         "status": status,
         "service": deps.settings.service,
         "components": components,
         "timestamp": utc_timestamp(),
     }
-    return Response(status_code=code, content_type="application/json", body=body)
+    headers = {"Retry-After": str(HEALTH_RETRY_AFTER_S)} if code == 503 else None
+    return Response(status_code=code, content_type="application/json", body=body, headers=headers)

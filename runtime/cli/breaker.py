@@ -11,17 +11,21 @@ from rich.table import Table
 
 from runtime.admin import ADMIN_HEADER, admin_token
 from runtime.cli.options import data_dir_option
+from runtime.running import running_url
 
 BREAKER_NAMES = ("postgres", "redis", "opensearch")
 url_option = click.option(
-    "--url", default="http://127.0.0.1:9000", show_default=True, envvar="BRICKGUARD_URL",
-    help="The running `brickguard up`.",
+    "--url", envvar="BRICKGUARD_URL",
+    help="The running `brickguard up` (default: the one serving --data-dir).",
 )
 
 
-def _call(url: str, data_dir: str, method: str, path: str) -> dict[str, Any]:
+def _call(url: str | None, data_dir: str, method: str, path: str) -> dict[str, Any]:
     import requests
 
+    url = url or running_url(data_dir)
+    if url is None:
+        raise click.ClickException(f"no running `brickguard up --data-dir {data_dir}` found (or give --url)")
     token = admin_token(data_dir, create=False)
     if token is None:
         raise click.ClickException(f"no admin token in {data_dir}: is `brickguard up --data-dir {data_dir}` running?")
@@ -68,7 +72,7 @@ def breaker() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @url_option
 @data_dir_option
-def status(name: str | None, as_json: bool, url: str, data_dir: str) -> None:
+def status(name: str | None, as_json: bool, url: str | None, data_dir: str) -> None:
     """Show every breaker (or NAME): state, pin, window counts."""
     snapshot = _call(url, data_dir, "GET", "/_brickguard/breakers")
     if as_json:
@@ -82,7 +86,7 @@ def _force_command(action: str, help_text: str) -> click.Command:
     @click.argument("name", type=click.Choice(BREAKER_NAMES))
     @url_option
     @data_dir_option
-    def command(name: str, url: str, data_dir: str) -> None:
+    def command(name: str, url: str | None, data_dir: str) -> None:
         _show(_call(url, data_dir, "POST", f"/_brickguard/breakers/{name}/{action}"), name)
 
     return command

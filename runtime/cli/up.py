@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from runtime import config
+from runtime import config, running
 from runtime.cli.options import data_dir_option, load_settings
 
 console = Console(stderr=True, highlight=False)
@@ -68,6 +68,11 @@ def _banner(settings: config.Settings, port: int, data_dir: Path, seeded: bool) 
     console.print("Press Ctrl-C to stop.")
 
 
+def _ready(settings: config.Settings, host: str, port: int, data_dir: Path, seeded: bool) -> None:
+    running.announce(data_dir, host, port)  # `brickguard breaker --data-dir` finds this process
+    _banner(settings, port, data_dir, seeded)
+
+
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -106,7 +111,8 @@ def up(port: int, host: str, data_dir: str) -> None:
         from runtime.server import serve
 
         try:
-            serve(app, host=host, port=port, on_ready=lambda: _banner(settings, port, root, seeded))
+            stack.callback(running.withdraw, root)
+            serve(app, host=host, port=port, on_ready=lambda: _ready(settings, host, port, root, seeded))
         except OSError as exc:
             console.print(f"[bold red]Cannot listen on {host}:{port}:[/] {exc.strerror or exc}. Try --port.")
             sys.exit(1)

@@ -50,3 +50,16 @@ def test_unknown_breaker_name_is_rejected(express_url, api_settings):
     result = CliRunner().invoke(cli, ["breaker", "open", "mysql", "--url", express_url,
                                       "--data-dir", api_settings.data_dir])
     assert result.exit_code == 2 and "mysql" in result.output
+
+
+def test_breaker_finds_the_running_up_of_its_data_dir_without_url(express_url, api_settings, monkeypatch):
+    monkeypatch.delenv("BRICKGUARD_URL", raising=False)
+    result = CliRunner().invoke(cli, ["breaker", "status", "redis", "--json", "--data-dir", api_settings.data_dir])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["state"] in ("closed", "open", "half_open")
+
+
+def test_breaker_says_when_no_up_serves_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("BRICKGUARD_URL", raising=False)
+    result = CliRunner().invoke(cli, ["breaker", "status", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "no running `brickguard up" in result.output

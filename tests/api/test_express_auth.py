@@ -51,7 +51,7 @@ def test_bad_tokens_are_401(express_client, api_settings, case):
 
 def test_health_needs_no_token(express_client):
     reply = express_client.call("GET", "/health", user=None)
-    assert reply.status == 200 and reply.json["components"]["database"] == "up"
+    assert reply.status == 200 and reply.json["components"]["database"] == "healthy"
 
 
 def test_minted_token_claims(api_settings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from guards.health import DOWN, NOT_CONFIGURED, UP, HealthProbe
+from guards.health import UNHEALTHY, NOT_CONFIGURED, HEALTHY, HealthProbe
 
 
 class Clock:
@@ -20,14 +20,14 @@ def test_verdicts_and_not_configured():
         raise ConnectionRefusedError
 
     probe = HealthProbe({"database": lambda: None, "redis": broken, "opensearch": None})
-    assert probe.status() == {"database": UP, "redis": DOWN, "opensearch": NOT_CONFIGURED}
+    assert probe.status() == {"database": HEALTHY, "redis": UNHEALTHY, "opensearch": NOT_CONFIGURED}
 
 
 def test_a_hung_probe_is_down_not_a_hung_check():
     release = threading.Event()
     try:
         probe = HealthProbe({"redis": lambda: release.wait(30) and None, "database": lambda: None}, timeout=0.2)
-        assert probe.status() == {"redis": DOWN, "database": UP}
+        assert probe.status() == {"redis": UNHEALTHY, "database": HEALTHY}
     finally:
         release.set()
 
@@ -37,7 +37,7 @@ def test_results_are_cached_for_the_ttl():
     clock = Clock()
     probe = HealthProbe({"database": lambda: calls.append(1)}, ttl=3.0, clock=clock)
     for _ in range(5):
-        assert probe.status() == {"database": UP}
+        assert probe.status() == {"database": HEALTHY}
     assert len(calls) == 1
     clock.now += 3.0
     probe.status()

@@ -1,0 +1,58 @@
+"""Where the running ``brickguard up`` of a data directory listens, so commands find it by ``--data-dir``.
+
+``up`` writes ``{data_dir}/up.json`` (its URL and pid) once it listens and
+removes it when it stops; ``brickguard breaker`` reads it, like ``brickguard
+token`` reads the signing key there. A file left by a killed ``up`` names a
+pid that no longer runs and is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+RUNNING_FILE = "up.json"
+ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared against, never bound
+
+
+def announce(data_dir: str | Path, host: str, port: int) -> None:
+    """Record that this process serves the data directory at ``host:port``."""
+    connect_host = "127.0.0.1" if host in ANY_INTERFACE else host
+    if ":" in connect_host:
+        connect_host = f"[{connect_host}]"
+    record = {"url": f"http://{connect_host}:{port}", "pid": os.getpid()}
+    path = Path(data_dir) / RUNNING_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(path)
+
+
+def withdraw(data_dir: str | Path) -> None:
+    """Forget the record, if it is this process's."""
+    path = Path(data_dir) / RUNNING_FILE
+    if _record(path).get("pid") == os.getpid():
+        path.unlink(missing_ok=True)
+
+
+def running_url(data_dir: str | Path) -> str | None:
+    """The URL of the ``up`` serving ``data_dir``, or None when none is running."""
+    record = _record(Path(data_dir) / RUNNING_FILE)
+    pid, url = record.get("pid"), record.get("url")
+    if not isinstance(pid, int) or not isinstance(url, str):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # running as another user: still running
+    return url
+
+
+def _record(path: Path) -> dict:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
