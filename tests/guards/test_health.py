@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from guards.health import UNHEALTHY, NOT_CONFIGURED, HEALTHY, HealthProbe
+from guards.health import HEALTHY, NOT_CONFIGURED, UNHEALTHY, HealthProbe
 
 
 class Clock:
