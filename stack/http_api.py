@@ -1,17 +1,20 @@
-"""The HTTP API: JWT authorizer (Cognito issuer and audience), one integration per function, and the
-routes of the function table it is given (``GET /health`` stays unauthenticated)."""
+"""The HTTP API: CORS, JWT authorizer (Cognito issuer and app clients), a stage with throttling and
+access logs, one integration per function (its ``live`` alias), and the routes of the function
+table it is given (``GET /health`` stays unauthenticated)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from stack import edge
 from stack.functions import alias_logical_id
-from stack.intrinsics import pascal, ref
+from stack.intrinsics import get_att, pascal, ref
 
 API = "HttpApi"
 AUTHORIZER = "JwtAuthorizer"
 STAGE = "DefaultStage"
+ACCESS_LOGS = "ApiAccessLogGroup"
 PUBLIC_ROUTES = frozenset({"GET /health"})
 
 
@@ -58,12 +61,47 @@ def _permission(function: str) -> dict[str, Any]:
     }
 
 
+def _stage(upload_routes: Sequence[str]) -> dict[str, Any]:
+    """``$default`` stage: throttling (uploads tighter) and JSON access logs."""
+    properties: dict[str, Any] = {
+        "ApiId": ref(API),
+        "StageName": "$default",
+        "AutoDeploy": True,
+        "DefaultRouteSettings": {
+            "ThrottlingBurstLimit": edge.THROTTLE_BURST,
+            "ThrottlingRateLimit": edge.THROTTLE_RATE_PER_S,
+            "DetailedMetricsEnabled": False,
+        },
+        "AccessLogSettings": {"DestinationArn": get_att(ACCESS_LOGS, "Arn"), "Format": edge.ACCESS_LOG_FORMAT},
+    }
+    stage: dict[str, Any] = {"Type": "AWS::ApiGatewayV2::Stage", "Properties": properties}
+    if upload_routes:
+        properties["RouteSettings"] = {
+            route: {"ThrottlingBurstLimit": edge.UPLOAD_BURST, "ThrottlingRateLimit": edge.UPLOAD_RATE_PER_S}
+            for route in upload_routes
+        }
+        # Route settings name routes by key: they must exist before the stage refers to them.
+        stage["DependsOn"] = [route_logical_id(route) for route in upload_routes]
+    return stage
+
+
 def resources(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """API, authorizer, stage, and per function: integration, invoke permission and its routes."""
+    """API, authorizer, stage, access log group, and per function: integration, permission, routes."""
+    declared = [route for function_routes in routes.values() for route in function_routes]
     found: dict[str, Any] = {
         API: {
             "Type": "AWS::ApiGatewayV2::Api",
-            "Properties": {"Name": {"Fn::Sub": "${ServiceName}-http-api"}, "ProtocolType": "HTTP"},
+            "Properties": {
+                "Name": {"Fn::Sub": "${ServiceName}-http-api"},
+                "ProtocolType": "HTTP",
+                "CorsConfiguration": {
+                    "AllowOrigins": ref("CorsAllowOrigins"),
+                    "AllowMethods": list(edge.CORS_METHODS),
+                    "AllowHeaders": list(edge.CORS_HEADERS),
+                    "AllowCredentials": True,
+                    "MaxAge": edge.CORS_MAX_AGE_S,
+                },
+            },
         },
         AUTHORIZER: {
             "Type": "AWS::ApiGatewayV2::Authorizer",
@@ -75,9 +113,13 @@ def resources(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
                 "JwtConfiguration": {"Issuer": ref("CognitoIssuerUrl"), "Audience": ref("CognitoAudience")},
             },
         },
-        STAGE: {
-            "Type": "AWS::ApiGatewayV2::Stage",
-            "Properties": {"ApiId": ref(API), "StageName": "$default", "AutoDeploy": True},
+        STAGE: _stage([route for route in edge.UPLOAD_ROUTES if route in declared]),
+        ACCESS_LOGS: {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": "/aws/apigateway/${ServiceName}-http-api"},
+                "RetentionInDays": ref("LogRetentionDays"),
+            },
         },
     }
     for function, function_routes in routes.items():

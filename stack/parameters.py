@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alarms.profiles import PROFILES
+from stack.edge import CORS_DEFAULT_ORIGINS
 
 DEFAULTS: dict[str, str] = {
     "ServiceName": "lego-projects-api",
@@ -23,6 +24,7 @@ DEFAULTS: dict[str, str] = {
     "DatabaseName": "lego_projects",
     "DatabaseUser": "lego_api",
     "DatabaseSecretArn": "",
+    "CorsAllowOrigins": ",".join(CORS_DEFAULT_ORIGINS),
 }
 
 # The retention periods CloudWatch Logs accepts.
@@ -48,7 +50,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         AllowedValues=list(PROFILES),
     ),
     "CognitoIssuerUrl": _string("JWT issuer, https://cognito-idp.<region>.amazonaws.com/<user pool id>"),
-    "CognitoAudience": {"Type": "CommaDelimitedList", "Description": "JWT audiences (app client ids)"},
+    "CognitoAudience": {"Type": "CommaDelimitedList",
+                        "Description": "app client ids: an ID token's aud, or an access token's client_id "
+                                       "(when it has no aud)"},
+    "CorsAllowOrigins": {"Type": "CommaDelimitedList", "Default": DEFAULTS["CorsAllowOrigins"],
+                         "Description": "origins of the frontend allowed by CORS (credentials allowed, so never *)"},
     "PagerDutyIntegrationUrl": _string(
         "PagerDuty CloudWatch integration URL (contains the integration key)", NoEcho=True, AllowedPattern="^https://.+"
     ),
@@ -127,6 +133,12 @@ CONDITIONS: dict[str, Any] = {
 
 
 RULES: dict[str, Any] = {
+    "CorsOriginsAreExplicit": {
+        "Assertions": [{
+            "Assert": {"Fn::Not": [{"Fn::Contains": [{"Ref": "CorsAllowOrigins"}, "*"]}]},
+            "AssertDescription": "CORS allows credentials: list the origins, * is not allowed",
+        }],
+    },
     "SecretModeNeedsASecret": {
         "RuleCondition": {"Fn::Equals": [{"Ref": "DatabaseAuth"}, "secret"]},
         "Assertions": [{

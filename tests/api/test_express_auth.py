@@ -1,4 +1,4 @@
-"""The serverful backend validates JWTs itself: Bearer header or ``token`` cookie."""
+"""The serverful backend validates JWTs itself, from the Authorization header only (as API Gateway)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ def _signed(api_settings, **overrides):
     return jwt.encode(claims, load_or_create_dev_key(api_settings.data_dir), algorithm="RS256")
 
 
-def test_cookie_token_is_accepted(express_client):
+def test_cookie_token_is_refused_with_a_note_saying_to_use_the_header(express_client):
     token = express_client.token("cookie-user")
     reply = express_client.call("GET", "/api/mocs", user=None, headers={"Cookie": f"theme=dark; token={token}"})
-    assert reply.status == 200 and reply.json["success"] is True
+    assert_envelope(reply, 401, "UNAUTHORIZED")
+    assert "cookie is no longer accepted" in reply.json["error"]["message"]
+    bare = express_client.call("GET", "/api/mocs", user=None, headers={"Authorization": token})
+    assert bare.status == 200 and bare.json["success"] is True  # API Gateway takes the token without "Bearer" too
 
 
 @pytest.mark.parametrize("case", ["missing", "garbage", "forged", "expired", "wrong-audience", "wrong-issuer",

@@ -1,0 +1,79 @@
+"""Token parity: express accepts exactly the tokens API Gateway's JWT authorizer accepts.
+
+The expected verdicts are API Gateway's documented rules for HTTP API JWT authorizers: RSA
+signatures only, ``iss`` equal to the issuer, ``aud`` matched when present and ``client_id`` only
+when ``aud`` is absent, ``exp`` in the future, ``nbf`` and ``iat`` not in the future.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from runtime.auth import TokenValidator, bearer_token, load_or_create_dev_key
+from runtime.config import Settings
+from runtime.errors import Unauthorized
+
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool"
+CLIENTS = "web-client,mobile-client"
+NOW = int(time.time())
+BASE: dict[str, Any] = {"sub": "1f6c-4e2a-hyphenated-sub", "iss": ISSUER, "iat": NOW, "exp": NOW + 600}
+
+# name -> (claims over BASE (None removes one), accepted by API Gateway)
+CASES: dict[str, tuple[dict[str, Any], bool]] = {
+    "id token (aud)": ({"aud": "web-client", "token_use": "id"}, True),
+    "access token (client_id, no aud)": ({"client_id": "mobile-client", "token_use": "access"}, True),
+    "access token of another app client": ({"client_id": "other-client"}, False),
+    "aud wrong, client_id right: aud decides": ({"aud": "other-client", "client_id": "web-client"}, False),
+    "aud list with one match": ({"aud": ["x", "web-client"]}, True),
+    "neither aud nor client_id": ({}, False),
+    "expired": ({"aud": "web-client", "exp": NOW - 5}, False),
+    "no exp": ({"aud": "web-client", "exp": None}, False),
+    "nbf in the future": ({"aud": "web-client", "nbf": NOW + 300}, False),
+    "iat in the future": ({"aud": "web-client", "iat": NOW + 300}, False),
+    "other issuer": ({"aud": "web-client", "iss": "https://evil.example.com"}, False),
+}
+
+
+@pytest.fixture(scope="module")
+def signing(tmp_path_factory: pytest.TempPathFactory) -> tuple[TokenValidator, Any]:
+    data_dir = tmp_path_factory.mktemp("keys")
+    settings = Settings(jwt_issuer=ISSUER, jwt_audience=CLIENTS, data_dir=str(data_dir))
+    return TokenValidator(settings), load_or_create_dev_key(data_dir)
+
+
+def _token(key: Any, overrides: dict[str, Any], algorithm: str = "RS256") -> str:
+    claims = {name: value for name, value in {**BASE, **overrides}.items() if value is not None}
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_express_gives_api_gateways_verdict(signing: tuple[TokenValidator, Any], case: str) -> None:
+    validator, key = signing
+    overrides, accepted = CASES[case]
+    token = _token(key, overrides)
+    if accepted:
+        assert validator.claims(token)["sub"] == BASE["sub"]
+    else:
+        with pytest.raises(Unauthorized):
+            validator.claims(token)
+
+
+def test_only_rsa_signatures(signing: tuple[TokenValidator, Any]) -> None:
+    validator, key = signing
+    assert validator.claims(_token(key, {"aud": "web-client"}, "RS384"))["iss"] == ISSUER
+    with pytest.raises(Unauthorized):
+        validator.claims(_token("k" * 32, {"aud": "web-client"}, "HS256"))
+
+
+def test_the_token_comes_from_the_authorization_header_only(tmp_path: Path) -> None:
+    assert bearer_token({"authorization": "Bearer abc"}, []) == "abc"
+    assert bearer_token({"authorization": "abc"}, []) == "abc"
+    assert bearer_token({}, ["theme=dark"]) is None
+    with pytest.raises(Unauthorized, match="cookie is no longer accepted"):
+        bearer_token({}, ["theme=dark", "token=abc"])
+    assert bearer_token({"authorization": "Bearer abc"}, ["token=zzz"]) == "abc"
