@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from api.routes import gallery, health, mocs, profile, wishlist
+from guards.deadline import DeadlineExceeded
+from runtime.errors import GatewayTimeout
 from runtime.json_body import parse_json_body
+from runtime.resolver_hooks import envelope_response
+
+OUT_OF_TIME = "The request ran out of time"
 
 FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
     "health": (health.router,),
@@ -22,6 +29,12 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
     for router in routers:
         app.include_router(router)
+
+    @app.exception_handler(DeadlineExceeded)
+    def _out_of_time(_exc: DeadlineExceeded) -> Response[Any]:
+        """No time left for the next dependency call: answer 504 before the Lambda or the gateway cuts us off."""
+        return envelope_response(GatewayTimeout(OUT_OF_TIME))
+
     return app
 
 

@@ -9,46 +9,31 @@ breaker; route code gets a database session through :meth:`Dependencies.session`
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from api.database import Database
 from guards import outbox
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from guards.health import HealthProbe
-from guards.retry import connect_with_backoff, retry_call
 from guards.retry_budget import RetryBudget
 from guards.search import FallbackSearch
 from runtime import config
-from runtime.errors import ServiceUnavailable
-from runtime.telemetry.tracing import dependency_span
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
     from guards.breaker import BreakerConfig, StateChange
 
 T = TypeVar("T")
 
-POSTGRES_CONNECT_TIMEOUT_S = 2
-POSTGRES_STATEMENT_TIMEOUT_MS = 5_000
-POSTGRES_POOL_TIMEOUT_S = 2
 REDIS_TIMEOUT_S = 0.25
 OPENSEARCH_TIMEOUT_S = 0.5
-UNAVAILABLE = "The database is unavailable, retry shortly"
-
-
-def sqlalchemy_url(database_url: str) -> str:
-    """``postgresql://…`` (libpq form) → the SQLAlchemy psycopg 3 URL."""
-    scheme, sep, rest = database_url.partition("://")
-    if scheme in ("postgresql", "postgres"):
-        return f"postgresql+psycopg{sep}{rest}"
-    return database_url
 
 
 class IndexBehind(RuntimeError):
@@ -78,7 +63,6 @@ class Dependencies:
         self.settings = settings
         self.breakers = BreakerRegistry(breaker_configs or DEFAULT_CONFIGS, settings.breaker_overrides)
         self.budgets = {name: RetryBudget() for name in self.breakers}
-        self._connected_once = False
         self._index_current = False  # unknown at start: pending index writes may exist
         self.breakers.add_listener(self._on_breaker_change)
 
@@ -89,62 +73,18 @@ class Dependencies:
     # -- PostgreSQL --------------------------------------------------------------------------
 
     @cached_property
-    def engine(self) -> Engine:
-        from sqlalchemy import create_engine
-
+    def database(self) -> Database:
         if not self.settings.database_url:
             raise config.ConfigError("DATABASE_URL is not set")
-        return create_engine(
-            sqlalchemy_url(self.settings.database_url),
-            pool_size=5,
-            max_overflow=5,
-            pool_timeout=POSTGRES_POOL_TIMEOUT_S,
-            pool_pre_ping=True,
-            connect_args={
-                "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
-                "options": f"-c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS}",
-            },
-        )
+        return Database(self.settings.database_url, self.breakers["postgres"], budget=self.budgets["postgres"])
 
-    @cached_property
-    def _sessions(self) -> sessionmaker[Session]:
-        from sqlalchemy.orm import sessionmaker
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
 
-        return sessionmaker(self.engine, expire_on_commit=False)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session for one unit of work, judged by the postgres breaker; an outage is a 503."""
-        from sqlalchemy.exc import DBAPIError
-        from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-        from guards.breaker import BreakerOpenError
-
-        breaker = self.breakers["postgres"]
-        try:
-            with (
-                dependency_span("postgres", breakerState=breaker.state),
-                breaker.calling(),
-                self._sessions() as session,
-            ):
-                self._connect(session)
-                yield session
-        except BreakerOpenError as exc:
-            raise ServiceUnavailable(UNAVAILABLE, retry_after=max(1, math.ceil(exc.retry_after))) from None
-        except PoolTimeout as exc:
-            raise ServiceUnavailable(UNAVAILABLE) from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated or type(exc).__name__ in ("OperationalError", "InterfaceError"):
-                raise ServiceUnavailable(UNAVAILABLE) from exc
-            raise
-
-    def _connect(self, session: Session) -> None:
-        """Check out a connection, with backoff: the first one of a fresh environment may be refused."""
-        if self._connected_once:
-            retry_call(session.connection, dependency="postgres", budget=self.budgets["postgres"])
-        else:
-            connect_with_backoff(session.connection, "postgres")
-            self._connected_once = True
+    def session(self) -> AbstractContextManager[Session]:
+        """A transactional session judged by the postgres breaker; an outage is a 503."""
+        return self.database.session()
 
     # -- outbox ------------------------------------------------------------------------------
 
@@ -263,10 +203,7 @@ class Dependencies:
         )
 
     def _probe_database(self) -> None:
-        from sqlalchemy import text
-
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        self.database.ping()
 
     def _probe_redis(self) -> None:
         self.redis.ping()
@@ -280,10 +217,7 @@ class Dependencies:
 
     def warmup(self) -> None:
         """Open pooled connections and drain the outbox (keep-warm pings call this)."""
-        from sqlalchemy import text
-
-        with self.session() as session:
-            session.execute(text("SELECT 1"))
+        self.database.ping()
         if self.redis is not None and self.breakers["redis"].allow():
             call_dependency(self.breakers["redis"], self.redis.ping)
         self.after_commit()

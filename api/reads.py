@@ -21,12 +21,7 @@ T = TypeVar("T")
 def cached(key: str, namespace: str, ttl_seconds: int, load: Callable[[Session], T]) -> T:
     """The cached value of ``key``, or ``load(session)`` (then cached)."""
     deps = dependencies.get()
-
-    def from_database() -> T:
-        with deps.session() as session:
-            return load(session)
-
-    return deps.cache.read(key, namespace, ttl_seconds, from_database)
+    return deps.cache.read(key, namespace, ttl_seconds, lambda: deps.database.read(load))
 
 
 def cached_call(key: str, namespace: str, ttl_seconds: int, load: Callable[[], T]) -> T:

@@ -1,12 +1,16 @@
 """Which dependency errors are worth a retry, and which say the dependency is unhealthy.
 
-Two questions, two predicates:
+Three questions, three predicates:
 
 * :func:`is_retryable` — would the same call, made again in a moment, probably
   succeed? (connection refused/reset, timeouts, HTTP 429/503, PostgreSQL
   "too many connections" / "starting up" / connection lost). Only for
   idempotent work: a write whose connection dropped mid-commit may have
   committed.
+* :func:`is_contention` — did this one request lose a fight with another over
+  rows (deadlock, serialization failure, lock or statement timeout)? The server
+  is fine: the request is retried or answered 409/503 on its own, and the
+  breaker, which speaks for every request of the process, does not count it.
 * :func:`is_dependency_failure` — does this error count against the
   dependency's circuit breaker? Transport errors, server-side errors and 5xx
   do; a 404, a unique-key violation, bad SQL or a bug in our own code do not.
@@ -64,6 +68,10 @@ _SERVER_FAULT_CLASSES = frozenset(
 _RETRYABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
 _RETRYABLE_SQLSTATE_CLASSES = ("08",)
 _RETRYABLE_HTTP_STATUSES = frozenset({429, 503})
+# serialization_failure and deadlock_detected: the transaction was rolled back, running it again is safe.
+TRANSACTION_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+# plus lock_not_available and query_canceled (statement_timeout): this request waited too long.
+_CONTENTION_SQLSTATES = TRANSACTION_CONFLICT_SQLSTATES | {"55P03", "57014"}
 
 
 _keys_by_type: dict[type, frozenset[tuple[str, str]]] = {}  # exception types are few and long-lived
@@ -82,6 +90,28 @@ def _sqlstate(exc: BaseException) -> str | None:
     """psycopg 3 says ``sqlstate``, psycopg2 says ``pgcode``."""
     code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     return code if isinstance(code, str) else None
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error, also when SQLAlchemy wraps it (``exc.orig``)."""
+    code = _sqlstate(exc)
+    if code is None:
+        orig = getattr(exc, "orig", None)
+        if isinstance(orig, BaseException) and orig is not exc:
+            code = _sqlstate(orig)
+    return code
+
+
+def is_contention(exc: BaseException) -> bool:
+    """True for a deadlock, serialization failure, lock timeout or statement timeout of this request."""
+    if getattr(exc, "connection_invalidated", False):
+        return False  # the connection is gone, whatever the statement was told
+    return sqlstate_of(exc) in _CONTENTION_SQLSTATES
+
+
+def is_transaction_conflict(exc: BaseException) -> bool:
+    """True when the transaction was rolled back by a deadlock or serialization failure: run it again."""
+    return sqlstate_of(exc) in TRANSACTION_CONFLICT_SQLSTATES
 
 
 def _http_status(exc: BaseException) -> int | None:
@@ -123,6 +153,8 @@ def is_dependency_failure(exc: BaseException) -> bool:
     """
     if isinstance(exc, DeadlineExceeded):
         return False  # our request ran out of time; the dependency was never asked
+    if is_contention(exc):
+        return False  # one request's trouble, not an outage
     if is_retryable(exc) or isinstance(exc, OSError):
         return True
     keys = _class_keys(type(exc))

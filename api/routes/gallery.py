@@ -23,8 +23,9 @@ AlbumFilter = Annotated[uuid.UUID | None, Query(alias="albumId", description="on
 def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None) -> dict[str, Any]:
     user = caller.user_id(router)
     if album_id is not None:  # filtered pages are not part of the architecture's cache keys
-        with dependencies.get().session() as session:
-            items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
+        items, total = dependencies.get().database.read(
+            lambda session: gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
+        )
         return list_body(items, total, page, limit)
 
     def load(session: Session) -> dict[str, Any]:
@@ -37,8 +38,8 @@ def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None)
 @router.post("/api/images", tags=["gallery"])
 def create_image(body: Annotated[schemas.ImageCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": gallery.create_image(session, user, body)}, 201
+    data = dependencies.get().database.write(lambda session: gallery.create_image(session, user, body))
+    return {"success": True, "data": data}, 201
 
 
 @router.get("/api/images/<id>", tags=["gallery"])
@@ -54,15 +55,14 @@ def get_image(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/images/<id>", tags=["gallery"])
 def update_image(id: uuid.UUID, body: Annotated[schemas.ImageUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": gallery.update_image(session, user, id, body)}
+    data = dependencies.get().database.write(lambda session: gallery.update_image(session, user, id, body))
+    return {"success": True, "data": data}
 
 
 @router.delete("/api/images/<id>", tags=["gallery"])
 def delete_image(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        gallery.delete_image(session, user, id)
+    dependencies.get().database.write(lambda session: gallery.delete_image(session, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}
 
 
@@ -80,8 +80,8 @@ def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
 @router.post("/api/albums", tags=["gallery"])
 def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": gallery.create_album(session, user, body)}, 201
+    data = dependencies.get().database.write(lambda session: gallery.create_album(session, user, body))
+    return {"success": True, "data": data}, 201
 
 
 @router.get("/api/albums/<id>", tags=["gallery"])
@@ -97,13 +97,12 @@ def get_album(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/albums/<id>", tags=["gallery"])
 def update_album(id: uuid.UUID, body: Annotated[schemas.AlbumUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": gallery.update_album(session, user, id, body)}
+    data = dependencies.get().database.write(lambda session: gallery.update_album(session, user, id, body))
+    return {"success": True, "data": data}
 
 
 @router.delete("/api/albums/<id>", tags=["gallery"])
 def delete_album(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        gallery.delete_album(session, user, id)
+    dependencies.get().database.write(lambda session: gallery.delete_album(session, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}

@@ -34,8 +34,9 @@ def list_mocs(page: Page = 1, limit: Limit = 20, search: SearchTerm = None, tag:
 def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: str | None) -> dict[str, Any]:
     deps = dependencies.get()
     if not search or tag:
-        with deps.session() as session:
-            items, total = mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=tag)
+        items, total = deps.database.read(
+            lambda session: mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=tag)
+        )
         body = list_body(items, total, page, limit)
         if search:
             body["meta"] = {"searchBackend": "postgres"}
@@ -45,14 +46,14 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
         return search_ids(client, MOCS_INDEX, user, search, offset=offset(page, limit), size=limit)
 
     def with_postgres() -> tuple[list[dict[str, Any]], int]:
-        with deps.session() as session:
-            return mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=None)
+        return deps.database.read(
+            lambda session: mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=None)
+        )
 
     result, engine = deps.search(with_opensearch, with_postgres)
     if engine == "opensearch":
         ids, total = cast(tuple[list[str], int], result)
-        with deps.session() as session:
-            items = mocs.ranked_mocs(session, user, ids)
+        items = deps.database.read(lambda session: mocs.ranked_mocs(session, user, ids))
     else:
         items, total = cast(tuple[list[dict[str, Any]], int], result)
     return {**list_body(items, total, page, limit), "meta": {"searchBackend": engine}}
@@ -61,8 +62,8 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
 @router.post("/api/mocs", tags=["mocs"])
 def create_moc(body: Annotated[schemas.MocCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": mocs.create_moc(session, user, body)}, 201
+    data = dependencies.get().database.write(lambda session: mocs.create_moc(session, user, body))
+    return {"success": True, "data": data}, 201
 
 
 @router.get("/api/mocs/<id>", tags=["mocs"])
@@ -78,13 +79,12 @@ def get_moc(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/mocs/<id>", tags=["mocs"])
 def update_moc(id: uuid.UUID, body: Annotated[schemas.MocUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": mocs.update_moc(session, user, id, body)}
+    data = dependencies.get().database.write(lambda session: mocs.update_moc(session, user, id, body))
+    return {"success": True, "data": data}
 
 
 @router.delete("/api/mocs/<id>", tags=["mocs"])
 def delete_moc(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        mocs.delete_moc(session, user, id)
+    dependencies.get().database.write(lambda session: mocs.delete_moc(session, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}

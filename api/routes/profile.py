@@ -23,7 +23,9 @@ def get_profile(id: UserId) -> dict[str, Any]:
     if id != user:
         raise NotFound("User not found")
     stored = cached(
-        cache_keys.profile(user), cache_keys.profile_ns(user), cache_keys.STATS_TTL_S,
+        cache_keys.profile(user),
+        cache_keys.profile_ns(user),
+        cache_keys.STATS_TTL_S,
         lambda session: profile.stored_profile(session, user),
     )
     return {"success": True, "data": profile.compose(user, stored, caller.claims(router))}
@@ -34,5 +36,7 @@ def update_profile(id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]) -
     user = caller.user_id(router)
     if id != user:
         raise Forbidden("You can only change your own profile")
-    with dependencies.get().session() as session:
-        return {"success": True, "data": profile.update_name(session, user, body.name, caller.claims(router))}
+    data = dependencies.get().database.write(
+        lambda session: profile.update_name(session, user, body.name, caller.claims(router))
+    )
+    return {"success": True, "data": data}

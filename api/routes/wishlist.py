@@ -34,15 +34,14 @@ def list_items(category: Category = None) -> dict[str, Any]:
 @router.post("/api/wishlist", tags=["wishlist"])
 def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": wishlist.create_item(session, user, body)}, 201
+    data = dependencies.get().database.write(lambda session: wishlist.create_item(session, user, body))
+    return {"success": True, "data": data}, 201
 
 
 @router.post("/api/wishlist/reorder", tags=["wishlist"])
 def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        items = wishlist.reorder(session, user, body)
+    items = dependencies.get().database.write(lambda session: wishlist.reorder(session, user, body))
     return {"success": True, "data": items, "total": len(items)}
 
 
@@ -59,13 +58,12 @@ def get_item(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/wishlist/<id>", tags=["wishlist"])
 def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        return {"success": True, "data": wishlist.update_item(session, user, id, body)}
+    data = dependencies.get().database.write(lambda session: wishlist.update_item(session, user, id, body))
+    return {"success": True, "data": data}
 
 
 @router.delete("/api/wishlist/<id>", tags=["wishlist"])
 def delete_item(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    with dependencies.get().session() as session:
-        wishlist.delete_item(session, user, id)
+    dependencies.get().database.write(lambda session: wishlist.delete_item(session, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}

@@ -12,16 +12,17 @@ from api import cache_keys, schemas
 from api.models import GalleryAlbum, GalleryImage
 from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.services.changes import commit_change
+from api.services.paging import page_with_total
 from api.services.updates import apply_patch, owned
 from runtime.errors import ValidationError
 
 
-def _image(session: Session, user_id: str, image_id: uuid.UUID) -> GalleryImage:
-    return owned(session, GalleryImage, user_id, image_id, "Image")
+def _image(session: Session, user_id: str, image_id: uuid.UUID, *, for_update: bool = False) -> GalleryImage:
+    return owned(session, GalleryImage, user_id, image_id, "Image", for_update=for_update)
 
 
-def _album(session: Session, user_id: str, album_id: uuid.UUID) -> GalleryAlbum:
-    return owned(session, GalleryAlbum, user_id, album_id, "Album")
+def _album(session: Session, user_id: str, album_id: uuid.UUID, *, for_update: bool = False) -> GalleryAlbum:
+    return owned(session, GalleryAlbum, user_id, album_id, "Album", for_update=for_update)
 
 
 def _image_changed(user_id: str) -> list[str]:
@@ -46,15 +47,9 @@ def list_images(
     conditions: list[Any] = [GalleryImage.user_id == user_id]
     if album_id is not None:
         conditions.append(GalleryImage.album_id == album_id)
-    total = session.scalar(select(func.count()).select_from(GalleryImage).where(*conditions)) or 0
-    rows = session.scalars(
-        select(GalleryImage)
-        .where(*conditions)
-        .order_by(GalleryImage.created_at.desc(), GalleryImage.id)
-        .offset((page - 1) * limit)
-        .limit(limit)
-    ).all()
-    return [schemas.image_json(row) for row in rows], total
+    query = select(GalleryImage).where(*conditions).order_by(GalleryImage.created_at.desc(), GalleryImage.id)
+    rows, total = page_with_total(session, query, page=page, limit=limit)
+    return [schemas.image_json(image) for image, in rows], total
 
 
 def get_image(session: Session, user_id: str, image_id: uuid.UUID) -> dict[str, Any]:
@@ -75,7 +70,7 @@ def create_image(session: Session, user_id: str, body: schemas.ImageCreate) -> d
 def update_image(
     session: Session, user_id: str, image_id: uuid.UUID, body: schemas.ImageUpdate
 ) -> dict[str, Any]:
-    image = _image(session, user_id, image_id)
+    image = _image(session, user_id, image_id, for_update=True)
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
     apply_patch(image, body)
     session.flush()
@@ -86,24 +81,22 @@ def update_image(
 
 
 def delete_image(session: Session, user_id: str, image_id: uuid.UUID) -> None:
-    session.delete(_image(session, user_id, image_id))
+    session.delete(_image(session, user_id, image_id, for_update=True))
     commit_change(session, namespaces=_image_changed(user_id), index_ops=[delete_op(IMAGES_INDEX, image_id)])
 
 
 def list_albums(session: Session, user_id: str, *, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    total = session.scalar(select(func.count()).select_from(GalleryAlbum).where(GalleryAlbum.user_id == user_id))
     counts = (
         select(GalleryImage.album_id, func.count().label("n")).group_by(GalleryImage.album_id).subquery()
     )
-    rows = session.execute(
+    query = (
         select(GalleryAlbum, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.album_id == GalleryAlbum.id)
         .where(GalleryAlbum.user_id == user_id)
         .order_by(GalleryAlbum.created_at.desc(), GalleryAlbum.id)
-        .offset((page - 1) * limit)
-        .limit(limit)
-    ).all()
-    return [schemas.album_json(album, count) for album, count in rows], total or 0
+    )
+    rows, total = page_with_total(session, query, page=page, limit=limit)
+    return [schemas.album_json(album, count) for album, count in rows], total
 
 
 def get_album(session: Session, user_id: str, album_id: uuid.UUID) -> dict[str, Any]:
@@ -126,7 +119,7 @@ def create_album(session: Session, user_id: str, body: schemas.AlbumCreate) -> d
 def update_album(
     session: Session, user_id: str, album_id: uuid.UUID, body: schemas.AlbumUpdate
 ) -> dict[str, Any]:
-    album = _album(session, user_id, album_id)
+    album = _album(session, user_id, album_id, for_update=True)
     _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
     apply_patch(album, body)
     commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])
@@ -135,5 +128,5 @@ def update_album(
 
 def delete_album(session: Session, user_id: str, album_id: uuid.UUID) -> None:
     """Delete the album; its images stay, unassigned (ON DELETE SET NULL)."""
-    session.delete(_album(session, user_id, album_id))
+    session.delete(_album(session, user_id, album_id, for_update=True))
     commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])

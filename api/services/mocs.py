@@ -5,27 +5,33 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from api import cache_keys, schemas
 from api.models import MocInstruction
 from api.search_index import MOCS_INDEX, delete_op, index_op, moc_document
 from api.services.changes import commit_change
+from api.services.paging import page_with_total
 from api.services.updates import apply_patch, owned
 from guards.like import LIKE_ESCAPE, escape_like
 from runtime.errors import Conflict, ValidationError
 
 DETAIL_LOADS = (
-    selectinload(MocInstruction.files),
-    selectinload(MocInstruction.parts_lists),
-    selectinload(MocInstruction.images),
+    joinedload(MocInstruction.files),
+    joinedload(MocInstruction.parts_lists),
+    joinedload(MocInstruction.images),
 )
+"""A detail is one query: the MOC joined with its (few) files, parts lists and images."""
 
 
-def _owned(session: Session, user_id: str, moc_id: uuid.UUID, *, detail: bool = False) -> MocInstruction:
-    return owned(session, MocInstruction, user_id, moc_id, "MOC", *(DETAIL_LOADS if detail else ()))
+def _detail(session: Session, user_id: str, moc_id: uuid.UUID) -> MocInstruction:
+    return owned(session, MocInstruction, user_id, moc_id, "MOC", *DETAIL_LOADS)
+
+
+def _locked(session: Session, user_id: str, moc_id: uuid.UUID) -> MocInstruction:
+    return owned(session, MocInstruction, user_id, moc_id, "MOC", for_update=True)
 
 
 def ilike_filter(term: str) -> Any:
@@ -47,15 +53,9 @@ def list_mocs(
         conditions.append(ilike_filter(search))
     if tag:
         conditions.append(MocInstruction.tags.contains([tag]))
-    total = session.scalar(select(func.count()).select_from(MocInstruction).where(*conditions)) or 0
-    rows = session.scalars(
-        select(MocInstruction)
-        .where(*conditions)
-        .order_by(MocInstruction.updated_at.desc(), MocInstruction.id)
-        .offset((page - 1) * limit)
-        .limit(limit)
-    ).all()
-    return [schemas.moc_json(row) for row in rows], total
+    query = select(MocInstruction).where(*conditions).order_by(MocInstruction.updated_at.desc(), MocInstruction.id)
+    rows, total = page_with_total(session, query, page=page, limit=limit)
+    return [schemas.moc_json(moc) for moc, in rows], total
 
 
 def ranked_mocs(session: Session, user_id: str, ids: list[str]) -> list[dict[str, Any]]:
@@ -72,7 +72,7 @@ def ranked_mocs(session: Session, user_id: str, ids: list[str]) -> list[dict[str
 
 def get_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> dict[str, Any]:
     """The MOC with its files, images and parts lists."""
-    return schemas.moc_detail_json(_owned(session, user_id, moc_id, detail=True))
+    return schemas.moc_detail_json(_detail(session, user_id, moc_id))
 
 
 def _changed(user_id: str) -> list[str]:
@@ -102,7 +102,7 @@ def create_moc(session: Session, user_id: str, body: schemas.MocCreate) -> dict[
 
 def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.MocUpdate) -> dict[str, Any]:
     """Apply a partial update; type rules are re-checked on the merged result."""
-    moc = _owned(session, user_id, moc_id)
+    moc = _locked(session, user_id, moc_id)
     apply_patch(moc, body, required=("title", "type"))
     try:
         schemas.check_type_requirements(moc.type, moc.author, moc.brand)
@@ -115,6 +115,6 @@ def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.
 
 def delete_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> None:
     """Delete a MOC; files, parts lists and gallery links go with it (ON DELETE CASCADE)."""
-    moc = _owned(session, user_id, moc_id)
+    moc = _locked(session, user_id, moc_id)
     session.delete(moc)
     commit_change(session, namespaces=_changed(user_id), index_ops=[delete_op(MOCS_INDEX, moc_id)])

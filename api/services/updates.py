@@ -15,10 +15,25 @@ from runtime.errors import NotFound, ValidationError
 Row = TypeVar("Row")
 
 
-def owned(session: Session, model: type[Row], user_id: str, row_id: uuid.UUID, what: str, *options: Any) -> Row:
-    """The caller's row ``row_id``; someone else's is the same 404 as a missing one."""
+def owned(
+    session: Session,
+    model: type[Row],
+    user_id: str,
+    row_id: uuid.UUID,
+    what: str,
+    *options: Any,
+    for_update: bool = False,
+) -> Row:
+    """The caller's row ``row_id``; someone else's is the same 404 as a missing one.
+
+    ``for_update`` locks the row for the rest of the transaction, so a concurrent
+    PATCH and DELETE of one row take turns: the second finds the row changed, or
+    gone (a 404), instead of updating a row that no longer exists.
+    """
     query = select(model).where(model.id == row_id, model.user_id == user_id)  # type: ignore[attr-defined]
-    row = session.scalars(query.options(*options)).first()
+    if for_update:
+        query = query.with_for_update()
+    row = session.scalars(query.options(*options)).unique().one_or_none()
     if row is None:
         raise NotFound(f"{what} not found")
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -20,8 +21,19 @@ def _changed(user_id: str) -> list[str]:
     return [cache_keys.wishlist_ns(user_id), cache_keys.profile_ns(user_id)]
 
 
-def _item(session: Session, user_id: str, item_id: uuid.UUID) -> WishlistItem:
-    return owned(session, WishlistItem, user_id, item_id, "Wishlist item")
+def _item(session: Session, user_id: str, item_id: uuid.UUID, *, for_update: bool = False) -> WishlistItem:
+    return owned(session, WishlistItem, user_id, item_id, "Wishlist item", for_update=for_update)
+
+
+def _lock_wishlist(session: Session, user_id: str) -> None:
+    """Serialize the user's order-changing writes (append, reorder) until the transaction ends.
+
+    ``max(sort_order) + 1`` read by two concurrent creates would give both the
+    same position; a transaction-scoped advisory lock on the user's wishlist
+    makes them take turns (other users' writes are not held up).
+    """
+    key = int.from_bytes(hashlib.blake2b(f"wishlist:{user_id}".encode(), digest_size=8).digest(), "big", signed=True)
+    session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 def list_items(session: Session, user_id: str, *, category: str | None) -> tuple[list[dict[str, Any]], int]:
@@ -43,6 +55,7 @@ def create_item(session: Session, user_id: str, body: schemas.WishlistCreate) ->
     """Add an item; without ``sortOrder`` it goes to the end."""
     values = body.model_dump()
     if values["sort_order"] is None:
+        _lock_wishlist(session, user_id)
         last = session.scalar(select(func.max(WishlistItem.sort_order)).where(WishlistItem.user_id == user_id))
         values["sort_order"] = 0 if last is None else last + 1
     item = WishlistItem(user_id=user_id, **values)
@@ -57,7 +70,7 @@ def create_item(session: Session, user_id: str, body: schemas.WishlistCreate) ->
 def update_item(
     session: Session, user_id: str, item_id: uuid.UUID, body: schemas.WishlistUpdate
 ) -> dict[str, Any]:
-    item = _item(session, user_id, item_id)
+    item = _item(session, user_id, item_id, for_update=True)
     apply_patch(item, body, required=("title", "sort_order"))
     session.flush()
     commit_change(
@@ -67,7 +80,7 @@ def update_item(
 
 
 def delete_item(session: Session, user_id: str, item_id: uuid.UUID) -> None:
-    session.delete(_item(session, user_id, item_id))
+    session.delete(_item(session, user_id, item_id, for_update=True))
     commit_change(session, namespaces=_changed(user_id), index_ops=[delete_op(WISHLIST_INDEX, item_id)])
 
 
@@ -80,12 +93,11 @@ def reorder(session: Session, user_id: str, body: schemas.WishlistReorder) -> li
     ids = body.item_ids
     if len(set(ids)) != len(ids):
         raise ValidationError("itemIds contains duplicates")
-    items = session.scalars(
-        select(WishlistItem)
-        .where(WishlistItem.user_id == user_id)
-        .order_by(WishlistItem.sort_order, WishlistItem.created_at)
-        .with_for_update()
+    _lock_wishlist(session, user_id)
+    locked = session.scalars(  # rows locked in id order: concurrent reorders never wait on each other in a cycle
+        select(WishlistItem).where(WishlistItem.user_id == user_id).order_by(WishlistItem.id).with_for_update()
     ).all()
+    items = sorted(locked, key=lambda item: (item.sort_order, item.created_at))
     by_id = {item.id: item for item in items}
     unknown = [str(item_id) for item_id in ids if item_id not in by_id]
     if unknown:

@@ -8,6 +8,7 @@ sends real HTTP requests over a socket to ``brickguard up``.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -92,8 +93,11 @@ class FakeLambdaContext:
     log_group_name = "/aws/lambda/lego-api-test"
     log_stream_name = "2026/11/22/[$LATEST]abc"
 
+    def __init__(self, remaining_ms: int = 29_000) -> None:
+        self._deadline = time.monotonic() + remaining_ms / 1000.0
+
     def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 class LambdaClient:
@@ -118,6 +122,7 @@ class LambdaClient:
         user: str | None = "user-a",
         claims: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        remaining_ms: int = 29_000,
     ) -> Reply:
         body = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
         if claims is None and user is not None:
@@ -125,7 +130,7 @@ class LambdaClient:
         function = function_for_path(urlsplit(path).path) or "health"
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
         event = v2_event(method, path, body=body, claims=claims, headers=lowered)
-        response = self._handlers[function](event, FakeLambdaContext())
+        response = self._handlers[function](event, FakeLambdaContext(remaining_ms))
         headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         return Reply(response["statusCode"], headers, response.get("body") or "")
 

@@ -26,7 +26,7 @@ from redis.retry import Retry
 
 from guards.breaker import BreakerOpenError
 from guards.deadline import DeadlineExceeded
-from guards.errors import is_dependency_failure, is_retryable
+from guards.errors import is_contention, is_dependency_failure, is_retryable, is_transaction_conflict
 
 
 def wrapped(
@@ -61,8 +61,6 @@ RETRYABLE = {
 
 # Not worth a retry, but the dependency is unhealthy: counts against the breaker.
 SERVER_FAULTS = {
-    "pg statement timeout": psycopg.errors.QueryCanceled("57014"),
-    "sqlalchemy wrapping statement timeout": wrapped(psycopg.errors.QueryCanceled("57014")),
     "sqlalchemy pool timeout": sqlalchemy.exc.TimeoutError("QueuePool limit"),
     "redis OOM": redis.exceptions.ResponseError("OOM command not allowed"),
     "opensearch 500": os_exc.TransportError(500, "internal", {}),
@@ -86,6 +84,16 @@ NEITHER = {
     "validation": ValueError("bad input"),
 }
 
+# One request's fight over rows: the server is fine, so the breaker never counts these.
+CONTENTION = {
+    "pg statement timeout": psycopg.errors.QueryCanceled("57014"),
+    "sqlalchemy wrapping statement timeout": wrapped(psycopg.errors.QueryCanceled("57014")),
+    "pg lock timeout": psycopg.errors.LockNotAvailable("55P03"),
+    "sqlalchemy wrapping deadlock": wrapped(psycopg.errors.DeadlockDetected("40P01")),
+    "sqlalchemy wrapping serialization failure": wrapped(psycopg.errors.SerializationFailure("40001")),
+}
+TRANSACTION_CONFLICTS = ("sqlalchemy wrapping deadlock", "sqlalchemy wrapping serialization failure")
+
 REDIS_AUTH = redis.exceptions.AuthenticationError("wrong password")
 
 
@@ -105,6 +113,19 @@ def test_server_faults_count_but_are_not_retried(exc: BaseException) -> None:
 def test_client_faults_are_neither(exc: BaseException) -> None:
     assert not is_retryable(exc)
     assert not is_dependency_failure(exc)
+
+
+@pytest.mark.parametrize("name", CONTENTION)
+def test_contention_is_one_requests_trouble_not_an_outage(name: str) -> None:
+    exc = CONTENTION[name]
+    assert is_contention(exc)
+    assert not is_dependency_failure(exc)
+    assert not is_retryable(exc)  # not as a single call: the whole transaction is rerun, or not at all
+    assert is_transaction_conflict(exc) == (name in TRANSACTION_CONFLICTS)
+
+
+def test_a_lost_connection_is_not_contention_whatever_the_statement_said() -> None:
+    assert not is_contention(RETRYABLE["sqlalchemy invalidated"])
 
 
 def test_redis_auth_failure_is_a_connection_error_but_not_retried() -> None:

@@ -1,0 +1,282 @@
+"""PostgreSQL for the API: sessions bounded by the request's deadline, errors mapped to the envelope.
+
+Every Redis outage falls back to this path, so an uncached read must be cheap:
+
+* **Reads run in autocommit** (:meth:`Database.read`): no ``BEGIN``/``ROLLBACK``
+  round trips around a single ``SELECT``.
+* **No pre-ping per checkout.** A dead pooled connection shows itself on its
+  first statement; SQLAlchemy then discards the pool's older connections and
+  a read is run once more on a fresh one.
+* **Prepared statements**: psycopg prepares a statement the second time a
+  connection runs it (``prepare_threshold``).
+
+Every unit of work is bounded on the client side by the smaller of the
+statement timeout and the request's remaining time: a watchdog shuts the
+connection's socket down when time is up (a paused server enforces nothing),
+and the abandoned connection is discarded. Out of request time is a 504;
+an unreachable or timed-out database is a 503 with ``Retry-After`` and counts
+against the breaker. One request losing a fight over rows (deadlock,
+serialization failure) is retried, then answered 409 — never counted against
+the breaker, which speaks for every request of the process.
+
+Building the engine happens in one place, :meth:`Database.connect_params`
+(plus the optional ``on_connect`` hook that sees each new connection's
+parameters: IAM-auth tokens go there).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from guards import deadline, errors
+from guards.retry import connect_with_backoff, retry_call
+from guards.retry_budget import RetryBudget
+from guards.watchdog import WATCHDOG
+from runtime.errors import ApiError, Conflict, GatewayTimeout, ServiceUnavailable
+from runtime.telemetry import catalogue, recorder
+from runtime.telemetry.tracing import dependency_span
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from guards.breaker import Breaker
+
+T = TypeVar("T")
+
+CONNECT_TIMEOUT_S = 2
+"""libpq's minimum: a new connection's handshake is the one wait not cut to the request's remaining time."""
+STATEMENT_TIMEOUT_S = 5.0
+"""Longest a unit of work may wait on PostgreSQL (client side; the same value is set server side)."""
+POOL_TIMEOUT_S = 2
+POOL_SIZE = 10
+MAX_OVERFLOW = 5
+POOL_RECYCLE_S = 300
+PREPARE_THRESHOLD = 1
+CONFLICT_ATTEMPTS = 3
+CONFLICT_BACKOFF_S = 0.02
+UNAVAILABLE = "The database is unavailable, retry shortly"
+BUSY = "The database is busy, retry shortly"
+CONFLICTED = "The resource is being changed by another request, retry shortly"
+OUT_OF_TIME = "The request ran out of time waiting for the database"
+_ABANDONED = "brickguard_abandoned"
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """``postgresql://…`` (libpq form) → the SQLAlchemy psycopg 3 URL."""
+    scheme, sep, rest = database_url.partition("://")
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg{sep}{rest}"
+    return database_url
+
+
+class Abandoned(TimeoutError):
+    """The watchdog ended the unit of work: its time ran out before PostgreSQL answered."""
+
+    def __init__(self, seconds: float, by_deadline: bool) -> None:
+        super().__init__(f"no answer from PostgreSQL within {seconds * 1000:.0f} ms")
+        self.by_deadline = by_deadline
+
+
+class Database:
+    """One process's PostgreSQL: engine, guarded sessions, and the mapping of failures to API errors."""
+
+    def __init__(
+        self,
+        database_url: str,
+        breaker: Breaker,
+        *,
+        budget: RetryBudget | None = None,
+        on_connect: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.url = database_url
+        self.breaker = breaker
+        self._budget = budget or RetryBudget()
+        self._on_connect = on_connect
+        self._connected_once = False
+
+    # -- building ----------------------------------------------------------------------------
+
+    def connect_params(self) -> dict[str, Any]:
+        """psycopg connection parameters shared by every connection of the pool."""
+        return {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": f"-c statement_timeout={int(STATEMENT_TIMEOUT_S * 1000)}",
+            "prepare_threshold": PREPARE_THRESHOLD,
+        }
+
+    @cached_property
+    def engine(self) -> Engine:
+        from sqlalchemy import create_engine, event
+
+        engine = create_engine(
+            sqlalchemy_url(self.url),
+            pool_size=POOL_SIZE,
+            max_overflow=MAX_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_S,
+            pool_recycle=POOL_RECYCLE_S,
+            connect_args=self.connect_params(),
+        )
+        event.listen(engine, "handle_error", _keep_pool_after_abandon)
+        if self._on_connect is not None:
+            on_connect = self._on_connect
+            event.listen(engine, "do_connect", lambda _dialect, _record, _args, params: on_connect(params))
+        return engine
+
+    @cached_property
+    def _read_engine(self) -> Engine:
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @cached_property
+    def _sessions(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- units of work -----------------------------------------------------------------------
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in autocommit; run once more when the pooled connection turned out dead."""
+        with mapped_errors():
+            try:
+                with self._guarded_session(autocommit=True) as session:
+                    return work(session)
+            except Exception as exc:
+                if not getattr(exc, "connection_invalidated", False) or not self.breaker.allow():
+                    raise
+            with self._guarded_session(autocommit=True) as session:
+                return work(session)
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a transaction (``work`` commits); rerun after a deadlock or serialization failure."""
+        attempt = 1
+        with mapped_errors():
+            while True:
+                try:
+                    with self._guarded_session(autocommit=False) as session:
+                        return work(session)
+                except Exception as exc:
+                    if not errors.is_transaction_conflict(exc) or attempt == CONFLICT_ATTEMPTS:
+                        raise
+                    pause = random.uniform(0, CONFLICT_BACKOFF_S * 2**attempt)
+                    if pause >= deadline.call_timeout(STATEMENT_TIMEOUT_S):
+                        raise
+                    recorder.record(catalogue.RETRY_ATTEMPT, dependency="postgres")
+                    time.sleep(pause)
+                    attempt += 1
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transactional session for code that manages its own unit of work (setup, CLI, tests)."""
+        with mapped_errors(), self._guarded_session(autocommit=False) as session:
+            yield session
+
+    @contextmanager
+    def _guarded_session(self, *, autocommit: bool) -> Iterator[Session]:
+        """A session judged by the breaker and abandoned by the watchdog when its time is up."""
+        limit = deadline.call_timeout(STATEMENT_TIMEOUT_S)  # DeadlineExceeded when no time is left
+        by_deadline = limit < STATEMENT_TIMEOUT_S
+        checked_out: list[Connection] = []
+        alarm = WATCHDOG.arm(limit, lambda: _abandon(checked_out))
+        try:
+            with (
+                dependency_span("postgres", breakerState=self.breaker.state),
+                self.breaker.calling(),
+                self._sessions(bind=self._read_engine if autocommit else self.engine) as session,
+            ):
+                checked_out.append(self._checkout(session))
+                if alarm.fired:
+                    raise Abandoned(limit, by_deadline)
+                try:
+                    yield session
+                finally:
+                    alarm.cancel()
+                    if alarm.fired:
+                        checked_out[0].invalidate()
+        except Exception as exc:
+            alarm.cancel()
+            if alarm.fired and not isinstance(exc, Abandoned):
+                recorder.record(catalogue.DEPENDENCY_ERROR, dependency="postgres")
+                raise Abandoned(limit, by_deadline) from exc
+            raise
+        finally:
+            alarm.cancel()
+
+    def _checkout(self, session: Session) -> Connection:
+        """Check out a connection, with backoff: the first one of a fresh environment may be refused."""
+        if self._connected_once:
+            return retry_call(session.connection, dependency="postgres", budget=self._budget)
+        connection = connect_with_backoff(session.connection, "postgres")
+        self._connected_once = True
+        return connection
+
+    def ping(self) -> None:
+        """One round trip on a pooled connection (health probe, keep-warm)."""
+        from sqlalchemy import text
+
+        self.read(lambda session: session.execute(text("SELECT 1")))
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, shutdown)."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def _abandon(checked_out: list[Connection]) -> None:
+    """Watchdog callback: wake the blocked read by shutting the socket down; the connection is then discarded."""
+    if not checked_out:
+        return  # still connecting: libpq's own connect timeout bounds that
+    connection = checked_out[0]
+    connection.info[_ABANDONED] = True
+    fd = connection.connection.dbapi_connection.pgconn.socket  # type: ignore[union-attr]
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _keep_pool_after_abandon(context: Any) -> None:
+    """A connection we cut ourselves says nothing about the others: do not recycle the whole pool."""
+    connection = context.connection
+    if connection is not None and connection.info.get(_ABANDONED):
+        context.invalidate_pool_on_disconnect = False
+
+
+@contextmanager
+def mapped_errors() -> Iterator[None]:
+    """Turn database failures into the API's 503/504/409 errors; anything else propagates."""
+    try:
+        yield
+    except ApiError:
+        raise
+    except Exception as exc:
+        mapped = _api_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def _api_error(exc: Exception) -> ApiError | None:
+    from guards.breaker import BreakerOpenError
+
+    if isinstance(exc, BreakerOpenError):
+        return ServiceUnavailable(UNAVAILABLE, retry_after=max(1, math.ceil(exc.retry_after)))
+    if isinstance(exc, deadline.DeadlineExceeded) or (isinstance(exc, Abandoned) and exc.by_deadline):
+        return GatewayTimeout(OUT_OF_TIME)
+    if isinstance(exc, Abandoned):
+        return ServiceUnavailable(UNAVAILABLE)
+    if errors.is_transaction_conflict(exc):
+        return Conflict(CONFLICTED)
+    if errors.is_contention(exc):
+        return ServiceUnavailable(BUSY, retry_after=1)
+    if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("sqlalchemy"):
+        return ServiceUnavailable(UNAVAILABLE)  # no pooled connection came free in time
+    if getattr(exc, "connection_invalidated", False) or type(exc).__name__ in ("OperationalError", "InterfaceError"):
+        return ServiceUnavailable(UNAVAILABLE)
+    return None

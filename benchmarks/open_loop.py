@@ -1,0 +1,204 @@
+"""Open-loop load against a running ``brickguard up``: requests scheduled at a rate, latency from the schedule.
+
+A closed loop (send, wait, send) slows down with the server and hides queueing
+("coordinated omission"). Here request ``i`` is due at ``start + i / rate``;
+one of ``connections`` keep-alive HTTP connections sends it as soon as it is
+free and not before its due time, and its latency is counted from the due
+time. When every connection is busy the backlog shows up as latency, as it
+would for real users.
+
+:class:`UpServer` runs ``python -m runtime.cli up`` from a given source tree
+(so a benchmark can compare two trees side by side) against servers the
+benchmark started itself and may pause.
+
+Every run is bounded: ``rate * seconds`` requests, each with a socket timeout.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime.embedded import free_port
+
+CONNECTIONS = 32
+REQUEST_TIMEOUT_S = 10.0
+STARTUP_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One request: when it was due (seconds after the run started), its latency from then, its status."""
+
+    due: float
+    latency_ms: float
+    status: int
+    path: str
+
+
+class UpServer:
+    """``brickguard up`` in a subprocess, importing the code of ``source`` (a checkout of this repo)."""
+
+    def __init__(self, source: Path, data_dir: Path, env: Mapping[str, str]) -> None:
+        self.source = source
+        self.data_dir = data_dir
+        self.port = free_port()
+        self._env = {**os.environ, "PYTHONPATH": str(source), "BRICKGUARD_TRACING": "off", **env}
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> UpServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.data_dir / "up.log").open("wb")
+        command = [
+            sys.executable,
+            "-m",
+            "runtime.cli",
+            "up",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        self._proc = subprocess.Popen(command, cwd=self.source, env=self._env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"brickguard up exited:\n{(self.data_dir / 'up.log').read_text()}")
+            try:
+                status, _ = self.get("/health", {})
+                if status in (200, 503):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("brickguard up did not answer in time")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def token(self, user: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "runtime.cli", "token", "--sub", user, "--data-dir", str(self.data_dir)],
+            cwd=self.source,
+            env=self._env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return out.stdout.strip()
+
+    def get(self, path: str, headers: Mapping[str, str]) -> tuple[int, Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            connection.request("GET", path, headers=dict(headers))
+            response = connection.getresponse()
+            body = response.read()
+            return response.status, json.loads(body) if body else None
+        finally:
+            connection.close()
+
+
+def open_loop(
+    port: int,
+    paths: Sequence[str],
+    headers: Mapping[str, str],
+    *,
+    rate: float,
+    seconds: float,
+    connections: int = CONNECTIONS,
+    on_start: Any = None,
+) -> list[Sample]:
+    """Send ``rate * seconds`` GETs cycling through ``paths``, due at a fixed rate; one sample each.
+
+    ``on_start(start)`` (optional) is called once with the run's start time
+    (``time.monotonic()``), e.g. to inject a fault at a known offset.
+    """
+    total = int(rate * seconds)
+    counter = itertools.count()
+    lock = threading.Lock()
+    samples: list[Sample] = []
+    start = time.monotonic() + 0.2
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            while True:
+                with lock:
+                    index = next(counter)
+                if index >= total:
+                    return
+                due = start + index / rate
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                path = paths[index % len(paths)]
+                try:
+                    connection.request("GET", path, headers=dict(headers))
+                    response = connection.getresponse()
+                    response.read()
+                    status = response.status
+                except OSError:
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+                    status = 0
+                finished = time.monotonic()
+                with lock:
+                    samples.append(Sample(due - start, (finished - due) * 1000.0, status, path))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    if on_start is not None:
+        on_start(start)
+    for thread in threads:
+        thread.join(seconds + 4 * REQUEST_TIMEOUT_S)
+    return sorted(samples, key=lambda sample: sample.due)
+
+
+def closed_loop_rate(
+    port: int, paths: Sequence[str], headers: Mapping[str, str], *, workers: int, seconds: float
+) -> float:
+    """Requests per second that ``workers`` back-to-back clients get answered with 200 (a throughput ceiling)."""
+    stop_at = time.monotonic() + seconds
+    done = [0] * workers
+
+    def worker(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            for index in itertools.count(slot):
+                if time.monotonic() >= stop_at:
+                    return
+                connection.request("GET", paths[index % len(paths)], headers=dict(headers))
+                response = connection.getresponse()
+                response.read()
+                done[slot] += response.status == 200
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(slot,), daemon=True) for slot in range(workers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + REQUEST_TIMEOUT_S)
+    return sum(done) / (time.monotonic() - started)

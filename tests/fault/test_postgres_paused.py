@@ -1,0 +1,96 @@
+"""The whole PostgreSQL server paused (postmaster and backends, SIGSTOP): requests end in 503/504, not a hang.
+
+A paused server enforces nothing — no ``statement_timeout`` fires, TCP
+keepalives never do — so only the client can end the wait. The requests run
+in a thread joined with a generous bound, so a regression fails the test
+instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from runtime.errors import GatewayTimeout
+from runtime.telemetry.context import RequestContext, request_scope
+from tests.api.helpers import moc_body
+from tests.fault.conftest import wait_until
+
+pytestmark = pytest.mark.fault
+
+BUDGET_MS = 1500
+HANG_BOUND_S = 60.0  # far above any bounded answer; only a hang reaches it
+
+
+def _in_thread(call):
+    """Run ``call`` in a thread; fail (instead of hanging) if it has not returned within the bound."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((call(), None))
+        except Exception as exc:
+            outcome.append((None, exc))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(HANG_BOUND_S)
+    assert not thread.is_alive(), "call still waiting on PostgreSQL"
+    result, error = outcome[0]
+    if error is not None:
+        raise error
+    return result
+
+
+def test_paused_postgres_answers_504_within_the_budget_then_recovers(guarded_app, dedicated_postgres, metrics):
+    user = f"paused-{uuid.uuid4().hex[:8]}"
+    server = dedicated_postgres()
+    client, deps = guarded_app(db_url=server.url)
+    assert client.call("POST", "/api/mocs", json_body=moc_body("Paused Crane"), user=user).status == 201
+    assert client.call("GET", "/api/mocs?search=crane", user=user).status == 200  # a warm pooled connection
+
+    server.pause()
+    try:
+        first = _in_thread(lambda: client.call("GET", "/api/mocs?search=crane", user=user, remaining_ms=BUDGET_MS))
+        later = [
+            _in_thread(lambda: client.call("GET", "/api/mocs?search=crane", user=user, remaining_ms=BUDGET_MS))
+            for _ in range(4)
+        ]
+    finally:
+        server.resume()
+
+    assert first.status == 504, first.text
+    assert first.json["error"]["code"] == "GATEWAY_TIMEOUT"
+    assert first.json["error"]["requestId"]
+    assert metrics.count("DependencyError", dependency="postgres") >= 1  # the abandoned call is counted
+    for reply in later:
+        assert reply.status in (503, 504), reply.text
+        assert reply.json["error"]["code"] in ("SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT")
+    assert deps.breakers["postgres"].state in ("open", "half-open")  # the outage opened the breaker
+
+    def back():
+        reply = client.call("GET", "/api/mocs?search=crane", user=user)
+        return reply.status == 200 and reply.json
+
+    listed = wait_until(back, "reads to succeed again after PostgreSQL resumed")
+    assert [item["title"] for item in listed["data"]] == ["Paused Crane"]
+
+
+def test_a_statement_longer_than_the_budget_is_abandoned_and_only_its_connection_discarded(guarded_app):
+    """Not a paused server: one slow statement. Its request gets a 504; the pool and the breaker are fine."""
+    _client, deps = guarded_app()
+    database = deps.database
+    database.ping()
+
+    def slow_read():
+        with request_scope(RequestContext(request_id="slow", backend="serverless", deadline=time.monotonic() + 0.5)):
+            return database.read(lambda session: session.execute(text("SELECT pg_sleep(3)")).scalar())
+
+    with pytest.raises(GatewayTimeout):
+        _in_thread(slow_read)
+    assert database.read(lambda session: session.execute(text("SELECT 42")).scalar()) == 42
+    assert deps.breakers["postgres"].state == "closed"
