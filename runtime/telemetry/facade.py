@@ -1,8 +1,12 @@
 """The one telemetry object the handler wrapper talks to.
 
-:class:`Telemetry` owns, for one process, the metric sink of the backend (EMF
-for ``serverless``, Prometheus for ``express``), the tracer (X-Ray, OTel or
-none) and the request logger. Building one changes nothing global;
+:class:`Telemetry` owns, for one process, the metric sinks of the backend
+(EMF on both backends — on serverless the log stream CloudWatch Logs reads, on
+express the container's stdout that the CloudWatch agent or the awslogs driver
+ships — plus Prometheus ``/metrics`` on express), the tracer (X-Ray, OTel or
+none) and the request logger. Both backends write the same EMF from the same
+catalogue, so every ``backend=express`` series behind the comparison dashboard
+and the per-backend alarms exists in CloudWatch too. Building one changes nothing global;
 :meth:`Telemetry.install` is the one named step that makes it the process's
 telemetry (the recorder's ``service``/``backend`` dimensions and sink, the
 tracer :func:`~runtime.telemetry.tracing.dependency_span` uses), and
@@ -11,8 +15,8 @@ tracer :func:`~runtime.telemetry.tracing.dependency_span` uses), and
 Per request the wrapper opens :meth:`Telemetry.invocation`; on exit — normal
 or exceptional — it records ``Requests``, ``Errors4xx``, ``Errors5xx`` and
 ``Latency`` for the route, closes the trace segment with its annotations,
-writes the access line (and the error line of a 500), and on serverless
-flushes EMF exactly once.
+writes the access line (and the error line of a 500), and flushes EMF
+exactly once.
 
 This package is the floor of the runtime: it knows nothing of cold-start
 detection, keep-warm pings or settings. The wrapper decides whether an
@@ -152,15 +156,14 @@ class Telemetry:
             raise ValueError(f"backend {backend!r} must be one of {', '.join(catalogue.BACKENDS)}")
         self.backend = backend
         self.service = service
-        self.emf: EmfSink | None = None
+        self.emf = EmfSink(namespace=namespace, stream=emf_stream)
         self.prometheus: PrometheusSink | None = None
-        self._sink: recorder.MetricSink
-        if backend == "serverless":
-            self.emf = self._sink = EmfSink(namespace=namespace, stream=emf_stream)
-        else:
+        self._sinks: list[recorder.MetricSink] = [self.emf]
+        if backend == "express":
             from runtime.telemetry.prometheus import PrometheusSink
 
-            self.prometheus = self._sink = PrometheusSink()
+            self.prometheus = PrometheusSink()
+            self._sinks.append(self.prometheus)
         self.tracer = tracer
         self.log = RequestLogger(service=service, stream=log_stream)
 
@@ -191,17 +194,19 @@ class Telemetry:
         """Make this the process's telemetry: what :func:`recorder.record` and ``dependency_span`` reach.
 
         Sets the recorder's ``service`` and ``backend`` dimensions, adds this
-        backend's sink, and installs the tracer (None: tracing off). Returns
+        backend's sinks, and installs the tracer (None: tracing off). Returns
         ``self`` so building and installing read as one line.
         """
         recorder.configure(service=self.service, backend=self.backend)
-        recorder.install_sink(self._sink)
+        for sink in self._sinks:
+            recorder.install_sink(sink)
         tracing.install(self.tracer)
         return self
 
     def uninstall(self) -> None:
         """Undo :meth:`install` (tests, shutdown); the recorder's dimensions return to their defaults."""
-        recorder.remove_sink(self._sink)
+        for sink in self._sinks:
+            recorder.remove_sink(sink)
         recorder.configure(**recorder.DEFAULT_DIMENSIONS)
         if tracing.installed() is self.tracer:
             tracing.install(None)
@@ -234,9 +239,8 @@ class Telemetry:
             _record(catalogue.INIT_DURATION, init_ms)
 
     def flush(self) -> None:
-        """Write what was recorded since the last flush (EMF: once per invocation; Prometheus keeps series)."""
-        if self.emf is not None:
-            self.emf.flush()
+        """Write the EMF recorded since the last flush (once per invocation; Prometheus keeps its series)."""
+        self.emf.flush()
 
     def prometheus_exposition(self) -> tuple[bytes, str]:
         """``GET /metrics`` body and content type (express backend only)."""

@@ -157,3 +157,29 @@ def test_one_flush_per_invocation_also_when_the_handler_raises(make_telemetry) -
     assert [d["Errors5xx"] for d in requests] == [[0.0], [1.0]]
     assert [d["Errors4xx"] for d in requests] == [[0.0], [0.0]]
     assert all(d["backend"] == "serverless" and d["route"] == ROUTE for d in requests)
+
+
+def test_express_and_serverless_write_the_same_emf_except_the_backend(make_telemetry) -> None:
+    """One catalogue, two backends: names, units, namespaces and dimension sets match; only ``backend`` differs."""
+
+    def shapes(backend: str) -> list[tuple]:
+        cap = make_telemetry(backend=backend)
+        ctx = RequestContext(request_id=f"r-{backend}", backend=backend)
+        with cap.telemetry.invocation(ctx) as inv:
+            ctx.route = "GET /api/mocs"
+            recorder.record(catalogue.DEPENDENCY_LATENCY, 2.0, dependency="redis")
+            inv.status = 503
+        cap.telemetry.uninstall()
+        found = []
+        for doc in cap.emf_documents():
+            assert emf_violations(doc) == []
+            assert doc["backend"] == backend
+            directive = doc["_aws"]["CloudWatchMetrics"][0]
+            metrics = sorted((m["Name"], m["Unit"]) for m in directive["Metrics"])
+            dims = {k: v for k, v in doc.items() if k not in ("_aws", "backend") and isinstance(v, str)}
+            found.append((directive["Namespace"], tuple(map(tuple, directive["Dimensions"])), tuple(metrics),
+                          tuple(sorted(dims.items()))))
+        return sorted(found)
+
+    express, serverless = shapes("express"), shapes("serverless")
+    assert express and express == serverless

@@ -147,7 +147,7 @@ def test_the_guard_process_builds_and_installs_the_configured_backend() -> None:
                                "POWERTOOLS_SERVICE_NAME": "svc-x"}))
     try:
         telemetry = guard.telemetry
-        assert telemetry.tracer is None and telemetry.emf is None and telemetry.prometheus is not None
+        assert telemetry.tracer is None and telemetry.prometheus is not None
         recorder.record(catalogue.CACHE_HIT)
         body, _ = guard.extra_routes()["/metrics"]()
         assert b'brickguard_cache_hit_total{backend="express",service="svc-x"} 1.0' in body

@@ -98,7 +98,9 @@ def test_express_facade_exposes_the_request_figures(make_telemetry) -> None:
     assert total("brickguard_errors_5xx") == 1
     count = [s for s in families["brickguard_latency_seconds"].samples if s.name.endswith("_count")]
     assert [s.value for s in count] == [3.0]
-    assert cap.emf.getvalue() == ""  # express never writes EMF
+    emitted = [doc for doc in cap.emf_documents() if "Requests" in doc]  # express writes EMF as well
+    assert sum(len(doc["Requests"]) for doc in emitted) == 3
+    assert {doc["backend"] for doc in emitted} == {"express"}
     with pytest.raises(RuntimeError):
         make_telemetry(backend="serverless").telemetry.prometheus_exposition()
 
