@@ -16,6 +16,13 @@ when Redis misbehaves:
   ``pending_check_seconds``, bounding staleness across processes.
 * **No waiting on a dead cache.** An open breaker skips Redis without a call;
   Redis calls have short socket timeouts.
+* **Only the dependency degrades.** A Redis failure or an open breaker sends
+  the read to the loader; any other exception is a bug in this code or its
+  caller, and a bug must not turn into a silent, permanent bypass: it is
+  logged with the request id, counted, and raised (a 500). Running out of
+  request time (``DeadlineExceeded``) is raised too (a 504). When the check for
+  pending invalidations itself fails, the cache stays untrusted: it cannot
+  know what it missed.
 
 Stampedes on a cold key are damped by a short ``SET NX`` lock (one loader, the
 others poll briefly) and ±10 % TTL jitter so keys written together do not
@@ -32,6 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from guards import errors
 from guards.dependency_call import call_dependency
 from runtime.telemetry import catalogue, context, recorder
 
@@ -46,6 +54,8 @@ LOCK_POLLS = 3
 LOCK_POLL_SECONDS = 0.02
 GENERATION_TTL_S = 24 * 3600  # longer than any entry's TTL, so an expired counter finds no entry
 PENDING_CHECK_SECONDS = 2.0
+TRUST_RETRY_SECONDS = 1.0  # after a failed drain, wait this long before trying to earn trust again
+LOCK_POLL_MARGIN = 0.05  # a poll is skipped when the request has less than this left after it
 
 log = logging.getLogger("brickguard.guards.cache")
 
@@ -63,6 +73,7 @@ class CacheAside:
         has_pending: Callable[[], bool],
         pending_check_seconds: float = PENDING_CHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
         self._breaker = breaker
@@ -71,9 +82,11 @@ class CacheAside:
         self._has_pending = has_pending
         self._pending_check_seconds = pending_check_seconds
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._trusted = False  # earned by a clean drain, like after an outage
         self._next_pending_check = 0.0
+        self._next_trust_attempt = 0.0
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -86,7 +99,8 @@ class CacheAside:
         full_key, generation_key = self._prefix + key, self._generation_key(namespace)
         try:
             raw, raw_generation = call_dependency(self._breaker, self._client.mget, [full_key, generation_key])
-        except Exception:
+        except Exception as exc:
+            self._unless_degradable(exc)
             return self._bypass(load)
         generation = _generation(raw_generation)
         cached = _fresh(raw, generation)
@@ -106,12 +120,15 @@ class CacheAside:
             owner = call_dependency(self._breaker, self._client.set, lock_key, "1", nx=True, px=LOCK_MS)
             if not owner:
                 for _ in range(LOCK_POLLS):  # another request is loading this key: give it a moment
-                    time.sleep(LOCK_POLL_SECONDS)
+                    if not self._time_for_a_poll():
+                        break
+                    self._sleep(LOCK_POLL_SECONDS)
                     raw, raw_generation = call_dependency(self._breaker, self._client.mget, [full_key, generation_key])
                     cached = _fresh(raw, _generation(raw_generation))
                     if cached is not None:
                         return cached[0]
-        except Exception:
+        except Exception as exc:
+            self._unless_degradable(exc)
             return self._bypass(load)
         value = load()
         if owner:
@@ -122,10 +139,34 @@ class CacheAside:
                 pipeline.set(full_key, payload, ex=ttl)
                 pipeline.delete(lock_key)
                 call_dependency(self._breaker, pipeline.execute)
-            except Exception:
+            except Exception as exc:
+                self._unless_degradable(exc)
                 self._distrust()
                 recorder.record(catalogue.CACHE_ERROR)
         return value
+
+    @staticmethod
+    def _time_for_a_poll() -> bool:
+        """Whether the request can afford one more lock poll (no deadline: always)."""
+        remaining = context.remaining_seconds()
+        return remaining is None or remaining - LOCK_POLL_MARGIN > LOCK_POLL_SECONDS
+
+    def _unless_degradable(self, exc: Exception) -> None:
+        """Return when ``exc`` is Redis failing (degrade); otherwise distrust, log, count and re-raise it."""
+        from guards.breaker import BreakerOpenError
+
+        if isinstance(exc, BreakerOpenError) or errors.is_dependency_failure(exc):
+            return
+        self._distrust()
+        if not isinstance(exc, TimeoutError):  # DeadlineExceeded: out of time, not a bug
+            recorder.record(catalogue.CACHE_ERROR)
+            ctx = context.current()
+            log.error(
+                "cache error that is not a Redis failure",
+                exc_info=exc,
+                extra={"request_id": ctx.request_id if ctx is not None else None},
+            )
+        raise exc
 
     def _bypass(self, load: Callable[[], T]) -> T:
         self._distrust()
@@ -149,7 +190,7 @@ class CacheAside:
             pipeline.expire(key, GENERATION_TTL_S)
         try:
             call_dependency(self._breaker, pipeline.execute)
-        except Exception:
+        except BaseException:
             self._distrust()
             raise
 
@@ -166,17 +207,23 @@ class CacheAside:
                 self._distrust()
         if self._trusted:
             return True
+        if now < self._next_trust_attempt:
+            return False  # a drain just failed: do not make every request try again
         with self._lock:
-            if not self._trusted:
+            if not self._trusted and self._clock() >= self._next_trust_attempt:
                 self._trusted = self._drained()
-                self._next_pending_check = self._clock() + self._pending_check_seconds
+                now = self._clock()
+                self._next_pending_check = now + self._pending_check_seconds
+                self._next_trust_attempt = now + (0.0 if self._trusted else TRUST_RETRY_SECONDS)
         return self._trusted
 
     def _pending(self) -> bool:
+        """Whether invalidations wait in the outbox; unknown counts as yes (the cache cannot vouch for itself)."""
         try:
             return self._has_pending()
         except Exception:
-            return False  # PostgreSQL unreachable: nothing new can have been written either
+            log.warning("cache bypassed: the check for pending invalidations failed")
+            return True
 
     def _drained(self) -> bool:
         try:
