@@ -1,12 +1,23 @@
-"""The OpenSearch side of search: documents, DESIGN.md's query, and applying index writes.
+"""The OpenSearch side of search: the indices as code, documents, DESIGN.md's query, index writes.
 
 Index writes travel through the outbox (``guards.outbox``), so a document
 written during an OpenSearch outage is indexed once OpenSearch is back.
+
+Mappings are explicit (``INDEX_BODY``) and created by ``brickguard search init``: left to dynamic
+mapping, ``userId`` would become an analysed ``text`` field, the ``term`` filter on a Cognito sub
+would match nothing, and search would return empty pages without ever falling back. So nothing
+here lets OpenSearch create an index: before the first search or write through a client, the
+mappings are checked (:class:`MappingGate`); while they are missing or wrong, searches fall back to
+PostgreSQL and index writes wait in the outbox, and the log says to run ``brickguard search init``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from api import models
@@ -17,10 +28,124 @@ WISHLIST_INDEX = "wishlist_items"
 INDICES = (MOCS_INDEX, IMAGES_INDEX, WISHLIST_INDEX)
 SEARCH_TIMEOUT_S = 0.5
 SEARCH_FIELDS = ["title^3", "description", "tags^2"]
+MAPPING_RECHECK_S = 30.0
+
+# Text fields use the standard analyser (lower-cased words, what multi_match with fuzziness needs);
+# userId and type are exact values; tags are searchable words and exact values (tags.keyword).
+INDEX_BODY: dict[str, Any] = {
+    "settings": {"index": {"number_of_shards": 1, "number_of_replicas": 1}},
+    "mappings": {
+        "dynamic": "strict",
+        "properties": {
+            "userId": {"type": "keyword"},
+            "title": {"type": "text", "analyzer": "standard"},
+            "description": {"type": "text", "analyzer": "standard"},
+            "tags": {"type": "text", "analyzer": "standard",
+                     "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}},
+            "type": {"type": "keyword"},
+            "updatedAt": {"type": "date"},
+        },
+    },
+}
+
+log = logging.getLogger("brickguard.api.search_index")
 
 
 class IndexWriteError(RuntimeError):
     """OpenSearch rejected part of a bulk write; the outbox keeps the batch for the next drain."""
+
+
+class IndexNotReady(RuntimeError):
+    """An index is missing or mapped differently from ``INDEX_BODY``: run ``brickguard search init``."""
+
+
+def _status(error: Exception) -> int | None:
+    status = getattr(error, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def mapping_problems(client: Any) -> list[str]:
+    """What differs between the cluster's indices and ``INDEX_BODY`` (empty: ready)."""
+    expected = INDEX_BODY["mappings"]["properties"]
+    problems: list[str] = []
+    for index in INDICES:
+        try:
+            actual = client.indices.get_mapping(index=index, request_timeout=SEARCH_TIMEOUT_S * 4)
+        except Exception as error:
+            if _status(error) == 404:
+                problems.append(f"index {index} does not exist")
+                continue
+            raise
+        properties = actual.get(index, {}).get("mappings", {}).get("properties", {})
+        for name, spec in expected.items():
+            found = properties.get(name, {}).get("type")
+            if found is None:
+                problems.append(f"{index}.{name} is not mapped")
+            elif found != spec["type"]:
+                problems.append(f"{index}.{name} is mapped as {found}, expected {spec['type']}")
+    return problems
+
+
+def init_indices(client: Any) -> dict[str, str]:
+    """Create each index with ``INDEX_BODY``, or add the fields an existing one lacks; idempotent.
+
+    Returns ``{index: created | updated | unchanged}``. A field mapped with another type cannot be
+    changed in place: that raises :class:`IndexNotReady` naming it (delete the index, init, reindex).
+    """
+    outcome: dict[str, str] = {}
+    expected = INDEX_BODY["mappings"]["properties"]
+    for index in INDICES:
+        try:
+            client.indices.create(index=index, body=INDEX_BODY)
+            outcome[index] = "created"
+            continue
+        except Exception as error:
+            if _status(error) != 400 or "resource_already_exists" not in str(error):
+                raise
+        current = client.indices.get_mapping(index=index)[index]["mappings"].get("properties", {})
+        conflicts = [f"{index}.{name} is {current[name]['type']}, expected {spec['type']}"
+                     for name, spec in expected.items() if name in current and current[name]["type"] != spec["type"]]
+        if conflicts:
+            raise IndexNotReady("; ".join(conflicts) + ": delete the index, run `brickguard search init`, then reindex")
+        missing = {name: spec for name, spec in expected.items() if name not in current}
+        if missing:
+            client.indices.put_mapping(index=index, body={"properties": missing})
+        outcome[index] = "updated" if missing else "unchanged"
+    return outcome
+
+
+class MappingGate:
+    """Lets a client search and write only once the mappings were found right; rechecks a failure
+    after ``recheck_s`` (an operator may have run ``search init`` meanwhile)."""
+
+    def __init__(self, recheck_s: float = MAPPING_RECHECK_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self._recheck_s = recheck_s
+        self._clock = clock
+        self._ready: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+        self._failed: weakref.WeakKeyDictionary[Any, tuple[float, str]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def require(self, client: Any) -> None:
+        """Return when ``client``'s indices are ready; raise :class:`IndexNotReady` otherwise."""
+        with self._lock:
+            if self._ready.get(client):
+                return
+            failed = self._failed.get(client)
+            if failed is not None and self._clock() - failed[0] < self._recheck_s:
+                raise IndexNotReady(failed[1])
+        problems = mapping_problems(client)
+        with self._lock:
+            if not problems:
+                self._ready[client] = True
+                self._failed.pop(client, None)
+                return
+            reason = "; ".join(problems) + ": run `brickguard search init`"
+            self._failed[client] = (self._clock(), reason)
+        log.error("search index not ready, searching PostgreSQL and holding index writes", extra={"reason": reason})
+        raise IndexNotReady(reason)
+
+
+mapping_gate = MappingGate()
 
 
 def moc_document(moc: models.MocInstruction) -> dict[str, Any]:
@@ -80,6 +205,7 @@ def search_body(user_id: str, term: str, *, offset: int, size: int) -> dict[str,
 
 def search_ids(client: Any, index: str, user_id: str, term: str, *, offset: int, size: int) -> tuple[list[str], int]:
     """Matching document ids (in rank order) and the total number of matches."""
+    mapping_gate.require(client)
     response = client.search(index=index, body=search_body(user_id, term, offset=offset, size=size),
                              request_timeout=SEARCH_TIMEOUT_S)
     hits = response["hits"]
@@ -99,6 +225,7 @@ def apply_index_ops(client: Any, batches: Sequence[Mapping[str, Any]]) -> None:
                 lines.append({"delete": meta})
     if not lines:
         return
+    mapping_gate.require(client)
     response = client.bulk(body=lines, refresh=True, request_timeout=SEARCH_TIMEOUT_S * 4)
     if response.get("errors"):
         failed = [

@@ -23,6 +23,7 @@ from typing import Any
 from api import dependencies
 from api.handlers import HANDLERS
 from api.schema_setup import create_schema
+from api.search_index import init_indices
 from benchmarks.report import machine_line, percentile, write_section
 from guards.breaker_registry import DEFAULT_CONFIGS
 from runtime import config, process
@@ -128,6 +129,7 @@ def main() -> None:
         with_search = _instance(
             config.Settings(database_url=pg.url, opensearch_url=search.url, data_dir=tmp, tracing="off")
         )
+        init_indices(with_search.opensearch)
         dependencies.install(with_search)
         titles = [f"Bench crane {n}" for n in range(20)]
         moc_ids = [

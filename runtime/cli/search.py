@@ -13,9 +13,40 @@ def search() -> None:
     """Search index maintenance (OpenSearch)."""
 
 
+def _opensearch_client(url: str) -> object:
+    from opensearchpy import OpenSearch
+
+    return OpenSearch(hosts=[url], timeout=10, max_retries=2, retry_on_timeout=True)
+
+
+@search.command()
+def init() -> None:
+    """Create the search indices with their explicit mappings, or add missing fields (idempotent).
+
+    Run it once per cluster before the first deploy, and after a release that adds a field.
+    A field mapped with a different type cannot change in place: the command says so and exits 1.
+
+    \b
+    Example:
+      OPENSEARCH_URL=http://127.0.0.1:9200 brickguard search init
+    """
+    from api.search_index import IndexNotReady, init_indices
+
+    settings = load_settings()
+    if not settings.opensearch_url:
+        raise click.UsageError("OPENSEARCH_URL is not set")
+    try:
+        outcome = init_indices(_opensearch_client(settings.opensearch_url))
+    except IndexNotReady as error:
+        raise click.ClickException(str(error)) from None
+    for index, result in outcome.items():
+        click.echo(f"{index}: {result}")
+
+
 @search.command()
 def reindex() -> None:
-    """Bulk-index every MOC, image and wishlist item from PostgreSQL, with a progress bar.
+    """Bulk-index every MOC, image and wishlist item from PostgreSQL, with a progress bar
+    (creates the indices first, as `search init` does).
 
     Reads DATABASE_URL and OPENSEARCH_URL (the URLs `brickguard up` prints).
 
@@ -25,6 +56,7 @@ def reindex() -> None:
       OPENSEARCH_URL=http://127.0.0.1:9200 brickguard search reindex
     """
     from api.dependencies import Dependencies
+    from api.search_index import init_indices
     from api.search_reindex import count_documents
     from api.search_reindex import reindex as run_reindex
 
@@ -33,6 +65,7 @@ def reindex() -> None:
         if not value:
             raise click.UsageError(f"{name} is not set")
     deps = Dependencies(settings)
+    init_indices(deps.opensearch)  # a reindex into indices OpenSearch would create dynamically is useless
     total = count_documents(deps)
     columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:

@@ -44,10 +44,13 @@ def _ids(response: dict[str, Any]) -> list[str]:
     return [hit["_id"] for hit in response["hits"]["hits"]]
 
 
+USER_KEYWORD = {"mappings": {"properties": {"userId": {"type": "keyword"}}}}
+
+
 @pytest.fixture
 def catalogue(opensearch_standin: OpenSearchStandIn) -> OpenSearch:
     client = _client(opensearch_standin)
-    client.indices.create(index=INDEX, body={"mappings": {"properties": {"userId": {"type": "keyword"}}}})
+    client.indices.create(index=INDEX, body=USER_KEYWORD)
     docs = {
         "crane": ("u1", "Technic Crane", "a tall crane", ["technic"], "2024-01-01T00:00:00Z"),
         "bakery": ("u1", "City Bakery", "with a technic oven", ["city"], "2024-01-02T00:00:00Z"),
@@ -115,6 +118,7 @@ def test_short_words_must_match_exactly(catalogue: OpenSearch) -> None:
 def test_get_is_realtime_but_search_waits_for_a_refresh() -> None:
     with OpenSearchStandIn(refresh_interval=3600) as standin:
         client = _client(standin)
+        client.indices.create(index=INDEX, body=USER_KEYWORD)
         client.index(index=INDEX, body={"userId": "u1", "title": "Lighthouse"}, id="l1")
         assert client.get(index=INDEX, id="l1")["_source"]["title"] == "Lighthouse"
         assert client.count(index=INDEX)["count"] == 0
@@ -236,3 +240,31 @@ def test_error_modes_answer_with_opensearch_error_bodies(
 def test_unknown_mode_is_rejected(opensearch_standin: OpenSearchStandIn) -> None:
     with pytest.raises(ValueError, match="mode must be one of"):
         opensearch_standin.set_mode("flaky")
+
+
+def test_a_term_query_on_an_analysed_field_is_refused(opensearch_standin: OpenSearchStandIn) -> None:
+    client = _client(opensearch_standin)
+    sub = "0b6e4f2a-Cognito-Sub"
+    client.index(index=INDEX, body={"userId": sub, "title": "Crane"}, id="c1", refresh=True)  # dynamic: text
+    mapped = client.indices.get_mapping(index=INDEX)[INDEX]["mappings"]["properties"]["userId"]
+    assert mapped == {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+    with pytest.raises(RequestError) as raised:
+        client.search(index=INDEX, body=_design_query("crane", sub))
+    assert raised.value.status_code == 400 and "analysed text field [userId]" in str(raised.value.info)
+    keyword = {"query": {"bool": {"filter": [{"term": {"userId.keyword": sub}}]}}}
+    assert _ids(client.search(index=INDEX, body=keyword)) == ["c1"]
+
+
+def test_mappings_are_explicit_strict_and_never_change_type(opensearch_standin: OpenSearchStandIn) -> None:
+    client = _client(opensearch_standin)
+    body = {"mappings": {"dynamic": "strict", "properties": {"userId": {"type": "keyword"}, "title": {"type": "text"}}}}
+    client.indices.create(index=INDEX, body=body)
+    assert client.indices.get_mapping(index=INDEX)[INDEX]["mappings"] == body["mappings"]
+    with pytest.raises(RequestError) as raised:
+        client.index(index=INDEX, body={"userId": "u1", "colour": "red"}, id="x")
+    assert raised.value.error == "strict_dynamic_mapping_exception"
+    with pytest.raises(RequestError) as raised:
+        client.indices.put_mapping(index=INDEX, body={"properties": {"userId": {"type": "text"}}})
+    assert "cannot be changed from type [keyword] to [text]" in str(raised.value.info)
+    client.indices.put_mapping(index=INDEX, body={"properties": {"colour": {"type": "keyword"}}})
+    assert client.index(index=INDEX, body={"userId": "u1", "colour": "red"}, id="x")["result"] == "created"

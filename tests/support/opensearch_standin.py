@@ -12,12 +12,19 @@ shows: refused connections, hung connections, 500s and 429s. Faults switch at ru
   changes (like a SIGCONT), or dropped by :meth:`stop`.
 - ``error500`` / ``error429``: every request gets that status with an OpenSearch error body.
 
-API subset: ``GET|HEAD /``, ``GET /_cluster/health``, ``HEAD|PUT|DELETE /{index}``,
+API subset: ``GET|HEAD /``, ``GET /_cluster/health``, ``HEAD|PUT|DELETE /{index}`` (``PUT`` with
+``settings`` and ``mappings``), ``GET|PUT /{index}/_mapping``,
 ``PUT|POST|GET|DELETE /{index}/_doc/{id}``, ``POST /{index}/_doc``, ``POST /_bulk`` and
 ``/{index}/_bulk`` (index, create, delete), ``POST /{index}/_refresh``, ``GET|POST
 /{index}/_search`` and ``/_count``. Queries: ``match_all``, ``term``, ``multi_match`` (best
 fields, ``^boost``, ``fuzziness``) and ``bool`` with ``must``/``filter``/``must_not``; anything
 else is a 400, so code relying on an unemulated feature fails loudly instead of passing.
+Mappings are kept like a cluster keeps them: explicit ones from index creation, dynamic ones
+added on first write (a string becomes ``text`` with a ``.keyword`` subfield, as OpenSearch does),
+``"dynamic": "strict"`` refusing unmapped fields, and a type never changing in place. A ``term``
+query on an analysed (``text``) field is refused with a 400: a real cluster would compare the term
+with the analysed tokens and, for a Cognito sub or any mixed-case value, silently match nothing —
+the stand-in makes that bug loud.
 Like a real cluster, searches see writes only after a refresh (explicit, ``?refresh=true``, or
 automatically once ``refresh_interval`` has passed); ``GET`` by id is real-time.
 
@@ -53,6 +60,9 @@ REFRESH_INTERVAL_S = 1.0
 STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.05
 DEFAULT_SIZE = 10
+KEYWORD_SUBFIELD = ".keyword"
+ANALYSED_TYPES = frozenset({"text", "match_only_text"})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 Json = dict[str, Any]
 SHARDS = {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
@@ -147,7 +157,7 @@ def _term(spec: Json, source: Json) -> float | None:
     [(name, wanted)] = spec.items()
     if isinstance(wanted, dict):
         wanted = wanted.get("value")
-    actual = source.get(name)
+    actual = source.get(name.removesuffix(KEYWORD_SUBFIELD))
     matched = wanted in actual if isinstance(actual, list) else actual == wanted
     return 1.0 if matched else None
 
@@ -189,6 +199,37 @@ def evaluate(query: Json, source: Json) -> float | None:
     return QUERIES[kind](spec, source)
 
 
+def term_fields(query: Any) -> list[str]:
+    """The fields of every ``term`` query inside ``query`` (through ``bool`` clauses)."""
+    if not isinstance(query, dict) or len(query) != 1:
+        return []
+    [(kind, spec)] = query.items()
+    if kind == "term" and isinstance(spec, dict):
+        return list(spec)
+    if kind == "bool" and isinstance(spec, dict):
+        return [name for clauses in spec.values() for clause in _clauses(clauses) for name in term_fields(clause)]
+    return []
+
+
+def _dynamic_property(value: Any) -> Json | None:
+    """What OpenSearch's dynamic mapping makes of a new field's first value (None: nothing yet)."""
+    if isinstance(value, list):
+        return next((found for item in value if (found := _dynamic_property(item)) is not None), None)
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        return {"type": "long"}
+    if isinstance(value, float):
+        return {"type": "float"}
+    if isinstance(value, str):
+        if _DATE.match(value):
+            return {"type": "date"}
+        return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+    if isinstance(value, dict):
+        return {"type": "object"}
+    return None
+
+
 def _reject_unknown(where: str, spec: Json, known: set[str]) -> None:
     unknown = set(spec) - known
     if unknown:
@@ -224,6 +265,48 @@ class _Index:
     latest: dict[str, _Doc] = field(default_factory=dict)
     searchable: dict[str, Json] = field(default_factory=dict)
     dirty_since: float | None = None
+    properties: Json = field(default_factory=dict)
+    dynamic: Any = True
+
+    def mapping(self) -> Json:
+        found: Json = {"properties": self.properties}
+        if self.dynamic is not True:
+            found["dynamic"] = self.dynamic
+        return found
+
+    def add_properties(self, properties: Json) -> None:
+        """Merge mapped fields; a field's type never changes in place (as in OpenSearch)."""
+        for name, spec in properties.items():
+            if not isinstance(spec, dict) or "type" not in spec:
+                raise ApiError(400, "mapper_parsing_exception", f"no type specified for field [{name}]")
+            known = self.properties.get(name)
+            if known is not None and known["type"] != spec["type"]:
+                raise ApiError(400, "illegal_argument_exception",
+                               f"mapper [{name}] cannot be changed from type [{known['type']}] to [{spec['type']}]")
+            self.properties[name] = {**(known or {}), **spec}
+
+    def map_document(self, source: Json) -> None:
+        """Dynamic mapping of the fields ``source`` adds; ``strict`` refuses them."""
+        for name, value in source.items():
+            if name in self.properties:
+                continue
+            if self.dynamic == "strict":
+                raise ApiError(400, "strict_dynamic_mapping_exception",
+                               f"mapping set to strict, dynamic introduction of [{name}] within [_doc] is not allowed")
+            if self.dynamic is True and (spec := _dynamic_property(value)) is not None:
+                self.properties[name] = spec
+
+    def check_term_field(self, name: str) -> None:
+        base = name.removesuffix(KEYWORD_SUBFIELD)
+        spec = self.properties.get(base)
+        if spec is None or spec["type"] not in ANALYSED_TYPES:
+            return
+        if name.endswith(KEYWORD_SUBFIELD) and "keyword" in spec.get("fields", {}):
+            return
+        raise ApiError(400, "query_shard_exception",
+                       f"term query on analysed text field [{name}] would compare against analysed tokens and "
+                       "match nothing for mixed-case or hyphenated values; map the field as keyword "
+                       "(stand-in refusal, a real cluster answers with no hits)")
 
     def refresh(self) -> None:
         self.searchable = {doc_id: doc.source for doc_id, doc in self.latest.items()}
@@ -248,18 +331,26 @@ class _Store:
             raise ApiError(404, "index_not_found_exception", f"no such index [{name}]")
         return found
 
-    def create(self, name: str) -> None:
+    def create(self, name: str, body: Json | None = None) -> None:
         if name in self.indices:
             raise ApiError(400, "resource_already_exists_exception", f"index [{name}] already exists")
         if not name or name.startswith(("_", "-", "+")) or name != name.lower():
             raise ApiError(400, "invalid_index_name_exception", f"invalid index name [{name}]")
-        self.indices[name] = _Index()
+        body = body or {}
+        _reject_unknown("create index", body, {"settings", "mappings", "aliases"})
+        index = _Index()
+        mappings = body.get("mappings", {})
+        _reject_unknown("mappings", mappings, {"properties", "dynamic"})
+        index.dynamic = mappings.get("dynamic", True)
+        index.add_properties(mappings.get("properties", {}))
+        self.indices[name] = index
 
     def put(self, name: str, doc_id: str, source: Json, *, only_create: bool = False) -> Json:
         if name not in self.indices:
             self.create(name)
         index = self.indices[name]
         previous = index.latest.get(doc_id)
+        index.map_document(source)
         if previous is not None and only_create:
             raise ApiError(409, "version_conflict_engine_exception", f"[{doc_id}]: document already exists")
         version = previous.version + 1 if previous else 1
@@ -318,8 +409,15 @@ class _Api:
             case ("HEAD", [index]):
                 return (200 if index in self.store.indices else 404), {}
             case ("PUT", [index]):
-                self.store.create(index)
+                self.store.create(index, _json(body))
                 return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index}
+            case ("GET", [index, "_mapping"]):
+                return 200, {index: {"mappings": self.store.index(index).mapping()}}
+            case ("PUT" | "POST", [index, "_mapping"]):
+                update = _json(body)
+                _reject_unknown("put mapping", update, {"properties", "dynamic"})
+                self.store.index(index).add_properties(update.get("properties", {}))
+                return 200, {"acknowledged": True}
             case ("DELETE", [index]):
                 self.store.index(index)
                 del self.store.indices[index]
@@ -388,6 +486,8 @@ class _Api:
         return {"took": 1, "errors": errors, "items": items}
 
     def _matches(self, index: str, query: Json) -> list[tuple[str, float, Json]]:
+        for name in term_fields(query):
+            self.store.index(index).check_term_field(name)
         matches = []
         for doc_id, source in self.store.search_view(index).items():
             score = evaluate(query, source)
