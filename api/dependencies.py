@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.database import Database
-from guards import outbox
+from guards import db_credentials, outbox
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from guards.health import HealthProbe
@@ -76,7 +76,9 @@ class Dependencies:
     def database(self) -> Database:
         if not self.settings.database_url:
             raise config.ConfigError("DATABASE_URL is not set")
-        return Database(self.settings.database_url, self.breakers["postgres"], budget=self.budgets["postgres"])
+        credentials = db_credentials.from_environment(self.settings.database_url)  # RDS IAM token or secret
+        return Database(self.settings.database_url, self.breakers["postgres"], budget=self.budgets["postgres"],
+                        on_connect=db_credentials.connection_hook(credentials) if credentials else None)
 
     @property
     def engine(self) -> Engine:

@@ -1,8 +1,8 @@
 """The database password, supplied per connection: an RDS IAM auth token or a Secrets Manager secret.
 
 Through RDS Proxy with IAM authentication the password is a SigV4-signed token that expires after
-15 minutes, so it cannot sit in ``DATABASE_URL``: :func:`attach` hooks SQLAlchemy's ``do_connect``
-so every new pool connection asks its provider. An IAM token is generated fresh each time (local
+15 minutes, so it cannot sit in ``DATABASE_URL``: :func:`connection_hook` is the ``on_connect`` hook
+of ``api.database.Database`` (SQLAlchemy's ``do_connect``), so every new pool connection asks its provider. An IAM token is generated fresh each time (local
 signing, no network call); a secret is read from Secrets Manager and kept for ``SECRET_TTL_S`` so a
 rotation is picked up without a call per connection.
 
@@ -126,11 +126,10 @@ def from_environment(database_url: str, env: Mapping[str, str] | None = None) ->
     return IamAuthToken(parts.hostname, parts.port or DEFAULT_POSTGRES_PORT, parts.username, region)
 
 
-def attach(engine: Any, provider: PasswordProvider) -> None:
-    """Make every new connection of ``engine`` use ``provider``'s password (SQLAlchemy ``do_connect``)."""
-    from sqlalchemy import event
+def connection_hook(provider: PasswordProvider) -> Callable[[dict[str, Any]], None]:
+    """A hook that puts ``provider``'s password into each new connection's parameters."""
 
-    def supply_password(dialect: Any, connection_record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        cparams["password"] = provider.password()
+    def supply_password(params: dict[str, Any]) -> None:
+        params["password"] = provider.password()
 
-    event.listen(engine, "do_connect", supply_password)
+    return supply_password

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from guards.db_credentials import CredentialsError, IamAuthToken, SecretPassword, attach, from_environment
+from api.dependencies import Dependencies
+from guards.db_credentials import CredentialsError, IamAuthToken, SecretPassword, from_environment
+from runtime.config import Settings
 from runtime.embedded import EmbeddedPostgres
 
 REGION = "eu-west-1"
@@ -90,17 +92,27 @@ class Rotating:
         return self.current
 
 
-def _engine(server: EmbeddedPostgres) -> Any:
-    url = server.url.replace("postgresql://postgres@", "postgresql+psycopg://lego_api@")
-    return create_engine(url, pool_size=2, max_overflow=0, connect_args={"connect_timeout": 2})
+def _engine(server: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch, provider: Rotating | None) -> Any:
+    """The engine the API builds (``Dependencies.database``), with or without a provider."""
+    from guards import db_credentials
+
+    if provider is None:
+        monkeypatch.delenv("BRICKGUARD_DB_AUTH", raising=False)
+    else:
+        monkeypatch.setenv("BRICKGUARD_DB_AUTH", "secret")
+        monkeypatch.setenv("BRICKGUARD_DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db")
+        monkeypatch.setattr(db_credentials, "SecretPassword", lambda arn, region: provider)
+    url = server.url.replace("postgresql://postgres@", "postgresql://lego_api@")
+    return Dependencies(Settings(database_url=url, tracing="off")).database.engine
 
 
-def test_each_new_connection_uses_the_password_the_hook_supplies_then(password_postgres: EmbeddedPostgres) -> None:
-    engine = _engine(password_postgres)
+def test_each_new_connection_uses_the_password_the_hook_supplies_then(
+    password_postgres: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(OperationalError, match="password"):
-        engine.connect().close()  # no hook: the URL has no password, the server refuses
+        _engine(password_postgres, monkeypatch, None).connect().close()  # no provider: the server refuses
     provider = Rotating("first-token")
-    attach(engine, provider)
+    engine = _engine(password_postgres, monkeypatch, provider)
     held = engine.connect()
     assert held.execute(text("SELECT current_user")).scalar() == "lego_api"
     with create_engine(password_postgres.url.replace("postgresql://", "postgresql+psycopg://")).connect() as admin:
