@@ -1,10 +1,11 @@
 """The database password, supplied per connection: an RDS IAM auth token or a Secrets Manager secret.
 
 Through RDS Proxy with IAM authentication the password is a SigV4-signed token that expires after
-15 minutes, so it cannot sit in ``DATABASE_URL``: :func:`connection_hook` is the ``on_connect`` hook
-of ``api.database.Database`` (SQLAlchemy's ``do_connect``), so every new pool connection asks its provider. An IAM token is generated fresh each time (local
-signing, no network call); a secret is read from Secrets Manager and kept for ``SECRET_TTL_S`` so a
-rotation is picked up without a call per connection.
+15 minutes, so it cannot sit in ``DATABASE_URL``: :func:`connection_hook` is the ``on_connect``
+hook of ``api.database.Database`` (SQLAlchemy's ``do_connect``), so every new pool connection asks
+its provider. An IAM token is generated fresh each time (local signing, no network call); a secret
+is read from Secrets Manager and kept for ``SECRET_TTL_S`` so a rotation is picked up without a
+call per connection.
 
 Chosen by ``BRICKGUARD_DB_AUTH`` (``iam`` | ``secret``; unset: the password in ``DATABASE_URL``, as
 locally) with ``BRICKGUARD_DB_SECRET_ARN`` for ``secret``; the stack sets both (docs/deploy.md).
