@@ -1,11 +1,21 @@
-"""``brickguard up``: the main job — real PostgreSQL and Redis, schema, demo data, serverful backend."""
+"""``brickguard up``: the main job — real PostgreSQL and Redis, schema, demo data, and both backends.
+
+Express (serverful) on ``--port`` and serverless on ``--serverless-port``:
+the local HTTP API gateway in front of Lambda execution environments running
+``awslambdaric`` (``devstack``), with ``MIGRATION_MODE=true`` as in the
+migration plan. Both send traces to the local X-Ray daemon. Ctrl-C or SIGTERM
+stops environments, gateway, scheduler, PostgreSQL and Redis.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -17,6 +27,9 @@ from runtime import config, running
 from runtime.cli.options import data_dir_option, load_settings
 
 console = Console(stderr=True, highlight=False)
+DEFAULT_LAMBDA_IDLE_S = 420.0
+LOCAL_KEEP_WARM_CONCURRENCY = 2
+_print_lock = threading.Lock()
 
 
 def _start_embedded(stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path) -> config.Settings:
@@ -52,25 +65,85 @@ def _prepare_database(settings: config.Settings) -> bool:
         return load_demo_data(session)
 
 
-def _banner(settings: config.Settings, port: int, data_dir: Path, seeded: bool) -> None:
+def _function_log(function: str, line: str) -> None:
+    """A function's log line in ``up``'s output, attributed to its function."""
+    with _print_lock:
+        sys.stdout.write(f"[{function}] {line}\n")
+        sys.stdout.flush()
+
+
+def function_environment(settings: config.Settings) -> dict[str, str]:
+    """The variables each function is configured with, as the stack sets them, pointed at local servers."""
+    variables = {
+        "BRICKGUARD_BACKEND": "serverless",
+        "BRICKGUARD_TRACING": settings.tracing,
+        "POWERTOOLS_SERVICE_NAME": settings.service,
+        "POWERTOOLS_METRICS_NAMESPACE": settings.namespace,
+        "MIGRATION_MODE": "true",
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "OPENSEARCH_URL": settings.opensearch_url or "",
+        "JWT_ISSUER": settings.jwt_issuer,
+        "JWT_AUDIENCE": settings.jwt_audience,
+        "JWT_JWKS_URL": settings.jwt_jwks_url or "",
+        "BRICKGUARD_DATA_DIR": str(Path(settings.data_dir).resolve()),
+    }
+    return {name: value for name, value in variables.items() if value}
+
+
+def _local_aws(
+    settings: config.Settings, *, host: str, serverless_port: int, serverless: bool, lambda_idle: float, keep_warm: bool
+) -> Any:
+    """Compose the local AWS from the function table (the CLI hands it over; devstack never imports api)."""
+    from api.functions import FUNCTIONS
+    from devstack import authorizer
+    from devstack.local_aws import LocalAws, LocalAwsConfig
+    from devstack.scheduler import KeepWarmRule, rate_seconds
+    from runtime.telemetry.aws_metrics import function_name
+    from stack.functions import KEEP_WARM_SCHEDULE
+
+    every = rate_seconds(KEEP_WARM_SCHEDULE)
+    rules = [KeepWarmRule(function.name, every, LOCAL_KEEP_WARM_CONCURRENCY) for function in FUNCTIONS]
+    return LocalAws(
+        LocalAwsConfig(
+            functions=FUNCTIONS,
+            function_names={function.name: function_name(function.name) for function in FUNCTIONS},
+            function_environment=function_environment(settings),
+            authorizer=authorizer.from_settings(settings),
+            log_sink=_function_log,
+            host=host,
+            gateway_port=serverless_port,
+            idle_seconds=lambda_idle,
+            keep_warm=rules if keep_warm else [],
+            serverless=serverless,
+        )
+    )
+
+
+def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, data_dir: Path, seeded: bool) -> None:
     from api.demo_data import DEMO_USER
 
-    url = f"http://127.0.0.1:{port}"
-    console.print(f"[bold green]brickguard is up[/] — serverful backend (backend=express) at [bold]{url}[/]")
+    console.print("[bold green]brickguard is up[/]")
+    if "express" in urls:
+        console.print(f"  express     [bold]{urls['express']}[/]  (serverful, backend=express, metrics at /metrics)")
+    if "serverless" in urls:
+        pids = local_aws.environment_pids()
+        warm = ", ".join(f"{name} {len(found)}" for name, found in pids.items() if found) or "none"
+        console.print(
+            f"  serverless  [bold]{urls['serverless']}[/]  (HTTP API gateway → Lambda environments running "
+            f"awslambdaric, MIGRATION_MODE=true; provisioned: {warm})"
+        )
+        console.print(f"  Lambda      Invoke API {local_aws.invoke_url}")
+    console.print(f"  X-Ray       daemon udp+tcp {local_aws.xray_address}")
     console.print(f"  PostgreSQL  {settings.database_url}")
     console.print(f"  Redis       {settings.redis_url or 'not configured (cache off)'}")
     console.print(f"  OpenSearch  {settings.opensearch_url or 'not configured (search uses PostgreSQL ILIKE)'}")
     console.print(f"  Data dir    {data_dir.resolve()}  (demo data {'loaded now' if seeded else 'already present'})")
-    console.print(f"  Metrics     {url}/metrics")
     console.print("Get a token and call the API:")
     console.print(f"  TOKEN=$(brickguard token --sub {DEMO_USER} --data-dir {data_dir})")
-    console.print(f'  curl -s -H "Authorization: Bearer $TOKEN" {url}/api/mocs')
+    for url in urls.values():
+        console.print(f'  curl -s -H "Authorization: Bearer $TOKEN" {url}/api/mocs')
     console.print("Press Ctrl-C to stop.")
-
-
-def _ready(settings: config.Settings, host: str, port: int, data_dir: Path, seeded: bool) -> None:
-    running.announce(data_dir, host, port)  # `brickguard breaker --data-dir` finds this process
-    _banner(settings, port, data_dir, seeded)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -78,44 +151,105 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=9000, show_default=True, help="HTTP port.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=9000, show_default=True, help="Express (serverful) port."
+)
+@click.option(
+    "--serverless-port",
+    type=click.IntRange(1, 65535),
+    default=9001,
+    show_default=True,
+    help="Serverless port: the local HTTP API gateway.",
+)
+@click.option("--only", type=click.Choice(["express", "serverless"]), help="Run one backend only.")
+@click.option(
+    "--lambda-idle",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_LAMBDA_IDLE_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long an idle execution environment lives before it is reaped.",
+)
+@click.option("--no-keep-warm", is_flag=True, help="Do not fire the keep-warm schedule (for comparison).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @data_dir_option
-def up(port: int, host: str, data_dir: str) -> None:
-    """Start everything and serve the API until Ctrl-C.
+def up(
+    port: int,
+    serverless_port: int,
+    only: str | None,
+    lambda_idle: float,
+    no_keep_warm: bool,
+    host: str,
+    data_dir: str,
+) -> None:
+    """Start everything and serve both backends until Ctrl-C.
 
     With no configuration it starts a real PostgreSQL and a real Redis under
-    --data-dir, creates the schema, loads demo data once and serves the
-    serverful backend. DATABASE_URL, REDIS_URL and OPENSEARCH_URL, when set,
-    are used instead of the embedded servers.
+    --data-dir, creates the schema, loads demo data once, serves the
+    serverful backend on --port and the serverless backend (local API
+    gateway and Lambda execution environments) on --serverless-port.
+    DATABASE_URL, REDIS_URL and OPENSEARCH_URL, when set, are used instead of
+    the embedded servers.
 
     \b
     Example:
-      brickguard up --port 9000
+      brickguard up --port 9000 --serverless-port 9001
+      brickguard up --only serverless --lambda-idle 30
     """
     settings = load_settings(data_dir=data_dir, backend="express")
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
+    run_express = only != "serverless"
+    run_serverless = only != "express"
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     with contextlib.ExitStack() as stack:
         try:
             settings = _start_embedded(stack, settings, root)
             seeded = _prepare_database(settings)
-            app = _build_app(settings)
+            with console.status("Starting the local AWS (X-Ray daemon, gateway, Lambda environments)…"):
+                local_aws = _local_aws(
+                    settings,
+                    host=host,
+                    serverless_port=serverless_port,
+                    serverless=run_serverless,
+                    lambda_idle=lambda_idle,
+                    keep_warm=not no_keep_warm,
+                )
+                stack.callback(local_aws.stop)
+                local_aws.start()
+            os.environ["AWS_XRAY_DAEMON_ADDRESS"] = local_aws.xray_address  # the serverful backend's SDK
+            app = _build_app(settings) if run_express else None
         except KeyboardInterrupt:
             console.print("Interrupted while starting; stopping.")
             return
+        except OSError as exc:
+            console.print(f"[bold red]brickguard up failed:[/] {exc.strerror or exc}. Is a port taken? Try --port.")
+            sys.exit(1)
         except Exception as exc:
             console.print(f"[bold red]brickguard up failed:[/] {exc}")
             sys.exit(1)
-        from runtime.server import serve
-
+        urls = {}
+        if run_express:
+            urls["express"] = f"http://{host}:{port}"
+        if run_serverless:
+            urls["serverless"] = local_aws.gateway_url
         try:
-            stack.callback(running.withdraw, root)
-            serve(app, host=host, port=port, on_ready=lambda: _ready(settings, host, port, root, seeded))
-        except OSError as exc:
-            console.print(f"[bold red]Cannot listen on {host}:{port}:[/] {exc.strerror or exc}. Try --port.")
-            sys.exit(1)
+            if app is None:
+                _banner(settings, urls, local_aws, root, seeded)
+                while True:
+                    time.sleep(3600)
+            from runtime.server import serve
+
+            def ready() -> None:
+                running.announce(root, host, port)  # `brickguard breaker --data-dir` finds this process
+                _banner(settings, urls, local_aws, root, seeded)
+
+            try:
+                stack.callback(running.withdraw, root)
+                serve(app, host=host, port=port, on_ready=ready)
+            except OSError as exc:
+                console.print(f"[bold red]Cannot listen on {host}:{port}:[/] {exc.strerror or exc}. Try --port.")
+                sys.exit(1)
         except KeyboardInterrupt:
             console.print("Stopping…")
     console.print("Stopped. Data kept in " + str(root.resolve()))

@@ -1,0 +1,221 @@
+"""The local AWS for the serverless backend, composed and run on one event loop in a thread.
+
+Starts, in order: the X-Ray daemon (UDP segments + TCP sampling on one port),
+the Lambda Invoke API, the execution environment pool (provisioned
+environments initialised before the gateway opens, as provisioned concurrency
+is ready before traffic), the HTTP API gateway and the keep-warm scheduler.
+:meth:`LocalAws.stop` tears them down in reverse and returns only once every
+environment process has exited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from devstack.authorizer import JwtAuthorizer
+from devstack.environment import FunctionRuntime, LogSink
+from devstack.gateway import Gateway, TokenBucket, routes_from_table
+from devstack.invocation import Invocation, InvocationResult
+from devstack.invoke_api import invoke_api_app
+from devstack.pool import EnvironmentPool, LocalCapacity
+from devstack.scheduler import KeepWarmRule, KeepWarmScheduler
+from devstack.xray import SegmentStore, lambda_trace, sampling_app
+from stack.functions import FunctionSpec
+
+T = TypeVar("T")
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+STARTUP_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class LocalAwsConfig:
+    functions: Sequence[FunctionSpec]
+    function_names: Mapping[str, str]
+    """table name -> deployed function name (``FunctionName`` in the Invoke API, ARNs, log groups)."""
+    function_environment: Mapping[str, str]
+    """The functions' configured variables (database, cache, JWT, backend, tracing, MIGRATION_MODE)."""
+    authorizer: JwtAuthorizer
+    log_sink: LogSink
+    host: str = "127.0.0.1"
+    gateway_port: int = 9001
+    xray_port: int = 0
+    idle_seconds: float = 420.0
+    capacity: LocalCapacity = field(default_factory=LocalCapacity)
+    keep_warm: Sequence[KeepWarmRule] = ()
+    provision: bool = True
+    serverless: bool = True
+    """False: only the X-Ray daemon (``brickguard up --only express``)."""
+    integration_timeout: float | None = None
+    throttle: TokenBucket | None = None
+    route_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+class LocalAws:
+    """Run with :meth:`start` / :meth:`stop` from any thread; everything inside runs on one loop."""
+
+    def __init__(self, config: LocalAwsConfig) -> None:
+        self.config = config
+        self.segments = SegmentStore()
+        self.pool: EnvironmentPool | None = None
+        self.gateway_url = ""
+        self.invoke_url = ""
+        self.xray_address = ""
+        self.keep_warm_fired: list[KeepWarmRule] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="local-aws", daemon=True)
+        self._runners: list[web.AppRunner] = []
+        self._transport: asyncio.DatagramTransport | None = None
+        self._scheduler: asyncio.Task[None] | None = None
+
+    def arn(self, function: str) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.config.function_names[function]}"
+
+    # --- from the caller's thread -------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+        self.call(self._start(), timeout=STARTUP_TIMEOUT_S)
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        try:
+            self.call(self._stop(), timeout=60)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coroutine`` on the local AWS loop and wait for its result."""
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result(timeout)
+
+    def environment_pids(self) -> dict[str, list[int]]:
+        """Each function's live environment processes."""
+
+        async def snapshot() -> dict[str, list[int]]:
+            assert self.pool is not None
+            return {
+                name: [env.pid for env in pool.live if env.pid is not None]
+                for name, pool in self.pool.functions.items()
+            }
+
+        return self.call(snapshot(), timeout=10)
+
+    # --- on the loop -------------------------------------------------------------------------
+
+    async def invoke(
+        self, function: str, payload: bytes, trace_header: str = "", client_context: str | None = None
+    ) -> InvocationResult:
+        """A synchronous invocation with the platform's function segment around it."""
+        assert self.pool is not None
+        spec = self.pool.functions[function].runtime.function
+        trace = lambda_trace(trace_header)
+        invocation = Invocation(
+            function_arn=self.arn(function),
+            payload=payload,
+            timeout_seconds=float(spec.timeout_seconds),
+            trace_header=trace.header,
+            client_context=client_context,
+        )
+        started = time.time()
+        result = await self.pool.invoke(function, invocation)
+        self.segments.record_function_segment(
+            trace, self.config.function_names[function], self.arn(function), started, time.time(), error=result.is_error
+        )
+        return result
+
+    async def _direct_invoke(self, function: str, payload: bytes, client_context: str | None) -> InvocationResult:
+        return await self.invoke(function, payload, "", client_context)
+
+    async def _serve(self, app: web.Application, port: int) -> int:
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        self._runners.append(runner)
+        await web.TCPSite(runner, self.config.host, port).start()
+        return int(runner.addresses[0][1])
+
+    async def _start(self) -> None:
+        config = self.config
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: self.segments, local_addr=(config.host, config.xray_port)
+        )
+        self._transport = transport
+        xray_port = transport.get_extra_info("sockname")[1]
+        await self._serve(sampling_app(), xray_port)
+        self.xray_address = f"{config.host}:{xray_port}"
+        if config.serverless:
+            await self._start_serverless()
+
+    async def _start_serverless(self) -> None:
+        config = self.config
+        names = {name: function for function, name in config.function_names.items()}
+        invoke_port = await self._serve(invoke_api_app(names, self._direct_invoke), 0)
+        self.invoke_url = f"http://{config.host}:{invoke_port}"
+        self.pool = EnvironmentPool(
+            {function.name: self._runtime(function) for function in config.functions},
+            capacity=config.capacity,
+            idle_seconds=config.idle_seconds,
+        )
+        await self.pool.start(provision=config.provision)
+        for pool in self.pool.functions.values():
+            await asyncio.gather(*(env.initialized.wait() for env in pool.live))
+        gateway = Gateway(
+            routes_from_table(config.functions, config.route_scopes),
+            lambda function, payload, trace: self.invoke(function, payload, trace),
+            config.authorizer,
+            throttle=config.throttle,
+            **({"integration_timeout": config.integration_timeout} if config.integration_timeout else {}),
+        )
+        gateway_port = await self._serve(gateway.app(), config.gateway_port)
+        self.gateway_url = f"http://{config.host}:{gateway_port}"
+        if config.keep_warm:
+            scheduler = KeepWarmScheduler(config.keep_warm, self._direct_invoke, self.keep_warm_fired.append)
+            self._scheduler = asyncio.create_task(scheduler.run())
+
+    def _runtime(self, function: FunctionSpec) -> FunctionRuntime:
+        daemon = self.xray_address
+        platform_variables = {
+            "AWS_XRAY_DAEMON_ADDRESS": daemon,
+            "_AWS_XRAY_DAEMON_ADDRESS": daemon.split(":")[0],
+            "_AWS_XRAY_DAEMON_PORT": daemon.split(":")[1],
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "AWS_ENDPOINT_URL_LAMBDA": self.invoke_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+        }
+        return FunctionRuntime(
+            function=function,
+            function_name=self.config.function_names[function.name],
+            function_arn=self.arn(function.name),
+            environment={**self.config.function_environment, **platform_variables},
+            log_sink=self.config.log_sink,
+            region=REGION,
+        )
+
+    async def _stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.cancel()
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        if self.pool is not None:
+            await self.pool.close()
+        if self._transport is not None:
+            self._transport.close()
+        leftovers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in leftovers:  # e.g. a dead environment's /next long-poll
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)

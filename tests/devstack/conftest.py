@@ -1,0 +1,153 @@
+"""A local AWS per test module: real awslambdaric environments against real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+
+from devstack import authorizer
+from devstack.local_aws import LocalAws, LocalAwsConfig
+from runtime import config
+from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
+from runtime.cli.up import function_environment
+
+
+@dataclass(frozen=True)
+class SpecFunction:
+    """A function spec (``stack.functions.FunctionSpec``) with any handler, for platform tests."""
+
+    name: str
+    handler: str
+    routes: tuple[str, ...] = ()
+    memory_mb: int = 128
+    timeout_seconds: int = 3
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int = 0
+
+
+BEHAVIOURS = "tests.devstack.functions.behaviours"
+
+
+class LogBook:
+    """Every line the functions logged, platform lines included, per function."""
+
+    def __init__(self) -> None:
+        self._lines: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, function: str, line: str) -> None:
+        with self._lock:
+            self._lines.append((function, line))
+
+    def lines(self, function: str) -> list[str]:
+        with self._lock:
+            return [line for name, line in self._lines if name == function]
+
+    def reports(self, function: str) -> list[dict[str, str]]:
+        """The REPORT lines of ``function``, as ``{field: value}``."""
+        found = []
+        for line in self.lines(function):
+            if line.startswith("REPORT RequestId: "):
+                found.append(dict(part.split(": ", 1) for part in line.strip("\t").split("\t")))
+        return found
+
+    def emf(self, function: str, metric: str) -> list[float]:
+        values: list[float] = []
+        for line in self.lines(function):
+            if line.startswith("{") and '"_aws"' in line:
+                values.extend(json.loads(line).get(metric, []))
+        return values
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError("condition not met within the time limit")
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie has exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def init_duration_ms(report: dict[str, str]) -> float | None:
+    raw = report.get("Init Duration")
+    return float(re.sub(r" ms$", "", raw)) if raw else None
+
+
+@dataclass
+class RunningAws:
+    aws: LocalAws
+    logs: LogBook
+    settings: config.Settings
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def url(self, path: str) -> str:
+        return self.aws.gateway_url + path
+
+    def token(self, sub: str = "user-a", *, kid: str = DEV_KEY_ID, key: Any = None, **claims: Any) -> str:
+        """A token signed with the local key; ``claim=None`` drops a standard claim."""
+        now = int(time.time())
+        body = {"sub": sub, "iss": self.settings.jwt_issuer, "aud": self.settings.jwt_audience, "iat": now}
+        body["exp"] = now + 600
+        body.update(claims)
+        signing_key = key or load_or_create_dev_key(self.settings.data_dir)
+        payload = {name: value for name, value in body.items() if value is not None}
+        return jwt.encode(payload, signing_key, algorithm="RS256", headers={"kid": kid})
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(self.url(path), timeout=60, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def start_aws(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str
+) -> Iterator[Callable[..., RunningAws]]:
+    """Start a local AWS with the given functions and options; all are stopped after the module."""
+    started: list[LocalAws] = []
+    data_dir = tmp_path_factory.mktemp("devstack")
+
+    def start(functions: Sequence[Any], **options: Any) -> RunningAws:
+        settings = config.Settings(
+            backend="serverless",
+            database_url=database_url,
+            redis_url=redis_url,
+            data_dir=str(Path(data_dir)),
+            tracing=options.pop("tracing", "off"),
+        )
+        logs = LogBook()
+        aws = LocalAws(
+            LocalAwsConfig(
+                functions=functions,
+                function_names={function.name: f"lego-api-{function.name}-test" for function in functions},
+                function_environment=function_environment(settings),
+                authorizer=authorizer.from_settings(settings),
+                log_sink=logs,
+                gateway_port=0,
+                **options,
+            )
+        )
+        started.append(aws)
+        aws.start()
+        return RunningAws(aws, logs, settings)
+
+    yield start
+    for aws in started:
+        aws.stop()

@@ -1,0 +1,3 @@
+"""A function whose module fails to import: Lambda reports an init error."""
+
+raise ImportError("this function cannot initialise")

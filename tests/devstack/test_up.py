@@ -1,0 +1,73 @@
+"""``brickguard up``: both backends answer the same request, tracing is quiet, and stopping leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from runtime.embedded import free_port
+from tests.devstack.conftest import process_alive
+
+STARTUP_TIMEOUT_S = 180
+
+
+def _children() -> dict[int, int]:
+    """pid -> parent pid of every process on the machine."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return parents
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = _children()
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path):
+    express, serverless = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BRICKGUARD_TRACING")}
+    log = tmp_path / "up.log"
+    command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*command, "--data-dir", str(tmp_path / "data")], env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while "Press Ctrl-C to stop." not in log.read_text():
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        banner = log.read_text()
+        assert f"http://127.0.0.1:{express}" in banner and f"http://127.0.0.1:{serverless}" in banner
+        answers = [requests.get(f"http://127.0.0.1:{port}/health", timeout=30) for port in (express, serverless)]
+        assert [answer.status_code for answer in answers] == [200, 200]
+        assert answers[0].json()["status"] == answers[1].json()["status"] == "healthy"
+        assert "apigw-requestid" in answers[1].headers and "apigw-requestid" not in answers[0].headers
+        processes = _descendants(proc.pid)
+        commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ") for pid in processes)
+        assert "awslambdaric" in commands and "postgres" in commands and "valkey" in commands
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = log.read_text()
+    assert "[health] REPORT RequestId: " in output  # the function's platform lines, attributed
+    assert "Traceback" not in output, output  # X-Ray finds its daemon; shutdown is quiet
+    leftovers = [pid for pid in processes if process_alive(pid)]
+    assert leftovers == [], leftovers
