@@ -1,9 +1,10 @@
 """Cold start and init timing: which invocation is an environment's first, and how long init took.
 
-``_IMPORT_START`` is taken on the first line of this module, so it marks the
-moment the handler module began importing the runtime: every Lambda handler
-module imports ``runtime.coldstart`` as its *first* import (``runtime/__init__``
-imports nothing, so the timestamp is as early as Python code can get).
+Init is measured as Lambda measures it: from the start of the environment's
+process — read from ``/proc/self/stat``, so the interpreter's start-up and the
+runtime interface client's imports count too — not from the first line of
+Python that runs. Where ``/proc`` is missing, ``_IMPORT_START`` (the first
+line of this module, which every handler module imports first) stands in.
 
 * :func:`take_cold_start` is called by the wrapper at the start of every
   invocation. It answers ``cold=True`` exactly once per process, whatever that
@@ -11,9 +12,9 @@ imports nothing, so the timestamp is as early as Python code can get).
 * Provisioned concurrency (``AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency``)
   initialises environments ahead of traffic, so the first invocation is not a
   cold start for the client: ``cold`` stays False. Init is still measured, but
-  as import start → :func:`mark_init_done` (the last init step the runtime
+  as process start → :func:`mark_init_done` (the last init step the runtime
   saw), because for such an environment the first invocation can come hours
-  after init. On-demand environments measure import start → first invocation.
+  after init. On-demand environments measure process start → first invocation.
 
 Example::
 
@@ -34,6 +35,25 @@ import threading  # noqa: E402
 from typing import NamedTuple  # noqa: E402
 
 PROVISIONED = "provisioned-concurrency"
+
+
+def _process_started_at() -> float:
+    """The ``time.perf_counter()`` reading at which this process started (Linux; else import time).
+
+    ``/proc`` counts in clock ticks (10 ms), truncated: half a tick is added so
+    the estimate is unbiased.
+    """
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            start_ticks = int(stat.read().rsplit(b")", 1)[1].split()[19])  # field 22, starttime
+        ticks_per_second = os.sysconf("SC_CLK_TCK")
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - (start_ticks + 0.5) / ticks_per_second
+    except (OSError, ValueError, IndexError):
+        return _IMPORT_START
+    return min(_IMPORT_START, time.perf_counter() - age)
+
+
+_INIT_START = _process_started_at()
 
 
 class ColdStartInfo(NamedTuple):
@@ -72,11 +92,11 @@ def take_cold_start(now: float | None = None) -> ColdStartInfo:
         _taken = True
     now = time.perf_counter() if now is None else now
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == PROVISIONED:
-        init_ms = None if _init_done is None else (_init_done - _IMPORT_START) * 1000.0
+        init_ms = None if _init_done is None else (_init_done - _INIT_START) * 1000.0
         return ColdStartInfo(cold=False, init_ms=init_ms, provisioned=True)
-    return ColdStartInfo(cold=True, init_ms=(now - _IMPORT_START) * 1000.0)
+    return ColdStartInfo(cold=True, init_ms=(now - _INIT_START) * 1000.0)
 
 
-def import_started_at() -> float:
-    """The ``time.perf_counter()`` value taken when this module started importing."""
-    return _IMPORT_START
+def init_started_at() -> float:
+    """The ``time.perf_counter()`` value at which init began (the process started)."""
+    return _INIT_START

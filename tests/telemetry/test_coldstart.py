@@ -25,9 +25,9 @@ def health():
 
 handler = guarded_handler(app, function="health")
 process.install(config.load({"BRICKGUARD_TRACING": "off"}))  # EMF and log lines go to stdout
-ready_ms = (time.perf_counter() - runtime.coldstart.import_started_at()) * 1000
+ready_ms = (time.perf_counter() - runtime.coldstart.init_started_at()) * 1000
 time.sleep(0.2)  # the environment idles until the first event
-first_ms = (time.perf_counter() - runtime.coldstart.import_started_at()) * 1000
+first_ms = (time.perf_counter() - runtime.coldstart.init_started_at()) * 1000
 event = {"version": "2.0", "rawPath": "/health", "headers": {},
          "requestContext": {"requestId": "r", "stage": "$default",
                             "http": {"method": "GET", "path": "/health"}}}
@@ -55,7 +55,7 @@ def test_cold_start_counted_once_per_process() -> None:
     out = _run([False, False, False])
     assert out["cold"] == 1
     assert out["flagged"] == [True, False, False]
-    assert len(out["init"]) == 1 and out["init"][0] >= out["first_ms"]  # import start -> first invocation
+    assert len(out["init"]) == 1 and out["init"][0] >= out["first_ms"]  # process start -> first invocation
 
 
 def test_cold_start_counted_when_the_first_invocation_fails() -> None:
@@ -69,7 +69,7 @@ def test_provisioned_concurrency_is_not_a_cold_start_but_init_is_measured() -> N
     out = _run([False, False], env={"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
     assert out["cold"] == 0
     assert out["flagged"] == [False, False]
-    # import start -> end of init (the guard process installed), not up to the first invocation
+    # process start -> end of init (the guard process installed), not up to the first invocation
     assert len(out["init"]) == 1 and out["init"][0] <= out["ready_ms"] < out["first_ms"]
 
 
