@@ -154,6 +154,7 @@ class Dependencies:
             self.redis,
             self.breakers["redis"],
             prefix=self.settings.cache_prefix,
+            also_invalidate=config.CACHE_PREFIXES,  # a write through either backend invalidates both
             drain_pending=lambda: self.outbox.drain([outbox.CACHE]).pending.get(outbox.CACHE, 0) == 0,
             has_pending=lambda: self.outbox.pending().get(outbox.CACHE, 0) > 0,
         )

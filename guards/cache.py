@@ -69,6 +69,7 @@ class CacheAside:
         breaker: Breaker,
         *,
         prefix: str = "",
+        also_invalidate: Sequence[str] = (),
         drain_pending: Callable[[], bool],
         has_pending: Callable[[], bool],
         pending_check_seconds: float = PENDING_CHECK_SECONDS,
@@ -78,6 +79,8 @@ class CacheAside:
         self._client = client
         self._breaker = breaker
         self._prefix = prefix
+        # other key spaces (the other backend's, while both run) whose entries a write makes stale too
+        self._invalidated_prefixes = tuple(dict.fromkeys((prefix, *also_invalidate)))
         self._drain_pending = drain_pending
         self._has_pending = has_pending
         self._pending_check_seconds = pending_check_seconds
@@ -185,9 +188,10 @@ class CacheAside:
             return
         pipeline = self._client.pipeline(transaction=False)
         for namespace in dict.fromkeys(namespaces):
-            key = self._generation_key(namespace)
-            pipeline.incr(key)
-            pipeline.expire(key, GENERATION_TTL_S)
+            for prefix in self._invalidated_prefixes:
+                key = f"{prefix}{namespace}:gen"
+                pipeline.incr(key)
+                pipeline.expire(key, GENERATION_TTL_S)
         try:
             call_dependency(self._breaker, pipeline.execute)
         except BaseException:

@@ -16,6 +16,7 @@ BACKENDS = ("express", "serverless")
 TRACING_MODES = ("xray", "otel", "off")
 BREAKER_NAMES = ("postgres", "redis", "opensearch")
 BREAKER_OVERRIDES = ("open", "closed")
+CACHE_PREFIXES = ("", "v2:")  # express's key space, and serverless's under MIGRATION_MODE
 
 
 class ConfigError(ValueError):
@@ -44,7 +45,7 @@ class Settings:
     @property
     def cache_prefix(self) -> str:
         """``v2:`` while the migration runs, so both backends never share a cache key."""
-        return "v2:" if self.migration_mode else ""
+        return CACHE_PREFIXES[1] if self.migration_mode else CACHE_PREFIXES[0]
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
