@@ -1,8 +1,9 @@
-"""Two ways to call the API with the same interface: Lambda handlers and the serverful backend.
+"""Three ways to call the API with the same interface: Lambda handlers, the serverful and the serverless backend.
 
 The Lambda client builds API Gateway HTTP API payload v2.0 events shaped like
-AWS's documented sample (JWT authorizer claims included); the express client
-sends real HTTP requests over a socket to ``brickguard up``.
+AWS's documented sample (JWT authorizer claims included); the express and
+serverless clients send real HTTP requests over a socket to ``brickguard up``
+(the serverless one through the local gateway and execution environments).
 """
 
 from __future__ import annotations
@@ -169,3 +170,9 @@ class ExpressClient:
             sent.setdefault("Content-Type", "application/json")
         response = self._session.request(method, self.base_url + path, data=data, headers=sent, timeout=30)
         return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.text)
+
+
+class ServerlessClient(ExpressClient):
+    """Calls the serverless backend of ``brickguard up`` over HTTP: local gateway, authorizer, environments."""
+
+    name = "serverless"

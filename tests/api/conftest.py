@@ -16,7 +16,7 @@ import requests
 
 from runtime import config
 from runtime.embedded import free_port
-from tests.api.clients import ExpressClient, LambdaClient
+from tests.api.clients import ExpressClient, LambdaClient, ServerlessClient
 
 STARTUP_TIMEOUT_S = 60
 
@@ -45,9 +45,9 @@ def lambda_client(api_settings: config.Settings) -> LambdaClient:
 
 
 @pytest.fixture(scope="session")
-def express_url(api_settings: config.Settings, lambda_client: LambdaClient) -> Iterator[str]:
-    """``brickguard up`` in a subprocess on a free port, using the test servers."""
-    port = free_port()
+def up_urls(api_settings: config.Settings, lambda_client: LambdaClient) -> Iterator[dict[str, str]]:
+    """``brickguard up`` in a subprocess serving both backends on free ports, using the test servers."""
+    port, serverless_port = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": api_settings.database_url or "",
@@ -57,7 +57,10 @@ def express_url(api_settings: config.Settings, lambda_client: LambdaClient) -> I
     log = Path(api_settings.data_dir) / "up.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli", "up", "--port", str(port), "--data-dir", api_settings.data_dir],
+            [
+                *(sys.executable, "-m", "runtime.cli", "up", "--port", str(port)),
+                *("--serverless-port", str(serverless_port), "--data-dir", api_settings.data_dir),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -75,7 +78,7 @@ def express_url(api_settings: config.Settings, lambda_client: LambdaClient) -> I
     else:
         proc.kill()
         pytest.fail(f"brickguard up did not answer within {STARTUP_TIMEOUT_S}s:\n{log.read_text()}")
-    yield base
+    yield {"express": base, "serverless": f"http://127.0.0.1:{serverless_port}"}
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=15)
@@ -85,15 +88,27 @@ def express_url(api_settings: config.Settings, lambda_client: LambdaClient) -> I
 
 
 @pytest.fixture(scope="session")
+def express_url(up_urls: dict[str, str]) -> str:
+    return up_urls["express"]
+
+
+@pytest.fixture(scope="session")
 def express_client(express_url: str, api_settings: config.Settings) -> ExpressClient:
     from runtime.auth import mint_token
 
     return ExpressClient(express_url, lambda **claims: mint_token(api_settings, **claims))
 
 
-@pytest.fixture(params=["lambda", "express"])
+@pytest.fixture(scope="session")
+def serverless_client(up_urls: dict[str, str], api_settings: config.Settings) -> ServerlessClient:
+    from runtime.auth import mint_token
+
+    return ServerlessClient(up_urls["serverless"], lambda **claims: mint_token(api_settings, **claims))
+
+
+@pytest.fixture(params=["lambda", "express", "serverless"])
 def client(request: pytest.FixtureRequest) -> LambdaClient | ExpressClient:
-    """The same test against both entry points."""
+    """The same test against the three entry points: in-process, express and serverless over HTTP."""
     return request.getfixturevalue(f"{request.param}_client")
 
 
