@@ -21,10 +21,8 @@ from typing import Any
 
 import jwt
 
-from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
+from runtime.auth import ALGORITHMS, DEV_KEY_ID, audience_matches, load_or_create_dev_key
 from runtime.config import Settings
-
-RSA_ALGORITHMS = ["RS256", "RS384", "RS512"]
 
 
 class Rejected(Exception):
@@ -59,7 +57,7 @@ class JwtAuthorizer:
         now: Callable[[], float] = time.time,
     ) -> None:
         self._issuer = issuer
-        self._audiences = tuple(audiences)
+        self._audiences = frozenset(audiences)
         self._key_for_kid = key_for_kid
         self._now = now
 
@@ -85,13 +83,13 @@ class JwtAuthorizer:
         key = self._key_for_kid(kid) if isinstance(kid, str) else None
         if key is None:
             raise Rejected("the token's kid is not in the issuer's JWKS")
-        if header.get("alg") not in RSA_ALGORITHMS:
+        if header.get("alg") not in ALGORITHMS:
             raise Rejected("the token is not signed with an RSA algorithm")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
-                algorithms=RSA_ALGORITHMS,
+                algorithms=ALGORITHMS,
                 options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
             )
         except jwt.InvalidTokenError:
@@ -101,9 +99,7 @@ class JwtAuthorizer:
     def _check_claims(self, claims: dict[str, Any]) -> None:
         if claims.get("iss") != self._issuer:
             raise Rejected("the token does not have a valid issuer")
-        audience = claims["aud"] if "aud" in claims else claims.get("client_id")
-        audiences = audience if isinstance(audience, list) else [audience]
-        if not set(self._audiences) & {value for value in audiences if isinstance(value, str)}:
+        if not audience_matches(claims, self._audiences):
             raise Rejected("the token does not have a valid audience")
         now = self._now()
         exp = claims.get("exp")
@@ -147,4 +143,5 @@ def from_settings(settings: Settings) -> JwtAuthorizer:
         def key_for_kid(kid: str) -> Any | None:
             return public_key if kid == DEV_KEY_ID else None
 
-    return JwtAuthorizer(settings.jwt_issuer, [settings.jwt_audience], key_for_kid)
+    audiences = [part.strip() for part in settings.jwt_audience.split(",") if part.strip()]
+    return JwtAuthorizer(settings.jwt_issuer, audiences, key_for_kid)

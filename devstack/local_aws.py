@@ -34,6 +34,7 @@ T = TypeVar("T")
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
 STARTUP_TIMEOUT_S = 120.0
+XRAY_PORT_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -146,16 +147,27 @@ class LocalAws:
         await web.TCPSite(runner, self.config.host, port).start()
         return int(runner.addresses[0][1])
 
+    async def _start_xray_daemon(self) -> int:
+        """UDP and TCP on one port number, as the daemon listens: retry while a free TCP port's UDP twin is taken."""
+        loop = asyncio.get_running_loop()
+        for _ in range(XRAY_PORT_ATTEMPTS):
+            tcp_port = await self._serve(sampling_app(), self.config.xray_port)
+            try:
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda: self.segments, local_addr=(self.config.host, tcp_port)
+                )
+            except OSError:
+                if self.config.xray_port:
+                    raise
+                await self._runners.pop().cleanup()
+                continue
+            self._transport = transport
+            return tcp_port
+        raise OSError("no port free for the X-Ray daemon on both UDP and TCP")
+
     async def _start(self) -> None:
         config = self.config
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: self.segments, local_addr=(config.host, config.xray_port)
-        )
-        self._transport = transport
-        xray_port = transport.get_extra_info("sockname")[1]
-        await self._serve(sampling_app(), xray_port)
-        self.xray_address = f"{config.host}:{xray_port}"
+        self.xray_address = f"{config.host}:{await self._start_xray_daemon()}"
         if config.serverless:
             await self._start_serverless()
 
