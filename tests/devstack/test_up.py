@@ -39,13 +39,13 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path):
+def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path, postgres_data_dir: Path):
     express, serverless = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BRICKGUARD_TRACING")}
     log = tmp_path / "up.log"
     command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
     with log.open("wb") as out:
-        proc = subprocess.Popen([*command, "--data-dir", str(tmp_path / "data")], env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen([*command, "--data-dir", str(postgres_data_dir.parent / "up")], env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while "Press Ctrl-C to stop." not in log.read_text():
