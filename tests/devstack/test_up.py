@@ -44,8 +44,9 @@ def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path,
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BRICKGUARD_TRACING")}
     log = tmp_path / "up.log"
     command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
+    command += ["--data-dir", str(postgres_data_dir.parent / "up")]
     with log.open("wb") as out:
-        proc = subprocess.Popen([*command, "--data-dir", str(postgres_data_dir.parent / "up")], env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while "Press Ctrl-C to stop." not in log.read_text():
