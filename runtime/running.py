@@ -16,12 +16,13 @@ RUNNING_FILE = "up.json"
 ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared against, never bound
 
 
-def announce(data_dir: str | Path, host: str, port: int) -> None:
-    """Record that this process serves the data directory at ``host:port``."""
+def announce(data_dir: str | Path, host: str, port: int, **services: str | None) -> None:
+    """Record that this process serves the data directory at ``host:port`` (and the URLs of its ``services``)."""
     connect_host = "127.0.0.1" if host in ANY_INTERFACE else host
     if ":" in connect_host:
         connect_host = f"[{connect_host}]"
-    record = {"url": f"http://{connect_host}:{port}", "pid": os.getpid()}
+    record: dict[str, object] = {"url": f"http://{connect_host}:{port}", "pid": os.getpid()}
+    record.update({name: url for name, url in services.items() if url})
     path = Path(data_dir) / RUNNING_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))
@@ -35,10 +36,10 @@ def withdraw(data_dir: str | Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def running_url(data_dir: str | Path) -> str | None:
-    """The URL of the ``up`` serving ``data_dir``, or None when none is running."""
+def running_url(data_dir: str | Path, service: str = "url") -> str | None:
+    """The URL of the ``up`` serving ``data_dir`` (or of its ``service``, e.g. ``redis_url``); None when none runs."""
     record = _record(Path(data_dir) / RUNNING_FILE)
-    pid, url = record.get("pid"), record.get("url")
+    pid, url = record.get("pid"), record.get(service)
     if not isinstance(pid, int) or not isinstance(url, str):
         return None
     try:

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "synth": "runtime.cli.stack:synth",
     "deploy": "runtime.cli.stack:deploy",
     "alarms": "runtime.cli.stack:alarms",
+    "cache": "runtime.cli.cache:cache",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -30,6 +31,7 @@ SHORT_HELP: dict[str, str] = {
     "synth": "Write the CloudFormation stack (functions, API, alarms, dashboards).",
     "deploy": "Put dashboards, alarms and SNS wiring with boto3.",
     "alarms": "Evaluate alarms offline against synthetic series.",
+    "cache": "The migration cache flush (SCAN, paced, keeps sessions).",
 }
 
 

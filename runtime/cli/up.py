@@ -241,7 +241,8 @@ def up(
             from runtime.server import serve
 
             def ready() -> None:
-                running.announce(root, host, port)  # `brickguard breaker --data-dir` finds this process
+                # `brickguard breaker` / `cache flush --data-dir` find this process and its Redis
+                running.announce(root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"))
                 _banner(settings, urls, local_aws, root, seeded)
 
             try:
