@@ -203,11 +203,13 @@ def search_body(user_id: str, term: str, *, offset: int, size: int) -> dict[str,
     }
 
 
-def search_ids(client: Any, index: str, user_id: str, term: str, *, offset: int, size: int) -> tuple[list[str], int]:
-    """Matching document ids (in rank order) and the total number of matches."""
+def search_ids(
+    client: Any, index: str, user_id: str, term: str, *, offset: int, size: int, timeout: float
+) -> tuple[list[str], int]:
+    """Matching document ids (in rank order) and the total number of matches, within ``timeout`` seconds."""
     mapping_gate.require(client)
     response = client.search(index=index, body=search_body(user_id, term, offset=offset, size=size),
-                             request_timeout=SEARCH_TIMEOUT_S)
+                             request_timeout=timeout)
     hits = response["hits"]
     total = hits["total"]["value"] if isinstance(hits["total"], dict) else int(hits["total"])
     return [hit["_id"] for hit in hits["hits"]], total

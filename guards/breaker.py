@@ -143,18 +143,23 @@ class Breaker:
         self._opened_at = 0.0
         self._changed_at = clock()
         self._reason = "created"
+        self._in_flight: dict[object, float] = {}  # call token -> start, in start order
+        self._probe_fn: Callable[[], object] | None = None
 
     # -- calling ---------------------------------------------------------------------------
 
     def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Call ``fn`` if the breaker admits it, else raise :class:`BreakerOpenError` at once."""
         probe = self._admit()
-        started = self._clock()
+        token = object()
+        started = self._in_flight[token] = self._clock()
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
+            del self._in_flight[token]
             self._settle(probe, started, exc)
             raise
+        del self._in_flight[token]
         self._settle(probe, started, None)
         return result
 
@@ -257,6 +262,8 @@ class Breaker:
     def _admit(self) -> _Probe | None:
         """Let a call through (returning its probe token in half-open) or raise BreakerOpenError."""
         if self._state == STATE_CLOSED:  # lock-free fast path; a racing trip admits one more call
+            if len(self._in_flight) >= self.config.minimum_calls:
+                self._trip_on_stuck_calls()
             return None
         with self._lock:
             now = self._clock()
@@ -270,6 +277,47 @@ class Breaker:
         if error is not None:
             raise error
         return probe
+
+    def _trip_on_stuck_calls(self) -> None:
+        """Open when ``minimum_calls`` calls are still in flight past the slow-call threshold.
+
+        A hung dependency returns nothing until its timeouts fire; counting only
+        finished calls would let every request of that moment join the wait. The
+        calls still in flight already say enough. Raises BreakerOpenError when it opened.
+        """
+        starts = list(self._in_flight.values())  # one atomic copy; insertion order is start order
+        cfg = self.config
+        if len(starts) < cfg.minimum_calls or self._clock() - starts[cfg.minimum_calls - 1] <= self._slow_call_seconds:
+            return
+        with self._lock:
+            change = None
+            if self._state == STATE_CLOSED and self._forced is None:
+                change = self._move(
+                    STATE_OPEN, f"{cfg.minimum_calls} calls in flight past the {self._slow_call_seconds:g}s threshold"
+                )
+            retry_after = self._retry_after(self._clock())
+        self._notify(change)
+        if change is not None:
+            raise BreakerOpenError(self.name, STATE_OPEN, retry_after)
+
+    def set_probe(self, probe: Callable[[], object]) -> None:
+        """Probe with ``probe()`` in a background thread instead of admitting a user's call in half-open.
+
+        For dependencies with a fallback (cache, search): while the probe runs,
+        callers keep skipping the dependency, so no request pays for finding out
+        whether it is back. ``probe`` must be bounded by its own timeout.
+        """
+        self._probe_fn = probe
+
+    def _run_probe(self, probe: _Probe) -> None:
+        started = self._clock()
+        try:
+            assert self._probe_fn is not None
+            self._probe_fn()
+        except Exception as exc:
+            self._settle(probe, started, exc)
+            return
+        self._settle(probe, started, None)
 
     def _settle(self, probe: _Probe | None, started: float, exc: BaseException | None) -> None:
         """Count one finished call and make the transition it calls for."""
@@ -339,7 +387,11 @@ class Breaker:
     def _expire_open(self, now: float) -> StateChange | None:
         """Open → half-open once the reset timeout has passed (never while pinned). Lock held."""
         if self._state == STATE_OPEN and self._forced is None and now - self._opened_at >= self.config.reset_timeout:
-            return self._move(STATE_HALF_OPEN, f"reset timeout {self.config.reset_timeout:g}s elapsed")
+            change = self._move(STATE_HALF_OPEN, f"reset timeout {self.config.reset_timeout:g}s elapsed")
+            if self._probe_fn is not None:  # the probe slot goes to the background probe, not to a user
+                probe = self._probe = _Probe()
+                threading.Thread(target=self._run_probe, args=(probe,), name=f"{self.name}-probe", daemon=True).start()
+            return change
         return None
 
     def _retry_after(self, now: float) -> float:
@@ -414,9 +466,10 @@ class _Calling:
 
     def __enter__(self) -> None:
         self._probe = self._breaker._admit()
-        self._started = self._breaker._clock()
+        self._started = self._breaker._in_flight[self] = self._breaker._clock()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        del self._breaker._in_flight[self]
         self._breaker._settle(self._probe, self._started, exc)

@@ -57,7 +57,7 @@ DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
             failure_rate_threshold=0.5,
             minimum_calls=5,
             window_seconds=30.0,
-            slow_call_seconds=0.8,
+            slow_call_seconds=0.25,
             reset_timeout=10.0,
         ),
     }

@@ -42,8 +42,8 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
             body["meta"] = {"searchBackend": "postgres"}
         return body
 
-    def with_opensearch(client: Any) -> tuple[list[str], int]:
-        return search_ids(client, MOCS_INDEX, user, search, offset=offset(page, limit), size=limit)
+    def with_opensearch(client: Any, timeout: float) -> tuple[list[str], int]:
+        return search_ids(client, MOCS_INDEX, user, search, offset=offset(page, limit), size=limit, timeout=timeout)
 
     def with_postgres() -> tuple[list[dict[str, Any]], int]:
         return deps.database.read(
