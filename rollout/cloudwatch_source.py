@@ -23,7 +23,6 @@ from rollout.metric_source import PERCENTILES, PeriodStats
 from runtime.telemetry import catalogue
 
 
-
 class CloudWatchSource:
     """:class:`rollout.metric_source.MetricSource` over a boto3 CloudWatch client."""
 
@@ -54,7 +53,7 @@ class CloudWatchSource:
         self, wanted: dict[str, tuple[str, str]], backend: str, start: datetime, end: datetime, period_s: int
     ) -> dict[str, dict[datetime, float]]:
         """``{query id: {period start: value}}`` for ``{query id: (metric name, statistic)}``, in one call."""
-        queries = [self._query(query_id, metric, stat, backend, period_s) for query_id, (metric, stat) in wanted.items()]
+        queries = [self._query(name, metric, stat, backend, period_s) for name, (metric, stat) in wanted.items()]
         series: dict[str, dict[datetime, float]] = {query_id: {} for query_id in wanted}
         for page in self._client.get_paginator("get_metric_data").paginate(
             MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
