@@ -10,21 +10,20 @@ details instead of a database error. Every rule is in the JSON schema too, so
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     model_validator,
 )
 
-from api import models
+from api import models, responses
 
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"  # and some visible character
@@ -47,7 +46,18 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NO
 SetNumber = Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL), STORABLE]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NOT_BLANK), STORABLE]
 Tags = Annotated[list[Tag], Field(max_length=20)]
-Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+def whole_number(value: Any) -> Any:
+    """JSON numbers without a fraction (``12``, ``12.0``); never strings or booleans (``"12"``, ``false``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(whole_number)]
 MocType = Literal["moc", "set"]
 
 
@@ -167,110 +177,43 @@ class WishlistUpdate(_Body):
     sort_order: Count = not_null_if_sent(alias="sortOrder")
 
 
+def distinct(values: list[Any]) -> list[Any]:
+    """The list, when no value repeats (the schema says ``uniqueItems``)."""
+    if len(set(values)) != len(values):
+        raise ValueError("values must be distinct")
+    return values
+
+
 class WishlistReorder(_Body):
-    item_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)] = Field(alias="itemIds")
+    item_ids: Annotated[
+        list[uuid.UUID],
+        Field(min_length=1, max_length=1000, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(distinct),
+    ] = Field(alias="itemIds")
 
 
 class ProfileUpdate(_Body):
     name: ShortText
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+# -- rows as the camelCase JSON of api.responses (what services return and the cache stores) ---
 
 
 def moc_json(moc: models.MocInstruction) -> dict[str, Any]:
-    return {
-        "id": str(moc.id),
-        "userId": moc.user_id,
-        "type": moc.type,
-        "title": moc.title,
-        "description": moc.description,
-        "author": moc.author,
-        "brand": moc.brand,
-        "theme": moc.theme,
-        "setNumber": moc.set_number,
-        "partsCount": moc.parts_count,
-        "tags": list(moc.tags or []),
-        "thumbnailUrl": moc.thumbnail_url,
-        "createdAt": _iso(moc.created_at),
-        "updatedAt": _iso(moc.updated_at),
-    }
+    return responses.Moc.of(moc)
 
 
 def moc_detail_json(moc: models.MocInstruction) -> dict[str, Any]:
-    return {
-        **moc_json(moc),
-        "files": [
-            {
-                "id": str(f.id),
-                "fileType": f.file_type,
-                "fileUrl": f.file_url,
-                "originalFilename": f.original_filename,
-                "mimeType": f.mime_type,
-                "createdAt": _iso(f.created_at),
-            }
-            for f in moc.files
-        ],
-        "images": [image_json(image) for image in moc.images],
-        "partsLists": [
-            {
-                "id": str(p.id),
-                "fileId": str(p.file_id) if p.file_id else None,
-                "title": p.title,
-                "totalPartsCount": p.total_parts_count,
-                "built": p.built,
-                "purchased": p.purchased,
-                "notes": p.notes,
-                "createdAt": _iso(p.created_at),
-                "updatedAt": _iso(p.updated_at),
-            }
-            for p in moc.parts_lists
-        ],
-    }
+    return responses.MocDetail.of(moc)
 
 
 def image_json(image: models.GalleryImage) -> dict[str, Any]:
-    return {
-        "id": str(image.id),
-        "userId": image.user_id,
-        "title": image.title,
-        "description": image.description,
-        "tags": list(image.tags or []),
-        "imageUrl": image.image_url,
-        "thumbnailUrl": image.thumbnail_url,
-        "albumId": str(image.album_id) if image.album_id else None,
-        "flagged": image.flagged,
-        "createdAt": _iso(image.created_at),
-        "lastUpdatedAt": _iso(image.last_updated_at),
-    }
+    return responses.Image.of(image)
 
 
 def album_json(album: models.GalleryAlbum, image_count: int | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": str(album.id),
-        "userId": album.user_id,
-        "title": album.title,
-        "description": album.description,
-        "coverImageId": str(album.cover_image_id) if album.cover_image_id else None,
-        "createdAt": _iso(album.created_at),
-        "lastUpdatedAt": _iso(album.last_updated_at),
-    }
-    if image_count is not None:
-        body["imageCount"] = image_count
-    return body
+    return {**responses.Album.of(album), "imageCount": image_count}
 
 
 def wishlist_json(item: models.WishlistItem) -> dict[str, Any]:
-    return {
-        "id": str(item.id),
-        "userId": item.user_id,
-        "title": item.title,
-        "description": item.description,
-        "productLink": item.product_link,
-        "imageUrl": item.image_url,
-        "category": item.category,
-        "sortOrder": item.sort_order,
-        "createdAt": _iso(item.created_at),
-        "updatedAt": _iso(item.updated_at),
-    }
+    return responses.WishlistItem.of(item)

@@ -3,7 +3,9 @@
 - a middleware that records the matched route *template* (``GET /api/mocs/{id}``)
   on the request context, so metrics never carry a raw path;
 - exception handlers that turn API errors, validation errors, unknown routes and
-  wrong methods into DESIGN.md's error envelope.
+  wrong methods into DESIGN.md's error envelope;
+- stricter request validation: JSON bodies only, no undeclared query parameters
+  (see :class:`StrictRequestValidation`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -57,14 +60,58 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _fixed_path_methods(app: APIGatewayHttpResolver, path: str) -> list[str]:
+    """The methods of routes whose path is exactly ``path`` (no path parameters)."""
+    return sorted({route.method for route in app._static_routes if route.rule.match(path)})  # no public table
+
+
 def _allowed_methods(app: APIGatewayHttpResolver, path: str) -> list[str]:
-    routes = app._static_routes + app._dynamic_routes  # Powertools keeps no public route table
-    return sorted({route.method for route in routes if route.rule.match(path)})
+    """The methods served at ``path``; a fixed path (``/api/wishlist/reorder``) shadows a template's."""
+    fixed = _fixed_path_methods(app, path)
+    return fixed or sorted({route.method for route in app._dynamic_routes if route.rule.match(path)})
+
+
+def _method_not_allowed(app: APIGatewayHttpResolver, allowed: list[str]) -> ApiError:
+    return MethodNotAllowed(
+        f"{app.current_event.http_method} is not allowed here", headers={"Allow": ", ".join(allowed)}
+    )
+
+
+def _unknown_query_parameter(name: str) -> dict[str, Any]:
+    return {"loc": ("query", name), "msg": "Unknown query parameter", "type": "extra_forbidden"}
+
+
+class StrictRequestValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, as strict as the bodies' ``extra="forbid"``.
+
+    - Bodies are ``application/json`` (or untyped) only. Powertools also parses form and
+      multipart bodies, and a multipart ``Content-Type`` without a boundary makes it raise a
+      ``ValueError`` (a 500); any other declared type is a 415 here.
+    - A query parameter the route does not declare is a 400, not silently ignored.
+    """
+
+    def handler(self, app: Any, next_middleware: Any) -> Any:
+        route = app.context.get("_route")
+        if any(route is served for served in app._static_routes + app._dynamic_routes):  # not the 404/405 route
+            declared = {param.alias for param in route.dependant.query_params}
+            unknown = sorted(set(app.current_event.query_string_parameters or {}) - declared)
+            if unknown:
+                raise RequestValidationError([_unknown_query_parameter(name) for name in unknown])
+        return super().handler(app, next_middleware)
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = app.current_event.headers.get("content-type") or ""
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type and media_type != "application/json":
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[])
+        return super()._get_body(app)
 
 
 def install(app: APIGatewayHttpResolver) -> None:
-    """Install the route-template middleware and the envelope exception handlers on ``app``."""
+    """Install the route-template middleware, strict validation and the envelope exception handlers on ``app``."""
     app.use(middlewares=[_record_route_template])
+    if getattr(app, "_request_validation_middleware", None) is not None:  # built lazily on the first request
+        app._request_validation_middleware = StrictRequestValidation()
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response[Any]:
@@ -72,6 +119,10 @@ def install(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[Any]:
+        static_methods = _fixed_path_methods(app, app.current_event.path)
+        if static_methods and any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            # "/api/wishlist/reorder" matched "/api/wishlist/{id}" only because this method is not served there
+            return envelope_response(_method_not_allowed(app, static_methods))
         return envelope_response(ValidationError("Request validation failed", details=_validation_details(exc)))
 
     @app.exception_handler(RequestUnsupportedContentType)
@@ -90,10 +141,7 @@ def install(app: APIGatewayHttpResolver) -> None:
         path = app.current_event.path
         allowed = _allowed_methods(app, path)
         if allowed:
-            err: ApiError = MethodNotAllowed(
-                f"{app.current_event.http_method} is not allowed here",
-                headers={"Allow": ", ".join(allowed)},
-            )
+            err: ApiError = _method_not_allowed(app, allowed)
         else:
             err = NotFound("Route not found")
         return envelope_response(err)

@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from sqlalchemy.orm import Session
 
-from api import cache_keys, caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, responses, schemas
 from api.pagination import Limit, Page, list_body
 from api.reads import cached, owned_by
+from api.responses import answers
 from api.services import gallery
 
 router = Router()
@@ -19,7 +20,7 @@ router = Router()
 AlbumFilter = Annotated[uuid.UUID | None, Query(alias="albumId", description="only images of this album")]
 
 
-@router.get("/api/images", tags=["gallery"])
+@router.get("/api/images", tags=["gallery"], **answers(responses.ImagePage))
 def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None) -> dict[str, Any]:
     user = caller.user_id(router)
     if album_id is not None:  # filtered pages are not part of the architecture's cache keys
@@ -35,14 +36,14 @@ def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None)
     return cached(cache_keys.image_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
 
 
-@router.post("/api/images", tags=["gallery"])
+@router.post("/api/images", tags=["gallery"], **answers(responses.ImageResponse, status=201, also=(404,)))
 def create_image(body: Annotated[schemas.ImageCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: gallery.create_image(session, user, body))
     return {"success": True, "data": data}, 201
 
 
-@router.get("/api/images/<id>", tags=["gallery"])
+@router.get("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
 def get_image(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
@@ -52,21 +53,21 @@ def get_image(id: uuid.UUID) -> dict[str, Any]:
     return {"success": True, "data": owned_by(data, user, "Image")}
 
 
-@router.patch("/api/images/<id>", tags=["gallery"])
+@router.patch("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
 def update_image(id: uuid.UUID, body: Annotated[schemas.ImageUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: gallery.update_image(session, user, id, body))
     return {"success": True, "data": data}
 
 
-@router.delete("/api/images/<id>", tags=["gallery"])
+@router.delete("/api/images/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
 def delete_image(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     dependencies.get().database.write(lambda session: gallery.delete_image(session, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}
 
 
-@router.get("/api/albums", tags=["gallery"])
+@router.get("/api/albums", tags=["gallery"], **answers(responses.AlbumPage))
 def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
     user = caller.user_id(router)
 
@@ -77,14 +78,14 @@ def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
     return cached(cache_keys.album_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
 
 
-@router.post("/api/albums", tags=["gallery"])
+@router.post("/api/albums", tags=["gallery"], **answers(responses.AlbumResponse, status=201, also=(404,)))
 def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: gallery.create_album(session, user, body))
     return {"success": True, "data": data}, 201
 
 
-@router.get("/api/albums/<id>", tags=["gallery"])
+@router.get("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumDetailResponse))
 def get_album(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
@@ -94,14 +95,14 @@ def get_album(id: uuid.UUID) -> dict[str, Any]:
     return {"success": True, "data": owned_by(data, user, "Album")}
 
 
-@router.patch("/api/albums/<id>", tags=["gallery"])
+@router.patch("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumResponse))
 def update_album(id: uuid.UUID, body: Annotated[schemas.AlbumUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: gallery.update_album(session, user, id, body))
     return {"success": True, "data": data}
 
 
-@router.delete("/api/albums/<id>", tags=["gallery"])
+@router.delete("/api/albums/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
 def delete_album(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     dependencies.get().database.write(lambda session: gallery.delete_album(session, user, id))

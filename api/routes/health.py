@@ -7,7 +7,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api import dependencies
+from api import dependencies, responses
+from api.responses import answers
 from guards.health import HEALTHY, UNHEALTHY
 from runtime.errors import utc_timestamp
 
@@ -15,7 +16,7 @@ router = Router()
 HEALTH_RETRY_AFTER_S = 5
 
 
-@router.get("/health", tags=["health"])
+@router.get("/health", tags=["health"], **answers(responses.Health))
 def health() -> Response[dict[str, Any]]:
     deps = dependencies.get()
     components = deps.probe_components()

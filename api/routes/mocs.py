@@ -8,9 +8,10 @@ from typing import Annotated, Any, cast
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from api import cache_keys, caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, responses, schemas
 from api.pagination import Limit, Page, SearchTerm, Tag, list_body, offset
 from api.reads import cached, cached_call, owned_by
+from api.responses import answers
 from api.search_index import MOCS_INDEX, search_ids
 from api.services import mocs
 from guards.search import SEARCH_BACKEND_HEADER
@@ -19,7 +20,7 @@ from runtime.telemetry import context
 router = Router()
 
 
-@router.get("/api/mocs", tags=["mocs"])
+@router.get("/api/mocs", tags=["mocs"], **answers(responses.MocPage))
 def list_mocs(page: Page = 1, limit: Limit = 20, search: SearchTerm = None, tag: Tag = None) -> dict[str, Any]:
     user = caller.user_id(router)
     key = cache_keys.moc_list(user, page, limit, search, tag)
@@ -59,14 +60,14 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
     return {**list_body(items, total, page, limit), "meta": {"searchBackend": engine}}
 
 
-@router.post("/api/mocs", tags=["mocs"])
+@router.post("/api/mocs", tags=["mocs"], **answers(responses.MocResponse, status=201, also=(409,)))
 def create_moc(body: Annotated[schemas.MocCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: mocs.create_moc(session, user, body))
     return {"success": True, "data": data}, 201
 
 
-@router.get("/api/mocs/<id>", tags=["mocs"])
+@router.get("/api/mocs/<id>", tags=["mocs"], **answers(responses.MocDetailResponse))
 def get_moc(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
@@ -76,14 +77,14 @@ def get_moc(id: uuid.UUID) -> dict[str, Any]:
     return {"success": True, "data": owned_by(data, user, "MOC")}
 
 
-@router.patch("/api/mocs/<id>", tags=["mocs"])
+@router.patch("/api/mocs/<id>", tags=["mocs"], **answers(responses.MocResponse, also=(409,)))
 def update_moc(id: uuid.UUID, body: Annotated[schemas.MocUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: mocs.update_moc(session, user, id, body))
     return {"success": True, "data": data}
 
 
-@router.delete("/api/mocs/<id>", tags=["mocs"])
+@router.delete("/api/mocs/<id>", tags=["mocs"], **answers(responses.DeletedResponse))
 def delete_moc(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     dependencies.get().database.write(lambda session: mocs.delete_moc(session, user, id))

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api import cache_keys, caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, responses, schemas
 from api.reads import cached
+from api.responses import answers
 from api.services import profile
 from runtime.errors import Forbidden, NotFound
 
@@ -17,7 +18,7 @@ router = Router()
 UserId = Annotated[str, Path(max_length=255)]
 
 
-@router.get("/api/users/<id>", tags=["profile"])
+@router.get("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse))
 def get_profile(id: UserId) -> dict[str, Any]:
     user = caller.user_id(router)
     if id != user:
@@ -31,7 +32,7 @@ def get_profile(id: UserId) -> dict[str, Any]:
     return {"success": True, "data": profile.compose(user, stored, caller.claims(router))}
 
 
-@router.patch("/api/users/<id>", tags=["profile"])
+@router.patch("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
 def update_profile(id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
     if id != user:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api import cache_keys, caller, dependencies, schemas
+from api import cache_keys, caller, dependencies, responses, schemas
 from api.reads import cached, owned_by
+from api.responses import answers
 from api.services import wishlist
 
 router = Router()
@@ -19,7 +20,7 @@ Category = Annotated[
 ]
 
 
-@router.get("/api/wishlist", tags=["wishlist"])
+@router.get("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistList))
 def list_items(category: Category = None) -> dict[str, Any]:
     user = caller.user_id(router)
     items = cached(
@@ -31,21 +32,21 @@ def list_items(category: Category = None) -> dict[str, Any]:
     return {"success": True, "data": items, "total": len(items)}
 
 
-@router.post("/api/wishlist", tags=["wishlist"])
+@router.post("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistItemResponse, status=201))
 def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: wishlist.create_item(session, user, body))
     return {"success": True, "data": data}, 201
 
 
-@router.post("/api/wishlist/reorder", tags=["wishlist"])
+@router.post("/api/wishlist/reorder", tags=["wishlist"], **answers(responses.WishlistList, also=(404,)))
 def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
     items = dependencies.get().database.write(lambda session: wishlist.reorder(session, user, body))
     return {"success": True, "data": items, "total": len(items)}
 
 
-@router.get("/api/wishlist/<id>", tags=["wishlist"])
+@router.get("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
 def get_item(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
@@ -55,14 +56,14 @@ def get_item(id: uuid.UUID) -> dict[str, Any]:
     return {"success": True, "data": owned_by(data, user, "Wishlist item")}
 
 
-@router.patch("/api/wishlist/<id>", tags=["wishlist"])
+@router.patch("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
 def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
     data = dependencies.get().database.write(lambda session: wishlist.update_item(session, user, id, body))
     return {"success": True, "data": data}
 
 
-@router.delete("/api/wishlist/<id>", tags=["wishlist"])
+@router.delete("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.DeletedResponse))
 def delete_item(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     dependencies.get().database.write(lambda session: wishlist.delete_item(session, user, id))

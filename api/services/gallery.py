@@ -14,7 +14,7 @@ from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.services.changes import commit_change
 from api.services.paging import page_with_total
 from api.services.updates import apply_patch, owned
-from runtime.errors import ValidationError
+from runtime.errors import NotFound
 
 
 def _image(session: Session, user_id: str, image_id: uuid.UUID, *, for_update: bool = False) -> GalleryImage:
@@ -33,12 +33,12 @@ def _image_changed(user_id: str) -> list[str]:
 def _require_own(
     session: Session, model: type[GalleryAlbum] | type[GalleryImage], user_id: str, row_id: uuid.UUID | None, field: str
 ) -> None:
-    """A referenced album or image must be the caller's own."""
+    """A referenced album or image must be the caller's own; otherwise it is not found (404)."""
     if row_id is None:
         return
     owner = session.scalar(select(model.user_id).where(model.id == row_id))
     if owner != user_id:
-        raise ValidationError(f"{field} does not name one of your {model.__tablename__.split('_')[-1]}")
+        raise NotFound(f"{field} does not name one of your {model.__tablename__.split('_')[-1]}")
 
 
 def list_images(

@@ -66,3 +66,23 @@ def test_missing_sub_claim_is_401(lambda_client):
 def test_a_body_that_is_not_json_is_415_in_the_envelope(client):
     reply = client.call("POST", "/api/mocs", raw_body="title=x", headers={"Content-Type": "text/plain"})
     assert_envelope(reply, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "text/json"],
+)
+def test_only_json_bodies_are_taken(client, content_type):
+    reply = client.call("POST", "/api/mocs", raw_body="title=x", headers={"Content-Type": content_type})
+    assert_envelope(reply, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_an_undeclared_query_parameter_is_400(client):
+    error = assert_envelope(client.call("GET", "/api/wishlist?categry=sets"), 400, "VALIDATION_ERROR")
+    assert error["details"] == [{"field": "query.categry", "message": "Unknown query parameter"}]
+
+
+def test_a_fixed_path_shadows_a_template_for_other_methods(client):
+    reply = client.call("PATCH", "/api/wishlist/reorder", json_body={"itemIds": []})
+    assert_envelope(reply, 405, "METHOD_NOT_ALLOWED")
+    assert reply.headers["allow"] == "POST"

@@ -41,7 +41,7 @@ def test_cannot_file_an_image_into_another_users_album(client, user):
     album = client.call("POST", "/api/albums", json_body={"title": "Mine"}, user=user).json["data"]
     body = {"title": "Sneaky", "imageUrl": "https://example.com/b.jpg", "albumId": album["id"]}
     reply = client.call("POST", "/api/images", json_body=body, user=f"{user}-other")
-    assert_envelope(reply, 400, "VALIDATION_ERROR")
+    assert_envelope(reply, 404, "NOT_FOUND")  # the same answer as an album that does not exist
 
 
 def test_wishlist_crud_category_and_reorder(client, user):

@@ -1,0 +1,61 @@
+"""API Gateway in front of the Lambda handlers, as a WSGI app, so HTTP test tools can drive them in-process.
+
+Like API Gateway's JWT authorizer, a valid bearer token puts its claims on the
+event and a missing or bad one puts none (the handler answers 401 itself); the
+event is the AWS-sample-shaped payload v2.0 of ``tests.api.clients``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from api.functions import function_for_path
+from runtime.auth import TokenValidator, bearer_token
+from runtime.errors import ApiError
+from tests.api.clients import FakeLambdaContext, v2_event
+
+
+class LambdaAsWsgi:
+    def __init__(self, handlers: dict[str, Any], validator: TokenValidator) -> None:
+        self._handlers = handlers
+        self._validator = validator
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        token = bearer_token(headers, [])
+        claims = None
+        if token is not None:
+            try:
+                claims = self._validator.claims(token)
+            except ApiError:
+                claims = None
+        path = quote(environ.get("PATH_INFO") or "/", safe="/%")
+        query = environ.get("QUERY_STRING", "")
+        try:
+            text, is_base64 = body.decode("utf-8"), False
+        except UnicodeDecodeError:  # API Gateway base64-encodes bodies that are not text
+            text, is_base64 = base64.b64encode(body).decode("ascii"), True
+        target = path + (f"?{query}" if query else "")
+        event = v2_event(environ["REQUEST_METHOD"], target, body=text or None, claims=claims, headers=headers)
+        event["isBase64Encoded"] = is_base64
+        if "content-type" not in headers:
+            event["headers"].pop("content-type", None)
+        function = function_for_path(event["rawPath"]) or "health"
+        response = self._handlers[function](event, FakeLambdaContext())
+        payload = (response.get("body") or "").encode("utf-8")
+        status = int(response["statusCode"])
+        response_headers = [(name, str(value)) for name, value in (response.get("headers") or {}).items()]
+        response_headers.append(("Content-Length", str(len(payload))))
+        start_response(f"{status} {HTTPStatus(status).phrase}", response_headers)
+        return [payload]
+
