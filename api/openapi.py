@@ -8,7 +8,8 @@ decorator) and a 422 that this API never answers (validation errors are 400s in
 the envelope). This module removes the 422 and adds the errors every route of a
 kind answers, in the envelope: 400 for any request (a malformed event, header
 or parameter), 401 when secured, 404 with a path id, 413 and 415 with a body,
-503 and 504 when it reaches PostgreSQL. ``/health`` is public and answers its own
+503 and 504 when it reaches PostgreSQL. For 401, 413 and 503 API Gateway's own
+``{"message": …}`` refusal is documented beside the envelope. ``/health`` is public and answers its own
 document with 503 when PostgreSQL is down.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from api.app import full_resolver
-from api.responses import ERROR_STATUSES
+from api.responses import ERROR_STATUSES, GATEWAY_STATUSES, GatewayRefusal
 from runtime.server import PUBLIC_PATHS
 
 TITLE = "LEGO Projects API"
@@ -29,10 +30,13 @@ VERSION = "1.0.0"
 UNANSWERED = ("422",)  # Powertools' validation status: this API answers 400 instead
 POWERTOOLS_ONLY_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 ERROR_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+GATEWAY_REF = {"$ref": "#/components/schemas/GatewayRefusal"}
 
 
 def _error(status: int) -> dict[str, Any]:
-    return {"description": ERROR_STATUSES[status], "content": {"application/json": {"schema": ERROR_REF}}}
+    """The envelope; for the statuses API Gateway also answers itself, its ``{message}`` too."""
+    schema = {"anyOf": [ERROR_REF, GATEWAY_REF]} if status in GATEWAY_STATUSES else ERROR_REF
+    return {"description": ERROR_STATUSES[status], "content": {"application/json": {"schema": schema}}}
 
 
 def _statuses_of_kind(path: str, operation: dict[str, Any]) -> list[int]:
@@ -59,8 +63,10 @@ def _document_errors(document: dict[str, Any]) -> None:
                 operation["security"] = []
                 success = answered["200"]
                 answered["503"] = {**success, "description": "unhealthy: PostgreSQL is down (see Retry-After)"}
+    schemas = document["components"]["schemas"]
     for name in POWERTOOLS_ONLY_SCHEMAS:
-        document["components"]["schemas"].pop(name, None)
+        schemas.pop(name, None)
+    schemas["GatewayRefusal"] = GatewayRefusal.model_json_schema(by_alias=True)
 
 
 def openapi_document() -> dict:

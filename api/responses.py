@@ -231,6 +231,19 @@ class ErrorEnvelope(_Out):
     error: ErrorBody
 
 
+class GatewayRefusal(_Out):
+    """API Gateway's own refusal (serverless only), before any function runs: ``{"message": "Unauthorized"}``.
+
+    The HTTP API answers 401 (JWT authorizer), 413 (payload over 10 MB, event over 6 MB) and 503
+    (integration timeout) itself; see docs/local-aws.md.
+    """
+
+    message: str
+
+
+GATEWAY_STATUSES = (401, 413, 503)
+
+
 # -- what a route declares on its decorator ---------------------------------------------------
 
 ERROR_STATUSES = {
