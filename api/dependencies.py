@@ -22,9 +22,11 @@ from guards.adaptive_timeout import AdaptiveTimeout
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from guards.health import HealthProbe
+from guards.object_store import ObjectStore, s3_client
 from guards.retry_budget import RetryBudget
 from guards.search import FallbackSearch
 from runtime import config
+from runtime.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -111,16 +113,28 @@ class Dependencies:
             appliers[outbox.CACHE] = self._apply_cache_bumps
         if self.settings.opensearch_url:
             appliers[outbox.SEARCH] = self._apply_index_ops
+        if self.settings.s3_bucket:
+            appliers[outbox.STORAGE] = self._apply_object_deletes
         return outbox.Outbox(self.engine, appliers)
 
     def record_change(
-        self, session: Session, *, namespaces: Sequence[str] = (), index_ops: Sequence[dict[str, Any]] = ()
+        self,
+        session: Session,
+        *,
+        namespaces: Sequence[str] = (),
+        index_ops: Sequence[dict[str, Any]] = (),
+        deleted_objects: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        """Enqueue a change's side effects in its transaction (only for targets that are configured)."""
+        """Enqueue a change's side effects in its transaction (only for targets that are configured).
+
+        ``deleted_objects`` is ``{"keys": [...], "prefixes": [...]}`` of S3 objects the change orphaned.
+        """
         if namespaces and self.settings.redis_url:
             outbox.enqueue(session, outbox.CACHE, {"bump": list(namespaces)})
         if index_ops and self.settings.opensearch_url:
             outbox.enqueue(session, outbox.SEARCH, {"ops": list(index_ops)})
+        if deleted_objects and self.settings.s3_bucket:
+            outbox.enqueue(session, outbox.STORAGE, {name: list(values) for name, values in deleted_objects.items()})
 
     def after_commit(self) -> None:
         """Apply the side effects just committed; whatever fails stays pending for a later drain."""
@@ -142,6 +156,28 @@ class Dependencies:
         except Exception:
             self._index_current = False
             raise
+
+    def _apply_object_deletes(self, payloads: Sequence[Any]) -> None:
+        self.storage.delete(
+            [key for payload in payloads for key in payload.get("keys", ())],
+            prefixes=[prefix for payload in payloads for prefix in payload.get("prefixes", ())],
+        )
+
+    # -- S3 ----------------------------------------------------------------------------------
+
+    @cached_property
+    def storage(self) -> ObjectStore:
+        """The upload bucket behind the ``s3`` breaker; uploads are a 503 while ``S3_BUCKET`` is unset."""
+        bucket = self.settings.s3_bucket
+        if not bucket:
+            raise ServiceUnavailable("Uploads are not configured (S3_BUCKET is not set)", retry_after=60)
+        endpoint = self.settings.s3_endpoint_url
+        public = self.settings.s3_public_url or (
+            f"{endpoint.rstrip('/')}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com"
+        )
+        return ObjectStore(
+            s3_client(endpoint), bucket, self.breakers["s3"], budget=self.budgets["s3"], public_base_url=public
+        )
 
     # -- Redis -------------------------------------------------------------------------------
 

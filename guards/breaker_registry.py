@@ -60,6 +60,14 @@ DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
             slow_call_seconds=0.25,
             reset_timeout=10.0,
         ),
+        # Uploads only, no fallback: a multi-megabyte PUT takes a while, so only a very slow call is a failure.
+        "s3": BreakerConfig(
+            failure_rate_threshold=0.5,
+            minimum_calls=5,
+            window_seconds=30.0,
+            slow_call_seconds=5.0,
+            reset_timeout=10.0,
+        ),
     }
 )
 

@@ -40,6 +40,9 @@ _DBAPI = ("psycopg", "psycopg2", "sqlalchemy")
 _RETRYABLE_CLASSES = frozenset(
     {(pkg, name) for pkg in _REDIS for name in ("ConnectionError", "TimeoutError")}
     | {("opensearchpy", "ConnectionError")}  # ConnectionTimeout is a subclass
+    # botocore (S3): no connection, connect/read timeout, connection closed mid-answer
+    | {("botocore", name) for name in ("EndpointConnectionError", "ConnectionError", "ConnectionClosedError",
+                                       "ConnectTimeoutError", "ReadTimeoutError")}
 )
 _NEVER_RETRYABLE_CLASSES = frozenset(
     {(pkg, name) for pkg in _REDIS for name in ("AuthenticationError", "AuthorizationError")}
@@ -61,6 +64,9 @@ _SERVER_FAULT_CLASSES = frozenset(
     | {(pkg, name) for pkg in _DBAPI for name in ("OperationalError", "InterfaceError", "InternalError")}
     | {("sqlalchemy", "TimeoutError"), ("sqlalchemy", "DisconnectionError")}
 )
+
+# Errors that carry the HTTP status the service answered (S3 answers SlowDown as 503).
+_HTTP_STATUS_ERRORS = frozenset({("opensearchpy", "TransportError"), ("botocore", "ClientError")})
 
 # SQLSTATEs for "try again shortly": too_many_connections, the server is starting up or
 # shutting down (57P01 admin_shutdown is what a stopped server sends), and class 08
@@ -114,9 +120,14 @@ def is_transaction_conflict(exc: BaseException) -> bool:
     return sqlstate_of(exc) in TRANSACTION_CONFLICT_SQLSTATES
 
 
-def _http_status(exc: BaseException) -> int | None:
-    """opensearch-py's TransportError carries the status (or ``"N/A"``) as ``status_code``."""
+def http_status(exc: BaseException) -> int | None:
+    """opensearch-py's TransportError carries the status (or ``"N/A"``) as ``status_code``,
+    botocore's ClientError in ``response["ResponseMetadata"]["HTTPStatusCode"]``."""
     status = getattr(exc, "status_code", None)
+    if status is None:
+        response = getattr(exc, "response", None)
+        metadata = response.get("ResponseMetadata") if isinstance(response, dict) else None
+        status = metadata.get("HTTPStatusCode") if isinstance(metadata, dict) else None
     return status if isinstance(status, int) else None
 
 
@@ -139,8 +150,8 @@ def is_retryable(exc: BaseException) -> bool:
     if any(pkg in ("psycopg", "psycopg2") and name == "OperationalError" for pkg, name in keys):
         code = _sqlstate(exc)
         return code is None or code in _RETRYABLE_SQLSTATES or code.startswith(_RETRYABLE_SQLSTATE_CLASSES)
-    if ("opensearchpy", "TransportError") in keys:
-        return _http_status(exc) in _RETRYABLE_HTTP_STATUSES
+    if keys & _HTTP_STATUS_ERRORS:
+        return http_status(exc) in _RETRYABLE_HTTP_STATUSES
     return False
 
 
@@ -160,7 +171,7 @@ def is_dependency_failure(exc: BaseException) -> bool:
     keys = _class_keys(type(exc))
     if keys & _CLIENT_FAULT_CLASSES:
         return False
-    if ("opensearchpy", "TransportError") in keys:
-        status = _http_status(exc)
+    if keys & _HTTP_STATUS_ERRORS:
+        status = http_status(exc)
         return status is None or status >= 500 or status == 429
     return bool(keys & _SERVER_FAULT_CLASSES)

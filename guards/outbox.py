@@ -1,4 +1,4 @@
-"""A transactional outbox in PostgreSQL for cache invalidations and search-index writes.
+"""A transactional outbox in PostgreSQL for cache invalidations, search-index writes and S3 deletes.
 
 A change and its side effects (bump these cache generations, index or delete
 this document) are written in the *same* transaction, so a side effect cannot
@@ -31,7 +31,9 @@ from runtime.telemetry import catalogue, recorder
 
 CACHE = "cache"
 SEARCH = "search"
-TARGETS = (CACHE, SEARCH)
+STORAGE = "storage"
+"""S3 objects of deleted rows: ``{"keys": [...], "prefixes": [...]}``."""
+TARGETS = (CACHE, SEARCH, STORAGE)
 DRAIN_BATCH = 200
 
 log = logging.getLogger("brickguard.guards.outbox")

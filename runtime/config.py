@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 BACKENDS = ("express", "serverless")
 TRACING_MODES = ("xray", "otel", "off")
-BREAKER_NAMES = ("postgres", "redis", "opensearch")
+BREAKER_NAMES = ("postgres", "redis", "opensearch", "s3")
 BREAKER_OVERRIDES = ("open", "closed")
 CACHE_PREFIXES = ("", "v2:")  # express's key space, and serverless's under MIGRATION_MODE
 
@@ -41,6 +41,12 @@ class Settings:
     jwt_jwks_url: str | None = None
     data_dir: str = ".brickguard"
     breaker_overrides: Mapping[str, str] = field(default_factory=dict)
+    s3_bucket: str | None = None
+    """Bucket of uploaded images and files; without one the upload routes answer 503."""
+    s3_endpoint_url: str | None = None
+    """A non-AWS S3 endpoint (``brickguard up``'s moto server); None for AWS itself."""
+    s3_public_url: str | None = None
+    """Base of the URLs put in responses (a CDN); default: the bucket's endpoint URL."""
 
     @property
     def cache_prefix(self) -> str:
@@ -151,4 +157,12 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         data_dir=env.get("BRICKGUARD_DATA_DIR") or ".brickguard",
         breaker_overrides=_breaker_overrides(env),
+        s3_bucket=env.get("S3_BUCKET") or None,
+        s3_endpoint_url=(
+            validate_url(env["S3_ENDPOINT_URL"], "S3_ENDPOINT_URL", ("http", "https"))
+            if env.get("S3_ENDPOINT_URL") else None
+        ),
+        s3_public_url=(
+            validate_url(env["S3_PUBLIC_URL"], "S3_PUBLIC_URL", ("http", "https")) if env.get("S3_PUBLIC_URL") else None
+        ),
     )

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,6 +92,49 @@ def dedicated_redis(tmp_path: Path) -> Iterator[Callable[..., EmbeddedRedis]]:
             return servers.enter_context(EmbeddedRedis(data_dir, persistent=persistent))
 
         yield start
+
+
+@dataclass(frozen=True)
+class LocalS3:
+    """A moto S3 server on loopback with one bucket; ``env`` is what a process needs to use it."""
+
+    endpoint: str
+    bucket: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**S3_CREDENTIALS, "S3_ENDPOINT_URL": self.endpoint, "S3_BUCKET": self.bucket}
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+
+
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def local_s3() -> Iterator[LocalS3]:
+    """One moto S3 server for the session (tests use their own user ids, so their own keys)."""
+    from moto.server import ThreadedMotoServer
+
+    saved = {name: os.environ.get(name) for name in S3_CREDENTIALS}
+    os.environ.update(S3_CREDENTIALS)  # the in-process handlers' boto3 reads them
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    s3 = LocalS3(f"http://{host}:{port}", "lego-uploads-test")
+    s3.client().create_bucket(Bucket=s3.bucket)
+    try:
+        yield s3
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from sqlalchemy.orm import Session
 
-from api import cache_keys, caller, dependencies, responses, schemas
+from api import cache_keys, caller, dependencies, multipart_form, responses, schemas, upload_openapi, upload_requests
 from api.pagination import Limit, Page, list_body
 from api.reads import cached, owned_by
 from api.responses import answers
-from api.services import gallery
+from api.services import gallery, image_uploads
 
 router = Router()
 
@@ -36,10 +36,21 @@ def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None)
     return cached(cache_keys.image_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
 
 
-@router.post("/api/images", tags=["gallery"], **answers(responses.ImageResponse, status=201, also=(404,)))
-def create_image(body: Annotated[schemas.ImageCreate, Body()]) -> tuple[dict[str, Any], int]:
+@router.post(
+    "/api/images",
+    tags=["gallery"],
+    **answers(responses.ImageResponse, status=201, also=(404, 413, 415, 503)),
+    openapi_extensions=upload_openapi.IMAGE_CREATE_REQUEST,
+)
+def create_image() -> tuple[dict[str, Any], int]:
+    """A multipart upload (``file`` + fields) is resized and stored; JSON records an image hosted elsewhere."""
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: gallery.create_image(session, user, body))
+    event = router.current_event.raw_event
+    if upload_requests.is_multipart(event):
+        data = image_uploads.upload_gallery_image(user, multipart_form.parse(event))
+    else:
+        body = upload_requests.json_model(schemas.ImageCreate, event)
+        data = dependencies.get().database.write(lambda session: gallery.create_image(session, user, body))
     return {"success": True, "data": data}, 201
 
 

@@ -1,8 +1,8 @@
-"""Committing a change together with its side effects (cache invalidation, index writes)."""
+"""Committing a change together with its side effects (cache invalidation, index writes, S3 deletes)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,7 +11,11 @@ from api import dependencies
 
 
 def commit_change(
-    session: Session, *, namespaces: Sequence[str] = (), index_ops: Sequence[dict[str, Any]] = ()
+    session: Session,
+    *,
+    namespaces: Sequence[str] = (),
+    index_ops: Sequence[dict[str, Any]] = (),
+    deleted_objects: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """Commit the change and its outbox entries in one transaction, then apply the entries.
 
@@ -20,6 +24,6 @@ def commit_change(
     """
     deps = dependencies.get()
     session.flush()
-    deps.record_change(session, namespaces=namespaces, index_ops=index_ops)
+    deps.record_change(session, namespaces=namespaces, index_ops=index_ops, deleted_objects=deleted_objects)
     session.commit()
     deps.after_commit()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import cache_keys, schemas
+from api import cache_keys, object_keys, schemas
 from api.models import GalleryAlbum, GalleryImage
 from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.services.changes import commit_change
@@ -56,9 +56,12 @@ def get_image(session: Session, user_id: str, image_id: uuid.UUID) -> dict[str, 
     return schemas.image_json(_image(session, user_id, image_id))
 
 
-def create_image(session: Session, user_id: str, body: schemas.ImageCreate) -> dict[str, Any]:
+def create_image(
+    session: Session, user_id: str, body: schemas.ImageCreate, *, image_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """``image_id`` is given when the image was uploaded: its S3 keys are named after it."""
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
-    image = GalleryImage(user_id=user_id, **body.model_dump())
+    image = GalleryImage(id=image_id or uuid.uuid4(), user_id=user_id, **body.model_dump())
     session.add(image)
     session.flush()
     commit_change(
@@ -81,8 +84,14 @@ def update_image(
 
 
 def delete_image(session: Session, user_id: str, image_id: uuid.UUID) -> None:
+    """Delete the row; its S3 objects (if it was uploaded) are deleted through the outbox."""
     session.delete(_image(session, user_id, image_id, for_update=True))
-    commit_change(session, namespaces=_image_changed(user_id), index_ops=[delete_op(IMAGES_INDEX, image_id)])
+    commit_change(
+        session,
+        namespaces=_image_changed(user_id),
+        index_ops=[delete_op(IMAGES_INDEX, image_id)],
+        deleted_objects={"keys": object_keys.gallery_image_keys(user_id, image_id)},
+    )
 
 
 def list_albums(session: Session, user_id: str, *, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:

@@ -13,7 +13,7 @@ from runtime.admin import ADMIN_HEADER, admin_token
 from runtime.cli.options import data_dir_option
 from runtime.running import running_url
 
-BREAKER_NAMES = ("postgres", "redis", "opensearch")
+BREAKER_NAMES = ("postgres", "redis", "opensearch", "s3")
 url_option = click.option(
     "--url", envvar="BRICKGUARD_URL",
     help="The running `brickguard up` (default: the one serving --data-dir).",

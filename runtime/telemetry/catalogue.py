@@ -24,7 +24,7 @@ Unit = Literal["Count", "Milliseconds", "None"]
 
 ALLOWED_DIMENSIONS = frozenset({"service", "backend", "route", "dependency"})
 BACKENDS = ("express", "serverless")
-DEPENDENCIES = ("postgres", "redis", "opensearch")
+DEPENDENCIES = ("postgres", "redis", "opensearch", "s3")
 
 REQUEST_DIMS = ("service", "backend", "route")
 BACKEND_DIMS = ("service", "backend")

@@ -8,6 +8,7 @@ serverless clients send real HTTP requests over a socket to ``brickguard up``
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -119,18 +120,21 @@ class LambdaClient:
         path: str,
         *,
         json_body: Any = None,
-        raw_body: str | None = None,
+        raw_body: str | bytes | None = None,
         user: str | None = "user-a",
         claims: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         remaining_ms: int = 29_000,
     ) -> Reply:
-        body = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
+        binary = isinstance(raw_body, bytes)  # API Gateway base64-encodes a binary body, as for multipart
+        text = base64.b64encode(raw_body).decode("ascii") if isinstance(raw_body, bytes) else raw_body
+        body = text if text is not None else (json.dumps(json_body) if json_body is not None else None)
         if claims is None and user is not None:
             claims = {"sub": user, "email": f"{user}@example.com", "name": user.title()}
         function = function_for_path(urlsplit(path).path) or "health"
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
         event = v2_event(method, path, body=body, claims=claims, headers=lowered)
+        event["isBase64Encoded"] = binary
         response = self._handlers[function](event, FakeLambdaContext(remaining_ms))
         headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         return Reply(response["statusCode"], headers, response.get("body") or "")

@@ -17,15 +17,24 @@ import requests
 from runtime import config
 from runtime.embedded import free_port
 from tests.api.clients import ExpressClient, LambdaClient, ServerlessClient
+from tests.conftest import LocalS3
 
 STARTUP_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="session")
-def api_settings(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> config.Settings:
+def api_settings(
+    database_url: str, redis_url: str, local_s3: LocalS3, tmp_path_factory: pytest.TempPathFactory
+) -> config.Settings:
     data_dir = tmp_path_factory.mktemp("brickguard-data")
     return config.Settings(
-        backend="serverless", database_url=database_url, redis_url=redis_url, data_dir=str(data_dir), tracing="off"
+        backend="serverless",
+        database_url=database_url,
+        redis_url=redis_url,
+        data_dir=str(data_dir),
+        tracing="off",
+        s3_bucket=local_s3.bucket,
+        s3_endpoint_url=local_s3.endpoint,
     )
 
 
@@ -45,7 +54,7 @@ def lambda_client(api_settings: config.Settings) -> LambdaClient:
 
 
 @pytest.fixture(scope="session")
-def up_urls(api_settings: config.Settings, lambda_client: LambdaClient) -> Iterator[dict[str, str]]:
+def up_urls(api_settings: config.Settings, lambda_client: LambdaClient, local_s3: LocalS3) -> Iterator[dict[str, str]]:
     """``brickguard up`` in a subprocess serving both backends on free ports, using the test servers."""
     port, serverless_port = free_port(), free_port()
     env = {
@@ -53,6 +62,7 @@ def up_urls(api_settings: config.Settings, lambda_client: LambdaClient) -> Itera
         "DATABASE_URL": api_settings.database_url or "",
         "REDIS_URL": api_settings.redis_url or "",
         "BRICKGUARD_TRACING": "off",
+        **local_s3.env,
     }
     log = Path(api_settings.data_dir) / "up.log"
     with log.open("wb") as out:

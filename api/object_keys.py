@@ -1,0 +1,45 @@
+"""S3 keys of uploaded objects, as DESIGN.md lays them out (one place, so deletes find what uploads wrote).
+
+A user id becomes one path segment: Cognito's ``sub`` is a UUID and passes
+unchanged, anything else is percent-encoded, so a crafted id such as
+``victim/thumbnails`` or ``..`` can never reach into another user's prefix.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+
+def _segment(user_id: str) -> str:
+    encoded = quote(user_id, safe="-_")
+    return encoded.replace(".", "%2E")
+
+
+def gallery_image(user_id: str, image_id: uuid.UUID) -> str:
+    return f"images/{_segment(user_id)}/{image_id}.webp"
+
+
+def gallery_thumbnail(user_id: str, image_id: uuid.UUID) -> str:
+    return f"images/{_segment(user_id)}/thumbnails/{image_id}.webp"
+
+
+def gallery_image_keys(user_id: str, image_id: uuid.UUID) -> list[str]:
+    """Both objects of an uploaded gallery image (what deleting the image deletes)."""
+    return [gallery_image(user_id, image_id), gallery_thumbnail(user_id, image_id)]
+
+
+def wishlist_image(user_id: str, item_id: uuid.UUID) -> str:
+    return f"wishlist/{_segment(user_id)}/{item_id}.webp"
+
+
+def avatar(user_id: str) -> str:
+    return f"avatars/{_segment(user_id)}/avatar.webp"
+
+
+def moc_prefix(user_id: str, moc_id: uuid.UUID) -> str:
+    return f"mocs/{_segment(user_id)}/{moc_id}/"
+
+
+def moc_file(user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID, extension: str) -> str:
+    return f"{moc_prefix(user_id, moc_id)}{file_id}.{extension}"

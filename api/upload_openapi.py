@@ -1,0 +1,38 @@
+"""OpenAPI request bodies of the upload routes, which Powertools cannot derive (they read their own bodies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api import schemas
+from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
+from api.upload_schemas import ImageUploadFields
+
+
+def _multipart(fields: type[Any], files: dict[str, str]) -> dict[str, Any]:
+    """A multipart/form-data schema: ``fields``' properties plus binary ``files`` (name -> description)."""
+    schema = fields.model_json_schema(by_alias=True)
+    properties = dict(schema.get("properties", {}))
+    for name, description in files.items():
+        properties[name] = {"type": "string", "format": "binary", "description": description}
+    return {
+        "schema": {
+            "type": "object",
+            "properties": properties,
+            "required": [*schema.get("required", []), *files],
+            "description": f"At most {DIRECT_UPLOAD_MAX_BYTES} bytes in all; larger files: POST .../upload-url",
+        }
+    }
+
+
+IMAGE_CREATE_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": _multipart(
+                ImageUploadFields, {"file": "JPEG, PNG or WebP; stored as a 2048 px WebP and a 400 px thumbnail"}
+            ),
+            "application/json": {"schema": schemas.ImageCreate.model_json_schema(by_alias=True)},
+        },
+    }
+}

@@ -1,0 +1,47 @@
+"""Form fields of the upload requests (multipart) and the bodies of the presigned-upload calls.
+
+Separate from ``api.schemas`` (the JSON API's bodies and shapes): the same field
+rules (``Title``, ``Tags``, ...) applied to what arrives as ``multipart/form-data``.
+A field error is raised as Powertools' ``RequestValidationError``, so it becomes the
+same 400 envelope with ``details`` as a JSON body's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+import pydantic
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.multipart_form import Form
+from api.schemas import LongText, Tags, Title
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Fields(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ImageUploadFields(_Fields):
+    """``POST /api/images`` (multipart): the image's metadata next to its ``file`` part."""
+
+    title: Title
+    description: LongText | None = None
+    tags: Tags = Field(default_factory=list)
+    album_id: uuid.UUID | None = Field(None, alias="albumId")
+
+
+def form_model(model: type[M], form: Form, *, lists: tuple[str, ...] = ()) -> M:
+    """``model`` from the text fields of ``form``; ``lists`` name fields that may repeat."""
+    values: dict[str, Any] = {name: form.values(name) if name in lists else form.value(name) for name in form.fields}
+    return validated(model, values)
+
+
+def validated(model: type[M], values: Any) -> M:
+    try:
+        return model.model_validate(values)
+    except pydantic.ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from None

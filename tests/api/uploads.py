@@ -1,0 +1,83 @@
+"""Helpers of the upload tests: multipart bodies, images made on the spot, S3 objects read back."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from urllib3 import encode_multipart_formdata
+
+from tests.api.clients import Reply
+
+RED = (220, 20, 20)
+BLUE = (20, 20, 220)
+
+
+FilePart = tuple[str, str, bytes, str]
+
+
+def multipart(fields: dict[str, Any] | None = None, files: Sequence[FilePart] = ()) -> tuple[bytes, dict]:
+    """``(body, headers)`` of a multipart/form-data request: text ``fields`` plus ``(field, name, data, type)``."""
+    parts: list[tuple[str, Any]] = []
+    for name, value in (fields or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append((name, str(item)))
+    for field, filename, data, content_type in files:
+        parts.append((field, (filename, data, content_type)))
+    body, content_type = encode_multipart_formdata(parts)
+    return body, {"Content-Type": content_type}
+
+
+def upload(client: Any, path: str, user: str, fields: dict[str, Any], files: Sequence[FilePart]) -> Reply:
+    body, headers = multipart(fields, files)
+    return client.call("POST", path, raw_body=body, headers=headers, user=user)
+
+
+def two_colour_jpeg(width: int, height: int, *, orientation: int | None = None, quality: int = 90) -> bytes:
+    """Top half red, bottom half blue, with camera-like EXIF (maker, GPS) and an optional orientation."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), BLUE)
+    ImageDraw.Draw(image).rectangle((0, 0, width, height // 2 - 1), fill=RED)
+    exif = Image.Exif()
+    exif[0x010F] = "BrickCam"  # Make
+    exif[0x0110] = "Model 42"
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0)}  # GPS IFD
+    if orientation is not None:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, exif=exif)
+    return out.getvalue()
+
+
+def noisy_jpeg(target_bytes: int) -> bytes:
+    """A JPEG of about ``target_bytes`` (random pixels compress badly), for size-bound tests."""
+    import os
+
+    from PIL import Image
+
+    side = 256
+    while True:
+        image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=95)
+        if out.tell() >= target_bytes:
+            return out.getvalue()
+        side = int(side * 1.3)
+
+
+def s3_key(url: str, bucket: str) -> str:
+    """The object key inside a response URL (``{endpoint}/{bucket}/{key}``)."""
+    from urllib.parse import unquote
+
+    return unquote(url.split(f"/{bucket}/", 1)[1])
+
+
+def read_image(s3_client: Any, bucket: str, key: str) -> Any:
+    from PIL import Image
+
+    data = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
