@@ -24,6 +24,7 @@ import click
 from rich.console import Console
 
 from runtime import config, running
+from runtime.cli import local_s3
 from runtime.cli.options import data_dir_option, load_settings
 
 console = Console(stderr=True, highlight=False)
@@ -87,6 +88,7 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
         "JWT_AUDIENCE": settings.jwt_audience,
         "JWT_JWKS_URL": settings.jwt_jwks_url or "",
         "BRICKGUARD_DATA_DIR": str(Path(settings.data_dir).resolve()),
+        **local_s3.environment(settings),
     }
     return {name: value for name, value in variables.items() if value}
 
@@ -138,6 +140,7 @@ def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, dat
     console.print(f"  PostgreSQL  {settings.database_url}")
     console.print(f"  Redis       {settings.redis_url or 'not configured (cache off)'}")
     console.print(f"  OpenSearch  {settings.opensearch_url or 'not configured (search uses PostgreSQL ILIKE)'}")
+    console.print(f"  S3          bucket {settings.s3_bucket} at {settings.s3_endpoint_url or 'AWS'}")
     console.print(f"  Data dir    {data_dir.resolve()}  (demo data {'loaded now' if seeded else 'already present'})")
     console.print("Get a token and call the API:")
     console.print(f"  TOKEN=$(brickguard token --sub {DEMO_USER} --data-dir {data_dir})")
@@ -189,7 +192,8 @@ def up(
     serverful backend on --port and the serverless backend (local API
     gateway and Lambda execution environments) on --serverless-port.
     DATABASE_URL, REDIS_URL and OPENSEARCH_URL, when set, are used instead of
-    the embedded servers.
+    the embedded servers; S3_BUCKET (with S3_ENDPOINT_URL) instead of the
+    local moto S3.
 
     \b
     Example:
@@ -205,6 +209,8 @@ def up(
     with contextlib.ExitStack() as stack:
         try:
             settings = _start_embedded(stack, settings, root)
+            with console.status("Starting S3 (moto server)…"):
+                settings = local_s3.start(stack, settings, root)
             seeded = _prepare_database(settings)
             with console.status("Starting the local AWS (X-Ray daemon, gateway, Lambda environments)…"):
                 local_aws = _local_aws(

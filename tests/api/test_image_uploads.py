@@ -12,7 +12,7 @@ from api import dependencies
 from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
 from guards import outbox
 from tests.api.helpers import assert_envelope
-from tests.api.uploads import BLUE, RED, noisy_jpeg, read_image, s3_key, two_colour_jpeg, upload
+from tests.api.uploads import BLUE, RED, body_of_exactly, read_image, s3_key, two_colour_jpeg, upload
 from tests.conftest import LocalS3
 
 
@@ -120,13 +120,30 @@ def test_json_still_records_an_image_hosted_elsewhere(client, user) -> None:
                     "VALIDATION_ERROR")
 
 
+@pytest.mark.parametrize("offset", [-1, 0], ids=["below", "at"])
+def test_a_body_up_to_the_direct_ceiling_reaches_the_function(client, user, offset: int) -> None:
+    body, headers = body_of_exactly(DIRECT_UPLOAD_MAX_BYTES + offset, {"title": "Big"})
+    reply = client.call("POST", "/api/images", user=user, raw_body=body, headers=headers)
+    error = assert_envelope(reply, 400, "VALIDATION_ERROR")  # read and judged: a signature, then zeros
+    assert "JPEG" in error["message"]
+
+
 def test_a_body_over_the_direct_ceiling_is_a_413_pointing_at_presigned_uploads(client, user) -> None:
-    big = noisy_jpeg(DIRECT_UPLOAD_MAX_BYTES + 1)
-    error = assert_envelope(
-        upload(client, "/api/images", user, {"title": "Huge"}, [("file", "huge.jpg", big, "image/jpeg")]),
-        413, "PAYLOAD_TOO_LARGE",
-    )
+    body, headers = body_of_exactly(DIRECT_UPLOAD_MAX_BYTES + 1, {"title": "Huge"})
+    reply = client.call("POST", "/api/images", user=user, raw_body=body, headers=headers)
+    error = assert_envelope(reply, 413, "PAYLOAD_TOO_LARGE")
     assert "upload-url" in error["message"]
+
+
+def test_past_lambdas_limit_the_client_still_gets_a_413(client, user) -> None:
+    """Express answers with the envelope; the local gateway with API Gateway's own body (docs/uploads.md)."""
+    body, headers = body_of_exactly(5 * 1024 * 1024, {"title": "Huger"})
+    reply = client.call("POST", "/api/images", user=user, raw_body=body, headers=headers)
+    assert reply.status == 413
+    if client.name == "serverless":
+        assert reply.json == {"message": "Request Entity Too Large"}
+    else:
+        assert reply.json["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
 def test_deleting_an_image_deletes_its_objects(client, user, local_s3: LocalS3) -> None:

@@ -51,20 +51,14 @@ def two_colour_jpeg(width: int, height: int, *, orientation: int | None = None, 
     return out.getvalue()
 
 
-def noisy_jpeg(target_bytes: int) -> bytes:
-    """A JPEG of about ``target_bytes`` (random pixels compress badly), for size-bound tests."""
-    import os
-
-    from PIL import Image
-
-    side = 256
-    while True:
-        image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=95)
-        if out.tell() >= target_bytes:
-            return out.getvalue()
-        side = int(side * 1.3)
+def body_of_exactly(total_bytes: int, fields: dict[str, Any]) -> tuple[bytes, dict]:
+    """A multipart body of exactly ``total_bytes``: ``fields`` plus a ``file`` padded to fit (JPEG signature)."""
+    empty, _ = multipart(fields, [("file", "big.jpg", b"", "image/jpeg")])
+    padding = total_bytes - len(empty)
+    assert padding > 3
+    body, headers = multipart(fields, [("file", "big.jpg", b"\xff\xd8\xff" + b"\x00" * (padding - 3), "image/jpeg")])
+    assert len(body) == total_bytes
+    return body, headers
 
 
 def s3_key(url: str, bucket: str) -> str:
