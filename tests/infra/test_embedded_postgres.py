@@ -158,3 +158,44 @@ def test_long_data_dir_puts_the_socket_in_a_short_directory(postgres_data_dir: P
         with psycopg.connect(pg.socket_url, connect_timeout=5) as conn:
             assert conn.execute("SELECT current_database()").fetchone() == ("brickguard",)
     assert not pg.socket_dir.exists()  # the fallback directory is removed on stop
+
+
+def _modes(*paths: Path) -> dict[Path, int]:
+    return {path: path.stat().st_mode for directory in paths for path in (directory, *directory.parents)}
+
+
+def test_no_directory_brickguard_does_not_own_is_loosened(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A data dir behind a private (0700) directory, like a home directory under root."""
+    import shutil
+    import tempfile
+
+    from runtime.embedded import postgres_bin_path
+
+    private = Path(tempfile.mkdtemp(prefix="brickguard-private-"))  # 0700 and not brickguard's
+    before = _modes(private, postgres_bin_path())
+    try:
+        with EmbeddedPostgres(private / "project" / "pgdata", durable=False) as pg:
+            with psycopg.connect(pg.url, connect_timeout=5) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+            cluster = pg.data_dir
+        assert _modes(private, postgres_bin_path()) == before
+        if os.geteuid() == 0:  # the service user cannot enter `private`: the cluster lives elsewhere
+            assert private not in cluster.parents
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+        if os.geteuid() == 0:
+            shutil.rmtree(cluster, ignore_errors=True)
+
+
+def test_constraint_errors_do_not_write_the_values_to_the_server_log(dedicated_postgres: StartPostgres) -> None:
+    pg = dedicated_postgres()
+    secret = "title-" + os.urandom(6).hex()
+    with psycopg.connect(pg.url, connect_timeout=5, autocommit=True) as conn:
+        conn.execute("CREATE TABLE mocs (user_id text, title text, UNIQUE (user_id, title))")
+        conn.execute("INSERT INTO mocs VALUES ('someone', %s)", [secret])
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO mocs VALUES ('someone', %s)", [secret])
+    pg.stop()  # flushes and closes the log
+    log = (pg.data_dir / "postgres.log").read_text()
+    assert "duplicate key value violates unique constraint" in log  # the error is logged…
+    assert secret not in log and "someone" not in log  # …without the row's values or the statement
