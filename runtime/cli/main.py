@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "deploy": "runtime.cli.stack:deploy",
     "alarms": "runtime.cli.stack:alarms",
     "cache": "runtime.cli.cache:cache",
+    "rollout": "runtime.cli.rollout:rollout",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -32,6 +33,7 @@ SHORT_HELP: dict[str, str] = {
     "deploy": "Put dashboards, alarms and SNS wiring with boto3.",
     "alarms": "Evaluate alarms offline against synthetic series.",
     "cache": "The migration cache flush (SCAN, paced, keeps sessions).",
+    "rollout": "Move traffic express → serverless through Route53 weights behind a statistical gate.",
 }
 
 

@@ -1,0 +1,149 @@
+"""Rollout steps against Route53, S3 and CloudWatch on a moto server (the gate's figures are synthetic here)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from rollout.controller import Evaluation, RolloutController, RolloutRefused
+from tests.rollout.aws_parts import RECORD, SyntheticSource, make_target
+
+CLEAN = (True, "12 responses compared, no unexplained difference")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def target(moto_endpoint):
+    return make_target(moto_endpoint)
+
+
+def controller(target, source=None, *, parity=CLEAN, flush=None, min_stage_seconds=0, now=None):
+    return RolloutController(
+        target,
+        source=source if source is not None else SyntheticSource(),
+        evaluation=Evaluation(period_s=60, window_s=600),
+        flush=flush,
+        parity_clean=lambda: parity,
+        min_stage_seconds=min_stage_seconds,
+        **({"now": now} if now else {}),
+    )
+
+
+def route53_records(target) -> dict[str, dict]:
+    client = boto3.client("route53", endpoint_url=target.endpoint_url, region_name="us-east-1")
+    sets = client.list_resource_record_sets(HostedZoneId=target.hosted_zone_id)["ResourceRecordSets"]
+    return {r["SetIdentifier"]: r for r in sets if r["Name"] == RECORD + "." and "SetIdentifier" in r}
+
+
+def config_object(target) -> tuple[dict, str]:
+    s3 = boto3.client("s3", endpoint_url=target.endpoint_url, region_name="us-east-1")
+    obj = s3.get_object(Bucket=target.config_bucket, Key="config.json")
+    return json.loads(obj["Body"].read()), obj["CacheControl"]
+
+
+def window_state(target) -> str:
+    cloudwatch = boto3.client("cloudwatch", endpoint_url=target.endpoint_url, region_name="us-east-1")
+    return cloudwatch.describe_alarms(AlarmNames=[target.deploy_window_alarm])["MetricAlarms"][0]["StateValue"]
+
+
+def test_status_reports_weights_ttl_flag_alarms_and_verdict(target):
+    body = controller(target).status()
+    assert body["stage_percent"] == 0 and body["weights"] == {
+        "express": 100, "serverless": 0, "ttl": 300, "serverless_percent": 0.0
+    }
+    assert body["use_serverless"] is None and body["time_in_stage_seconds"] is None
+    assert target.deploy_window_alarm in body["alarms"]
+    assert body["verdict"]["decision"] == "go"
+
+
+def test_the_first_step_needs_clean_parity(target):
+    with pytest.raises(RolloutRefused, match="parity"):
+        controller(target, parity=(False, "3 unexplained differences")).advance()
+    assert route53_records(target)["serverless"]["Weight"] == 0
+
+
+def test_an_advance_opens_the_window_flushes_moves_both_weights_sets_the_flag_and_audits(target):
+    seen_during_flush = []
+
+    def flush(dry_run: bool) -> dict:
+        seen_during_flush.append((dry_run, window_state(target), route53_records(target)["serverless"]["Weight"]))
+        return {"patterns": {"moc:*": {"matched": 4, "deleted": 4}}, "preserved": 2}
+
+    report = controller(target, flush=flush).advance()
+    assert report.to_percent == 10 and report.from_percent == 0
+    assert seen_during_flush == [(False, "ALARM", 0)]  # flushed inside the window, before the weights moved
+    records = route53_records(target)
+    assert (records["express"]["Weight"], records["serverless"]["Weight"]) == (90, 10)
+    assert records["express"]["TTL"] == records["serverless"]["TTL"] == 60
+    assert records["serverless"]["ResourceRecords"] == [{"Value": "abc.execute-api.us-east-1.amazonaws.com"}]
+    assert config_object(target) == ({"useServerless": True}, "max-age=60")
+    assert window_state(target) == "OK"
+    audit = controller(target).audit.records()
+    assert [(r["action"], r["from"], r["to"]) for r in audit] == [("advance", 0, 10)]
+    assert audit[0]["who"] and audit[0]["verdict"]["decision"] == "go"
+
+
+def test_a_dry_run_lists_every_change_and_changes_nothing(target):
+    flushes = []
+    report = controller(target, flush=lambda dry: flushes.append(dry) or {"patterns": {}, "preserved": 0}).advance(
+        dry_run=True
+    )
+    assert flushes == [True]
+    text = "\n".join(report.changes)
+    for part in ("ALARM", "flush", "express=90 serverless=10 TTL 60", "INSYNC", "useServerless=true", "audit"):
+        assert part in text
+    assert route53_records(target)["serverless"]["Weight"] == 0 and window_state(target) != "ALARM"
+    assert controller(target).audit.records() == []
+
+
+def test_a_later_stage_needs_the_gate_and_the_minimum_time_in_stage(target):
+    clock = Clock()
+    controller(target, now=clock).advance()  # 0 -> 10
+    slow = SyntheticSource(serverless_p95=300, express_p95=100)
+    with pytest.raises(RolloutRefused, match=r"no-go.*slower than express"):
+        controller(target, slow, now=clock).advance()
+    with pytest.raises(RolloutRefused, match="minimum is 3600"):
+        controller(target, min_stage_seconds=3600, now=clock).advance()
+    with pytest.raises(RolloutRefused, match="inconclusive"):
+        controller(target, SyntheticSource(requests=3), now=clock).advance()
+    clock.now += timedelta(hours=2)
+    report = controller(target, min_stage_seconds=3600, now=clock).advance(to=50)
+    assert report.to_percent == 50 and route53_records(target)["serverless"]["Weight"] == 50
+    with pytest.raises(RolloutRefused, match="later stage"):
+        controller(target, now=clock).advance(to=25)
+
+
+def test_a_rollback_takes_the_fast_then_the_slow_path_and_says_how_long_each_takes(target):
+    controller(target).advance()
+    report = controller(target).rollback("operator saw 5xx")
+    assert config_object(target) == ({"useServerless": False}, "max-age=60")
+    records = route53_records(target)
+    assert (records["express"]["Weight"], records["serverless"]["Weight"]) == (100, 0)
+    timings = report.timings
+    assert timings["config_reaches_users_within_s"] == pytest.approx(timings["config_write_s"] + 60)
+    assert timings["dns_reaches_users_within_s"] == pytest.approx(timings["route53_insync_s"] + 60)
+    assert controller(target).audit.last()["reason"] == "operator saw 5xx"
+
+
+def test_watch_rolls_back_by_itself_when_errors_stay_above_two_percent(target):
+    controller(target).advance()
+    healthy_verdict, nothing = controller(target).watch_once()
+    assert healthy_verdict.decision == "go" and nothing is None
+    verdict, report = controller(target, SyntheticSource(serverless_error_rate=0.05)).watch_once()
+    assert verdict.decision == "rollback" and report is not None
+    assert "5xx" in controller(target).audit.last()["reason"]
+    records = route53_records(target)
+    assert (records["express"]["Weight"], records["serverless"]["Weight"]) == (100, 0)
+    assert config_object(target)[0]["useServerless"] is False
+    _, again = controller(target, SyntheticSource(serverless_error_rate=0.05)).watch_once()
+    assert again is None  # already at 100 % express: nothing more to roll back
