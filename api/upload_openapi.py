@@ -19,6 +19,7 @@ def _multipart(fields: type[Any], files: dict[str, str]) -> dict[str, Any]:
         "schema": {
             "type": "object",
             "properties": properties,
+            "additionalProperties": False,
             "required": [*schema.get("required", []), *files],
             "description": f"At most {DIRECT_UPLOAD_MAX_BYTES} bytes in all; larger files: POST .../upload-url",
         }
