@@ -7,8 +7,11 @@ their actions while a deployment runs (see ``DEPLOY_WINDOW``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from alarms.model import CompositeAlarm
 from alarms.profiles import Profile
+from runtime.telemetry.aws_metrics import HEALTH_CHECK_REGION
 
 DEPLOY_WINDOW = CompositeAlarm(
     slug="deploy-window",
@@ -23,6 +26,20 @@ DEPLOY_WINDOW = CompositeAlarm(
 
 # slug -> (what it means, rule over child slugs)
 _PAGING_RULES: dict[str, tuple[str, str]] = {
+    "database-saturated": (
+        "PostgreSQL saturated: functions wait for RDS Proxy connections AND the instance runs out of CPU "
+        "or memory (either alone is load the database absorbs)",
+        "ALARM({rds-proxy-borrow-latency}) AND (ALARM({rds-cpu}) OR ALARM({rds-freeable-memory}))",
+    ),
+    "cache-memory-pressure": (
+        "Redis too small: keys are evicted AND memory is at maxmemory (evictions alone can be a policy)",
+        "ALARM({cache-evictions}) AND ALARM({cache-memory})",
+    ),
+    "search-cluster-red": (
+        "OpenSearch cluster red: a primary shard is unassigned, writes to it fail and its documents are "
+        "missing from searches (AWS's own status, no second signal needed)",
+        "ALARM({search-status-red})",
+    ),
     "express-degraded": (
         "express: 5xx rate high AND (p95 latency high OR a dependency breaker stays open)",
         "ALARM({error-rate-express}) AND (ALARM({p95-latency-express}) OR ALARM({breaker-open-express}))",
@@ -32,8 +49,9 @@ _PAGING_RULES: dict[str, tuple[str, str]] = {
         "ALARM({error-rate-serverless}) AND (ALARM({p95-latency-serverless}) OR ALARM({edge-5xx-rate}))",
     ),
     "serverless-capacity": (
-        "serverless: throttling AND (concurrency near the account limit OR slow cold starts)",
-        "ALARM({lambda-throttles}) AND (ALARM({lambda-concurrency}) OR ALARM({cold-start-p99}))",
+        "serverless: throttling (all functions together or one of them) AND (concurrency near the account "
+        "limit OR slow cold starts)",
+        "({throttles}) AND (ALARM({lambda-concurrency}) OR ALARM({cold-start-p99}))",
     ),
     "dependency-outage": (
         "both backends hold a dependency breaker open: the dependency itself is down, not one backend",
@@ -45,20 +63,35 @@ _PAGING_RULES: dict[str, tuple[str, str]] = {
         "ALARM({search-fallback-express}) AND ALARM({search-fallback-serverless}) "
         "AND NOT (ALARM({breaker-open-express}) AND ALARM({breaker-open-serverless}))",
     ),
+    "backends-unhealthy": (
+        "both backends fail Route53's GET /health: the API is down for everyone, whichever way traffic is split",
+        "ALARM({health-check-express}) AND ALARM({health-check-serverless})",
+    ),
 }
 
 
-def composite_alarms(profile: Profile) -> list[CompositeAlarm]:
-    """The paging composites of ``profile``, each suppressed by the deploy window."""
+# Composites whose children exist in one region only (Route53's health-check metrics).
+_REGION_BOUND = {"backends-unhealthy": HEALTH_CHECK_REGION}
+
+
+def _throttles(functions: Sequence[str]) -> str:
+    """Any throttle signal: the sum over functions, or one function's own."""
+    slugs = ["lambda-throttles", *(f"lambda-throttles-{function}" for function in functions)]
+    return " OR ".join(f"ALARM({{{slug}}})" for slug in slugs)
+
+
+def composite_alarms(profile: Profile, functions: Sequence[str]) -> list[CompositeAlarm]:
+    """The paging composites of ``profile`` for the stack's ``functions``, each suppressed by the deploy window."""
     return [
         CompositeAlarm(
             slug=slug,
             summary=summary,
             runbook=slug,
-            rule=rule,
+            rule=rule.replace("{throttles}", _throttles(functions)),
             suppressor=DEPLOY_WINDOW.slug,
             wait_period=profile.suppressor_wait_s,
             extension_period=profile.suppressor_extension_s,
+            only_in_region=_REGION_BOUND.get(slug),
         )
         for slug, (summary, rule) in _PAGING_RULES.items()
     ]

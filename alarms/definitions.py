@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alarms.infrastructure import infrastructure_alarms
 from alarms.model import Metric, MetricAlarm
 from alarms.profiles import Profile
 from runtime.telemetry import aws_metrics as aws
@@ -135,4 +136,5 @@ def metric_alarms(profile: Profile, functions: Sequence[str]) -> list[MetricAlar
     for backend in catalogue.BACKENDS:
         alarms.extend(_per_backend(profile, backend))
     alarms.extend(_serverless_platform(profile, functions))
+    alarms.extend(infrastructure_alarms(profile, functions))
     return alarms

@@ -88,6 +88,8 @@ class MetricAlarm:
     queries: tuple[tuple[str, Metric, str], ...] = ()
     expression: str | None = None
     low_sample: LowSample | None = None
+    only_in_region: str | None = None
+    """Set when the metric exists in one region only (Route53's in us-east-1): elsewhere not declared."""
 
     def __post_init__(self) -> None:
         if (self.metric is None) == (self.expression is None):
@@ -108,6 +110,8 @@ class CompositeAlarm:
     wait_period: int = 0
     extension_period: int = 0
     pages: bool = True
+    only_in_region: str | None = None
+    """Set when a child exists in one region only: a composite cannot read alarms of another region."""
 
     @property
     def children(self) -> tuple[str, ...]:

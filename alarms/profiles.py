@@ -28,12 +28,21 @@ class Profile:
     throttles: Limit
     breaker_open: Limit
     search_fallback_pct: Limit
+    function_throttles: Limit
+    rds_cpu_pct: Limit
+    rds_freeable_memory_bytes: Limit
+    proxy_borrow_latency_us: Limit
+    cache_evictions: Limit
+    cache_memory_pct: Limit
+    search_cluster_red: Limit
+    health_check_healthy: Limit
     suppressor_wait_s: int
     suppressor_extension_s: int
 
 
 MINUTE = 60
 FIVE_MINUTES = 300
+MIB = 1024 * 1024
 
 BAU = Profile(
     name="bau",
@@ -46,6 +55,14 @@ BAU = Profile(
     throttles=Limit(10.0, Window(FIVE_MINUTES, 1, 1)),
     breaker_open=Limit(2.0, Window(MINUTE, 5, 5)),
     search_fallback_pct=Limit(20.0, Window(MINUTE, 10, 8)),
+    function_throttles=Limit(5.0, Window(FIVE_MINUTES, 1, 1)),
+    rds_cpu_pct=Limit(80.0, Window(MINUTE, 10, 8)),
+    rds_freeable_memory_bytes=Limit(256.0 * MIB, Window(MINUTE, 5, 5)),
+    proxy_borrow_latency_us=Limit(50_000.0, Window(MINUTE, 5, 4)),
+    cache_evictions=Limit(100.0, Window(FIVE_MINUTES, 2, 2)),
+    cache_memory_pct=Limit(90.0, Window(MINUTE, 5, 5)),
+    search_cluster_red=Limit(1.0, Window(MINUTE, 1, 1)),
+    health_check_healthy=Limit(1.0, Window(MINUTE, 3, 3)),
     suppressor_wait_s=120,
     suppressor_extension_s=300,
 )
@@ -61,6 +78,16 @@ ROLLOUT = Profile(
     throttles=Limit(25.0, Window(FIVE_MINUTES, 1, 1)),
     breaker_open=Limit(2.0, Window(MINUTE, 10, 10)),
     search_fallback_pct=Limit(50.0, Window(MINUTE, 10, 8)),
+    function_throttles=Limit(10.0, Window(FIVE_MINUTES, 1, 1)),
+    # The shared infrastructure carries both backends' traffic during the rollout: its limits are
+    # the same as in bau, only the windows are a little longer (fewer pages for short spikes).
+    rds_cpu_pct=Limit(80.0, Window(MINUTE, 15, 12)),
+    rds_freeable_memory_bytes=Limit(256.0 * MIB, Window(MINUTE, 5, 5)),
+    proxy_borrow_latency_us=Limit(50_000.0, Window(MINUTE, 10, 8)),
+    cache_evictions=Limit(100.0, Window(FIVE_MINUTES, 3, 3)),
+    cache_memory_pct=Limit(90.0, Window(MINUTE, 10, 10)),
+    search_cluster_red=Limit(1.0, Window(MINUTE, 1, 1)),
+    health_check_healthy=Limit(1.0, Window(MINUTE, 3, 3)),
     suppressor_wait_s=300,
     suppressor_extension_s=900,
 )

@@ -155,6 +155,8 @@ class RenderedAlarms:
     profile: str
     metric: dict[str, dict[str, Any]] = field(default_factory=dict)
     composite: dict[str, dict[str, Any]] = field(default_factory=dict)
+    region_bound: dict[str, str] = field(default_factory=dict)
+    """slug -> the only region where that alarm can exist (rendered for a template, region unknown)."""
 
     @property
     def slugs(self) -> dict[str, Any]:
@@ -162,11 +164,26 @@ class RenderedAlarms:
         return {slug: request["AlarmName"] for slug, request in [*self.metric.items(), *self.composite.items()]}
 
 
-def render_profile(profile: Profile, functions: Sequence[str], resolver: Resolver) -> RenderedAlarms:
-    """Render all alarms of ``profile``: metric alarms, the deploy window, then paging composites."""
+def render_profile(
+    profile: Profile, functions: Sequence[str], resolver: Resolver, region: str | None = None
+) -> RenderedAlarms:
+    """Render all alarms of ``profile``: metric alarms, the deploy window, then paging composites.
+
+    With ``region`` given, alarms bound to another region are left out; without it (a template,
+    deployable anywhere) they are kept and listed in ``region_bound``.
+    """
     rendered = RenderedAlarms(profile.name)
-    for alarm in metric_alarms(profile, functions):
-        rendered.metric[alarm.slug] = metric_alarm_request(alarm, profile.name, resolver)
-    for composite in [DEPLOY_WINDOW, *composite_alarms(profile)]:
-        rendered.composite[composite.slug] = composite_alarm_request(composite, profile.name, resolver)
+    declared: list[MetricAlarm | CompositeAlarm] = [
+        *metric_alarms(profile, functions), DEPLOY_WINDOW, *composite_alarms(profile, functions)
+    ]
+    for alarm in declared:
+        bound = alarm.only_in_region
+        if bound is not None and region is not None and bound != region:
+            continue
+        if bound is not None:
+            rendered.region_bound[alarm.slug] = bound
+        if isinstance(alarm, MetricAlarm):
+            rendered.metric[alarm.slug] = metric_alarm_request(alarm, profile.name, resolver)
+        else:
+            rendered.composite[alarm.slug] = composite_alarm_request(alarm, profile.name, resolver)
     return rendered

@@ -41,6 +41,12 @@ def offline_resolver(region: str, service: str = "lego-projects-api", concurrenc
         "HttpApi": "offline-api",
         "AccountConcurrencyLimit": str(concurrency_limit),
         "RunbookBaseUrl": "https://example.invalid/brickguard",
+        "DatabaseInstanceId": "offline-db",
+        "DatabaseProxyName": "offline-db-proxy",
+        "CacheClusterId": "offline-cache-001",
+        "SearchDomainName": "offline-search",
+        "ExpressHealthCheck": "offline-express-check",
+        "ServerlessHealthCheck": "offline-serverless-check",
     }
     values["PagesTopic"] = f"arn:aws:sns:{region}:{OFFLINE_ACCOUNT}:{service}-pages"
     return Substitution(values, profiles.region_group(region))
@@ -75,7 +81,7 @@ def _describe(
 def run_scenario(scenario: casefile.Scenario, functions: Sequence[str], file: str = "") -> list[StepResult]:
     """Evaluate one scenario and compare every expectation."""
     resolver = offline_resolver(scenario.region)
-    rendered = render_profile(profiles.get(scenario.profile), functions, resolver)
+    rendered = render_profile(profiles.get(scenario.profile), functions, resolver, scenario.region)
     store = SeriesStore()
     for series in scenario.series:
         dims = {name: resolver.text(value) for name, value in series.dimensions.items()}

@@ -1,177 +1,260 @@
-"""Put the monitoring of one profile with boto3, idempotently: SNS topic and PagerDuty subscription,
-metric alarms, composite alarms (when the endpoint implements them) and dashboards.
+"""``brickguard deploy``: package the code, then create or update the whole stack through a change set.
 
-Every call is a put: running it twice leaves the same alarms and dashboards. Alarms under this
-profile's name prefix that are no longer declared are deleted, so a rename does not leave orphans.
+Like ``sam deploy``: the zip goes to the artifact bucket under its SHA-256 (uploaded once), the
+template too (it is larger than the 51,200 bytes CloudFormation takes inline), then a change set is
+created against the stack, shown, and executed. The release id hashes the code and the parameters,
+so deploying the same tree with the same parameters twice gives an identical template: CloudFormation
+answers "no changes" and nothing is executed. ``dry_run`` creates the change set, reports it and
+deletes it (and the empty stack a first dry run leaves in ``REVIEW_IN_PROGRESS``).
+
+Parameters not given on an update keep their previous values (read back from the stack; NoEcho ones
+through ``UsePreviousValue``), so a second ``brickguard deploy`` needs no ``--param`` at all.
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from alarms import profiles
-from runtime.telemetry.aws_metrics import SERVICE
-from stack.monitoring_plan import ConcreteTarget, dashboard_request, profile_plan, shared_dashboards
-from stack.parameters import DEFAULTS
+from stack.functions import FunctionSpec
+from stack.package import CodePackage, release_id
+from stack.parameters import PARAMETERS
+from stack.resource_filter import without_types
+from stack.template import synthesize
 
-UNSUPPORTED_CODES = frozenset({"InvalidAction", "NotImplemented", "UnknownOperationException", "500"})
-COMPOSITES_UNSUPPORTED = "skipped: endpoint lacks PutCompositeAlarm"
-COMPOSITES_NOTE = (
-    "The endpoint does not implement PutCompositeAlarm (moto does not): composite alarms are covered by "
-    "the synthesized template (cfn-lint) and by `brickguard alarms test`."
-)
-DRY_RUN_ACCOUNT = "000000000000"
+CAPABILITIES = ["CAPABILITY_IAM"]
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+WAIT = {"Delay": 5, "MaxAttempts": 720}  # a stack with provisioned concurrency takes minutes
+
+
+class DeployError(RuntimeError):
+    """The change set or the stack operation failed; the message says which resources and why."""
 
 
 @dataclass
 class DeployOptions:
-    profile: str
+    stack_name: str
     region: str
-    pagerduty_url: str
+    bucket: str
+    prefix: str = "brickguard"
+    parameters: dict[str, str] = field(default_factory=dict)
     endpoint_url: str | None = None
     dry_run: bool = False
-    parameters: dict[str, str] = field(default_factory=dict)
+    drop_types: tuple[str, ...] = ()
+    """Resource types to leave out (and whatever refers to them): only for endpoints that cannot
+    model them, see :data:`stack.resource_filter.MOTO_UNMODELLED`."""
+    wait: dict[str, int] = field(default_factory=lambda: dict(WAIT))
 
 
 @dataclass(frozen=True)
-class Step:
-    """One thing deploy did (or would do)."""
-
-    kind: str
-    name: str
-    outcome: str
-
-
-Progress = Callable[[Step], None]
+class Change:
+    action: str
+    logical_id: str
+    resource_type: str
+    replacement: str
 
 
-def _clients(options: DeployOptions) -> dict[str, Any]:
-    import boto3  # lazy: the CLI's other commands do not pay for it
-    from botocore.config import Config
-
-    session = boto3.session.Session(region_name=options.region)
-    retrying = Config(retries={"mode": "standard", "max_attempts": 3})
-    single = Config(retries={"max_attempts": 1})
-    make = session.client
-    return {
-        "cloudwatch": make("cloudwatch", endpoint_url=options.endpoint_url, config=retrying),
-        "probe": make("cloudwatch", endpoint_url=options.endpoint_url, config=single),
-        "sns": make("sns", endpoint_url=options.endpoint_url, config=retrying),
-        "sts": make("sts", endpoint_url=options.endpoint_url, config=retrying),
-        "apis": make("apigatewayv2", endpoint_url=options.endpoint_url, config=retrying),
-    }
+@dataclass
+class DeployResult:
+    stack_name: str
+    release: str
+    change_set_type: str
+    changes: list[Change]
+    executed: bool
+    status: str
+    dropped: list[str] = field(default_factory=list)
 
 
-def _api_id(apis: Any, service: str) -> str | None:
-    wanted = f"{service}-http-api"
-    for page in apis.get_paginator("get_apis").paginate() if apis.can_paginate("get_apis") else [apis.get_apis()]:
-        for api in page.get("Items", []):
-            if api.get("Name") == wanted:
-                return str(api["ApiId"])
-    return None
+Progress = Callable[[str], None]
 
 
-class Deployer:
-    """Runs the deploy steps in order, reporting each one to ``progress``."""
+def _list_value(value: str) -> str:
+    """A list parameter as CloudFormation takes it (``a,b``); moto describes one as ``['a', 'b']``."""
+    if value.startswith("[") and value.endswith("]"):
+        return ",".join(str(item) for item in ast.literal_eval(value))
+    return value
 
-    def __init__(self, options: DeployOptions, functions: Sequence[str], progress: Progress | None = None) -> None:
+
+def _previous(stack: dict[str, Any] | None) -> dict[str, str]:
+    """The stack's current parameter values, NoEcho ones (masked) left out."""
+    if stack is None or stack.get("StackStatus") == "REVIEW_IN_PROGRESS":
+        return {}
+    found: dict[str, str] = {}
+    for item in stack.get("Parameters", []):
+        spec = PARAMETERS.get(item["ParameterKey"], {})
+        if spec and not spec.get("NoEcho"):
+            value = str(item["ParameterValue"])
+            found[item["ParameterKey"]] = _list_value(value) if "List" in str(spec["Type"]) else value
+    return found
+
+
+class StackDeployer:
+    """Runs one deploy; ``progress`` hears each step."""
+
+    def __init__(self, options: DeployOptions, progress: Progress | None = None) -> None:
+        import boto3  # lazy: the CLI's other commands do not pay for it
+
         self.options = options
-        self.functions = list(functions)
         self.progress = progress or (lambda step: None)
-        self.steps: list[Step] = []
-        self.clients: dict[str, Any] = {} if options.dry_run else _clients(options)
+        session = boto3.session.Session(region_name=options.region)
+        self.s3 = session.client("s3", endpoint_url=options.endpoint_url)
+        self.cloudformation = session.client("cloudformation", endpoint_url=options.endpoint_url)
 
-    def _report(self, kind: str, name: str, outcome: str) -> None:
-        step = Step(kind, name, outcome)
-        self.steps.append(step)
-        self.progress(step)
-
-    def _values(self, service: str) -> dict[str, str]:
-        values = {**DEFAULTS, **self.options.parameters}
-        values.update({"ServiceName": service, "AWS::Region": self.options.region, "AWS::Partition": "aws"})
-        if self.options.dry_run:
-            values["AWS::AccountId"] = DRY_RUN_ACCOUNT
-            values.setdefault("HttpApi", "<api-id>")
-            return values
-        values["AWS::AccountId"] = str(self.clients["sts"].get_caller_identity()["Account"])
-        if "HttpApi" not in values:
-            found = _api_id(self.clients["apis"], service)
-            if found is None:
-                self._report("api", f"{service}-http-api", "not found: edge alarms watch ApiId=not-deployed")
-            values["HttpApi"] = found or "not-deployed"
-        return values
-
-    def _paging(self, service: str, values: dict[str, str]) -> None:
-        topic_name = f"{service}-pages"
-        if self.options.dry_run:
-            values["PagesTopic"] = f"arn:aws:sns:{self.options.region}:{values['AWS::AccountId']}:{topic_name}"
-            self._report("topic", topic_name, "would create")
-            self._report("subscription", "PagerDuty (https)", "would subscribe")
-            return
-        sns = self.clients["sns"]
-        topic = str(sns.create_topic(Name=topic_name)["TopicArn"])
-        values["PagesTopic"] = topic
-        self._report("topic", topic_name, "put")
-        existing = sns.list_subscriptions_by_topic(TopicArn=topic).get("Subscriptions", [])
-        if any(sub.get("Endpoint") == self.options.pagerduty_url for sub in existing):
-            self._report("subscription", "PagerDuty (https)", "exists")
-            return
-        sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=self.options.pagerduty_url, ReturnSubscriptionArn=True)
-        self._report("subscription", "PagerDuty (https)", "subscribed")
-
-    def _put_composites(self, composites: list[dict[str, Any]]) -> None:
+    def _upload(self, key: str, data: bytes) -> None:
         from botocore.exceptions import ClientError
 
-        for index, request in enumerate(composites):
-            if self.options.dry_run:
-                self._report("composite", request["AlarmName"], "would put")
-                continue
-            client = self.clients["probe" if index == 0 else "cloudwatch"]
-            try:
-                client.put_composite_alarm(**request)
-            except ClientError as error:
-                if index == 0 and error.response.get("Error", {}).get("Code") in UNSUPPORTED_CODES:
-                    for skipped in composites:
-                        self._report("composite", skipped["AlarmName"], COMPOSITES_UNSUPPORTED)
-                    return
-                raise
-            self._report("composite", request["AlarmName"], "put")
-
-    def _prune(self, prefix: str, declared: set[str]) -> None:
-        if self.options.dry_run:
+        try:
+            self.s3.head_object(Bucket=self.options.bucket, Key=key)
+            self.progress(f"s3://{self.options.bucket}/{key} already there")
             return
-        cloudwatch = self.clients["cloudwatch"]
-        stale: list[str] = []
-        for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=prefix):
-            for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
-                if alarm["AlarmName"] not in declared:
-                    stale.append(alarm["AlarmName"])
-        for start in range(0, len(stale), 100):
-            cloudwatch.delete_alarms(AlarmNames=stale[start : start + 100])
-        for name in stale:
-            self._report("alarm", name, "deleted (no longer declared)")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+        self.s3.put_object(Bucket=self.options.bucket, Key=key, Body=data)
+        self.progress(f"uploaded s3://{self.options.bucket}/{key}")
 
-    def run(self) -> list[Step]:
-        """Deploy everything and return the steps taken."""
-        profile = profiles.get(self.options.profile)
-        values = self._values(self.options.parameters.get("ServiceName", DEFAULTS["ServiceName"]))
-        self._paging(values["ServiceName"], values)
-        target = ConcreteTarget(values, profiles.region_group(self.options.region))
-        plan = profile_plan(profile, self.functions, target)
-        for request in plan.alarms.metric.values():
-            if not self.options.dry_run:
-                self.clients["cloudwatch"].put_metric_alarm(**request)
-            self._report("alarm", request["AlarmName"], "would put" if self.options.dry_run else "put")
-        self._put_composites(list(plan.alarms.composite.values()))
-        self._prune(target.text(f"{SERVICE}-{profile.name}-"), {str(name) for name in plan.alarms.slugs.values()})
-        for dashboard in [*plan.dashboards, *shared_dashboards(self.functions)]:
-            request = dashboard_request(dashboard, target)
-            if not self.options.dry_run:
-                response = self.clients["cloudwatch"].put_dashboard(**request)
-                messages = response.get("DashboardValidationMessages", [])
-                if messages:
-                    raise ValueError(f"dashboard {request['DashboardName']} rejected: {messages}")
-            self._report("dashboard", request["DashboardName"], "would put" if self.options.dry_run else "put")
-        return self.steps
+    def _template_url(self, key: str) -> str:
+        host = f"s3.{self.options.region}.amazonaws.com" if self.options.region != "us-east-1" else "s3.amazonaws.com"
+        return f"https://{host}/{self.options.bucket}/{key}"
+
+    def _stack(self) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            stacks = self.cloudformation.describe_stacks(StackName=self.options.stack_name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in str(error):
+                return None
+            raise
+        return dict(stacks[0]) if stacks else None
+
+    def _stack_status(self) -> str | None:
+        stack = self._stack()
+        return str(stack["StackStatus"]) if stack else None
+
+    @staticmethod
+    def _parameters(declared: dict[str, Any], values: dict[str, str], updating: bool) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for name in declared:
+            if name in values:
+                found.append({"ParameterKey": name, "ParameterValue": values[name]})
+            elif updating:
+                found.append({"ParameterKey": name, "UsePreviousValue": True})
+        return found
+
+    def _delete_change_set(self, name: str) -> None:
+        """Delete ``name`` if it exists (a dry run or a failed deploy of the same release left it)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.cloudformation.describe_change_set(StackName=self.options.stack_name, ChangeSetName=name)
+        except ClientError:
+            return
+        self.cloudformation.delete_change_set(StackName=self.options.stack_name, ChangeSetName=name)
+
+    def _changes(self, name: str) -> list[Change]:
+        changes: list[Change] = []
+        token: str | None = None
+        while True:
+            extra = {"NextToken": token} if token else {}
+            described = self.cloudformation.describe_change_set(
+                StackName=self.options.stack_name, ChangeSetName=name, **extra
+            )
+            for item in described.get("Changes", []):
+                change = item["ResourceChange"]
+                changes.append(Change(change["Action"], change["LogicalResourceId"], change["ResourceType"],
+                                      str(change.get("Replacement", "-"))))
+            token = described.get("NextToken")
+            if not token:
+                return changes
+
+    def _wait_for_change_set(self, name: str) -> bool:
+        """True when the change set is ready; False when it holds no changes."""
+        from botocore.exceptions import WaiterError
+
+        try:
+            self.cloudformation.get_waiter("change_set_create_complete").wait(
+                StackName=self.options.stack_name, ChangeSetName=name, WaiterConfig=self.options.wait
+            )
+        except WaiterError:
+            described = self.cloudformation.describe_change_set(StackName=self.options.stack_name, ChangeSetName=name)
+            reason = str(described.get("StatusReason", ""))
+            if any(marker in reason for marker in NO_CHANGES):
+                return False
+            raise DeployError(f"change set {name} failed: {reason}") from None
+        return True
+
+    def _failure_reasons(self) -> str:
+        events = self.cloudformation.describe_stack_events(StackName=self.options.stack_name)["StackEvents"]
+        failed = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}" for e in events
+                  if str(e.get("ResourceStatus", "")).endswith("FAILED")]
+        return "; ".join(failed[:10]) or "no failed resource reported"
+
+    def _execute(self, name: str, change_set_type: str) -> str:
+        from botocore.exceptions import WaiterError
+
+        self.cloudformation.execute_change_set(StackName=self.options.stack_name, ChangeSetName=name)
+        waiter = "stack_create_complete" if change_set_type == "CREATE" else "stack_update_complete"
+        self.progress(f"executing {name}")
+        try:
+            self.cloudformation.get_waiter(waiter).wait(StackName=self.options.stack_name,
+                                                        WaiterConfig=self.options.wait)
+        except WaiterError:
+            raise DeployError(f"stack {self.options.stack_name} failed: {self._failure_reasons()}") from None
+        return self._stack_status() or "UNKNOWN"
+
+    def deploy(self, table: Sequence[FunctionSpec], code: CodePackage) -> DeployResult:
+        """Upload, create the change set, and execute it unless this is a dry run or nothing changed."""
+        options = self.options
+        declared = PARAMETERS
+        unknown = sorted(set(options.parameters) - set(declared))
+        if unknown:
+            raise DeployError(f"unknown stack parameter(s) {', '.join(unknown)}")
+        stack = self._stack()
+        code_key = code.s3_key(options.prefix)
+        values = {**_previous(stack), **options.parameters, "CodeS3Bucket": options.bucket, "CodeS3Key": code_key}
+        # NoEcho values come back masked and reach no function: they do not make a release.
+        release = release_id(code, {name: values.get(name, str(spec.get("Default", "")))
+                                    for name, spec in declared.items() if not spec.get("NoEcho")})
+        template = synthesize(table, release)
+        dropped: list[str] = []
+        if options.drop_types:
+            template, dropped = without_types(template, options.drop_types)
+        body = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
+        template_key = f"{options.prefix.strip('/')}/templates/{hashlib.sha256(body).hexdigest()}.json"
+        if not options.dry_run:
+            self._upload(code_key, code.data)
+        self._upload(template_key, body)  # a change set needs it even in a dry run (too large to inline)
+
+        status = str(stack["StackStatus"]) if stack else None
+        if status == "ROLLBACK_COMPLETE":
+            raise DeployError(f"stack {options.stack_name} is ROLLBACK_COMPLETE after a failed create: delete it "
+                              "(aws cloudformation delete-stack) and deploy again")
+        change_set_type = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
+        name = f"brickguard-{release}"
+        self._delete_change_set(name)
+        self.cloudformation.create_change_set(
+            StackName=options.stack_name,
+            ChangeSetName=name,
+            ChangeSetType=change_set_type,
+            TemplateURL=self._template_url(template_key),
+            Parameters=self._parameters(declared, values, change_set_type == "UPDATE"),
+            Capabilities=CAPABILITIES,
+            Description=f"brickguard release {release}",
+        )
+        self.progress(f"change set {name} ({change_set_type})")
+        changes = self._changes(name) if self._wait_for_change_set(name) else []
+        if not changes:  # CloudFormation fails such a change set; some endpoints complete it empty
+            self._delete_change_set(name)
+            return DeployResult(options.stack_name, release, change_set_type, [], False, status or "-", dropped)
+        if options.dry_run:
+            self._delete_change_set(name)
+            if change_set_type == "CREATE" and status is None:
+                self.cloudformation.delete_stack(StackName=options.stack_name)  # the empty REVIEW_IN_PROGRESS stack
+            return DeployResult(options.stack_name, release, change_set_type, changes, False, "dry run", dropped)
+        final = self._execute(name, change_set_type)
+        return DeployResult(options.stack_name, release, change_set_type, changes, True, final, dropped)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.telemetry.aws_metrics import function_name
-from stack.intrinsics import get_att, pascal, ref
+from stack.intrinsics import pascal, ref
 
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 VPC_ACTIONS = (
@@ -28,6 +28,11 @@ VPC_ACTIONS = (
 # Actions whose service does not support resource-level permissions: the only ones allowed on "*".
 STAR_ACTIONS = frozenset({*XRAY_ACTIONS, *VPC_ACTIONS})
 FUNCTION_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + function_name("{name}")
+# The log group's streams (":*"), spelled out rather than GetAtt: the role must not wait for the group.
+LOG_GROUP_ARN = (
+    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/"
+    + function_name("{name}") + ":*"
+)
 PROXY_USER_ARN = (
     "arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${DatabaseProxyResourceId}/${DatabaseUser}"
 )
@@ -54,7 +59,7 @@ def statements(function: str, log_group: str) -> list[Any]:
     """The policy statements of ``function``'s role."""
     return [
         {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": get_att(log_group, "Arn")},
+         "Resource": {"Fn::Sub": LOG_GROUP_ARN.replace("{name}", function)}},
         {"Sid": "XRay", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"},
         {"Sid": "VpcNetworkInterfaces", "Effect": "Allow", "Action": list(VPC_ACTIONS), "Resource": "*"},
         _database_statement(),

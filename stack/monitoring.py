@@ -15,7 +15,7 @@ from dashboards.body import Dashboard
 from runtime.telemetry.aws_metrics import SERVICE
 from stack.intrinsics import CfnResolver, alarm_logical_id, pascal, ref
 from stack.monitoring_plan import dashboard_request, profile_plan, shared_dashboards
-from stack.parameters import profile_condition
+from stack.parameters import profile_condition, region_condition
 
 TOPIC = PAGES_TOPIC.strip("${}")
 
@@ -73,7 +73,9 @@ def resources(functions: Sequence[str]) -> dict[str, Any]:
         ]
         for kind, slug, request in alarms:
             resource: dict[str, Any] = {"Type": kind, "Properties": request}
-            if slug not in SHARED_SLUGS:
+            if slug in plan.alarms.region_bound:
+                resource["Condition"] = region_condition(name, plan.alarms.region_bound[slug])
+            elif slug not in SHARED_SLUGS:
                 resource["Condition"] = condition
             found[alarm_logical_id(name, slug)] = resource
         for dashboard in plan.dashboards:

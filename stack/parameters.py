@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alarms.profiles import PROFILES
+from runtime.telemetry.aws_metrics import HEALTH_CHECK_REGION
 from stack.edge import CORS_DEFAULT_ORIGINS
 
 DEFAULTS: dict[str, str] = {
@@ -123,12 +124,21 @@ def profile_condition(profile: str) -> str:
     return f"Use{profile.capitalize()}Profile"
 
 
+def region_condition(profile: str, region: str) -> str:
+    """Name of the condition: ``profile`` is active and the stack runs in ``region``."""
+    return f"{profile_condition(profile)}In{''.join(part.capitalize() for part in region.split('-'))}"
+
+
 CONDITIONS: dict[str, Any] = {
     "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
     "CreateEndpoints": {"Fn::Equals": [{"Ref": "CreateVpcEndpoints"}, "true"]},
     "UseDatabaseSecret": {"Fn::Equals": [{"Ref": "DatabaseAuth"}, "secret"]},
     "IsEuRegion": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}, "eu"]},
     **{profile_condition(name): {"Fn::Equals": [{"Ref": "AlarmProfile"}, name]} for name in PROFILES},
+    **{region_condition(name, HEALTH_CHECK_REGION): {"Fn::And": [
+        {"Condition": profile_condition(name)},
+        {"Fn::Equals": [{"Ref": "AWS::Region"}, HEALTH_CHECK_REGION]},
+    ]} for name in PROFILES},
 }
 
 

@@ -13,8 +13,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from alarms.profiles import PROFILES
-
 if TYPE_CHECKING:
     from api.functions import LambdaFunction
     from stack.package import CodePackage
@@ -88,57 +86,63 @@ def _parameters(raw: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command()
-@click.option("--profile", type=click.Choice(list(PROFILES)), default="rollout", show_default=True,
-              help="Alarm profile: rollout (looser, own names) or bau.")
-@click.option("--region", envvar="AWS_REGION", default="us-east-1", show_default=True,
-              help="AWS region; eu-* uses the EU latency threshold.")
-@click.option("--endpoint-url", envvar="BRICKGUARD_AWS_ENDPOINT_URL", default=None,
-              help="Send every AWS call here (e.g. a moto server).")
-@click.option("--pagerduty-url", envvar="BRICKGUARD_PAGERDUTY_URL",
-              default="https://events.pagerduty.com/integration/REPLACE_ME/enqueue", show_default=True,
-              help="PagerDuty CloudWatch integration URL for the HTTPS subscription.")
+@click.option("--stack-name", default="lego-projects-api", show_default=True, help="CloudFormation stack name.")
+@click.option("--region", envvar="AWS_REGION", default="us-east-1", show_default=True, help="AWS region.")
+@click.option("--bucket", envvar="BRICKGUARD_ARTIFACT_BUCKET", required=True,
+              help="Artifact bucket for the code zip and the template (like `sam deploy --s3-bucket`).")
+@click.option("--prefix", default="brickguard", show_default=True, help="Key prefix in the artifact bucket.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="Override a stack parameter (ServiceName, AccountConcurrencyLimit, HttpApi, ...).")
-@click.option("--dry-run", is_flag=True, help="Show what would be put without calling AWS.")
-def deploy(profile: str, region: str, endpoint_url: str | None, pagerduty_url: str, params: tuple[str, ...],
-           dry_run: bool) -> None:
-    """Put dashboards, metric alarms, composite alarms and the SNS -> PagerDuty wiring (idempotent).
+              help="Stack parameter (SubnetIds, DatabaseProxyEndpoint, ...); on updates, omitted ones keep "
+                   "their previous value. See docs/deploy.md.")
+@click.option("--vendor", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Directory of third-party packages installed for arm64, zipped at the package root.")
+@click.option("--endpoint-url", envvar="BRICKGUARD_AWS_ENDPOINT_URL", default=None,
+              help="Send S3 and CloudFormation calls here (e.g. a moto server).")
+@click.option("--skip-unmodelled", is_flag=True,
+              help="Leave out the resource types moto cannot model (and what refers to them); for moto only.")
+@click.option("--dry-run", is_flag=True, help="Create the change set, print it, delete it: no stack changes.")
+def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple[str, ...], vendor: Path | None,
+           endpoint_url: str | None, skip_unmodelled: bool, dry_run: bool) -> None:
+    """Package the code, upload it, and create or update the whole stack through a change set.
+
+    A second deploy of the same code with the same parameters changes nothing.
 
     \b
     Example:
-      brickguard deploy --profile bau --region eu-west-1 --dry-run
-      brickguard deploy --endpoint-url http://127.0.0.1:5000 --profile rollout
+      brickguard deploy --bucket my-artifacts --region eu-west-1 --dry-run \\
+        --param SubnetIds=subnet-a,subnet-b --param DatabaseProxyEndpoint=proxy.example ...
+      brickguard deploy --bucket my-artifacts --region eu-west-1
     """
-    from stack.deploy import COMPOSITES_NOTE, COMPOSITES_UNSUPPORTED, Deployer, DeployOptions, Step
+    from stack.deploy import DeployError, DeployOptions, StackDeployer
+    from stack.resource_filter import MOTO_UNMODELLED
 
     console = Console()
     options = DeployOptions(
-        profile=profile,
-        region=region,
-        pagerduty_url=pagerduty_url,
-        endpoint_url=endpoint_url,
-        dry_run=dry_run,
-        parameters=_parameters(params),
+        stack_name=stack_name, region=region, bucket=bucket, prefix=prefix, parameters=_parameters(params),
+        endpoint_url=endpoint_url, dry_run=dry_run, drop_types=MOTO_UNMODELLED if skip_unmodelled else (),
     )
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("deploying" if not dry_run else "planning", total=None)
-
-        def advance(step: Step) -> None:
-            progress.update(task, advance=1, description=f"{step.kind} {step.name}")
-
+    with console.status("packaging") as status:
+        code = _package(vendor)
         try:
-            steps = Deployer(options, _functions(), advance).run()
-        except Exception as error:  # botocore errors, rejected dashboards: one clear line, no traceback
+            result = StackDeployer(options, lambda step: status.update(step)).deploy(_table(), code)
+        except DeployError as error:
+            raise click.ClickException(str(error)) from None
+        except Exception as error:  # botocore errors: one clear line, no traceback
             raise click.ClickException(f"deploy failed: {error}") from error
-    table = Table(title=f"deploy ({profile}, {region}{', dry run' if dry_run else ''})")
-    for column in ("kind", "name", "outcome"):
+    table = Table(title=f"change set of {stack_name} ({result.change_set_type}, release {result.release})")
+    for column in ("action", "logical id", "type", "replacement"):
         table.add_column(column)
-    for step in steps:
-        table.add_row(step.kind, step.name, step.outcome)
+    for change in result.changes:
+        table.add_row(change.action, change.logical_id, change.resource_type, change.replacement)
     console.print(table)
-    if any(step.outcome == COMPOSITES_UNSUPPORTED for step in steps):
-        console.print(f"[yellow]note:[/yellow] {COMPOSITES_NOTE}")
+    if result.dropped:
+        console.print(f"left out for the endpoint: {len(result.dropped)} resources of unmodelled types")
+    if not result.changes:
+        console.print("no changes: the stack already runs this release")
+    elif dry_run:
+        console.print(f"dry run: {len(result.changes)} change(s) shown, nothing executed")
+    else:
+        console.print(f"{stack_name}: {result.status}")
 
 
 @click.group()

@@ -1,4 +1,4 @@
-"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES).
+"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES, AWS/Route53).
 
 These names are AWS's, not ours, so they are not in the metric catalogue (which lists what the runtime
 emits); this module is the one place that spells them, beside the catalogue, for dashboards and alarms.
@@ -13,6 +13,7 @@ API_GATEWAY = "AWS/ApiGateway"
 RDS = "AWS/RDS"
 ELASTICACHE = "AWS/ElastiCache"
 OPENSEARCH = "AWS/ES"
+ROUTE53 = "AWS/Route53"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ API_INTEGRATION_LATENCY = AwsMetric(API_GATEWAY, "IntegrationLatency", ("ApiId",
 # RDS instance and RDS Proxy.
 RDS_CONNECTIONS = AwsMetric(RDS, "DatabaseConnections", ("DBInstanceIdentifier",))
 RDS_CPU = AwsMetric(RDS, "CPUUtilization", ("DBInstanceIdentifier",))
+RDS_FREEABLE_MEMORY = AwsMetric(RDS, "FreeableMemory", ("DBInstanceIdentifier",))  # bytes
+RDS_PROXY_BORROW_LATENCY = AwsMetric(RDS, "DatabaseConnectionsBorrowLatency", ("ProxyName",))  # microseconds
 RDS_PROXY_CONNECTIONS = AwsMetric(RDS, "DatabaseConnections", ("ProxyName",))
 RDS_PROXY_CLIENT_CONNECTIONS = AwsMetric(RDS, "ClientConnections", ("ProxyName",))
 
@@ -49,6 +52,11 @@ RDS_PROXY_CLIENT_CONNECTIONS = AwsMetric(RDS, "ClientConnections", ("ProxyName",
 CACHE_CPU = AwsMetric(ELASTICACHE, "EngineCPUUtilization", ("CacheClusterId",))
 CACHE_EVICTIONS = AwsMetric(ELASTICACHE, "Evictions", ("CacheClusterId",))
 CACHE_HIT_RATE = AwsMetric(ELASTICACHE, "CacheHitRate", ("CacheClusterId",))
+CACHE_MEMORY = AwsMetric(ELASTICACHE, "DatabaseMemoryUsagePercentage", ("CacheClusterId",))
+
+# Route53 health checks publish only in us-east-1, whatever region the stack runs in.
+HEALTH_CHECK_STATUS = AwsMetric(ROUTE53, "HealthCheckStatus", ("HealthCheckId",))
+HEALTH_CHECK_REGION = "us-east-1"
 
 # Amazon OpenSearch Service publishes under the legacy AWS/ES namespace.
 SEARCH_CLUSTER_RED = AwsMetric(OPENSEARCH, "ClusterStatus.red", ("DomainName", "ClientId"))
@@ -68,6 +76,8 @@ DB_INSTANCE = "${DatabaseInstanceId}"
 DB_PROXY = "${DatabaseProxyName}"
 CACHE_CLUSTER = "${CacheClusterId}"
 SEARCH_DOMAIN = "${SearchDomainName}"
+EXPRESS_HEALTH_CHECK = "${ExpressHealthCheck}"
+SERVERLESS_HEALTH_CHECK = "${ServerlessHealthCheck}"
 
 
 def function_name(function: str) -> str:

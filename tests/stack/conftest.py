@@ -7,10 +7,19 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from alarms import routing
+from alarms.render import Substitution
 from alarms.runner import offline_resolver
 from api.functions import FUNCTION_ROUTES
-from stack.monitoring_plan import ConcreteTarget
+from runtime.telemetry.aws_metrics import ACCOUNT, PARTITION, REGION
 from stack.parameters import DEFAULTS
+
+
+class ConcreteTarget(Substitution):
+    """Plain values for every placeholder, and alarm ARNs as text (what a deployed stack resolves)."""
+
+    def arn(self, profile: str, slug: str) -> str:
+        return f"arn:{PARTITION}:cloudwatch:{REGION}:{ACCOUNT}:alarm:{routing.alarm_name(profile, slug)}"
 
 
 @pytest.fixture(scope="session")

@@ -38,15 +38,15 @@ def _expectations(profile: str) -> list[casefile.Expectation]:
 def test_every_alarm_is_seen_firing_and_quiet(profile: str, functions: list[str]) -> None:
     expectations = _expectations(profile)
     slugs = [alarm.slug for alarm in metric_alarms(PROFILES[profile], functions)]
-    slugs += [alarm.slug for alarm in composite_alarms(PROFILES[profile])]
+    slugs += [alarm.slug for alarm in composite_alarms(PROFILES[profile], functions)]
     for slug in slugs:
         states = {expect.state for expect in expectations if expect.alarm == slug}
         assert {"ALARM", "OK"} <= states, f"{profile}/{slug} has no firing or no quiet expectation"
 
 
-def test_every_bau_composite_has_a_suppressed_and_a_resolved_case() -> None:
+def test_every_bau_composite_has_a_suppressed_and_a_resolved_case(functions: list[str]) -> None:
     expectations = _expectations("bau")
-    for alarm in composite_alarms(PROFILES["bau"]):
+    for alarm in composite_alarms(PROFILES["bau"], functions):
         mine = [expect for expect in expectations if expect.alarm == alarm.slug]
         assert any(expect.suppressed_by == "Alarm" for expect in mine), alarm.slug
         assert any(expect.actions and expect.actions[-1] == "ALARM" for expect in mine), alarm.slug

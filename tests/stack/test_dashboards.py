@@ -9,8 +9,8 @@ import pytest
 from alarms.profiles import PROFILES
 from dashboards.body import problems
 from runtime.telemetry import aws_metrics, catalogue
-from stack.monitoring_plan import ConcreteTarget, dashboard_request, profile_plan, shared_dashboards
-from tests.stack.conftest import concrete_target
+from stack.monitoring_plan import dashboard_request, profile_plan, shared_dashboards
+from tests.stack.conftest import ConcreteTarget, concrete_target
 
 AWS_METRICS = {
     (value.namespace, value.name) for value in vars(aws_metrics).values() if isinstance(value, aws_metrics.AwsMetric)
@@ -104,8 +104,10 @@ def test_deploy_bodies_have_no_placeholders_left(functions: list[str], region: s
         "ServiceName": "svc", "AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
         "HttpApi": "api", "AccountConcurrencyLimit": "1000", "RunbookBaseUrl": "https://x", "PagesTopic": "arn:t",
         "DatabaseInstanceId": "db", "DatabaseProxyName": "px", "CacheClusterId": "c", "SearchDomainName": "d",
+        "ExpressHealthCheck": "h1", "ServerlessHealthCheck": "h2",
     }
     target = ConcreteTarget(values, group)
-    for dashboard in [*profile_plan(PROFILES["bau"], functions, target).dashboards, *shared_dashboards(functions)]:
+    plan = profile_plan(PROFILES["bau"], functions, target, region)
+    for dashboard in [*plan.dashboards, *shared_dashboards(functions)]:
         request = dashboard_request(dashboard, target)
         assert "${" not in request["DashboardBody"] and request["DashboardName"].startswith("svc-")

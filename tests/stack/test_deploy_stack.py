@@ -1,0 +1,165 @@
+"""``brickguard deploy`` against moto's CloudFormation on a loopback moto server: package upload,
+change sets, create, a second deploy that changes nothing, a code change that publishes a new
+version, and a dry run that changes nothing. moto cannot model every type: the documented filter
+(:mod:`stack.resource_filter`) leaves those out; cfn-lint and the offline alarm tests cover them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from api.functions import FUNCTIONS
+from runtime.cli.main import cli
+from stack.deploy import DeployOptions, StackDeployer
+from stack.package import CodePackage, build
+from stack.resource_filter import MOTO_UNMODELLED, without_types
+from stack.template import synthesize
+
+REGION = "eu-west-1"
+BUCKET = "lego-artifacts"
+
+
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+
+
+@pytest.fixture
+def account(moto_endpoint: str) -> dict[str, str]:
+    """An artifact bucket and a VPC with a subnet and a security group; the stack's parameters."""
+    _client("s3", moto_endpoint).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    ec2 = _client("ec2", moto_endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24")["Subnet"]["SubnetId"] for n in (1, 2)]
+    group = ec2.create_security_group(GroupName="lambda", Description="functions", VpcId=vpc)["GroupId"]
+    return {
+        "CognitoIssuerUrl": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool",
+        "CognitoAudience": "web-client",
+        "PagerDutyIntegrationUrl": "https://events.pagerduty.com/integration/test/enqueue",
+        "ExpressHost": "express.lego-moc.example.com",
+        "SubnetIds": ",".join(subnets),
+        "SecurityGroupIds": group,
+        "VpcId": vpc,
+        "DatabaseProxyEndpoint": "lego-proxy.proxy-abc.eu-west-1.rds.amazonaws.com",
+        "DatabaseProxyResourceId": "prx-0123abcd",
+        "RedisEndpoint": "lego-cache.abc.euw1.cache.amazonaws.com:6379",
+        "OpenSearchEndpoint": "vpc-lego-search.eu-west-1.es.amazonaws.com",
+    }
+
+
+def _code(tmp_path: Path, marker: str) -> CodePackage:
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "__init__.py").write_text(f"MARKER = {marker!r}\n")
+    return build(tmp_path, ["app"])
+
+
+def _deploy(endpoint: str, parameters: dict[str, str], code: CodePackage, **extra: Any) -> Any:
+    options = DeployOptions(stack_name="lego", region=REGION, bucket=BUCKET, parameters=parameters,
+                            endpoint_url=endpoint, drop_types=MOTO_UNMODELLED, wait={"Delay": 1, "MaxAttempts": 60},
+                            **extra)
+    return StackDeployer(options).deploy(FUNCTIONS, code)
+
+
+def test_deploy_creates_the_stack_and_a_second_deploy_changes_nothing(
+    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+) -> None:
+    code = _code(tmp_path, "a")
+    first = _deploy(moto_endpoint, account, code)
+    assert (first.change_set_type, first.executed, first.status) == ("CREATE", True, "CREATE_COMPLETE")
+    created = _client("cloudformation", moto_endpoint).list_stack_resources(StackName="lego")
+    assert len(created["StackResourceSummaries"]) == len(first.changes) > 20
+    assert {change.action for change in first.changes} == {"Add"}
+
+    s3 = _client("s3", moto_endpoint)
+    stored = s3.get_object(Bucket=BUCKET, Key=code.s3_key("brickguard"))["Body"].read()
+    assert stored == code.data
+    lambda_ = _client("lambda", moto_endpoint)
+    for spec in FUNCTIONS:
+        config = lambda_.get_function_configuration(FunctionName=f"lego-projects-api-{spec.name}")
+        assert (config["MemorySize"], config["Timeout"]) == (spec.memory_mb, spec.timeout_seconds)
+        assert config["Handler"] == spec.handler  # (moto's CloudFormation ignores Architectures: test_functions)
+        assert sorted(config["VpcConfig"]["SubnetIds"]) == sorted(account["SubnetIds"].split(","))
+        variables = config["Environment"]["Variables"]
+        assert variables["DATABASE_URL"] == (
+            "postgresql://lego_api@lego-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432/lego_projects?sslmode=require")
+        assert variables["BRICKGUARD_DB_AUTH"] == "iam"
+        versions = lambda_.list_versions_by_function(FunctionName=f"lego-projects-api-{spec.name}")["Versions"]
+        assert [v["Version"] for v in versions if v["Version"] != "$LATEST"] == ["1"]
+
+    second = _deploy(moto_endpoint, {}, code)  # parameters kept from the first deploy
+    assert (second.change_set_type, second.changes, second.executed) == ("UPDATE", [], False)
+
+
+def test_new_code_publishes_new_versions_through_an_update(
+    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+) -> None:
+    _deploy(moto_endpoint, account, _code(tmp_path, "a"))
+    update = _deploy(moto_endpoint, {}, _code(tmp_path, "b"))
+    assert update.executed and update.status == "UPDATE_COMPLETE"
+    actions = {(change.resource_type, change.action) for change in update.changes}
+    # moto lists template-level changes only (CloudFormation also modifies the functions, whose
+    # CodeS3Key parameter changed); the old version leaves the template, DeletionPolicy Retain keeps it.
+    assert actions >= {("AWS::Lambda::Version", "Add"), ("AWS::Lambda::Version", "Remove")}
+    # moto's update deletes removed resources whatever their DeletionPolicy, so that the old version
+    # survives is shown by the template (test_functions) and only in a real account (docs/deploy.md).
+    resources = _client("cloudformation", moto_endpoint).list_stack_resources(StackName="lego")
+    versions = {r["LogicalResourceId"] for r in resources["StackResourceSummaries"]
+                if r["ResourceType"] == "AWS::Lambda::Version"}
+    added = {c.logical_id for c in update.changes if c.resource_type == "AWS::Lambda::Version" and c.action == "Add"}
+    assert versions == added and len(added) == len(FUNCTIONS)
+
+
+def test_dry_run_prints_the_change_set_and_changes_nothing(
+    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+) -> None:
+    code = _code(tmp_path, "a")
+    dry = _deploy(moto_endpoint, account, code, dry_run=True)
+    assert dry.changes and not dry.executed and dry.status == "dry run"
+    stacks = _client("cloudformation", moto_endpoint).list_stacks()["StackSummaries"]
+    assert all(stack["StackStatus"] == "DELETE_COMPLETE" for stack in stacks if stack["StackName"] == "lego")
+    listed = _client("s3", moto_endpoint).list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    assert [item["Key"] for item in listed if item["Key"].endswith(".zip")] == []  # the code is not uploaded
+    assert _client("lambda", moto_endpoint).list_functions()["Functions"] == []
+
+
+def test_the_filter_drops_unmodelled_types_and_whatever_refers_to_them() -> None:
+    template = synthesize(FUNCTIONS, "r")
+    kept, dropped = without_types(template, MOTO_UNMODELLED)
+    types = {resource["Type"] for resource in kept["Resources"].values()}
+    assert not types & set(MOTO_UNMODELLED)
+    assert {"AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::IAM::Role", "AWS::Logs::LogGroup"} <= types
+    # keep-warm rules target the alias, the serverless health check names the API: gone with them
+    assert "MocsKeepWarmRule" in dropped and "ServerlessHealthCheck" in dropped and "ExpressHealthCheck" not in dropped
+    assert "ApiEndpoint" not in kept["Outputs"] and "ExpressHealthCheckId" in kept["Outputs"]
+    assert len(kept["Resources"]) + len(dropped) == len(template["Resources"])
+
+
+def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, account: dict[str, str]) -> None:
+    args = ["deploy", "--bucket", BUCKET, "--region", REGION, "--endpoint-url", moto_endpoint, "--skip-unmodelled"]
+    params = [item for key, value in account.items() for item in ("--param", f"{key}={value}")]
+    env = {"COLUMNS": "200"}
+    dry = CliRunner().invoke(cli, [*args, *params, "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "dry run:" in dry.output and "MocsFunction" in dry.output
+    first = CliRunner().invoke(cli, [*args, *params], env=env)
+    assert first.exit_code == 0, first.output
+    assert "CREATE_COMPLETE" in first.output
+    second = CliRunner().invoke(cli, args, env=env)
+    assert second.exit_code == 0, second.output
+    assert "no changes" in second.output
+    with zipfile.ZipFile(io.BytesIO(_client("s3", moto_endpoint).get_object(
+            Bucket=BUCKET, Key=next(o["Key"] for o in _client("s3", moto_endpoint).list_objects_v2(
+                Bucket=BUCKET)["Contents"] if o["Key"].endswith(".zip")))["Body"].read())) as shipped:
+        names = shipped.namelist()
+    assert "api/handlers.py" in names and not any(name.startswith("runtime/cli/") for name in names)
+
+
+def test_cli_rejects_an_unknown_parameter(moto_endpoint: str, account: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["deploy", "--bucket", BUCKET, "--region", REGION, "--endpoint-url",
+                                      moto_endpoint, "--param", "NoSuchThing=1", "--dry-run"])
+    assert result.exit_code != 0 and "unknown stack parameter(s) NoSuchThing" in result.output
