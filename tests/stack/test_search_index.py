@@ -57,7 +57,7 @@ def test_search_waits_for_init_then_finds_the_users_hyphenated_sub(opensearch_st
     gate.require(client)
     client.index(index=INDICES[0], body={"userId": SUB, "title": "Harbour Crane", "updatedAt": "2024-01-01"},
                  id="m1", refresh=True)
-    assert search_ids(client, INDICES[0], SUB, "crane", offset=0, size=10) == (["m1"], 1)
+    assert search_ids(client, INDICES[0], SUB, "crane", offset=0, size=10, timeout=5) == (["m1"], 1)
 
 
 def test_cli_search_init_reports_each_index(opensearch_standin: OpenSearchStandIn, monkeypatch) -> None:
