@@ -69,6 +69,8 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         routes=(
             "GET /api/images",
             "POST /api/images",
+            "POST /api/images/upload-url",
+            "POST /api/images/confirm",
             "GET /api/images/{id}",
             "PATCH /api/images/{id}",
             "DELETE /api/images/{id}",

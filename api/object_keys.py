@@ -37,6 +37,11 @@ def avatar(user_id: str) -> str:
     return f"avatars/{_segment(user_id)}/avatar.webp"
 
 
+def staged_upload(user_id: str, upload_id: uuid.UUID) -> str:
+    """Where a presigned POST puts a file until the confirm call processes it (expired by a lifecycle rule)."""
+    return f"uploads/{_segment(user_id)}/{upload_id}"
+
+
 def moc_prefix(user_id: str, moc_id: uuid.UUID) -> str:
     return f"mocs/{_segment(user_id)}/{moc_id}/"
 

@@ -9,7 +9,7 @@ same 400 envelope with ``details`` as a JSON body's.
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pydantic
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -32,6 +32,21 @@ class ImageUploadFields(_Fields):
     description: LongText | None = None
     tags: Tags = Field(default_factory=list)
     album_id: uuid.UUID | None = Field(None, alias="albumId")
+
+
+ImageType = Literal["image/jpeg", "image/png", "image/webp"]
+
+
+class ImageUploadUrlRequest(_Fields):
+    """``POST /api/images/upload-url``: the type the file will be sent with (a policy condition)."""
+
+    content_type: ImageType = Field(alias="contentType")
+
+
+class ImageConfirm(ImageUploadFields):
+    """``POST /api/images/confirm``: the image's metadata and the ``uploadId`` its file was sent under."""
+
+    upload_id: uuid.UUID = Field(alias="uploadId")
 
 
 def form_model(model: type[M], form: Form, *, lists: tuple[str, ...] = ()) -> M:

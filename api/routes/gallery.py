@@ -9,11 +9,22 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from sqlalchemy.orm import Session
 
-from api import cache_keys, caller, dependencies, multipart_form, responses, schemas, upload_openapi, upload_requests
+from api import (
+    cache_keys,
+    caller,
+    dependencies,
+    multipart_form,
+    responses,
+    schemas,
+    upload_openapi,
+    upload_requests,
+    upload_schemas,
+)
 from api.pagination import Limit, Page, list_body
 from api.reads import cached, owned_by
 from api.responses import answers
-from api.services import gallery, image_uploads
+from api.services import gallery, image_uploads, presigned_uploads
+from api.upload_responses import UploadOfferResponse
 
 router = Router()
 
@@ -39,7 +50,7 @@ def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None)
 @router.post(
     "/api/images",
     tags=["gallery"],
-    **answers(responses.ImageResponse, status=201, also=(404, 413, 415, 503)),
+    **answers(responses.ImageResponse, status=201, also=(404,)),
     openapi_extensions=upload_openapi.IMAGE_CREATE_REQUEST,
 )
 def create_image() -> tuple[dict[str, Any], int]:
@@ -51,6 +62,23 @@ def create_image() -> tuple[dict[str, Any], int]:
     else:
         body = upload_requests.json_model(schemas.ImageCreate, event)
         data = dependencies.get().database.write(lambda session: gallery.create_image(session, user, body))
+    return {"success": True, "data": data}, 201
+
+
+@router.post("/api/images/upload-url", tags=["gallery"], **answers(UploadOfferResponse))
+def image_upload_url(body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]) -> dict[str, Any]:
+    """A presigned S3 POST for an image larger than the direct-upload ceiling; then ``POST /api/images/confirm``."""
+    user = caller.user_id(router)
+    return {"success": True, "data": presigned_uploads.offer(user, body.content_type)}
+
+
+@router.post("/api/images/confirm", tags=["gallery"], **answers(responses.ImageResponse, status=201, also=(404, 413)))
+def confirm_image(body: Annotated[upload_schemas.ImageConfirm, Body()]) -> tuple[dict[str, Any], int]:
+    """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
+    user = caller.user_id(router)
+    data = presigned_uploads.confirm(
+        user, body.upload_id, lambda file: image_uploads.store_gallery_image(user, body, file)
+    )
     return {"success": True, "data": data}, 201
 
 

@@ -59,19 +59,21 @@ def store_then_record(objects: Sequence[tuple[str, bytes, str]], record: Callabl
 
 
 def upload_gallery_image(user_id: str, form: Form) -> dict[str, Any]:
-    """``POST /api/images`` with a file: a 2048 px WebP and a 400 px thumbnail, then the image row."""
+    """``POST /api/images`` with a file in a multipart form."""
     fields = form_model(ImageUploadFields, form, lists=("tags",))
-    upload = single_file(form)
-    full, thumbnail = image_processing.process(
-        upload.data, image_processing.GALLERY, image_processing.GALLERY_THUMBNAIL
-    )
+    return store_gallery_image(user_id, fields, single_file(form).data)
+
+
+def store_gallery_image(user_id: str, fields: ImageUploadFields, data: bytes) -> dict[str, Any]:
+    """A 2048 px WebP and a 400 px thumbnail on S3, then the image row (direct upload or confirmed)."""
+    full, thumbnail = image_processing.process(data, image_processing.GALLERY, image_processing.GALLERY_THUMBNAIL)
     image_id = uuid.uuid4()
     store = dependencies.get().storage
     image_key = object_keys.gallery_image(user_id, image_id)
     thumbnail_key = object_keys.gallery_thumbnail(user_id, image_id)
     body = schemas.ImageCreate.model_validate(
         {
-            **fields.model_dump(by_alias=True, exclude_none=True),
+            **fields.model_dump(by_alias=True, exclude_none=True, include=set(ImageUploadFields.model_fields)),
             "imageUrl": store.url(image_key),
             "thumbnailUrl": store.url(thumbnail_key),
         }

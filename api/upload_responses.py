@@ -1,0 +1,30 @@
+"""Response models of the upload routes (camelCase, like ``api.responses``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class UploadOffer(BaseModel):
+    """A presigned S3 POST: send ``fields`` and then the file as ``file`` to ``url``, then confirm ``uploadId``."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    upload_id: uuid.UUID
+    url: str
+    fields: dict[str, str] = Field(description="form fields to send before the file, as given")
+    max_bytes: int
+    expires_in: int = Field(description="seconds the form stays valid")
+
+
+class UploadOfferResponse(BaseModel):
+    """A presigned upload, offered."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    success: Literal[True]
+    data: UploadOffer
