@@ -33,6 +33,7 @@ from aiohttp import web
 from devstack import platform_logs
 from devstack.invocation import Invocation, InvocationResult, Outcome, platform_error
 from devstack.runtime_api import runtime_api_app
+from runtime.coldstart import process_started_at
 from stack.functions import FunctionSpec
 
 ON_DEMAND = "on-demand"
@@ -106,6 +107,7 @@ class ExecutionEnvironment:
         self._runner: web.AppRunner | None = None
         self._spawned_at = 0.0
         self._tasks: list[asyncio.Task[None]] = []
+        self._long_poll: asyncio.Task[object] | None = None
         self.initialized = asyncio.Event()
         self.gone = asyncio.Event()
 
@@ -155,7 +157,7 @@ class ExecutionEnvironment:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]
-        self._spawned_at = time.monotonic()
+        self._spawned_at = time.perf_counter()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -169,6 +171,8 @@ class ExecutionEnvironment:
             start_new_session=True,  # Ctrl-C reaches `up`, which stops environments itself
             preexec_fn=_die_with_parent,
         )
+        # init starts when the kernel started the process, read as the runtime reads it (runtime.coldstart)
+        self._spawned_at = process_started_at(self._process.pid) or self._spawned_at
         self._tasks = [asyncio.create_task(self._pump_logs()), asyncio.create_task(self._watch_exit())]
 
     def run(self, invocation: Invocation) -> None:
@@ -187,11 +191,12 @@ class ExecutionEnvironment:
 
     async def next_invocation(self) -> Invocation:
         if self.init_duration_ms is None:
-            self.init_duration_ms = (time.monotonic() - self._spawned_at) * 1000.0
+            self.init_duration_ms = (time.perf_counter() - self._spawned_at) * 1000.0
             self.initialized.set()
         if self._pending.empty():
             self.state = State.IDLE
             self.idle_since = time.monotonic()
+        self._long_poll = asyncio.current_task()
         invocation = await self._pending.get()
         self.state = State.BUSY
         self._current = invocation
@@ -218,7 +223,7 @@ class ExecutionEnvironment:
 
     def init_failed(self, error_type: str, payload: bytes) -> None:
         self._init_error = InvocationResult(Outcome.INIT_ERROR, payload, error_type)
-        init_ms = (time.monotonic() - self._spawned_at) * 1000.0
+        init_ms = (time.perf_counter() - self._spawned_at) * 1000.0
         self._log(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}")
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -288,6 +293,8 @@ class ExecutionEnvironment:
                 )
             )
         self.initialized.set()
+        if self._long_poll is not None and not self._long_poll.done():
+            self._long_poll.cancel()  # the runtime that was polling is gone
         if self._runner is not None:
             await self._runner.cleanup()
         self.gone.set()

@@ -57,10 +57,19 @@ class KeepWarmScheduler:
         await asyncio.gather(*(self._run_rule(rule) for rule in self.rules))
 
     async def _run_rule(self, rule: KeepWarmRule) -> None:
-        while True:
-            await asyncio.sleep(rule.every_seconds)
+        pings: set[asyncio.Task[None]] = set()
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + rule.every_seconds
+        while True:  # on the period, whatever the previous ping is still doing (EventBridge does not wait)
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            next_at += rule.every_seconds
             self._on_fire(rule)
-            try:
-                await self._invoke(rule.function, rule.payload, None)
-            except Throttled as throttled:  # EventBridge retries later; the next period will do
-                _log.warning("keep-warm ping for %s throttled: %s", rule.function, throttled.reason)
+            ping = asyncio.create_task(self._ping(rule))
+            pings.add(ping)
+            ping.add_done_callback(pings.discard)
+
+    async def _ping(self, rule: KeepWarmRule) -> None:
+        try:
+            await self._invoke(rule.function, rule.payload, None)
+        except Throttled as throttled:  # EventBridge retries later; the next period will do
+            _log.warning("keep-warm ping for %s throttled: %s", rule.function, throttled.reason)

@@ -37,23 +37,24 @@ from typing import NamedTuple  # noqa: E402
 PROVISIONED = "provisioned-concurrency"
 
 
-def _process_started_at() -> float:
-    """The ``time.perf_counter()`` reading at which this process started (Linux; else import time).
+def process_started_at(pid: int | str = "self") -> float | None:
+    """The ``time.perf_counter()`` reading at which process ``pid`` started (Linux ``/proc``; else None).
 
     ``/proc`` counts in clock ticks (10 ms), truncated: half a tick is added so
-    the estimate is unbiased.
+    the estimate is unbiased. The local Lambda platform reads its environments'
+    start the same way, so both ends measure init from the same instant.
     """
     try:
-        with open("/proc/self/stat", "rb") as stat:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
             start_ticks = int(stat.read().rsplit(b")", 1)[1].split()[19])  # field 22, starttime
         ticks_per_second = os.sysconf("SC_CLK_TCK")
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - (start_ticks + 0.5) / ticks_per_second
     except (OSError, ValueError, IndexError):
-        return _IMPORT_START
-    return min(_IMPORT_START, time.perf_counter() - age)
+        return None
+    return time.perf_counter() - age
 
 
-_INIT_START = _process_started_at()
+_INIT_START = min(_IMPORT_START, process_started_at() or _IMPORT_START)
 
 
 class ColdStartInfo(NamedTuple):

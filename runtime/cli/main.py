@@ -25,7 +25,7 @@ COMMANDS: dict[str, str] = {
 }
 
 SHORT_HELP: dict[str, str] = {
-    "up": "Start PostgreSQL, Redis and the serverful backend (port 9000).",
+    "up": "Start PostgreSQL, Redis, express (port 9000) and serverless (port 9001).",
     "token": "Print a JWT the local backends accept.",
     "breaker": "Show or force the circuit breakers of the running main job.",
     "search": "Search index maintenance (reindex).",

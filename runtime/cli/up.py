@@ -206,6 +206,7 @@ def up(
     run_express = only != "serverless"
     run_serverless = only != "express"
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)  # also when a script started us with SIGINT ignored
     with contextlib.ExitStack() as stack:
         try:
             settings = _start_embedded(stack, settings, root)
