@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api.routes import gallery, health, mocs, profile, wishlist
+from api.routes import debug, gallery, health, mocs, profile, wishlist
 from guards.deadline import DeadlineExceeded
 from runtime.errors import GatewayTimeout
 from runtime.json_body import parse_json_body
@@ -16,7 +16,7 @@ from runtime.resolver_hooks import envelope_response
 OUT_OF_TIME = "The request ran out of time"
 
 FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
-    "health": (health.router,),
+    "health": (health.router, debug.router),
     "mocs": (mocs.router,),
     "gallery": (gallery.router,),
     "wishlist": (wishlist.router,),

@@ -42,7 +42,7 @@ class LambdaFunction:
 FUNCTIONS: tuple[LambdaFunction, ...] = (
     LambdaFunction(
         name="health",
-        routes=("GET /health",),
+        routes=("GET /health", "GET /debug/config"),
         memory_mb=512,
         timeout_seconds=10,
         reserved_concurrency=5,
@@ -120,6 +120,7 @@ FUNCTION_ROUTES: dict[str, tuple[str, ...]] = {function.name: function.routes fo
 # Path prefixes the serverful backend uses to pick a function; the longest match wins.
 FUNCTION_PREFIXES: dict[str, str] = {
     "/health": "health",
+    "/debug": "health",
     "/api/mocs": "mocs",
     "/api/images": "gallery",
     "/api/albums": "gallery",

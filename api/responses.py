@@ -214,6 +214,23 @@ class DeletedResponse(_Ok):
     data: Deleted
 
 
+class DebugConfig(_Out):
+    """Which backend answered and how it is configured (dev and staging only)."""
+
+    backend: Literal["express", "serverless"]
+    service: str
+    stage: Literal["dev", "staging"]
+    version: str
+    function_version: str | None  # Lambda's version ($LATEST, 7, …); None on express
+    migration_mode: bool
+    cache_prefix: Literal["", "v2:"]
+    breakers: dict[str, Literal["closed", "open", "half-open"]]
+
+
+class DebugConfigResponse(_Ok):
+    data: DebugConfig
+
+
 # -- the error envelope ------------------------------------------------------------------------
 
 

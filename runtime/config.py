@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 BACKENDS = ("express", "serverless")
+STAGES = ("dev", "staging", "prod")
 TRACING_MODES = ("xray", "otel", "off")
 BREAKER_NAMES = ("postgres", "redis", "opensearch", "s3")
 BREAKER_OVERRIDES = ("open", "closed")
@@ -41,6 +42,9 @@ class Settings:
     jwt_jwks_url: str | None = None
     data_dir: str = ".brickguard"
     breaker_overrides: Mapping[str, str] = field(default_factory=dict)
+    stage: str = "dev"
+    debug_config: bool = True
+    """``GET /debug/config`` answers (dev and staging only: never on in prod)."""
     s3_bucket: str | None = None
     """Bucket of uploaded images and files; without one the upload routes answer 503."""
     s3_endpoint_url: str | None = None
@@ -138,6 +142,10 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     database_url = env.get("DATABASE_URL") or None
     redis_url = env.get("REDIS_URL") or None
     opensearch_url = env.get("OPENSEARCH_URL") or None
+    stage = _choice(env, "STAGE", "dev", STAGES)
+    debug_config = _flag(env, "BRICKGUARD_DEBUG_CONFIG", stage != "prod")
+    if debug_config and stage == "prod":
+        raise ConfigError("BRICKGUARD_DEBUG_CONFIG cannot be true with STAGE=prod: /debug/config never answers in prod")
     return Settings(
         backend=_choice(env, "BRICKGUARD_BACKEND", "serverless", BACKENDS),
         service=env.get("POWERTOOLS_SERVICE_NAME") or "lego-projects-api",
@@ -157,6 +165,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         data_dir=env.get("BRICKGUARD_DATA_DIR") or ".brickguard",
         breaker_overrides=_breaker_overrides(env),
+        stage=stage,
+        debug_config=debug_config,
         s3_bucket=env.get("S3_BUCKET") or None,
         s3_endpoint_url=(
             validate_url(env["S3_ENDPOINT_URL"], "S3_ENDPOINT_URL", ("http", "https"))

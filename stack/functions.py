@@ -70,6 +70,7 @@ def _environment() -> dict[str, Any]:
     return {
         "BRICKGUARD_BACKEND": "serverless",
         "BRICKGUARD_TRACING": "xray",
+        "STAGE": ref("Stage"),  # /debug/config answers in dev and staging only
         "POWERTOOLS_SERVICE_NAME": ref("ServiceName"),
         "POWERTOOLS_METRICS_NAMESPACE": catalogue.DEFAULT_NAMESPACE,
         "DATABASE_URL": {"Fn::Sub": "postgresql://${DatabaseUser}@${DatabaseProxyEndpoint}:"

@@ -26,4 +26,4 @@ def test_a_table_with_one_function_gives_one_function_and_its_routes() -> None:
     resources = template["Resources"]
     functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     routes = [r["Properties"]["RouteKey"] for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Route"]
-    assert len(functions) == 1 and routes == ["GET /health"]
+    assert len(functions) == 1 and routes == ["GET /health", "GET /debug/config"]

@@ -1,0 +1,49 @@
+"""``GET /debug/config`` (the ``health`` function): which backend answered and how it is configured.
+
+The seeds' answer to "which environment is on serverless?": the backend, its
+version, migration mode, cache prefix and breaker states. It answers in dev and
+staging only; with ``STAGE=prod`` it is a 404 like any unknown path (and
+configuration refuses to turn it on there). It needs a valid token, like every
+route but ``/health``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from api import caller, dependencies, responses
+from api.responses import answers
+from runtime.errors import NotFound
+
+router = Router()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("brickguard")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+@router.get("/debug/config", tags=["health"], **answers(responses.DebugConfigResponse, also=(404,)))
+def debug_config() -> dict[str, Any]:
+    caller.user_id(router)  # any signed-in user: API Gateway's authorizer checks it too
+    deps = dependencies.get()
+    settings = deps.settings
+    if not settings.debug_config or settings.stage == "prod":
+        raise NotFound("Resource not found")
+    data = {
+        "backend": settings.backend,
+        "service": settings.service,
+        "stage": settings.stage,
+        "version": _version(),
+        "function_version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+        "migration_mode": settings.migration_mode,
+        "cache_prefix": settings.cache_prefix,
+        "breakers": {name: snapshot["state"] for name, snapshot in deps.breakers.snapshot().items()},
+    }
+    return {"success": True, "data": responses.DebugConfig.of(data)}
