@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +207,12 @@ class StackDeployer:
             raise DeployError(f"stack {self.options.stack_name} failed: {self._failure_reasons()}") from None
         return self._stack_status() or "UNKNOWN"
 
-    def deploy(self, table: Sequence[FunctionSpec], code: CodePackage) -> DeployResult:
+    def deploy(
+        self,
+        table: Sequence[FunctionSpec],
+        code: CodePackage,
+        object_prefixes: Mapping[str, Sequence[str]] | None = None,
+    ) -> DeployResult:
         """Upload, create the change set, and execute it unless this is a dry run or nothing changed."""
         options = self.options
         declared = PARAMETERS
@@ -220,7 +225,7 @@ class StackDeployer:
         # NoEcho values come back masked and reach no function: they do not make a release.
         release = release_id(code, {name: values.get(name, str(spec.get("Default", "")))
                                     for name, spec in declared.items() if not spec.get("NoEcho")})
-        template = synthesize(table, release)
+        template = synthesize(table, release, object_prefixes)
         dropped: list[str] = []
         if options.drop_types:
             template, dropped = without_types(template, options.drop_types)

@@ -79,6 +79,7 @@ def _environment() -> dict[str, Any]:
         "BRICKGUARD_DB_SECRET_ARN": ref("DatabaseSecretArn"),
         "REDIS_URL": {"Fn::Sub": "rediss://${RedisEndpoint}/0"},
         "OPENSEARCH_URL": {"Fn::Sub": "https://${OpenSearchEndpoint}"},
+        "S3_BUCKET": ref("UploadBucketName"),
     }
 
 
@@ -173,14 +174,19 @@ def _keep_warm(function: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def resources(table: Sequence[FunctionSpec], release: str) -> dict[str, Any]:
-    """Per function: log group, role, function, version of ``release``, ``live`` alias, keep-warm rule."""
+def resources(
+    table: Sequence[FunctionSpec], release: str, object_prefixes: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
+    """Per function: log group, role, function, version of ``release``, ``live`` alias, keep-warm rule.
+
+    ``object_prefixes`` names the upload-bucket prefixes each function reads and writes.
+    """
     found: dict[str, Any] = {}
     for spec in table:
         function = spec.name
         resource = _function(spec)
         found[log_group_logical_id(function)] = _log_group(function)
-        found[iam.role_logical_id(function)] = iam.role(function, log_group_logical_id(function))
+        found[iam.role_logical_id(function)] = iam.role(function, object_prefixes.get(function, ()))
         found[function_logical_id(function)] = resource
         found.update(_version_and_alias(spec, version_logical_id(function, resource, release), release))
         found.update(_keep_warm(function))

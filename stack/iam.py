@@ -5,6 +5,7 @@
 - VPC network interfaces (``Resource: *`` — EC2 has none for these actions; the same list as
   AWS's ``AWSLambdaVPCAccessExecutionRole``, inline so the walk in tests/stack sees it);
 - the database: ``rds-db:connect`` for its proxy user, or read the one database secret;
+- objects under its own prefixes of the upload bucket (``images/`` for gallery, ...), where it has any;
 - ``lambda:InvokeFunction`` on itself, unqualified and ``:live``, for the keep-warm fan-out.
 
 ``STAR_ACTIONS`` lists every action allowed on ``*``; tests/stack walks the template against it.
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from runtime.telemetry.aws_metrics import function_name
@@ -55,7 +57,18 @@ def _database_statement() -> dict[str, Any]:
     return {"Fn::If": ["UseDatabaseSecret", secret, token]}
 
 
-def statements(function: str, log_group: str) -> list[Any]:
+def _object_statements(prefixes: Sequence[str]) -> list[dict[str, Any]]:
+    objects = [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{UploadBucketName}}/{prefix}*"} for prefix in prefixes]
+    return [
+        {"Sid": "OwnObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+         "Resource": objects},
+        {"Sid": "ListOwnPrefixes", "Effect": "Allow", "Action": "s3:ListBucket",
+         "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${UploadBucketName}"},
+         "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in prefixes]}}},
+    ]
+
+
+def statements(function: str, object_prefixes: Sequence[str] = ()) -> list[Any]:
     """The policy statements of ``function``'s role."""
     return [
         {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -65,10 +78,11 @@ def statements(function: str, log_group: str) -> list[Any]:
         _database_statement(),
         {"Sid": "KeepWarmFanOut", "Effect": "Allow", "Action": "lambda:InvokeFunction",
          "Resource": _function_arns(function)},
+        *(_object_statements(object_prefixes) if object_prefixes else []),
     ]
 
 
-def role(function: str, log_group: str) -> dict[str, Any]:
+def role(function: str, object_prefixes: Sequence[str] = ()) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -80,7 +94,7 @@ def role(function: str, log_group: str) -> dict[str, Any]:
             },
             "Policies": [{
                 "PolicyName": f"{function}-least-privilege",
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements(function, log_group)},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements(function, object_prefixes)},
             }],
         },
     }

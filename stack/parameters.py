@@ -96,6 +96,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         AllowedPattern="^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)?$"),
     "RedisEndpoint": _string("ElastiCache primary endpoint host:port (TLS)",
                              AllowedPattern=r"^[a-z0-9.-]+:[0-9]{2,5}$"),
+    "UploadBucketName": _string("existing S3 bucket of uploaded images and MOC files (S3_BUCKET)",
+                                AllowedPattern="^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+    "RouteTableIds": {"Type": "CommaDelimitedList", "Default": "",
+                      "Description": "route tables of SubnetIds, for the S3 gateway endpoint (empty: S3 through NAT)"},
     "OpenSearchEndpoint": _string("OpenSearch domain endpoint host name (HTTPS, VPC domain)",
                                   AllowedPattern=HOST_PATTERN, MinLength=1),
     "AccountConcurrencyLimit": {
@@ -132,6 +136,10 @@ def region_condition(profile: str, region: str) -> str:
 CONDITIONS: dict[str, Any] = {
     "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
     "CreateEndpoints": {"Fn::Equals": [{"Ref": "CreateVpcEndpoints"}, "true"]},
+    "CreateS3Endpoint": {"Fn::And": [
+        {"Condition": "CreateEndpoints"},
+        {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "RouteTableIds"}]}, ""]}]},
+    ]},
     "UseDatabaseSecret": {"Fn::Equals": [{"Ref": "DatabaseAuth"}, "secret"]},
     "IsEuRegion": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}, "eu"]},
     **{profile_condition(name): {"Fn::Equals": [{"Ref": "AlarmProfile"}, name]} for name in PROFILES},

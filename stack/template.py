@@ -15,16 +15,19 @@ from stack.parameters import CONDITIONS, PARAMETERS, RULES
 TEMPLATE_FILE = "brickguard.template.json"
 
 
-def synthesize(table: Sequence[FunctionSpec], release: str) -> dict[str, Any]:
+def synthesize(
+    table: Sequence[FunctionSpec], release: str, object_prefixes: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
     """The whole stack for the function table the composition root hands over.
 
     ``release`` fingerprints what is deployed (code SHA-256 and parameters): a new value publishes
-    new function versions and points ``live`` at them.
+    new function versions and points ``live`` at them. ``object_prefixes``: the upload-bucket
+    prefixes each function may touch (none: no S3 access).
     """
     names = [spec.name for spec in table]
     resources: dict[str, Any] = {}
     for part in (
-        functions.resources(table, release),
+        functions.resources(table, release, object_prefixes or {}),
         network.resources(),
         http_api.resources({spec.name: spec.routes for spec in table if spec.routes}),
         health_checks.resources(),

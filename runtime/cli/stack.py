@@ -31,6 +31,10 @@ def _table() -> tuple[LambdaFunction, ...]:
     return FUNCTIONS
 
 
+# Upload-bucket prefixes each function reads and writes (api/object_keys.py): its IAM scope.
+OBJECT_PREFIXES = {"mocs": ("mocs/",), "gallery": ("images/",), "wishlist": ("wishlist/",), "profile": ("avatars/",)}
+
+
 def _functions() -> list[str]:
     return [function.name for function in _table()]
 
@@ -58,7 +62,7 @@ def synth(out_dir: Path) -> None:
 
     console = Console()
     with console.status("synthesizing template"):
-        template = synthesize(_table(), _package().sha256_hex[:16])
+        template = synthesize(_table(), _package().sha256_hex[:16], OBJECT_PREFIXES)
         path = write(template, out_dir)
         resources = template["Resources"]
         preview = out_dir / "dashboards.html"
@@ -124,7 +128,7 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
     with console.status("packaging") as status:
         code = _package(vendor)
         try:
-            result = StackDeployer(options, lambda step: status.update(step)).deploy(_table(), code)
+            result = StackDeployer(options, lambda step: status.update(step)).deploy(_table(), code, OBJECT_PREFIXES)
         except DeployError as error:
             raise click.ClickException(str(error)) from None
         except Exception as error:  # botocore errors: one clear line, no traceback

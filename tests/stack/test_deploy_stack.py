@@ -49,6 +49,7 @@ def account(moto_endpoint: str) -> dict[str, str]:
         "DatabaseProxyResourceId": "prx-0123abcd",
         "RedisEndpoint": "lego-cache.abc.euw1.cache.amazonaws.com:6379",
         "OpenSearchEndpoint": "vpc-lego-search.eu-west-1.es.amazonaws.com",
+        "UploadBucketName": "lego-uploads",
     }
 
 

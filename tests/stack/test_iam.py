@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,10 +15,12 @@ from stack.functions import function_logical_id
 from stack.iam import STAR_ACTIONS, role_logical_id
 from stack.template import synthesize
 
+PREFIXES = {"gallery": ("images/",), "profile": ("avatars/",)}
+
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return synthesize(FUNCTIONS, "release-a")
+    return synthesize(FUNCTIONS, "release-a", PREFIXES)
 
 
 def _statements(node: Any) -> Iterator[dict[str, Any]]:
@@ -38,6 +41,16 @@ def _texts(resource: Any) -> list[str]:
             isinstance(item, str) or "Fn::Sub" in item]
 
 
+def _is_wildcard(text: str) -> bool:
+    """A ``*`` that is not scoped: scoped are the streams of one named log group (``log-group:<name>:*``)
+    and the objects under one named prefix (``<bucket>/<prefix>/*``)."""
+    if "*" not in text:
+        return False
+    scoped = (":log-group:" in text and text.endswith(":*") and "*" not in text[:-2]) or bool(
+        re.fullmatch(r"[^*]+/[^*/]+/\*", text))
+    return not scoped
+
+
 def wildcard_violations(template: dict[str, Any]) -> list[str]:
     """Every place an IAM policy grants on a ``*`` resource (or a ``*`` action) it does not have to."""
     found: list[str] = []
@@ -55,8 +68,7 @@ def wildcard_violations(template: dict[str, Any]) -> list[str]:
             for statement in _statements(document["Statement"]):
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 found += [f"{name}: action {action}" for action in actions if "*" in action]
-                # "log-group:<name>:*" (the streams of one named group) is scoped, not a wildcard grant
-                starred = any("*" in text.removesuffix(":*") or text == "*" for text in _texts(statement["Resource"]))
+                starred = any(_is_wildcard(text) for text in _texts(statement["Resource"]))
                 found += [f"{name}: {action} on *" for action in actions if starred and action not in STAR_ACTIONS]
     return found
 
@@ -98,13 +110,30 @@ def test_each_role_reaches_only_its_own_log_group_and_function(template: dict[st
 def test_functions_run_in_the_vpc_with_the_endpoints_they_call(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     endpoints = [r for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint"]
-    services = sorted(e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1] for e in endpoints)
-    assert services == ["lambda", "secretsmanager"]
-    assert all(e["Condition"] == "CreateEndpoints" for e in endpoints)
+    services = {e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e for e in endpoints}
+    assert sorted(services) == ["lambda", "s3", "secretsmanager"]
+    assert services["lambda"]["Condition"] == services["secretsmanager"]["Condition"] == "CreateEndpoints"
+    assert services["s3"]["Properties"]["VpcEndpointType"] == "Gateway"
+    assert services["s3"]["Condition"] == "CreateS3Endpoint"  # needs the route tables
     for spec in FUNCTIONS:
         props = resources[function_logical_id(spec.name)]["Properties"]
         vpc = props["VpcConfig"]
         assert vpc == {"SubnetIds": {"Ref": "SubnetIds"}, "SecurityGroupIds": {"Ref": "SecurityGroupIds"}}
         variables = json.dumps(props["Environment"]["Variables"])
-        for name in ("DatabaseProxyEndpoint", "RedisEndpoint", "OpenSearchEndpoint", "DatabaseSecretArn"):
+        for name in ("DatabaseProxyEndpoint", "RedisEndpoint", "OpenSearchEndpoint", "DatabaseSecretArn",
+                     "UploadBucketName"):
             assert name in variables
+
+
+def test_object_access_is_scoped_to_the_functions_own_prefixes(template: dict[str, Any]) -> None:
+    def statements(function: str) -> dict[str, Any]:
+        (policy,) = template["Resources"][role_logical_id(function)]["Properties"]["Policies"]
+        return {s.get("Sid"): s for s in policy["PolicyDocument"]["Statement"] if "Sid" in s}
+
+    gallery = statements("gallery")
+    assert [r["Fn::Sub"] for r in gallery["OwnObjects"]["Resource"]] == [
+        "arn:${AWS::Partition}:s3:::${UploadBucketName}/images/*"]
+    assert gallery["ListOwnPrefixes"]["Condition"] == {"StringLike": {"s3:prefix": ["images/*"]}}
+    assert "OwnObjects" not in statements("health")
+    assert _is_wildcard("arn:${AWS::Partition}:s3:::${UploadBucketName}/*")  # the whole bucket is not scoped
+    assert not _is_wildcard("arn:${AWS::Partition}:s3:::${UploadBucketName}/images/*")
