@@ -28,7 +28,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ from benchmarks.open_loop import open_loop
 from benchmarks.report import machine_line, percentile, write_section
 from devstack import authorizer
 from devstack.local_aws import LocalAws, LocalAwsConfig
+from devstack.platform_logs import LogCollector, init_duration_ms
 from devstack.pool import LocalCapacity
 from devstack.scheduler import KeepWarmRule
 from runtime import config
@@ -65,33 +65,6 @@ FUNCTION_PATHS = {
     "wishlist": "/api/wishlist",
     "profile": f"/api/users/{DEMO_USER}",
 }
-
-
-class LogBook:
-    """Function log lines, kept per function (the benchmark reads REPORT and access lines)."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, function: str, line: str) -> None:
-        with self._lock:
-            self.lines.append((function, line))
-
-    def since(self, mark: int) -> list[tuple[str, str]]:
-        with self._lock:
-            return self.lines[mark:]
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self.lines)
-
-
-def _init_ms(line: str) -> float | None:
-    for field in line.split("\t"):
-        if field.startswith("Init Duration: "):
-            return float(field.removeprefix("Init Duration: ").removesuffix(" ms"))
-    return None
 
 
 def _start_up(settings: config.Settings, data_dir: Path) -> tuple[subprocess.Popen[bytes], int, int]:
@@ -144,7 +117,7 @@ def warm_latency(settings: config.Settings, data_dir: Path) -> dict[str, Any]:
     }
 
 
-def _local_aws(settings: config.Settings, logs: LogBook, *, keep_warm: Sequence[KeepWarmRule]) -> LocalAws:
+def _local_aws(settings: config.Settings, logs: LogCollector, *, keep_warm: Sequence[KeepWarmRule]) -> LocalAws:
     return LocalAws(
         LocalAwsConfig(
             functions=FUNCTIONS,
@@ -170,7 +143,7 @@ async def _destroy_environments(aws: LocalAws, function: str) -> None:
 
 
 def cold_starts(settings: config.Settings) -> dict[str, dict[str, float]]:
-    logs = LogBook()
+    logs = LogCollector()
     aws = _local_aws(settings, logs, keep_warm=())
     aws.start()
     headers = {"Authorization": f"Bearer {mint_token(settings, sub=DEMO_USER)}"}
@@ -188,9 +161,8 @@ def cold_starts(settings: config.Settings) -> dict[str, dict[str, float]]:
                 found[function]["non200"].append(float(reply.status_code != 200))
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:
-                    inits = [_init_ms(line) for name, line in logs.since(mark) if name == function]
-                    inits = [value for value in inits if value is not None]
-                    if inits:
+                    inits = [init_duration_ms(report) for report in logs.reports(function, since=mark)]
+                    if inits and inits[0] is not None:
                         found[function]["init"].append(inits[0])
                         break
                     time.sleep(0.02)
@@ -211,7 +183,7 @@ def cold_starts(settings: config.Settings) -> dict[str, dict[str, float]]:
 
 def user_cold_starts(settings: config.Settings, keep_warm: bool) -> dict[str, int]:
     """``SPARSE_ROUNDS`` rounds of sparse traffic; how many user requests paid a cold start, of how many sent."""
-    logs = LogBook()
+    logs = LogCollector()
     rules = [KeepWarmRule(name, KEEP_WARM_EVERY_S, LOCAL_KEEP_WARM_CONCURRENCY) for name in FUNCTION_PATHS]
     aws = _local_aws(settings, logs, keep_warm=rules if keep_warm else ())
     aws.start()
@@ -228,9 +200,10 @@ def user_cold_starts(settings: config.Settings, keep_warm: bool) -> dict[str, in
                 requests.get(aws.gateway_url + path, headers=headers, timeout=60)
                 sent += 1
         cold = 0
-        for _, line in logs.since(mark):
-            if line.startswith("{") and '"message":"request"' in line:
-                cold += bool(json.loads(line).get("coldStart"))
+        for function in FUNCTION_PATHS:
+            for line in logs.lines(function, since=mark):
+                if line.startswith("{") and '"message":"request"' in line:
+                    cold += bool(json.loads(line).get("coldStart"))
     finally:
         aws.stop()
     return {"cold": cold, "sent": sent, "pings": len(aws.keep_warm_fired)}

@@ -11,6 +11,7 @@ and the ``XRAY TraceId`` line when the invocation was traced.
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, datetime
 
 VERSION = "$LATEST"
@@ -54,3 +55,39 @@ def xray_line(trace_id: str, segment_id: str, sampled: bool) -> str:
 def timeout_line(request_id: str, timeout_seconds: float) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     return f"{stamp} {request_id} Task timed out after {timeout_seconds:.2f} seconds"
+
+
+def parse_report(line: str) -> dict[str, str] | None:
+    """A ``REPORT`` line as ``{field: value}`` (``{"Init Duration": "812.33 ms", …}``), else None."""
+    if not line.startswith("REPORT RequestId: "):
+        return None
+    return dict(part.split(": ", 1) for part in line.strip("\t").split("\t"))
+
+
+def init_duration_ms(report: dict[str, str]) -> float | None:
+    raw = report.get("Init Duration")
+    return float(raw.removesuffix(" ms")) if raw else None
+
+
+class LogCollector:
+    """A log sink keeping every function's lines, for the benchmark and the tests to read."""
+
+    def __init__(self) -> None:
+        self._lines: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, function: str, line: str) -> None:
+        with self._lock:
+            self._lines.append((function, line))
+
+    def mark(self) -> int:
+        """A position; :meth:`lines` from it returns what was logged after."""
+        with self._lock:
+            return len(self._lines)
+
+    def lines(self, function: str, since: int = 0) -> list[str]:
+        with self._lock:
+            return [line for name, line in self._lines[since:] if name == function]
+
+    def reports(self, function: str, since: int = 0) -> list[dict[str, str]]:
+        return [report for line in self.lines(function, since) if (report := parse_report(line)) is not None]

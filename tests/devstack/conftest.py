@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ import requests
 
 from devstack import authorizer
 from devstack.local_aws import LocalAws, LocalAwsConfig
+from devstack.platform_logs import LogCollector
 from runtime import config
 from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
 from runtime.cli.up import function_environment
@@ -38,28 +37,8 @@ class SpecFunction:
 BEHAVIOURS = "tests.devstack.functions.behaviours"
 
 
-class LogBook:
-    """Every line the functions logged, platform lines included, per function."""
-
-    def __init__(self) -> None:
-        self._lines: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, function: str, line: str) -> None:
-        with self._lock:
-            self._lines.append((function, line))
-
-    def lines(self, function: str) -> list[str]:
-        with self._lock:
-            return [line for name, line in self._lines if name == function]
-
-    def reports(self, function: str) -> list[dict[str, str]]:
-        """The REPORT lines of ``function``, as ``{field: value}``."""
-        found = []
-        for line in self.lines(function):
-            if line.startswith("REPORT RequestId: "):
-                found.append(dict(part.split(": ", 1) for part in line.strip("\t").split("\t")))
-        return found
+class LogBook(LogCollector):
+    """Every line the functions logged, platform lines included, with what the tests ask of them."""
 
     def emf(self, function: str, metric: str) -> list[float]:
         values: list[float] = []
@@ -85,11 +64,6 @@ def process_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
-
-
-def init_duration_ms(report: dict[str, str]) -> float | None:
-    raw = report.get("Init Duration")
-    return float(re.sub(r" ms$", "", raw)) if raw else None
 
 
 @dataclass

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.platform_logs import init_duration_ms
 from devstack.pool import LocalCapacity
-from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction, init_duration_ms, process_alive
+from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction, process_alive
 
 IDLE_SECONDS = 2.0
 FUNCTIONS = [

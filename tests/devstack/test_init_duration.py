@@ -7,9 +7,10 @@ import json
 import boto3
 import pytest
 
+from devstack.platform_logs import init_duration_ms
 from runtime.telemetry import catalogue
 from tests.api.clients import v2_event
-from tests.devstack.conftest import RunningAws, SpecFunction, init_duration_ms
+from tests.devstack.conftest import RunningAws, SpecFunction
 
 AGREEMENT_MS = 20.0
 # A cold environment's health check may find its first PostgreSQL connection slower than the 0.5 s
