@@ -32,6 +32,7 @@ from stack.functions import FunctionSpec
 
 PUBLIC_ROUTES = frozenset({"GET /health"})
 TRACE_HEADER = "x-amzn-trace-id"
+INTEGRATION_MS = web.ResponseKey("integration_ms", float)  # kept on the response for IntegrationLatency
 
 Invoker = Callable[[str, bytes, str], Awaitable[InvocationResult]]
 """``invoke(function, event_bytes, trace_header)``: a synchronous Lambda invocation."""
@@ -118,6 +119,7 @@ class Gateway:
         *,
         throttle: TokenBucket | None = None,
         integration_timeout: float = limits.INTEGRATION_TIMEOUT_SECONDS,
+        on_answer: Callable[[int, float, float | None], None] | None = None,
     ) -> None:
         self._routes = list(routes)
         self._invoke = invoke
@@ -125,6 +127,7 @@ class Gateway:
         self._throttle = throttle or TokenBucket(limits.STAGE_BURST, limits.STAGE_RATE_PER_SECOND)
         self._integration_timeout = integration_timeout
         self._in_flight: set[asyncio.Task[InvocationResult]] = set()
+        self._on_answer = on_answer
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -141,6 +144,15 @@ class Gateway:
         return None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one request; API Gateway's own metrics (Count, 4xx, 5xx, Latency, IntegrationLatency) follow."""
+        started = time.perf_counter()
+        response = await self._answer(request)
+        if self._on_answer is not None:
+            integration_ms = response.get(INTEGRATION_MS)
+            self._on_answer(response.status, (time.perf_counter() - started) * 1000, integration_ms)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         request_id = base64.b64encode(os.urandom(10)).decode()
         received_ms = int(time.time() * 1000)
         if not self._throttle.take():
@@ -184,6 +196,7 @@ class Gateway:
         return await self._integrate(route.function, payload, trace, request_id)
 
     async def _integrate(self, function: str, payload: bytes, trace: str, request_id: str) -> web.Response:
+        started = time.perf_counter()
         task = asyncio.ensure_future(self._invoke(function, payload, trace))
         self._in_flight.add(task)  # the function runs on after an integration timeout, as in Lambda
         task.add_done_callback(self._in_flight.discard)
@@ -192,20 +205,28 @@ class Gateway:
         except TimeoutError:
             return _refusal(limits.INTEGRATION_TIMEOUT, request_id)
         except Throttled:
-            return _refusal(limits.LAMBDA_THROTTLED, request_id)
-        if result.outcome is Outcome.RESPONSE_TOO_LARGE:
-            return _refusal(limits.LAMBDA_RESPONSE_TOO_LARGE, request_id)
-        if result.is_error:
-            return _refusal(limits.FUNCTION_ERROR, request_id)
-        try:
-            response = http_response(result.payload)
-        except MalformedResponse:
-            return _refusal(limits.FUNCTION_ERROR, request_id)
-        answer = web.Response(status=response.status, body=response.body)
-        for name, value in response.headers:
-            answer.headers.add(name, value)
-        answer.headers["apigw-requestid"] = request_id
+            return _refusal(limits.LAMBDA_THROTTLED, request_id)  # no integration ran: no IntegrationLatency
+        integration_ms = (time.perf_counter() - started) * 1000
+        answer = _response_of(result, request_id)
+        answer[INTEGRATION_MS] = integration_ms
         return answer
+
+
+def _response_of(result: InvocationResult, request_id: str) -> web.Response:
+    """The HTTP answer for an invocation's result: the function's response, or API Gateway's refusal."""
+    if result.outcome is Outcome.RESPONSE_TOO_LARGE:
+        return _refusal(limits.LAMBDA_RESPONSE_TOO_LARGE, request_id)
+    if result.is_error:
+        return _refusal(limits.FUNCTION_ERROR, request_id)
+    try:
+        response = http_response(result.payload)
+    except MalformedResponse:
+        return _refusal(limits.FUNCTION_ERROR, request_id)
+    answer = web.Response(status=response.status, body=response.body)
+    for name, value in response.headers:
+        answer.headers.add(name, value)
+    answer.headers["apigw-requestid"] = request_id
+    return answer
 
 
 async def _read_body(request: web.Request) -> bytes | None:

@@ -25,7 +25,8 @@ from devstack.environment import FunctionRuntime, LogSink
 from devstack.gateway import Gateway, TokenBucket, routes_from_table
 from devstack.invocation import Invocation, InvocationResult
 from devstack.invoke_api import invoke_api_app
-from devstack.pool import EnvironmentPool, LocalCapacity
+from devstack.metrics.platform import PlatformMetrics
+from devstack.pool import EnvironmentPool, LocalCapacity, Throttled
 from devstack.scheduler import KeepWarmRule, KeepWarmScheduler
 from devstack.xray import SegmentStore, lambda_trace, sampling_app
 from stack.functions import FunctionSpec
@@ -58,6 +59,8 @@ class LocalAwsConfig:
     integration_timeout: float | None = None
     throttle: TokenBucket | None = None
     route_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    platform_metrics: PlatformMetrics | None = None
+    """Where the platform publishes AWS/Lambda and AWS/ApiGateway metrics (the local metric store)."""
 
 
 class LocalAws:
@@ -76,6 +79,7 @@ class LocalAws:
         self._runners: list[web.AppRunner] = []
         self._transport: asyncio.DatagramTransport | None = None
         self._scheduler: asyncio.Task[None] | None = None
+        self._in_flight: dict[str, int] = {}
 
     def arn(self, function: str) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.config.function_names[function]}"
@@ -114,6 +118,21 @@ class LocalAws:
 
         return self.call(snapshot(), timeout=10)
 
+    def reap_all(self) -> int:
+        """Stop every execution environment (``brickguard chaos lambda reap``): the next invocations are cold."""
+
+        async def reap() -> int:
+            if self.pool is None:
+                return 0
+            environments = [env for pool in self.pool.functions.values() for env in pool.live]
+            for env in environments:
+                env.kill()
+            for env in environments:
+                await env.gone.wait()
+            return len(environments)
+
+        return self.call(reap(), timeout=60)
+
     # --- on the loop -------------------------------------------------------------------------
 
     async def invoke(
@@ -131,10 +150,29 @@ class LocalAws:
             client_context=client_context,
         )
         started = time.time()
-        result = await self.pool.invoke(function, invocation)
+        result = await self._invoke_measured(function, invocation)
         self.segments.record_function_segment(
             trace, self.config.function_names[function], self.arn(function), started, time.time(), error=result.is_error
         )
+        return result
+
+    async def _invoke_measured(self, function: str, invocation: Invocation) -> InvocationResult:
+        """``pool.invoke`` with what Lambda publishes about it: throttles, concurrency, invocations, duration."""
+        assert self.pool is not None
+        metrics = self.config.platform_metrics
+        if metrics is None:
+            return await self.pool.invoke(function, invocation)
+        self._in_flight[function] = self._in_flight.get(function, 0) + 1
+        metrics.concurrency(function, self._in_flight[function], sum(self._in_flight.values()))
+        started = time.perf_counter()
+        try:
+            result = await self.pool.invoke(function, invocation)
+        except Throttled:
+            metrics.throttle(function)
+            raise
+        finally:
+            self._in_flight[function] -= 1
+        metrics.invocation(function, (time.perf_counter() - started) * 1000, error=result.is_error)
         return result
 
     async def _direct_invoke(self, function: str, payload: bytes, client_context: str | None) -> InvocationResult:
@@ -189,6 +227,7 @@ class LocalAws:
             lambda function, payload, trace: self.invoke(function, payload, trace),
             config.authorizer,
             throttle=config.throttle,
+            on_answer=config.platform_metrics.api_request if config.platform_metrics else None,
             **({"integration_timeout": config.integration_timeout} if config.integration_timeout else {}),
         )
         gateway_port = await self._serve(gateway.app(), config.gateway_port)

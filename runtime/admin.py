@@ -23,6 +23,8 @@ ACTIONS = {"open": "open", "close": "closed", "release": None}
 
 StatusFn = Callable[[], dict[str, Any]]
 ForceFn = Callable[[str, str | None], None]
+# (target, action, backend or None, latency ms) -> {"did", "undo"}; raises ValueError for a refused action
+ChaosFn = Callable[[str, str, str | None, float], dict[str, Any]]
 
 
 def admin_token(data_dir: str | Path, *, create: bool) -> str | None:
@@ -40,12 +42,14 @@ def admin_token(data_dir: str | Path, *, create: bool) -> str | None:
 
 
 class AdminEndpoints:
-    """``GET /_brickguard/breakers`` and ``POST /_brickguard/breakers/{name}/{open|close|release}``."""
+    """``GET /_brickguard/breakers``, ``POST /_brickguard/breakers/{name}/{open|close|release}`` and
+    ``POST /_brickguard/chaos/{target}/{action}/{backend|both}/{latency_ms}`` (when ``chaos`` is given)."""
 
-    def __init__(self, token: str, status: StatusFn, force: ForceFn) -> None:
+    def __init__(self, token: str, status: StatusFn, force: ForceFn, chaos: ChaosFn | None = None) -> None:
         self._token = token
         self._status = status
         self._force = force
+        self._chaos = chaos
 
     def handle(self, method: str, path: str, remote_addr: str, presented: str | None) -> tuple[int, dict[str, Any]]:
         """(status, JSON body) for an admin request."""
@@ -62,7 +66,20 @@ class AdminEndpoints:
             except (KeyError, ValueError) as exc:
                 return 404, {"error": str(exc).strip("'\"")}
             return 200, self._status()
+        if len(parts) == 5 and parts[0] == "chaos" and method == "POST" and self._chaos is not None:
+            return self._chaos_action(*parts[1:])
         return 404, {"error": "unknown admin endpoint"}
+
+    def _chaos_action(self, target: str, action: str, backend: str, latency: str) -> tuple[int, dict[str, Any]]:
+        assert self._chaos is not None
+        try:
+            latency_ms = float(latency)
+        except ValueError:
+            return 400, {"error": f"latency {latency!r} is not a number of milliseconds"}
+        try:
+            return 200, self._chaos(target, action, None if backend == "both" else backend, latency_ms)
+        except ValueError as exc:
+            return 409, {"error": str(exc)}
 
 
 def json_payload(body: dict[str, Any]) -> bytes:

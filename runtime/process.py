@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import IO
 
 from runtime import coldstart, config
 from runtime.telemetry.facade import Telemetry
@@ -17,10 +18,11 @@ from runtime.telemetry.facade import Telemetry
 class GuardProcess:
     """What every invocation of this process shares."""
 
-    def __init__(self, settings: config.Settings) -> None:
+    def __init__(self, settings: config.Settings, *, emf_stream: IO[str] | None = None) -> None:
         self.settings = settings
         self.telemetry = Telemetry.for_backend(
-            backend=settings.backend, service=settings.service, namespace=settings.namespace, tracing=settings.tracing
+            backend=settings.backend, service=settings.service, namespace=settings.namespace, tracing=settings.tracing,
+            emf_stream=emf_stream,
         ).install()
         coldstart.mark_init_done()  # the runtime's last init step (provisioned concurrency measures init to here)
 
@@ -48,11 +50,14 @@ def get() -> GuardProcess:
     return _current
 
 
-def install(settings: config.Settings) -> GuardProcess:
-    """Build the guard state from explicit settings (the serverful backend and tests)."""
+def install(settings: config.Settings, *, emf_stream: IO[str] | None = None) -> GuardProcess:
+    """Build the guard state from explicit settings (the serverful backend and tests).
+
+    ``emf_stream`` replaces stdout as the EMF output (``brickguard up`` feeds it to its metric store).
+    """
     global _current
     with _lock:
         if _current is not None:
             _current.close()
-        _current = GuardProcess(settings)
+        _current = GuardProcess(settings, emf_stream=emf_stream)
     return _current

@@ -16,7 +16,7 @@ from typing import Any
 from alarms.evaluator.composite import Rule, parse_rule
 from alarms.evaluator.math import Expression, compile_expression
 from alarms.evaluator.periods import Datapoint, statistic
-from alarms.evaluator.series import MetricKey, SeriesStore, metric_key
+from alarms.evaluator.series import MetricKey, SampleSource, metric_key
 from alarms.evaluator.states import ALARM, EXTRA_RANGE_PERIODS, INSUFFICIENT_DATA, OK, decide
 from alarms.evaluator.suppression import ActionLog
 
@@ -64,7 +64,7 @@ class _MetricAlarm:
     def name(self) -> str:
         return str(self.request["AlarmName"])
 
-    def datapoint(self, store: SeriesStore, start: int) -> Datapoint:
+    def datapoint(self, store: SampleSource, start: int) -> Datapoint:
         end = start + self.period
         if self.single is not None:
             key, stat = self.single
@@ -73,7 +73,7 @@ class _MetricAlarm:
         env = {qid: statistic(store.samples(key, start, end), stat).value for qid, (key, stat) in self.queries.items()}
         return Datapoint(self.expression.evaluate(env))
 
-    def evaluate(self, store: SeriesStore, now: int, current: str) -> str:
+    def evaluate(self, store: SampleSource, now: int, current: str) -> str:
         request = self.request
         evaluations = int(request["EvaluationPeriods"])
         span = evaluations + EXTRA_RANGE_PERIODS
@@ -152,7 +152,7 @@ class Simulation:
         self,
         metric_requests: Iterable[Mapping[str, Any]],
         composite_requests: Iterable[Mapping[str, Any]],
-        store: SeriesStore,
+        store: SampleSource,
         *,
         step: int = 60,
         manual: Sequence[ManualState] = (),
@@ -186,24 +186,36 @@ class Simulation:
 
     def run(self, until: int) -> dict[str, Track]:
         """Simulate ticks ``0, step, ... <= until`` and return every alarm's track."""
-        state = dict.fromkeys(self.tracks, INSUFFICIENT_DATA)
+        state = self.initial_state()
         for now in range(0, until + 1, self.step):
-            before = dict(state)
-            for name, alarm in self.metric.items():
-                if now > 0 and now % alarm.period == 0:
-                    state[name] = alarm.evaluate(self.store, now, state[name])
-            set_now = {event.alarm: event.state for event in self.manual if event.at == now}
-            state.update(set_now)
-            for name in self.order:
-                rule = self.rules[name]
-                if name in set_now:  # SetAlarmState lands after this tick's evaluation
-                    continue
-                if now == 0 or any(state[child] != before[child] for child in rule.children):
-                    state[name] = ALARM if rule.evaluate(state) else OK
-            for name, track in self.tracks.items():
-                if track.log is not None:
-                    suppressor = track.log.suppressor
-                    track.log.tick(now, state[name], state[name] != before[name], state.get(suppressor or ""))
-                track.states.append((now, state[name]))
-                track.suppressed.append((now, track.log.suppressed_by if track.log else None))
+            self.tick(now, state, first=now == 0)
         return self.tracks
+
+    def initial_state(self) -> dict[str, str]:
+        """Every alarm INSUFFICIENT_DATA, as CloudWatch creates them."""
+        return dict.fromkeys(self.tracks, INSUFFICIENT_DATA)
+
+    def tick(self, now: int, state: dict[str, str], *, first: bool = False) -> None:
+        """Advance ``state`` (updated in place) and the tracks to ``now``; composites start on ``first``.
+
+        :meth:`run` calls this for each tick of a scenario; the live evaluator of ``brickguard up``
+        calls it as the clock passes each tick, so both judge alarms with the same code.
+        """
+        before = dict(state)
+        for name, alarm in self.metric.items():
+            if now > 0 and now % alarm.period == 0:
+                state[name] = alarm.evaluate(self.store, now, state[name])
+        set_now = {event.alarm: event.state for event in self.manual if event.at == now}
+        state.update(set_now)
+        for name in self.order:
+            rule = self.rules[name]
+            if name in set_now:  # SetAlarmState lands after this tick's evaluation
+                continue
+            if first or any(state[child] != before[child] for child in rule.children):
+                state[name] = ALARM if rule.evaluate(state) else OK
+        for name, track in self.tracks.items():
+            if track.log is not None:
+                suppressor = track.log.suppressor
+                track.log.tick(now, state[name], state[name] != before[name], state.get(suppressor or ""))
+            track.states.append((now, state[name]))
+            track.suppressed.append((now, track.log.suppressed_by if track.log else None))

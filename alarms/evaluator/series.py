@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 MetricKey = tuple[str, str, frozenset[tuple[str, str]]]
 
@@ -11,6 +12,12 @@ MetricKey = tuple[str, str, frozenset[tuple[str, str]]]
 def metric_key(namespace: str, name: str, dimensions: dict[str, str]) -> MetricKey:
     """CloudWatch identifies a metric by namespace, name and the exact set of dimensions."""
     return (namespace, name, frozenset(dimensions.items()))
+
+
+class SampleSource(Protocol):
+    """Where the evaluator reads raw samples: a scenario's :class:`SeriesStore`, or ``up``'s live store."""
+
+    def samples(self, key: MetricKey, start: int, end: int) -> list[float]: ...
 
 
 @dataclass

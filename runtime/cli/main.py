@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "alarms": "runtime.cli.stack:alarms",
     "cache": "runtime.cli.cache:cache",
     "rollout": "runtime.cli.rollout:rollout",
+    "load": "runtime.cli.load:load",
+    "chaos": "runtime.cli.chaos:chaos",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -31,9 +33,11 @@ SHORT_HELP: dict[str, str] = {
     "search": "Search index maintenance (reindex).",
     "synth": "Write the CloudFormation stack (functions, API, alarms, dashboards).",
     "deploy": "Put dashboards, alarms and SNS wiring with boto3.",
-    "alarms": "Evaluate alarms offline against synthetic series.",
+    "alarms": "Alarms: offline tests against synthetic series; live states of the running up.",
     "cache": "The migration cache flush (SCAN, paced, keeps sessions).",
     "rollout": "Move traffic express → serverless through Route53 weights behind a statistical gate.",
+    "load": "Open-loop load against one or both backends, compared with a Mann-Whitney U test.",
+    "chaos": "Pause, kill or slow a dependency of the running up (and say how to undo it).",
 }
 
 

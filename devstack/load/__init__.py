@@ -1,0 +1,1 @@
+"""``brickguard load``: open-loop traffic against one or both backends, measured and compared."""
