@@ -33,7 +33,7 @@ DEFAULT_WINDOW_S = 900
 def local_dashboards(names: LocalNames, functions: Sequence[str], profile: str) -> list[tuple[str, dict[str, Any]]]:
     """``(name, body)`` of every declared dashboard, resolved for the local deployment."""
     target = names.substitution()
-    plan = profile_plan(profiles.get(profile), functions, target)
+    plan = profile_plan(profiles.get(profile), functions, target, names.region)
     found = []
     for dashboard in [*plan.dashboards, *shared_dashboards(functions)]:
         request = dashboard_request(dashboard, target)

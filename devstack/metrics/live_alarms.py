@@ -95,7 +95,9 @@ class LiveAlarms:
         self.sink = sink or NotificationSink()
         self._lag_s = lag_s
         self._clock = clock
-        self.rendered: RenderedAlarms = render_profile(profiles.get(profile), functions, names.substitution())
+        self.rendered: RenderedAlarms = render_profile(
+            profiles.get(profile), functions, names.substitution(), names.region
+        )
         requests = [*self.rendered.metric.values(), *self.rendered.composite.values()]
         self._requests = {str(request["AlarmName"]): request for request in requests}
         self._slugs = {str(name): slug for slug, name in self.rendered.slugs.items()}

@@ -8,11 +8,12 @@ evaluator, so ``AWS/Lambda`` series carry exactly the ``FunctionName`` the alarm
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from alarms import profiles
+from alarms import profiles, routing
+from alarms.render import PLACEHOLDER, Substitution
 from runtime.telemetry import aws_metrics
-from stack.monitoring_plan import ConcreteTarget
 
 LOCAL_ACCOUNT = "000000000000"
 LOCAL_REGION = "us-east-1"
@@ -22,13 +23,34 @@ RUNBOOK_BASE_URL = "https://github.com/brickguard/brickguard/blob/main"
 
 
 @dataclass(frozen=True)
+class LocalTarget(Substitution):
+    """Placeholders resolved for the local deployment; a resource it does not run is named ``local-<Name>``.
+
+    AWS-managed resources (RDS, ElastiCache, Route53 health checks…) have no local twin: their
+    placeholders still resolve, so every declared alarm and widget renders, and they simply have no
+    data. Also gives alarm ARNs, as the dashboards' alarm widgets need.
+    """
+
+    def text(self, template: str) -> str:
+        def lookup(match: re.Match[str]) -> str:
+            return self.values.get(match.group(1), f"local-{match.group(1)}")
+
+        return PLACEHOLDER.sub(lookup, template)
+
+    def arn(self, profile: str, slug: str) -> str:
+        return f"arn:aws:cloudwatch:{self.values['AWS::Region']}:{LOCAL_ACCOUNT}:alarm:" + self.text(
+            routing.alarm_name(profile, slug)
+        )
+
+
+@dataclass(frozen=True)
 class LocalNames:
     """Placeholder values of the local deployment of ``service``."""
 
     service: str
     region: str = LOCAL_REGION
 
-    def substitution(self) -> ConcreteTarget:
+    def substitution(self) -> LocalTarget:
         """Resolves placeholders in alarm requests and dashboard bodies (and alarm ARNs)."""
         values = {
             "ServiceName": self.service,
@@ -38,15 +60,9 @@ class LocalNames:
             "HttpApi": LOCAL_API_ID,
             "AccountConcurrencyLimit": str(LOCAL_CONCURRENCY_LIMIT),
             "RunbookBaseUrl": RUNBOOK_BASE_URL,
-            # Managed resources the local AWS does not run: their AWS/RDS, AWS/ElastiCache and AWS/ES
-            # widgets resolve, and the page says they have no data.
-            "DatabaseInstanceId": "local-postgres",
-            "DatabaseProxyName": "local-postgres-proxy",
-            "CacheClusterId": "local-redis",
-            "SearchDomainName": "local-search",
             "PagesTopic": f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-pages",
         }
-        return ConcreteTarget(values, profiles.region_group(self.region))
+        return LocalTarget(values, profiles.region_group(self.region))
 
     def function_name(self, function: str) -> str:
         """``FunctionName`` of one function of the architecture, as the alarms query it."""
