@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "rollout": "runtime.cli.rollout:rollout",
     "load": "runtime.cli.load:load",
     "chaos": "runtime.cli.chaos:chaos",
+    "cost": "runtime.cli.cost:cost",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -38,6 +39,7 @@ SHORT_HELP: dict[str, str] = {
     "rollout": "Move traffic express → serverless through Route53 weights behind a statistical gate.",
     "load": "Open-loop load against one or both backends, compared with a Mann-Whitney U test.",
     "chaos": "Pause, kill or slow a dependency of the running up (and say how to undo it).",
+    "cost": "Each backend's cost per million requests and per month at the observed traffic.",
 }
 
 
