@@ -16,6 +16,7 @@ from typing import IO, TextIO
 
 from devstack.dashboard.page import DashboardPage, Route
 from devstack.dashboard.query import local_dashboards
+from devstack.metrics import gate_feed
 from devstack.metrics.emf import EmfIngest
 from devstack.metrics.live_alarms import LiveAlarms
 from devstack.metrics.local_names import LocalNames
@@ -67,6 +68,7 @@ class Observatory:
         period_scale: float = 1.0,
     ) -> None:
         self.names = LocalNames(service)
+        self._service = service
         self.store = MetricStore()
         self.ingest = EmfIngest(self.store)
         self.platform = PlatformMetrics(self.store, self.names)
@@ -82,7 +84,7 @@ class Observatory:
         return LogTee(self.ingest, echo)
 
     def routes(self) -> dict[str, Route]:
-        return self.page.routes()
+        return {**self.page.routes(), gate_feed.PATH: gate_feed.route(self.store, self._service)}
 
     def start(self) -> Observatory:
         """Start evaluating alarms in a daemon thread."""

@@ -17,6 +17,7 @@ from runtime.running import running_url
 
 if TYPE_CHECKING:
     from rollout.controller import RolloutController, StepReport
+    from rollout.metric_source import MetricSource
 
 console = Console(stderr=True, highlight=False)
 
@@ -33,8 +34,11 @@ TARGET_OPTIONS = (
     click.option(
         "--service", default="lego-projects-api", show_default=True, help="Service name of alarms and metrics."
     ),
-    click.option("--metrics", type=click.Choice(["cloudwatch", "none"]), default="cloudwatch", show_default=True,
-                 help="Where the gate reads per-period statistics (CloudWatch GetMetricData at --endpoint-url)."),
+    click.option(
+        "--metrics", type=click.Choice(["auto", "local", "cloudwatch", "none"]), default="auto", show_default=True,
+        help="Where the gate reads per-period statistics: the running up's metric store (local), CloudWatch "
+        "GetMetricData at --endpoint-url, or auto (local when `up --data-dir` runs, else cloudwatch).",
+    ),
     click.option("--period-seconds", type=click.IntRange(1), default=60, show_default=True, help="Gate period."),
     click.option("--window-seconds", type=click.IntRange(1), default=1800, show_default=True, help="Gate window."),
     click.option("--min-requests", type=click.IntRange(1), default=30, show_default=True,
@@ -58,6 +62,7 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
     from rollout.cloudwatch_source import CloudWatchSource
     from rollout.controller import Evaluation, RolloutController
     from rollout.gate import GateConfig
+    from rollout.local_source import LocalStoreSource
     from rollout.target import TargetError, resolve
 
     try:
@@ -73,8 +78,13 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
         min_requests_per_period=options["min_requests"], min_periods=options["min_periods"],
         rollback_intervals=options["rollback_intervals"],
     )
-    source = None
-    if options["metrics"] == "cloudwatch":
+    source: MetricSource | None = None
+    metrics, up_url = options["metrics"], running_url(options["data_dir"])
+    if metrics == "local" or (metrics == "auto" and up_url):
+        if not up_url:
+            raise click.UsageError(f"--metrics local: no running `brickguard up --data-dir {options['data_dir']}`")
+        source = LocalStoreSource(up_url)
+    elif metrics in ("cloudwatch", "auto"):
         source = CloudWatchSource(target.client("cloudwatch"), service=target.service)
     return RolloutController(
         target,

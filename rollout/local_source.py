@@ -1,0 +1,57 @@
+"""The gate's metrics from the running ``brickguard up``: its metric store, read over ``/dashboard/gate.json``.
+
+The feed gives each second's requests, 5xx and raw latency samples per backend;
+this source groups the seconds into the gate's periods and computes each
+percentile with the store's own statistic, so the verdict matches what the
+dashboard page draws. Periods align to multiples of ``period_s`` since the
+epoch, as CloudWatch's do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from alarms.evaluator.periods import statistic
+from rollout.metric_source import PERCENTILES, PeriodStats
+
+FEED_PATH = "/dashboard/gate.json"
+
+
+class LocalStoreSource:
+    """:class:`rollout.metric_source.MetricSource` over a running up's express port."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self._url = base_url.rstrip("/") + FEED_PATH
+        self._timeout = timeout
+
+    def periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]:
+        import requests
+
+        response = requests.get(self._url, timeout=self._timeout)
+        response.raise_for_status()
+        seconds = response.json()["backends"].get(backend, [])
+        return group_seconds(seconds, start.timestamp(), end.timestamp(), period_s)
+
+
+def group_seconds(seconds: list[list[Any]], start: float, end: float, period_s: int) -> list[PeriodStats]:
+    """Per-second ``[second, requests, errors, [latency…]]`` rows as whole periods within ``[start, end)``."""
+    grouped: dict[int, list[list[Any]]] = defaultdict(list)
+    for row in seconds:
+        second = int(row[0])
+        period_start = second - second % period_s
+        if period_start >= start and period_start + period_s <= end:
+            grouped[period_start].append(row)
+    periods = []
+    for period_start, rows in sorted(grouped.items()):
+        latencies = [value for row in rows for value in row[3]]
+        periods.append(
+            PeriodStats(
+                start=datetime.fromtimestamp(period_start, UTC),
+                requests=sum(row[1] for row in rows),
+                errors=sum(row[2] for row in rows),
+                latency_ms={name: statistic(latencies, name).value for name in PERCENTILES},
+            )
+        )
+    return periods
