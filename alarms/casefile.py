@@ -26,6 +26,8 @@ A file holds one or more scenarios::
 ``actions`` lists every action run up to ``at``, in order (the first is usually the OK action of the
 creation transition INSUFFICIENT_DATA -> OK). ``suppressed_by: none`` asserts nothing is held.
 Top-level keys starting with ``x-`` are ignored, so they can hold YAML anchors shared by scenarios.
+Every other key is checked at every level by the pydantic models below (``extra="forbid"``): a typo
+in ``expect`` or in a series entry is an error naming its place, never a silently ignored line.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import ValidationError as SchemaError
 
 from runtime.telemetry import catalogue
 
@@ -107,82 +111,131 @@ class CaseFile:
     scenarios: list[Scenario]
 
 
-def _segment(raw: dict[str, Any], where: str) -> Segment:
-    seconds = duration(raw.get("for"), f"{where}.for")
-    kinds = [key for key in ("value", "samples", "missing") if key in raw]
-    if len(kinds) != 1:
-        raise CaseError(f"{where}: give exactly one of value, samples, missing")
-    if "value" in raw:
-        return Segment(seconds, (float(raw["value"]),))
-    if "missing" in raw:
-        return Segment(seconds, ())
-    samples: list[float] = []
-    for value, count in dict(raw["samples"]).items():
-        samples.extend([float(value)] * int(count))
-    return Segment(seconds, tuple(samples))
+# -- the file as written: every level forbids unknown keys --------------------------------------
 
 
-def _series(raw: dict[str, Any], where: str) -> SeriesInput:
-    namespace = raw.get("namespace", catalogue.DEFAULT_NAMESPACE)
-    name = str(raw.get("metric", ""))
-    dims = {str(key): str(value) for key, value in (raw.get("dimensions") or {}).items()}
-    if namespace == catalogue.DEFAULT_NAMESPACE:
+def _seconds(raw: Any) -> int:
+    return duration(raw, "duration")
+
+
+Duration = Annotated[int, BeforeValidator(_seconds)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SegmentEntry(_Strict):
+    seconds: Duration = Field(alias="for")
+    value: float | None = None
+    samples: dict[float, int] | None = None
+    missing: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SegmentEntry:
+        if [self.value, self.samples, self.missing].count(None) != 2:
+            raise ValueError("give exactly one of value, samples, missing")
+        return self
+
+    def segment(self) -> Segment:
+        if self.value is not None:
+            return Segment(self.seconds, (self.value,))
+        if self.samples is None:
+            return Segment(self.seconds, ())
+        return Segment(self.seconds, tuple(value for value, count in self.samples.items() for _ in range(count)))
+
+
+class SeriesEntry(_Strict):
+    namespace: str = catalogue.DEFAULT_NAMESPACE
+    metric: str
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    timeline: list[SegmentEntry] = Field(min_length=1)
+
+
+class StateEntry(_Strict):
+    at: Duration
+    alarm: str
+    state: str
+
+
+class ExpectEntry(_Strict):
+    at: Duration
+    alarm: str
+    state: str
+    suppressed_by: str | None = NOT_GIVEN
+    actions: list[str] | None = None
+
+
+class ScenarioEntry(_Strict):
+    name: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    interval: Duration = 60
+    series: list[SeriesEntry] = Field(default_factory=list)
+    set_state: list[StateEntry] = Field(default_factory=list)
+    expect: list[ExpectEntry] = Field(min_length=1)
+
+
+class CaseFileEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")  # only ``x-`` keys, checked below (YAML anchors)
+
+    profile: str = "bau"
+    region: str = "us-east-1"
+    tests: list[ScenarioEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _only_anchor_extras(self) -> CaseFileEntry:
+        unknown = sorted(key for key in self.model_extra or {} if not key.startswith("x-"))
+        if unknown:
+            raise ValueError(f"unknown key(s) {unknown}; expected ['profile', 'region', 'tests'] or x-…")
+        return self
+
+
+# -- the file as evaluated ---------------------------------------------------------------------
+
+
+def _series(entry: SeriesEntry, where: str) -> SeriesInput:
+    dims = dict(entry.dimensions)
+    if entry.namespace == catalogue.DEFAULT_NAMESPACE:
         try:
-            spec = catalogue.by_name(name)
+            spec = catalogue.by_name(entry.metric)
         except KeyError as error:
             raise CaseError(f"{where}: {error.args[0]}") from None
         unknown = set(dims) - set(spec.dimensions)
         if unknown:
-            raise CaseError(f"{where}: {name} has no dimension(s) {sorted(unknown)}")
+            raise CaseError(f"{where}: {entry.metric} has no dimension(s) {sorted(unknown)}")
         dims.setdefault("service", "${ServiceName}")
-    timeline = tuple(_segment(item, f"{where}.timeline[{i}]") for i, item in enumerate(raw.get("timeline") or []))
-    if not timeline:
-        raise CaseError(f"{where}: timeline is empty")
-    return SeriesInput(namespace, name, dims, timeline)
+    return SeriesInput(entry.namespace, entry.metric, dims, tuple(item.segment() for item in entry.timeline))
 
 
-def _expectation(raw: dict[str, Any], where: str) -> Expectation:
-    actions = raw.get("actions")
-    suppressed = raw.get("suppressed_by", NOT_GIVEN)
-    return Expectation(
-        at=duration(raw.get("at"), f"{where}.at"),
-        alarm=str(raw["alarm"]),
-        state=str(raw["state"]),
-        suppressed_by=None if suppressed in (None, "none") else str(suppressed),
-        actions=None if actions is None else tuple(str(action) for action in actions),
+def _scenario(entry: ScenarioEntry, file: CaseFileEntry, where: str) -> Scenario:
+    return Scenario(
+        name=entry.name or where,
+        profile=entry.profile or file.profile,
+        region=entry.region or file.region,
+        interval=entry.interval,
+        series=[_series(item, f"{where}.series[{i}]") for i, item in enumerate(entry.series)],
+        set_state=[StateCall(item.at, item.alarm, item.state) for item in entry.set_state],
+        expect=[
+            Expectation(
+                at=item.at,
+                alarm=item.alarm,
+                state=item.state,
+                suppressed_by=None if item.suppressed_by in (None, "none") else item.suppressed_by,
+                actions=None if item.actions is None else tuple(item.actions),
+            )
+            for item in entry.expect
+        ],
     )
 
 
-FILE_KEYS = frozenset({"profile", "region", "tests"})
-SCENARIO_KEYS = frozenset({"name", "profile", "region", "interval", "series", "set_state", "expect"})
-
-
-def _check_keys(raw: dict[str, Any], allowed: frozenset[str], where: str) -> None:
-    """Unknown keys are typos; ``x-`` keys are free for YAML anchors."""
-    unknown = sorted(key for key in raw if key not in allowed and not str(key).startswith("x-"))
-    if unknown:
-        raise CaseError(f"{where}: unknown key(s) {unknown}; expected {sorted(allowed)}")
-
-
-def _scenario(raw: dict[str, Any], defaults: dict[str, Any], where: str) -> Scenario:
-    if not isinstance(raw, dict):
-        raise CaseError(f"{where}: a scenario is a mapping")
-    _check_keys(raw, SCENARIO_KEYS, where)
-    try:
-        return Scenario(
-            name=str(raw.get("name") or where),
-            profile=str(raw.get("profile", defaults.get("profile", "bau"))),
-            region=str(raw.get("region", defaults.get("region", "us-east-1"))),
-            interval=duration(raw.get("interval", "1m"), f"{where}.interval"),
-            series=[_series(item, f"{where}.series[{i}]") for i, item in enumerate(raw.get("series") or [])],
-            set_state=[
-                StateCall(duration(item["at"], f"{where}.set_state[{i}]"), str(item["alarm"]), str(item["state"]))
-                for i, item in enumerate(raw.get("set_state") or [])
-            ],
-            expect=[_expectation(item, f"{where}.expect[{i}]") for i, item in enumerate(raw.get("expect") or [])],
-        )
-    except (KeyError, TypeError, AttributeError) as error:
-        raise CaseError(f"{where}: malformed ({error})") from None
+def _schema_errors(error: SchemaError) -> str:
+    """``tests.0.expect.1.stat: unknown key; …``: each problem at its place."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc']) or 'file'}: "
+        f"{'unknown key' if detail['type'] == 'extra_forbidden' else detail['msg']}"
+        for detail in error.errors()
+    )
 
 
 def load(path: Path) -> CaseFile:
@@ -193,9 +246,8 @@ def load(path: Path) -> CaseFile:
         raise CaseError(f"{path}: not valid YAML ({error})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("tests"), list) or not raw["tests"]:
         raise CaseError(f"{path}: needs a non-empty 'tests' list")
-    _check_keys(raw, FILE_KEYS, str(path))
-    scenarios = [_scenario(item, raw, f"{path.name}:tests[{i}]") for i, item in enumerate(raw["tests"])]
-    for scenario in scenarios:
-        if not scenario.expect:
-            raise CaseError(f"{path}: scenario {scenario.name!r} expects nothing")
-    return CaseFile(path, scenarios)
+    try:
+        entry = CaseFileEntry.model_validate(raw)
+    except SchemaError as error:
+        raise CaseError(f"{path}: {_schema_errors(error)}") from None
+    return CaseFile(path, [_scenario(item, entry, f"{path.name}:tests[{i}]") for i, item in enumerate(entry.tests)])

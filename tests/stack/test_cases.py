@@ -76,6 +76,14 @@ def test_wrong_expectation_is_reported(tmp_path: Path, functions: list[str]) -> 
          "    expect: [{at: 1m, alarm: x, state: OK}]\n", "no dimension"),
         ("tests:\n  - expect: [{at: soon, alarm: x, state: OK}]\n", "not a duration"),
         ("tests:\n  - expects: [{at: 1m, alarm: x, state: OK}]\n", "unknown key"),
+        ("tests:\n  - expect: [{at: 1m, alarm: x, stat: OK}]\n", r"tests\.0\.expect\.0\.stat: unknown key"),
+        ("tests:\n  - series: [{metric: Requests, dimension: {backend: express}, timeline: [{for: 1m, value: 1}]}]\n"
+         "    expect: [{at: 1m, alarm: x, state: OK}]\n", r"tests\.0\.series\.0\.dimension: unknown key"),
+        ("tests:\n  - series: [{metric: Requests, timeline: [{for: 1m, valu: 1}]}]\n"
+         "    expect: [{at: 1m, alarm: x, state: OK}]\n", r"timeline\.0\.valu: unknown key"),
+        ("tests:\n  - set_state: [{at: 1m, alarm: x, state: OK, why: deploy}]\n"
+         "    expect: [{at: 1m, alarm: x, state: OK}]\n", r"set_state\.0\.why: unknown key"),
+        ("tests:\n  - expect: [{at: 1m, alarm: x, state: OK}]\nprofle: bau\n", "unknown key"),
     ],
 )
 def test_malformed_case_files_fail_with_a_clear_message(tmp_path: Path, body: str, message: str) -> None:
