@@ -180,7 +180,11 @@ def main() -> None:
                 for run in range(args.runs):
                     data_dir = root / f"up-{scenario.name.replace(' ', '-')}-{run}"
                     with UpServer(HERE, data_dir, scenario.env) as server:
+                        server.cli("search", "init")
+                        server.cli("search", "reindex")
                         headers = {"Authorization": f"Bearer {server.token(USER)}"}
+                        status, body = server.get("/api/mocs?search=bookshop", headers)
+                        assert status == 200 and body["meta"]["searchBackend"] == "opensearch", body
                         status, body = server.get("/api/mocs", headers)
                         assert status == 200, body
                         moc_ids = [item["id"] for item in body["data"]]

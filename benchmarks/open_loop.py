@@ -94,14 +94,18 @@ class UpServer:
                 self._proc.wait()
 
     def token(self, user: str) -> str:
+        return self.cli("token", "--sub", user, "--data-dir", str(self.data_dir))
+
+    def cli(self, *args: str) -> str:
+        """Run ``brickguard ARGS`` against the same servers; its standard output."""
         out = subprocess.run(
-            [sys.executable, "-m", "runtime.cli", "token", "--sub", user, "--data-dir", str(self.data_dir)],
+            [sys.executable, "-m", "runtime.cli", *args],
             cwd=self.source,
             env=self._env,
             check=True,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=120,
         )
         return out.stdout.strip()
 
