@@ -66,7 +66,6 @@ class Dependencies:
     """Lazily built, guarded clients for one process, shared by all requests."""
 
     def __init__(self, settings: config.Settings, breaker_configs: Mapping[str, BreakerConfig] | None = None) -> None:
-        # pybreaker imports redis (~100 ms): built on first use, not when a handler module is imported
         from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
 
         self.settings = settings

@@ -1,9 +1,12 @@
 """A circuit breaker that judges a failure *rate*, counts slow calls, and never serializes calls.
 
-Built on pybreaker's vocabulary — its state names (``pybreaker.STATE_OPEN``…)
-and its error (:class:`BreakerOpenError` is a ``pybreaker.CircuitBreakerError``,
-so code that already catches that keeps working) — but not on its
-``CircuitBreaker``, for two reasons (details in ``docs/guards.md``):
+Speaks pybreaker's vocabulary — the same state names (``"closed"``,
+``"open"``, ``"half-open"``, pybreaker's ``STATE_*`` values) and an error
+raised instead of the call (:class:`BreakerOpenError`, pybreaker's
+``CircuitBreakerError``) — without importing it: ``import pybreaker`` imports
+redis, 100 to 200 ms of cold start for three strings and a base class. It is not
+built on pybreaker's ``CircuitBreaker`` either, for two reasons (details in
+``docs/guards.md``):
 
 * pybreaker trips after N *consecutive* failures; one success in between
   resets it, so a dependency failing 70 % of the time never trips. Here the
@@ -44,15 +47,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
-import pybreaker
-
 from guards import errors
 from guards.sliding_window import SlidingWindow
 from runtime.telemetry import catalogue, recorder
 
-STATE_CLOSED = pybreaker.STATE_CLOSED
-STATE_OPEN = pybreaker.STATE_OPEN
-STATE_HALF_OPEN = pybreaker.STATE_HALF_OPEN
+STATE_CLOSED = "closed"  # pybreaker.STATE_CLOSED
+STATE_OPEN = "open"  # pybreaker.STATE_OPEN
+STATE_HALF_OPEN = "half-open"  # pybreaker.STATE_HALF_OPEN
 FORCED_STATES = (STATE_OPEN, STATE_CLOSED)
 
 log = logging.getLogger("brickguard.guards.breaker")
@@ -94,8 +95,12 @@ class BreakerConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
 
 
-class BreakerOpenError(pybreaker.CircuitBreakerError):
-    """The call was not made: the breaker is open, or half-open with its probe in flight."""
+class BreakerOpenError(Exception):
+    """The call was not made: the breaker is open, or half-open with its probe in flight.
+
+    pybreaker's ``CircuitBreakerError`` in meaning, not by inheritance (that would import pybreaker
+    and redis); ``guards.errors`` treats both alike.
+    """
 
     def __init__(self, dependency: str, state: str, retry_after: float) -> None:
         super().__init__(f"{dependency} circuit breaker is {state}; retry in {retry_after:.1f}s")

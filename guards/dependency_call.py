@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.tracing import dependency_span
 
-if TYPE_CHECKING:  # pybreaker imports redis, which is not free: keep it off the handler's import path
+if TYPE_CHECKING:
     from guards.breaker import Breaker
 
 P = ParamSpec("P")

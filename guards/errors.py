@@ -48,7 +48,7 @@ _NEVER_RETRYABLE_CLASSES = frozenset(
     {(pkg, name) for pkg in _REDIS for name in ("AuthenticationError", "AuthorizationError")}
     | {("opensearchpy", "SSLError")}
     | {(pkg, name) for pkg in _DBAPI for name in ("IntegrityError", "ProgrammingError", "DataError")}
-    | {("pybreaker", "CircuitBreakerError")}  # an open breaker: retrying is exactly what it forbids
+    | {("pybreaker", "CircuitBreakerError"), ("guards", "BreakerOpenError")}  # retrying is what it forbids
 )
 _CLIENT_FAULT_CLASSES = frozenset(
     {(pkg, name) for pkg in _REDIS for name in ("DataError",)}
@@ -57,7 +57,7 @@ _CLIENT_FAULT_CLASSES = frozenset(
         for pkg in _DBAPI
         for name in ("IntegrityError", "ProgrammingError", "DataError", "NotSupportedError")
     }
-    | {("pybreaker", "CircuitBreakerError")}
+    | {("pybreaker", "CircuitBreakerError"), ("guards", "BreakerOpenError")}
 )
 _SERVER_FAULT_CLASSES = frozenset(
     {(pkg, "RedisError") for pkg in _REDIS}

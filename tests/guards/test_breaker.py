@@ -152,7 +152,7 @@ def test_open_fails_fast_without_calling(clock: FakeClock) -> None:
     with pytest.raises(BreakerOpenError) as raised:
         breaker.call(calls.append, 1)
     assert calls == []
-    assert isinstance(raised.value, pybreaker.CircuitBreakerError)
+    assert raised.value.state == pybreaker.STATE_OPEN  # pybreaker's vocabulary, without importing it
     assert raised.value.dependency == "redis"
     assert raised.value.retry_after == pytest.approx(CONFIG.reset_timeout - 1.0)
     assert breaker.allow() is False
@@ -355,3 +355,16 @@ def test_listeners_hear_transitions_and_cannot_break_calls(clock: FakeClock) -> 
 def test_config_rejects_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         BreakerConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_vocabulary_is_pybreakers_without_importing_it():
+    assert (STATE_CLOSED, STATE_OPEN, STATE_HALF_OPEN) == (
+        pybreaker.STATE_CLOSED,
+        pybreaker.STATE_OPEN,
+        pybreaker.STATE_HALF_OPEN,
+    )
+    from guards.errors import is_dependency_failure, is_retryable
+
+    for refused in (BreakerOpenError("redis", STATE_OPEN, 1.0), pybreaker.CircuitBreakerError("open")):
+        assert not is_retryable(refused)
+        assert not is_dependency_failure(refused)

@@ -177,5 +177,4 @@ def test_importing_guards_does_not_import_the_clients() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     light, breaker = json.loads(out)
     assert light == []
-    # pybreaker itself tries `import redis` (for its Redis state storage); nothing else comes in.
-    assert set(breaker) <= {"redis"}
+    assert breaker == []  # the breaker speaks pybreaker's vocabulary without importing it (and redis with it)
