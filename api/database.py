@@ -40,6 +40,7 @@ from guards import deadline, errors
 from guards.retry import connect_with_backoff, retry_call
 from guards.retry_budget import RetryBudget
 from guards.watchdog import WATCHDOG
+from runtime.config import ConfigError
 from runtime.errors import ApiError, Conflict, GatewayTimeout, ServiceUnavailable
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.tracing import dependency_span
@@ -91,7 +92,7 @@ class Database:
 
     def __init__(
         self,
-        database_url: str,
+        database_url: str | None,
         breaker: Breaker,
         *,
         budget: RetryBudget | None = None,
@@ -117,6 +118,8 @@ class Database:
     def engine(self) -> Engine:
         from sqlalchemy import create_engine, event
 
+        if not self.url:
+            raise ConfigError("DATABASE_URL is not set")
         engine = create_engine(
             sqlalchemy_url(self.url),
             pool_size=POOL_SIZE,

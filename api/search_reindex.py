@@ -30,17 +30,17 @@ SOURCES: tuple[tuple[str, Any, Callable[[Any], dict[str, Any]]], ...] = (
 
 def count_documents(deps: Dependencies) -> int:
     """How many documents a full reindex writes."""
-    with deps.session() as session:
+    with deps.database.session() as session:
         return sum(session.scalar(select(func.count()).select_from(model)) or 0 for _, model, _ in SOURCES)
 
 
 def reindex(deps: Dependencies) -> Iterator[int]:
     """Index everything in batches; yields the size of each batch written (for a progress bar)."""
-    client = deps.opensearch
-    if client is None:
+    if not deps.search.configured:
         raise ValueError("OPENSEARCH_URL is not set")
+    client = deps.search.client
     for index, model, document in SOURCES:
-        with deps.session() as session:
+        with deps.database.session() as session:
             rows = session.execute(select(model).order_by(model.id).execution_options(yield_per=BATCH)).scalars()
             batch: list[dict[str, Any]] = []
             for row in rows:

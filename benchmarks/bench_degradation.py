@@ -51,7 +51,7 @@ class ErrorCounter:
 
 def _instance(settings: config.Settings) -> dependencies.Dependencies:
     deps = dependencies.Dependencies(settings)
-    create_schema(deps.engine)
+    create_schema(deps.database.engine)
     return deps
 
 

@@ -61,7 +61,8 @@ def create_image() -> tuple[dict[str, Any], int]:
         data = image_uploads.upload_gallery_image(user, multipart_form.parse(event))
     else:
         body = upload_requests.json_model(schemas.ImageCreate, event)
-        data = dependencies.get().database.write(lambda session: gallery.create_image(session, user, body))
+        deps = dependencies.get()
+        data = deps.database.write(lambda session: gallery.create_image(session, deps.outbox, user, body))
     return {"success": True, "data": data}, 201
 
 
@@ -86,7 +87,9 @@ def confirm_image(body: Annotated[upload_schemas.ImageConfirm, Body()]) -> tuple
 def get_image(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
-        cache_keys.image_detail(id), cache_keys.gallery_ns(user), cache_keys.DETAIL_TTL_S,
+        cache_keys.image_detail(id),
+        cache_keys.gallery_ns(user),
+        cache_keys.DETAIL_TTL_S,
         lambda session: gallery.get_image(session, user, id),
     )
     return {"success": True, "data": owned_by(data, user, "Image")}
@@ -95,14 +98,16 @@ def get_image(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
 def update_image(id: uuid.UUID, body: Annotated[schemas.ImageUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: gallery.update_image(session, user, id, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: gallery.update_image(session, deps.outbox, user, id, body))
     return {"success": True, "data": data}
 
 
 @router.delete("/api/images/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
 def delete_image(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    dependencies.get().database.write(lambda session: gallery.delete_image(session, user, id))
+    deps = dependencies.get()
+    deps.database.write(lambda session: gallery.delete_image(session, deps.outbox, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}
 
 
@@ -120,7 +125,8 @@ def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
 @router.post("/api/albums", tags=["gallery"], **answers(responses.AlbumResponse, status=201, also=(404,)))
 def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: gallery.create_album(session, user, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: gallery.create_album(session, deps.outbox, user, body))
     return {"success": True, "data": data}, 201
 
 
@@ -128,7 +134,9 @@ def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str
 def get_album(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
-        cache_keys.album_detail(id), cache_keys.gallery_ns(user), cache_keys.DETAIL_TTL_S,
+        cache_keys.album_detail(id),
+        cache_keys.gallery_ns(user),
+        cache_keys.DETAIL_TTL_S,
         lambda session: gallery.get_album(session, user, id),
     )
     return {"success": True, "data": owned_by(data, user, "Album")}
@@ -137,12 +145,14 @@ def get_album(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumResponse))
 def update_album(id: uuid.UUID, body: Annotated[schemas.AlbumUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: gallery.update_album(session, user, id, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: gallery.update_album(session, deps.outbox, user, id, body))
     return {"success": True, "data": data}
 
 
 @router.delete("/api/albums/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
 def delete_album(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    dependencies.get().database.write(lambda session: gallery.delete_album(session, user, id))
+    deps = dependencies.get()
+    deps.database.write(lambda session: gallery.delete_album(session, deps.outbox, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}

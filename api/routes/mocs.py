@@ -51,7 +51,7 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
             lambda session: mocs.list_mocs(session, user, page=page, limit=limit, search=search, tag=None)
         )
 
-    result, engine = deps.search(with_opensearch, with_postgres)
+    result, engine = deps.search.run(with_opensearch, with_postgres)
     if engine == "opensearch":
         ids, total = cast(tuple[list[str], int], result)
         items = deps.database.read(lambda session: mocs.ranked_mocs(session, user, ids))
@@ -63,7 +63,8 @@ def _list_or_search(user: str, page: int, limit: int, search: str | None, tag: s
 @router.post("/api/mocs", tags=["mocs"], **answers(responses.MocResponse, status=201, also=(409,)))
 def create_moc(body: Annotated[schemas.MocCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: mocs.create_moc(session, user, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: mocs.create_moc(session, deps.outbox, user, body))
     return {"success": True, "data": data}, 201
 
 
@@ -71,7 +72,9 @@ def create_moc(body: Annotated[schemas.MocCreate, Body()]) -> tuple[dict[str, An
 def get_moc(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
-        cache_keys.moc_detail(id), cache_keys.mocs_ns(user), cache_keys.DETAIL_TTL_S,
+        cache_keys.moc_detail(id),
+        cache_keys.mocs_ns(user),
+        cache_keys.DETAIL_TTL_S,
         lambda session: mocs.get_moc(session, user, id),
     )
     return {"success": True, "data": owned_by(data, user, "MOC")}
@@ -80,12 +83,14 @@ def get_moc(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/mocs/<id>", tags=["mocs"], **answers(responses.MocResponse, also=(409,)))
 def update_moc(id: uuid.UUID, body: Annotated[schemas.MocUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: mocs.update_moc(session, user, id, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: mocs.update_moc(session, deps.outbox, user, id, body))
     return {"success": True, "data": data}
 
 
 @router.delete("/api/mocs/<id>", tags=["mocs"], **answers(responses.DeletedResponse))
 def delete_moc(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    dependencies.get().database.write(lambda session: mocs.delete_moc(session, user, id))
+    deps = dependencies.get()
+    deps.database.write(lambda session: mocs.delete_moc(session, deps.outbox, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}

@@ -37,7 +37,8 @@ def update_profile(id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]) -
     user = caller.user_id(router)
     if id != user:
         raise Forbidden("You can only change your own profile")
-    data = dependencies.get().database.write(
-        lambda session: profile.update_name(session, user, body.name, caller.claims(router))
+    deps = dependencies.get()
+    data = deps.database.write(
+        lambda session: profile.update_name(session, deps.outbox, user, body.name, caller.claims(router))
     )
     return {"success": True, "data": data}

@@ -24,7 +24,9 @@ Category = Annotated[
 def list_items(category: Category = None) -> dict[str, Any]:
     user = caller.user_id(router)
     items = cached(
-        cache_keys.wishlist_all(user), cache_keys.wishlist_ns(user), cache_keys.LIST_TTL_S,
+        cache_keys.wishlist_all(user),
+        cache_keys.wishlist_ns(user),
+        cache_keys.LIST_TTL_S,
         lambda session: wishlist.list_items(session, user, category=None)[0],
     )
     if category:  # the whole (small) list is what is cached; filter it here
@@ -35,14 +37,16 @@ def list_items(category: Category = None) -> dict[str, Any]:
 @router.post("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistItemResponse, status=201))
 def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: wishlist.create_item(session, user, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: wishlist.create_item(session, deps.outbox, user, body))
     return {"success": True, "data": data}, 201
 
 
 @router.post("/api/wishlist/reorder", tags=["wishlist"], **answers(responses.WishlistList, also=(404,)))
 def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    items = dependencies.get().database.write(lambda session: wishlist.reorder(session, user, body))
+    deps = dependencies.get()
+    items = deps.database.write(lambda session: wishlist.reorder(session, deps.outbox, user, body))
     return {"success": True, "data": items, "total": len(items)}
 
 
@@ -50,7 +54,9 @@ def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
 def get_item(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
     data = cached(
-        cache_keys.wishlist_item(id), cache_keys.wishlist_ns(user), cache_keys.DETAIL_TTL_S,
+        cache_keys.wishlist_item(id),
+        cache_keys.wishlist_ns(user),
+        cache_keys.DETAIL_TTL_S,
         lambda session: wishlist.get_item(session, user, id),
     )
     return {"success": True, "data": owned_by(data, user, "Wishlist item")}
@@ -59,12 +65,14 @@ def get_item(id: uuid.UUID) -> dict[str, Any]:
 @router.patch("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
 def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
     user = caller.user_id(router)
-    data = dependencies.get().database.write(lambda session: wishlist.update_item(session, user, id, body))
+    deps = dependencies.get()
+    data = deps.database.write(lambda session: wishlist.update_item(session, deps.outbox, user, id, body))
     return {"success": True, "data": data}
 
 
 @router.delete("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.DeletedResponse))
 def delete_item(id: uuid.UUID) -> dict[str, Any]:
     user = caller.user_id(router)
-    dependencies.get().database.write(lambda session: wishlist.delete_item(session, user, id))
+    deps = dependencies.get()
+    deps.database.write(lambda session: wishlist.delete_item(session, deps.outbox, user, id))
     return {"success": True, "data": {"id": str(id), "deleted": True}}

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api import dependencies
+from api.outbox import Outbox
 
 
 def commit_change(
     session: Session,
+    changes: Outbox,
     *,
     namespaces: Sequence[str] = (),
     index_ops: Sequence[dict[str, Any]] = (),
@@ -22,8 +23,7 @@ def commit_change(
     If Redis or OpenSearch is unreachable the entries stay in the outbox and are
     applied by a later drain; the change itself is never lost.
     """
-    deps = dependencies.get()
     session.flush()
-    deps.record_change(session, namespaces=namespaces, index_ops=index_ops, deleted_objects=deleted_objects)
+    changes.record(session, namespaces=namespaces, index_ops=index_ops, deleted_objects=deleted_objects)
     session.commit()
-    deps.after_commit()
+    changes.after_commit()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api import cache_keys, object_keys, schemas
 from api.models import GalleryAlbum, GalleryImage
+from api.outbox import Outbox
 from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.services.changes import commit_change
 from api.services.paging import page_with_total
@@ -49,7 +50,7 @@ def list_images(
         conditions.append(GalleryImage.album_id == album_id)
     query = select(GalleryImage).where(*conditions).order_by(GalleryImage.created_at.desc(), GalleryImage.id)
     rows, total = page_with_total(session, query, page=page, limit=limit)
-    return [schemas.image_json(image) for image, in rows], total
+    return [schemas.image_json(image) for (image,) in rows], total
 
 
 def get_image(session: Session, user_id: str, image_id: uuid.UUID) -> dict[str, Any]:
@@ -57,7 +58,7 @@ def get_image(session: Session, user_id: str, image_id: uuid.UUID) -> dict[str, 
 
 
 def create_image(
-    session: Session, user_id: str, body: schemas.ImageCreate, *, image_id: uuid.UUID | None = None
+    session: Session, changes: Outbox, user_id: str, body: schemas.ImageCreate, *, image_id: uuid.UUID | None = None
 ) -> dict[str, Any]:
     """``image_id`` is given when the image was uploaded: its S3 keys are named after it."""
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
@@ -65,29 +66,36 @@ def create_image(
     session.add(image)
     session.flush()
     commit_change(
-        session, namespaces=_image_changed(user_id), index_ops=[index_op(IMAGES_INDEX, image.id, image_document(image))]
+        session,
+        changes,
+        namespaces=_image_changed(user_id),
+        index_ops=[index_op(IMAGES_INDEX, image.id, image_document(image))],
     )
     return schemas.image_json(image)
 
 
 def update_image(
-    session: Session, user_id: str, image_id: uuid.UUID, body: schemas.ImageUpdate
+    session: Session, changes: Outbox, user_id: str, image_id: uuid.UUID, body: schemas.ImageUpdate
 ) -> dict[str, Any]:
     image = _image(session, user_id, image_id, for_update=True)
     _require_own(session, GalleryAlbum, user_id, body.album_id, "albumId")
     apply_patch(image, body)
     session.flush()
     commit_change(
-        session, namespaces=_image_changed(user_id), index_ops=[index_op(IMAGES_INDEX, image.id, image_document(image))]
+        session,
+        changes,
+        namespaces=_image_changed(user_id),
+        index_ops=[index_op(IMAGES_INDEX, image.id, image_document(image))],
     )
     return schemas.image_json(image)
 
 
-def delete_image(session: Session, user_id: str, image_id: uuid.UUID) -> None:
+def delete_image(session: Session, changes: Outbox, user_id: str, image_id: uuid.UUID) -> None:
     """Delete the row; its S3 objects (if it was uploaded) are deleted through the outbox."""
     session.delete(_image(session, user_id, image_id, for_update=True))
     commit_change(
         session,
+        changes,
         namespaces=_image_changed(user_id),
         index_ops=[delete_op(IMAGES_INDEX, image_id)],
         deleted_objects={"keys": object_keys.gallery_image_keys(user_id, image_id)},
@@ -95,9 +103,7 @@ def delete_image(session: Session, user_id: str, image_id: uuid.UUID) -> None:
 
 
 def list_albums(session: Session, user_id: str, *, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    counts = (
-        select(GalleryImage.album_id, func.count().label("n")).group_by(GalleryImage.album_id).subquery()
-    )
+    counts = select(GalleryImage.album_id, func.count().label("n")).group_by(GalleryImage.album_id).subquery()
     query = (
         select(GalleryAlbum, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.album_id == GalleryAlbum.id)
@@ -117,25 +123,25 @@ def get_album(session: Session, user_id: str, album_id: uuid.UUID) -> dict[str, 
     return {**schemas.album_json(album, len(images)), "images": [schemas.image_json(i) for i in images]}
 
 
-def create_album(session: Session, user_id: str, body: schemas.AlbumCreate) -> dict[str, Any]:
+def create_album(session: Session, changes: Outbox, user_id: str, body: schemas.AlbumCreate) -> dict[str, Any]:
     _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
     album = GalleryAlbum(user_id=user_id, **body.model_dump())
     session.add(album)
-    commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])
+    commit_change(session, changes, namespaces=[cache_keys.gallery_ns(user_id)])
     return schemas.album_json(album, 0)
 
 
 def update_album(
-    session: Session, user_id: str, album_id: uuid.UUID, body: schemas.AlbumUpdate
+    session: Session, changes: Outbox, user_id: str, album_id: uuid.UUID, body: schemas.AlbumUpdate
 ) -> dict[str, Any]:
     album = _album(session, user_id, album_id, for_update=True)
     _require_own(session, GalleryImage, user_id, body.cover_image_id, "coverImageId")
     apply_patch(album, body)
-    commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])
+    commit_change(session, changes, namespaces=[cache_keys.gallery_ns(user_id)])
     return schemas.album_json(album)
 
 
-def delete_album(session: Session, user_id: str, album_id: uuid.UUID) -> None:
+def delete_album(session: Session, changes: Outbox, user_id: str, album_id: uuid.UUID) -> None:
     """Delete the album; its images stay, unassigned (ON DELETE SET NULL)."""
     session.delete(_album(session, user_id, album_id, for_update=True))
-    commit_change(session, namespaces=[cache_keys.gallery_ns(user_id)])
+    commit_change(session, changes, namespaces=[cache_keys.gallery_ns(user_id)])

@@ -82,6 +82,6 @@ def store_gallery_image(user_id: str, fields: ImageUploadFields, data: bytes) ->
     return store_then_record(
         objects,
         lambda: dependencies.get().database.write(
-            lambda session: gallery.create_image(session, user_id, body, image_id=image_id)
+            lambda session: gallery.create_image(session, dependencies.get().outbox, user_id, body, image_id=image_id)
         ),
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from api import cache_keys, schemas
 from api.models import MocInstruction
+from api.outbox import Outbox
 from api.search_index import MOCS_INDEX, delete_op, index_op, moc_document
 from api.services.changes import commit_change
 from api.services.paging import page_with_total
@@ -55,7 +56,7 @@ def list_mocs(
         conditions.append(MocInstruction.tags.contains([tag]))
     query = select(MocInstruction).where(*conditions).order_by(MocInstruction.updated_at.desc(), MocInstruction.id)
     rows, total = page_with_total(session, query, page=page, limit=limit)
-    return [schemas.moc_json(moc) for moc, in rows], total
+    return [schemas.moc_json(moc) for (moc,) in rows], total
 
 
 def ranked_mocs(session: Session, user_id: str, ids: list[str]) -> list[dict[str, Any]]:
@@ -79,11 +80,14 @@ def _changed(user_id: str) -> list[str]:
     return [cache_keys.mocs_ns(user_id), cache_keys.profile_ns(user_id)]
 
 
-def _commit_unique_title(session: Session, moc: MocInstruction) -> None:
+def _commit_unique_title(session: Session, changes: Outbox, moc: MocInstruction) -> None:
     try:
         session.flush()
         commit_change(
-            session, namespaces=_changed(moc.user_id), index_ops=[index_op(MOCS_INDEX, moc.id, moc_document(moc))]
+            session,
+            changes,
+            namespaces=_changed(moc.user_id),
+            index_ops=[index_op(MOCS_INDEX, moc.id, moc_document(moc))],
         )
     except IntegrityError as exc:
         session.rollback()
@@ -92,15 +96,17 @@ def _commit_unique_title(session: Session, moc: MocInstruction) -> None:
         raise
 
 
-def create_moc(session: Session, user_id: str, body: schemas.MocCreate) -> dict[str, Any]:
+def create_moc(session: Session, changes: Outbox, user_id: str, body: schemas.MocCreate) -> dict[str, Any]:
     """Create a MOC; a title the user already has is a 409."""
     moc = MocInstruction(user_id=user_id, **body.model_dump())
     session.add(moc)
-    _commit_unique_title(session, moc)
+    _commit_unique_title(session, changes, moc)
     return schemas.moc_json(moc)
 
 
-def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.MocUpdate) -> dict[str, Any]:
+def update_moc(
+    session: Session, changes: Outbox, user_id: str, moc_id: uuid.UUID, body: schemas.MocUpdate
+) -> dict[str, Any]:
     """Apply a partial update; type rules are re-checked on the merged result."""
     moc = _locked(session, user_id, moc_id)
     apply_patch(moc, body, required=("title", "type"))
@@ -109,12 +115,12 @@ def update_moc(session: Session, user_id: str, moc_id: uuid.UUID, body: schemas.
     except ValueError as exc:
         session.rollback()
         raise ValidationError(str(exc)) from None
-    _commit_unique_title(session, moc)
+    _commit_unique_title(session, changes, moc)
     return schemas.moc_json(moc)
 
 
-def delete_moc(session: Session, user_id: str, moc_id: uuid.UUID) -> None:
+def delete_moc(session: Session, changes: Outbox, user_id: str, moc_id: uuid.UUID) -> None:
     """Delete a MOC; files, parts lists and gallery links go with it (ON DELETE CASCADE)."""
     moc = _locked(session, user_id, moc_id)
     session.delete(moc)
-    commit_change(session, namespaces=_changed(user_id), index_ops=[delete_op(MOCS_INDEX, moc_id)])
+    commit_change(session, changes, namespaces=_changed(user_id), index_ops=[delete_op(MOCS_INDEX, moc_id)])

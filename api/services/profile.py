@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api import cache_keys
 from api.models import GalleryImage, MocInstruction, UserProfile, WishlistItem
+from api.outbox import Outbox
 from api.services.changes import commit_change
 
 
@@ -36,12 +37,12 @@ def compose(user_id: str, stored: dict[str, Any], claims: dict[str, Any]) -> dic
     }
 
 
-def update_name(session: Session, user_id: str, name: str, claims: dict[str, Any]) -> dict[str, Any]:
+def update_name(session: Session, changes: Outbox, user_id: str, name: str, claims: dict[str, Any]) -> dict[str, Any]:
     """Set the chosen name: one upsert, so two first PATCHes of a profile cannot both insert."""
     session.execute(
         insert(UserProfile)
         .values(user_id=user_id, name=name)
         .on_conflict_do_update(index_elements=[UserProfile.user_id], set_={"name": name, "updated_at": func.now()})
     )
-    commit_change(session, namespaces=[cache_keys.profile_ns(user_id)])
+    commit_change(session, changes, namespaces=[cache_keys.profile_ns(user_id)])
     return compose(user_id, stored_profile(session, user_id), claims)

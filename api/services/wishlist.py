@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api import cache_keys, schemas
 from api.models import WishlistItem
+from api.outbox import Outbox
 from api.search_index import WISHLIST_INDEX, delete_op, index_op, wishlist_document
 from api.services.changes import commit_change
 from api.services.updates import apply_patch, owned
@@ -51,7 +52,7 @@ def get_item(session: Session, user_id: str, item_id: uuid.UUID) -> dict[str, An
     return schemas.wishlist_json(_item(session, user_id, item_id))
 
 
-def create_item(session: Session, user_id: str, body: schemas.WishlistCreate) -> dict[str, Any]:
+def create_item(session: Session, changes: Outbox, user_id: str, body: schemas.WishlistCreate) -> dict[str, Any]:
     """Add an item; without ``sortOrder`` it goes to the end."""
     values = body.model_dump()
     if values["sort_order"] is None:
@@ -62,29 +63,35 @@ def create_item(session: Session, user_id: str, body: schemas.WishlistCreate) ->
     session.add(item)
     session.flush()
     commit_change(
-        session, namespaces=_changed(user_id), index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))]
+        session,
+        changes,
+        namespaces=_changed(user_id),
+        index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))],
     )
     return schemas.wishlist_json(item)
 
 
 def update_item(
-    session: Session, user_id: str, item_id: uuid.UUID, body: schemas.WishlistUpdate
+    session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID, body: schemas.WishlistUpdate
 ) -> dict[str, Any]:
     item = _item(session, user_id, item_id, for_update=True)
     apply_patch(item, body, required=("title", "sort_order"))
     session.flush()
     commit_change(
-        session, namespaces=_changed(user_id), index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))]
+        session,
+        changes,
+        namespaces=_changed(user_id),
+        index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))],
     )
     return schemas.wishlist_json(item)
 
 
-def delete_item(session: Session, user_id: str, item_id: uuid.UUID) -> None:
+def delete_item(session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID) -> None:
     session.delete(_item(session, user_id, item_id, for_update=True))
-    commit_change(session, namespaces=_changed(user_id), index_ops=[delete_op(WISHLIST_INDEX, item_id)])
+    commit_change(session, changes, namespaces=_changed(user_id), index_ops=[delete_op(WISHLIST_INDEX, item_id)])
 
 
-def reorder(session: Session, user_id: str, body: schemas.WishlistReorder) -> list[dict[str, Any]]:
+def reorder(session: Session, changes: Outbox, user_id: str, body: schemas.WishlistReorder) -> list[dict[str, Any]]:
     """Put the listed items first, in the given order; all-or-nothing.
 
     Every id must be one of the caller's items and appear once, otherwise nothing
@@ -107,5 +114,5 @@ def reorder(session: Session, user_id: str, body: schemas.WishlistReorder) -> li
     ordered = [by_id[item_id] for item_id in ids] + [item for item in items if item.id not in listed]
     for position, item in enumerate(ordered):
         item.sort_order = position
-    commit_change(session, namespaces=_changed(user_id))
+    commit_change(session, changes, namespaces=_changed(user_id))
     return [schemas.wishlist_json(item) for item in ordered]

@@ -65,7 +65,7 @@ def reindex() -> None:
         if not value:
             raise click.UsageError(f"{name} is not set")
     deps = Dependencies(settings)
-    init_indices(deps.opensearch)  # a reindex into indices OpenSearch would create dynamically is useless
+    init_indices(deps.search.client)  # a reindex into indices OpenSearch would create dynamically is useless
     total = count_documents(deps)
     columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:

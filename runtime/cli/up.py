@@ -73,8 +73,8 @@ def _prepare_database(settings: config.Settings) -> bool:
 
     deps = dependencies.Dependencies(settings)
     dependencies.install(deps)
-    create_schema(deps.engine)
-    with deps.session() as session:
+    create_schema(deps.database.engine)
+    with deps.database.session() as session:
         return load_demo_data(session)
 
 

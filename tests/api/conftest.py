@@ -48,7 +48,7 @@ def lambda_client(api_settings: config.Settings) -> LambdaClient:
 
     deps = dependencies.Dependencies(api_settings)
     dependencies.install(deps)
-    create_schema(deps.engine)
+    create_schema(deps.database.engine)
     process.install(api_settings)
     return LambdaClient(HANDLERS)
 

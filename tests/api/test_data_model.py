@@ -15,7 +15,7 @@ from api import models
 def session(lambda_client):
     from api import dependencies
 
-    with dependencies.get().session() as session:
+    with dependencies.get().database.session() as session:
         yield session
 
 

@@ -65,13 +65,13 @@ def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[Lam
         deps = dependencies.Dependencies(settings, FAST_BREAKERS)
         dependencies.install(deps)
         process.install(settings)
-        create_schema(deps.engine)
+        create_schema(deps.database.engine)
         built.append(deps)
         return LambdaClient(HANDLERS), deps
 
     yield build
     for deps in built:
-        deps.engine.dispose()
+        deps.database.dispose()
     dependencies.install(saved_deps)
     process._current = saved_process
 

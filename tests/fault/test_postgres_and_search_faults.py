@@ -54,7 +54,7 @@ def _search(client, user, term):
 @pytest.mark.parametrize("mode", ["refuse", "hang", "error500", "error429"])
 def test_search_answers_through_opensearch_failure(guarded_app, opensearch_standin, metrics, user, mode):
     client, deps = guarded_app(opensearch_url=opensearch_standin.url)
-    init_indices(deps.opensearch)
+    init_indices(deps.search.client)
     assert client.call("POST", "/api/mocs", json_body=moc_body("Harbour Crane"), user=user).status == 201
     assert _search(client, user, "crane") == ({"Harbour Crane"}, "opensearch")
     assert _search(client, user, "harbor") == ({"Harbour Crane"}, "opensearch")  # fuzzy: only the engine finds it

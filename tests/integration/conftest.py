@@ -23,7 +23,7 @@ def api(database_url: str, redis_url: str, tmp_path) -> Iterator[tuple[LambdaCli
     deps = dependencies.Dependencies(settings)
     dependencies.install(deps)
     process.install(settings)
-    create_schema(deps.engine)
+    create_schema(deps.database.engine)
     yield LambdaClient(HANDLERS), deps
     deps.database.dispose()
     dependencies.install(saved_deps)

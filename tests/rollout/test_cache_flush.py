@@ -54,7 +54,7 @@ def api_writes(database_url: str, redis_server, tmp_path):
         deps = dependencies.Dependencies(settings)
         dependencies.install(deps)
         process.install(settings)
-        create_schema(deps.engine)
+        create_schema(deps.database.engine)
         made.append(deps)
         return LambdaClient(HANDLERS)
 
