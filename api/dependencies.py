@@ -52,7 +52,7 @@ class Dependencies:
             also_invalidate=config.CACHE_PREFIXES,
         )
         self.search = Search(settings.opensearch_url, self.breakers["opensearch"], self.outbox)
-        self._storage = Storage(settings, self.breakers["s3"], self.outbox)
+        self._storage = Storage(settings, lambda: self.breakers["s3"], self.outbox)
         self.health = HealthProbe(
             {
                 "database": self.database.ping,

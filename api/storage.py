@@ -7,7 +7,7 @@ refuses is retried by a later drain instead of being lost.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 class Storage:
     """The upload bucket of one process; uploads are a 503 while ``S3_BUCKET`` is unset."""
 
-    def __init__(self, settings: config.Settings, breaker: Breaker, changes: Outbox) -> None:
+    def __init__(self, settings: config.Settings, breaker: Callable[[], Breaker], changes: Outbox) -> None:
         self._settings = settings
-        self._breaker = breaker
+        self._breaker = breaker  # looked up on first use: a process without S3 needs no s3 breaker
         if settings.s3_bucket:
             changes.register(outbox.STORAGE, self._apply_object_deletes)
 
@@ -40,7 +40,7 @@ class Storage:
         public = self._settings.s3_public_url or (
             f"{endpoint.rstrip('/')}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com"
         )
-        return ObjectStore(s3_client(endpoint), bucket, self._breaker, budget=RetryBudget(), public_base_url=public)
+        return ObjectStore(s3_client(endpoint), bucket, self._breaker(), budget=RetryBudget(), public_base_url=public)
 
     def _apply_object_deletes(self, payloads: Sequence[Any]) -> None:
         self.objects.delete(
