@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "load": "runtime.cli.load:load",
     "chaos": "runtime.cli.chaos:chaos",
     "cost": "runtime.cli.cost:cost",
+    "parity": "runtime.cli.parity:parity",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -40,6 +41,7 @@ SHORT_HELP: dict[str, str] = {
     "load": "Open-loop load against one or both backends, compared with a Mann-Whitney U test.",
     "chaos": "Pause, kill or slow a dependency of the running up (and say how to undo it).",
     "cost": "Each backend's cost per million requests and per month at the observed traffic.",
+    "parity": "Diff express and serverless answers per route (noise from same-backend repeats ignored).",
 }
 
 

@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 
 from runtime.cli.options import data_dir_option
+from runtime.cli.parity import REPORT_FILE
 from runtime.running import running_url
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
         source=source,
         evaluation=Evaluation(config, options["period_seconds"], options["window_seconds"]),
         flush=_cache_flush(options["data_dir"]) if flush else None,
-        parity_clean=lambda: _parity_clean(Path(options["data_dir"]) / "parity.json"),
+        parity_clean=lambda: _parity_clean(Path(options["data_dir"]) / REPORT_FILE),
         min_stage_seconds=min_stage_seconds,
     )
 
