@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api.routes import debug, gallery, health, mocs, profile, wishlist
+from api.routes import debug, gallery, health, mocs, profile, uploads, wishlist
 from guards.deadline import DeadlineExceeded
 from runtime.errors import GatewayTimeout
 from runtime.json_body import parse_json_body
@@ -21,6 +21,7 @@ FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
     "gallery": (gallery.router,),
     "wishlist": (wishlist.router,),
     "profile": (profile.router,),
+    "upload": (uploads.router,),
 }
 
 

@@ -7,13 +7,12 @@ provisioned concurrency) and its HTTP API routes from it, the local AWS
 (``devstack``) sizes its execution environments and answers with its limits,
 and a test checks that every resolver serves exactly these routes.
 
-``upload`` and ``csv-parser`` (DESIGN.md's last two rows) are not declared yet:
-their handlers do not exist, and a row here makes the stack deploy a function.
-They join the table with their handlers.
+``csv-parser`` has no routes: ``upload`` invokes it asynchronously (``Event``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -36,7 +35,7 @@ class LambdaFunction:
     @property
     def handler(self) -> str:
         """The Lambda handler string: module ``api.handlers``, attribute named after the function."""
-        return f"api.handlers.{self.name}"
+        return f"api.handlers.{self.name.replace('-', '_')}"
 
 
 FUNCTIONS: tuple[LambdaFunction, ...] = (
@@ -111,6 +110,15 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         provisioned_concurrency=0,
         cold_start_p99_target_ms=1500,
     ),
+    LambdaFunction(
+        name="upload",
+        routes=("POST /api/mocs/{id}/files",),
+        memory_mb=2048,
+        timeout_seconds=120,
+        reserved_concurrency=None,
+        provisioned_concurrency=0,
+        cold_start_p99_target_ms=2000,
+    ),
 )
 
 FUNCTIONS_BY_NAME: dict[str, LambdaFunction] = {function.name: function for function in FUNCTIONS}
@@ -129,8 +137,26 @@ FUNCTION_PREFIXES: dict[str, str] = {
 }
 
 
+def _template_pattern(route: str) -> re.Pattern[str]:
+    segments = route.split(" ", 1)[1].split("/")
+    return re.compile("^" + "/".join("[^/]+" if part.startswith("{") else re.escape(part) for part in segments) + "$")
+
+
+# Routes whose path is claimed by another function's prefix (``/api/mocs/{id}/files`` is ``upload``'s).
+_ROUTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (_template_pattern(route), function.name)
+    for function in FUNCTIONS
+    for route in function.routes
+    if not any(route.split(" ", 1)[1].startswith(prefix) for prefix, owner in FUNCTION_PREFIXES.items()
+               if owner == function.name)
+)
+
+
 def function_for_path(path: str) -> str | None:
     """The function that serves ``path``, or None when no function does."""
+    for pattern, name in _ROUTE_PATTERNS:
+        if pattern.match(path):
+            return name
     for prefix, function in sorted(FUNCTION_PREFIXES.items(), key=lambda item: -len(item[0])):
         if path == prefix or path.startswith(prefix + "/"):
             return function

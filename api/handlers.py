@@ -22,5 +22,8 @@ mocs = guarded_handler(function_resolver("mocs"), function="mocs", warmup=_warmu
 gallery = guarded_handler(function_resolver("gallery"), function="gallery", warmup=_warmup)
 wishlist = guarded_handler(function_resolver("wishlist"), function="wishlist", warmup=_warmup)
 profile = guarded_handler(function_resolver("profile"), function="profile", warmup=_warmup)
+upload = guarded_handler(function_resolver("upload"), function="upload", warmup=_warmup)
 
-HANDLERS = {"health": health, "mocs": mocs, "gallery": gallery, "wishlist": wishlist, "profile": profile}
+HANDLERS = {
+    "health": health, "mocs": mocs, "gallery": gallery, "wishlist": wishlist, "profile": profile, "upload": upload,
+}

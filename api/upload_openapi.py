@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import schemas
-from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
+from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES, MAX_MOC_FILES_PER_REQUEST
 from api.upload_schemas import ImageUploadFields
 
 
@@ -25,6 +25,31 @@ def _multipart(fields: type[Any], files: dict[str, str]) -> dict[str, Any]:
         }
     }
 
+
+MOC_FILES_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "minItems": 1,
+                            "maxItems": MAX_MOC_FILES_PER_REQUEST,
+                            "description": "PDF, XML or CSV, judged by content; repeat the field for each file",
+                        }
+                    },
+                    "required": ["files"],
+                    "additionalProperties": False,
+                    "description": f"At most {DIRECT_UPLOAD_MAX_BYTES} bytes in all",
+                }
+            }
+        },
+    }
+}
 
 IMAGE_CREATE_REQUEST: dict[str, Any] = {
     "requestBody": {

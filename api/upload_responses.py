@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from api.responses import MocFile
+
 
 class UploadOffer(BaseModel):
     """A presigned S3 POST: send ``fields`` and then the file as ``file`` to ``url``, then confirm ``uploadId``."""
@@ -19,6 +21,15 @@ class UploadOffer(BaseModel):
     fields: dict[str, str] = Field(description="form fields to send before the file, as given")
     max_bytes: int
     expires_in: int = Field(description="seconds the form stays valid")
+
+
+class MocFilesResponse(BaseModel):
+    """The files attached, one ``moc_files`` row each."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    success: Literal[True]
+    data: list[MocFile]
 
 
 class UploadOfferResponse(BaseModel):

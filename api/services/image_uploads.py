@@ -1,61 +1,31 @@
 """Uploaded images: processed, stored in S3 under DESIGN.md's keys, then recorded in PostgreSQL.
 
-The objects are written first and the row second, so a row never points at a
-missing object. When the row cannot be written (PostgreSQL down, album not
-the caller's) the objects just written are deleted again, best effort: an
-object left over by a failed delete is unreachable (no row names it) and
-costs storage, never correctness.
+The objects are written first and the row second (:func:`~api.services.object_writes.store_then_record`).
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from api import dependencies, image_processing, object_keys, schemas
 from api.multipart_form import Form, UploadedFile
 from api.services import gallery
-from api.storage_errors import storage_errors
+from api.services.object_writes import store_then_record
 from api.upload_schemas import ImageUploadFields, form_model
 from runtime.errors import ValidationError
-
-T = TypeVar("T")
-
-log = logging.getLogger("brickguard.api.uploads")
 
 IMAGE_FIELD = "file"
 
 
 def single_file(form: Form, field: str = IMAGE_FIELD) -> UploadedFile:
     """The one file part named ``field``; none, several or a file under another name is a 400."""
-    strays = sorted({upload.field for upload in form.files if upload.field != field})
-    if strays:
-        raise ValidationError(f"Unexpected file field(s): {', '.join(strays)}; send the file as {field!r}")
-    files = [upload for upload in form.files if upload.field == field]
+    files = form.files_in(field)
     if len(files) != 1:
         raise ValidationError(f"Send exactly one file in the form field {field!r} (got {len(files)})")
     if not files[0].data:
         raise ValidationError("The uploaded file is empty")
     return files[0]
-
-
-def store_then_record(objects: Sequence[tuple[str, bytes, str]], record: Callable[[], T]) -> T:
-    """PUT every ``(key, data, content_type)``, then ``record()``; if recording fails, delete them again."""
-    store = dependencies.get().storage
-    with storage_errors():
-        for key, data, content_type in objects:
-            store.put(key, data, content_type)
-    try:
-        return record()
-    except Exception:
-        keys = [key for key, _, _ in objects]
-        try:
-            store.delete(keys)
-        except Exception as exc:  # the row was not written: the objects are unreachable, not wrong
-            log.warning("orphaned upload objects", extra={"keys": keys, "error": type(exc).__name__})
-        raise
 
 
 def upload_gallery_image(user_id: str, form: Form) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from api import cache_keys, schemas
+from api import cache_keys, object_keys, schemas
 from api.models import MocInstruction
 from api.outbox import Outbox
 from api.search_index import MOCS_INDEX, delete_op, index_op, moc_document
@@ -120,7 +120,13 @@ def update_moc(
 
 
 def delete_moc(session: Session, changes: Outbox, user_id: str, moc_id: uuid.UUID) -> None:
-    """Delete a MOC; files, parts lists and gallery links go with it (ON DELETE CASCADE)."""
+    """Delete a MOC; files, parts lists and gallery links go with it (ON DELETE CASCADE), S3 objects via the outbox."""
     moc = _locked(session, user_id, moc_id)
     session.delete(moc)
-    commit_change(session, changes, namespaces=_changed(user_id), index_ops=[delete_op(MOCS_INDEX, moc_id)])
+    commit_change(
+        session,
+        changes,
+        namespaces=_changed(user_id),
+        index_ops=[delete_op(MOCS_INDEX, moc_id)],
+        deleted_objects={"prefixes": [object_keys.moc_prefix(user_id, moc_id)]},
+    )

@@ -36,7 +36,10 @@ def test_stage_throttles_and_writes_json_access_logs() -> None:
     stage = resources[STAGE]["Properties"]
     assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 500
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 1000
-    assert "RouteSettings" not in stage  # no upload route in the table yet
+    uploads = [route for function in FUNCTIONS for route in function.routes if route in edge.UPLOAD_ROUTES]
+    assert uploads  # the upload function is in the table
+    assert stage["RouteSettings"] == {
+        route: {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 100} for route in uploads}
     assert stage["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": [ACCESS_LOGS, "Arn"]}
     fields = json.loads(stage["AccessLogSettings"]["Format"])
     assert fields["requestId"] == "$context.requestId" and fields["routeKey"] == "$context.routeKey"

@@ -77,7 +77,7 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     for alarm in alarms.values():
         by_condition[alarm["Condition"]] = by_condition.get(alarm["Condition"], 0) + 1
     # two Route53 health-check alarms per profile exist only in us-east-1, where their metrics are
-    assert by_condition == {"UseRolloutProfile": 23, "UseBauProfile": 23,
+    assert by_condition == {"UseRolloutProfile": 24, "UseBauProfile": 24,
                             "UseRolloutProfileInUsEast1": 2, "UseBauProfileInUsEast1": 2}
     assert len(composites) == 1 + 2 * 9  # the shared deploy window, nine paging composites per profile
     assert composites["BauBackendsUnhealthyAlarm"]["Condition"] == "UseBauProfileInUsEast1"

@@ -1,0 +1,29 @@
+"""Routes of the ``upload`` function: MOC files and parts lists (2048 MB, 120 s, DESIGN.md)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from api import caller, multipart_form, upload_openapi
+from api.responses import answers
+from api.services import moc_files
+from api.upload_responses import MocFilesResponse
+
+router = Router()
+
+
+@router.post(
+    "/api/mocs/<id>/files",
+    tags=["uploads"],
+    **answers(MocFilesResponse, status=201),
+    openapi_extensions=upload_openapi.MOC_FILES_REQUEST,
+)
+def upload_moc_files(id: uuid.UUID) -> tuple[dict[str, Any], int]:
+    """Attach 1 to 10 PDF, XML or CSV files (form field ``files``, repeated) to the caller's MOC."""
+    user = caller.user_id(router)
+    form = multipart_form.parse(router.current_event.raw_event)
+    data = moc_files.upload_moc_files(user, id, moc_files.files_of(form))
+    return {"success": True, "data": data}, 201

@@ -1,0 +1,100 @@
+"""Files attached to a MOC: up to ten PDF, XML or CSV files per request, each judged by content.
+
+Each file goes to ``mocs/{userId}/{mocId}/{fileId}.{ext}`` (the extension from its
+content, never the client's name) and gets a ``moc_files`` row; the rows of one
+request are written in one transaction, after every object is stored.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api import cache_keys, dependencies, file_types, object_keys, responses
+from api.models import MocFile, MocInstruction
+from api.multipart_form import Form, UploadedFile
+from api.outbox import Outbox
+from api.services.changes import commit_change
+from api.services.object_writes import store_then_record
+from api.services.updates import owned
+from api.upload_limits import MAX_MOC_FILES_PER_REQUEST
+from guards.object_store import ObjectStore
+from runtime.errors import ValidationError
+
+FILES_FIELD = "files"
+MAX_FILENAME = 255
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """One file on its way in: the row's fields and the object's bytes."""
+
+    file_id: uuid.UUID
+    key: str
+    data: bytes
+    kind: file_types.FileKind
+    original_filename: str | None
+
+
+def files_of(form: Form) -> list[UploadedFile]:
+    """The 1 to 10 files of the form, all in the ``files`` field (repeat it for each file)."""
+    files = form.files_in(FILES_FIELD)
+    if not 1 <= len(files) <= MAX_MOC_FILES_PER_REQUEST:
+        raise ValidationError(f"Send 1 to {MAX_MOC_FILES_PER_REQUEST} files per request (got {len(files)})")
+    return files
+
+
+def clean_filename(name: str) -> str | None:
+    """The client's file name without its path or control characters, at most 255 characters."""
+    base = _UNPRINTABLE.sub("", re.split(r"[\\/]", name)[-1]).strip()
+    return base[:MAX_FILENAME] or None
+
+
+def upload_moc_files(user_id: str, moc_id: uuid.UUID, uploads: Sequence[UploadedFile]) -> list[dict[str, Any]]:
+    """Store ``uploads`` for the caller's MOC (404 for anyone else's) and record them."""
+    deps = dependencies.get()
+    deps.database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))  # before any S3 work
+    stored = []
+    for position, upload in enumerate(uploads, start=1):
+        try:
+            kind = file_types.detect(upload.data)
+        except ValidationError as exc:
+            raise ValidationError(f"File {position} ({clean_filename(upload.filename) or 'unnamed'}): {exc}") from None
+        file_id = uuid.uuid4()
+        key = object_keys.moc_file(user_id, moc_id, file_id, kind.extension)
+        stored.append(StoredFile(file_id, key, upload.data, kind, clean_filename(upload.filename)))
+    return store_then_record(
+        [(item.key, item.data, item.kind.mime_type) for item in stored],
+        lambda: deps.database.write(
+            lambda session: record_files(session, deps.outbox, deps.storage, user_id, moc_id, stored)
+        ),
+    )
+
+
+def record_files(
+    session: Session, changes: Outbox, store: ObjectStore, user_id: str, moc_id: uuid.UUID,
+    stored: Sequence[StoredFile],
+) -> list[dict]:
+    """The ``moc_files`` rows, in one transaction with the MOC locked (it may be deleted meanwhile: 404)."""
+    owned(session, MocInstruction, user_id, moc_id, "MOC", for_update=True)
+    rows = [
+        MocFile(
+            id=item.file_id,
+            moc_id=moc_id,
+            file_type=item.kind.file_type,
+            file_url=store.url(item.key),
+            original_filename=item.original_filename,
+            mime_type=item.kind.mime_type,
+        )
+        for item in stored
+    ]
+    session.add_all(rows)
+    session.flush()
+    commit_change(session, changes, namespaces=[cache_keys.mocs_ns(user_id)])
+    return [responses.MocFile.of(row) for row in rows]

@@ -1,0 +1,37 @@
+"""Objects first, row second: a row never names an object that is not there.
+
+When the row cannot be written (PostgreSQL down, the MOC or album not the
+caller's) the objects just written are deleted again, best effort: an object
+left over by a failed delete is unreachable (no row names it) and costs
+storage, never correctness.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from api import dependencies
+from api.storage_errors import storage_errors
+
+T = TypeVar("T")
+
+log = logging.getLogger("brickguard.api.uploads")
+
+
+def store_then_record(objects: Sequence[tuple[str, bytes, str]], record: Callable[[], T]) -> T:
+    """PUT every ``(key, data, content_type)``, then ``record()``; if recording fails, delete them again."""
+    store = dependencies.get().storage
+    with storage_errors():
+        for key, data, content_type in objects:
+            store.put(key, data, content_type)
+    try:
+        return record()
+    except Exception:
+        keys = [key for key, _, _ in objects]
+        try:
+            store.delete(keys)
+        except Exception as exc:  # the row was not written: the objects are unreachable, not wrong
+            log.warning("orphaned upload objects", extra={"keys": keys, "error": type(exc).__name__})
+        raise
