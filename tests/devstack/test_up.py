@@ -9,8 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
+from api.demo_data import DEMO_USER
+from runtime import config
+from runtime.auth import mint_token
 from runtime.embedded import free_port
 from tests.devstack.conftest import process_alive
 
@@ -44,7 +48,8 @@ def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path,
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BRICKGUARD_TRACING")}
     log = tmp_path / "up.log"
     command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
-    command += ["--data-dir", str(postgres_data_dir.parent / "up")]
+    data_dir = postgres_data_dir.parent / "up"
+    command += ["--data-dir", str(data_dir)]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
     try:
@@ -55,9 +60,13 @@ def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path,
             time.sleep(0.2)
         banner = log.read_text()
         assert f"http://127.0.0.1:{express}" in banner and f"http://127.0.0.1:{serverless}" in banner
-        answers = [requests.get(f"http://127.0.0.1:{port}/health", timeout=30) for port in (express, serverless)]
+        token = mint_token(config.Settings(data_dir=str(data_dir)), sub=DEMO_USER)
+        answers = [
+            requests.get(f"http://127.0.0.1:{port}/api/mocs", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+            for port in (express, serverless)
+        ]
         assert [answer.status_code for answer in answers] == [200, 200]
-        assert answers[0].json()["status"] == answers[1].json()["status"] == "healthy"
+        assert answers[0].json()["data"] == answers[1].json()["data"] != []  # the same demo MOCs from both
         assert "apigw-requestid" in answers[1].headers and "apigw-requestid" not in answers[0].headers
         processes = _descendants(proc.pid)
         commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ") for pid in processes)
@@ -68,7 +77,31 @@ def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path,
         if proc.poll() is None:
             proc.kill()
     output = log.read_text()
-    assert "[health] REPORT RequestId: " in output  # the function's platform lines, attributed
+    assert "[mocs] REPORT RequestId: " in output  # the function's platform lines, attributed
     assert "Traceback" not in output, output  # X-Ray finds its daemon; shutdown is quiet
     leftovers = [pid for pid in processes if process_alive(pid)]
     assert leftovers == [], leftovers
+
+
+def test_only_serverless_runs_no_serverful_backend(tmp_path: Path, database_url: str, redis_url: str):
+    express, serverless = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "BRICKGUARD_TRACING": "off"}
+    log = tmp_path / "up.log"
+    command = [sys.executable, "-m", "runtime.cli", "up", "--only", "serverless", "--no-keep-warm"]
+    command += ["--port", str(express), "--serverless-port", str(serverless), "--data-dir", str(tmp_path / "data")]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while "Press Ctrl-C to stop." not in log.read_text():
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        assert requests.get(f"http://127.0.0.1:{serverless}/health", timeout=30).headers["apigw-requestid"]
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{express}/health", timeout=5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
