@@ -120,7 +120,7 @@ def install(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[Any]:
         static_methods = _fixed_path_methods(app, app.current_event.path)
-        if static_methods and any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+        if static_methods and any((error.get("loc") or ("",))[0] == "path" for error in exc.errors()):
             # "/api/wishlist/reorder" matched "/api/wishlist/{id}" only because this method is not served there
             return envelope_response(_method_not_allowed(app, static_methods))
         return envelope_response(ValidationError("Request validation failed", details=_validation_details(exc)))

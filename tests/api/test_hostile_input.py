@@ -32,6 +32,7 @@ BAD_BODIES = [
     ("POST", "/api/mocs", json.dumps({"type": "moc", "title": "t"}), "moc without author"),
     ("POST", "/api/mocs", json.dumps({"type": "set", "title": "t"}), "set without brand"),
     ("POST", "/api/mocs", json.dumps({**moc_body("t"), "title": "   "}), "blank title"),
+    ("POST", "/api/images", "[null, null]", "array for an image"),
 ]
 
 
