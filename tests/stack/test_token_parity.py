@@ -20,8 +20,10 @@ from runtime.errors import Unauthorized
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool"
 CLIENTS = "web-client,mobile-client"
-NOW = int(time.time())
-BASE: dict[str, Any] = {"sub": "1f6c-4e2a-hyphenated-sub", "iss": ISSUER, "iat": NOW, "exp": NOW + 600}
+SUB = "1f6c-4e2a-hyphenated-sub"
+# Times are offsets from the moment the token is signed (a module-level clock would go stale in a long run).
+BASE: dict[str, Any] = {"sub": SUB, "iss": ISSUER, "iat": 0, "exp": 600}
+TIME_CLAIMS = ("iat", "exp", "nbf")
 
 # name -> (claims over BASE (None removes one), accepted by API Gateway)
 CASES: dict[str, tuple[dict[str, Any], bool]] = {
@@ -31,10 +33,10 @@ CASES: dict[str, tuple[dict[str, Any], bool]] = {
     "aud wrong, client_id right: aud decides": ({"aud": "other-client", "client_id": "web-client"}, False),
     "aud list with one match": ({"aud": ["x", "web-client"]}, True),
     "neither aud nor client_id": ({}, False),
-    "expired": ({"aud": "web-client", "exp": NOW - 5}, False),
+    "expired": ({"aud": "web-client", "exp": -5}, False),
     "no exp": ({"aud": "web-client", "exp": None}, False),
-    "nbf in the future": ({"aud": "web-client", "nbf": NOW + 300}, False),
-    "iat in the future": ({"aud": "web-client", "iat": NOW + 300}, False),
+    "nbf in the future": ({"aud": "web-client", "nbf": 300}, False),
+    "iat in the future": ({"aud": "web-client", "iat": 300}, False),
     "other issuer": ({"aud": "web-client", "iss": "https://evil.example.com"}, False),
 }
 
@@ -47,7 +49,9 @@ def signing(tmp_path_factory: pytest.TempPathFactory) -> tuple[TokenValidator, A
 
 
 def _token(key: Any, overrides: dict[str, Any], algorithm: str = "RS256") -> str:
-    claims = {name: value for name, value in {**BASE, **overrides}.items() if value is not None}
+    now = int(time.time())
+    claims = {name: value + now if name in TIME_CLAIMS else value
+              for name, value in {**BASE, **overrides}.items() if value is not None}
     return jwt.encode(claims, key, algorithm=algorithm)
 
 
@@ -57,7 +61,7 @@ def test_express_gives_api_gateways_verdict(signing: tuple[TokenValidator, Any],
     overrides, accepted = CASES[case]
     token = _token(key, overrides)
     if accepted:
-        assert validator.claims(token)["sub"] == BASE["sub"]
+        assert validator.claims(token)["sub"] == SUB
     else:
         with pytest.raises(Unauthorized):
             validator.claims(token)
