@@ -34,6 +34,7 @@ def _table() -> tuple[LambdaFunction, ...]:
 # Upload-bucket prefixes each function reads and writes (api/object_keys.py): its IAM scope.
 OBJECT_PREFIXES = {
     "mocs": ("mocs/",), "gallery": ("images/", "uploads/"), "wishlist": ("wishlist/",), "profile": ("avatars/",),
+    "upload": ("mocs/",),
 }
 
 
