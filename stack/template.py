@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from alarms.composites import DEPLOY_WINDOW
 from stack import functions, health_checks, http_api, monitoring, network
 from stack.functions import FunctionSpec
-from stack.intrinsics import get_att, ref
+from stack.intrinsics import alarm_logical_id, get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS, RULES
 
 TEMPLATE_FILE = "brickguard.template.json"
@@ -49,6 +50,8 @@ def synthesize(
             "PagesTopicArn": {"Value": ref(monitoring.TOPIC)},
             "ExpressHealthCheckId": {"Value": ref("ExpressHealthCheck")},
             "ServerlessHealthCheckId": {"Value": ref("ServerlessHealthCheck")},
+            # read by `brickguard rollout --stack-name` (rollout/target.py)
+            "DeployWindowAlarmName": {"Value": ref(alarm_logical_id("", DEPLOY_WINDOW.slug))},
         },
     }
 

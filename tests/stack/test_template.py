@@ -82,6 +82,7 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     assert len(composites) == 1 + 2 * 9  # the shared deploy window, nine paging composites per profile
     assert composites["BauBackendsUnhealthyAlarm"]["Condition"] == "UseBauProfileInUsEast1"
     assert "Condition" not in composites["DeployWindowAlarm"]
+    assert template["Outputs"]["DeployWindowAlarmName"] == {"Value": {"Ref": "DeployWindowAlarm"}}
     assert len(_of_type(template, "AWS::CloudWatch::Dashboard")) == 5
     checks = _of_type(template, "AWS::Route53::HealthCheck")
     hosts = [c["Properties"]["HealthCheckConfig"]["FullyQualifiedDomainName"] for c in checks.values()]
