@@ -14,7 +14,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from runtime import config
 from runtime.embedded import free_port
@@ -24,6 +26,12 @@ LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 STARTUP_TIMEOUT_S = 30.0
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
                         "AWS_REGION")
+
+
+def local_credentials() -> dict[str, str]:
+    """boto3 client arguments for a moto server (which takes any credentials), leaving the environment alone."""
+    return {"aws_access_key_id": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
 
 
 class LocalS3Unavailable(RuntimeError):
@@ -40,16 +48,24 @@ def start(stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path
         raise LocalS3Unavailable("no S3: set S3_BUCKET, or install moto[server] (pip install -e '.[test]')") from None
     for name, value in LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)  # the express backend's boto3, and the environments below
+    endpoint = start_moto(stack, data_dir, "s3.log", ready=lambda client: client.create_bucket(Bucket=LOCAL_BUCKET))
+    return dataclasses.replace(settings, s3_bucket=LOCAL_BUCKET, s3_endpoint_url=endpoint)
+
+
+def start_moto(
+    stack: contextlib.ExitStack, data_dir: Path, log_name: str, *, ready: Callable[[Any], object] = lambda c: None
+) -> str:
+    """A moto server process on loopback, stopped with ``stack``; ``ready(s3 client)`` once it answers."""
     port = free_port()
-    log = (data_dir / "s3.log").open("wb")
+    log = (data_dir / log_name).open("wb")
     stack.callback(log.close)
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
     )
     stack.callback(_stop, process)
     endpoint = f"http://127.0.0.1:{port}"
-    _create_bucket_when_ready(endpoint, process)
-    return dataclasses.replace(settings, s3_bucket=LOCAL_BUCKET, s3_endpoint_url=endpoint)
+    _when_ready(endpoint, process, ready)
+    return endpoint
 
 
 def environment(settings: config.Settings) -> dict[str, str]:
@@ -63,21 +79,23 @@ def environment(settings: config.Settings) -> dict[str, str]:
     return {name: value for name, value in variables.items() if value}
 
 
-def _create_bucket_when_ready(endpoint: str, process: subprocess.Popen[bytes]) -> None:
+def _when_ready(endpoint: str, process: subprocess.Popen[bytes], ready: Callable[[Any], object]) -> None:
     import boto3
 
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **local_credentials())
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while True:
         if process.poll() is not None:
-            raise LocalS3Unavailable(f"the moto S3 server exited with status {process.returncode}")
+            raise LocalS3Unavailable(f"the moto server exited with status {process.returncode}")
         try:
-            client.create_bucket(Bucket=LOCAL_BUCKET)
-            return
+            client.list_buckets()
         except Exception as exc:
             if time.monotonic() > deadline:
-                raise LocalS3Unavailable(f"the moto S3 server did not answer within {STARTUP_TIMEOUT_S:.0f}s") from exc
+                raise LocalS3Unavailable(f"the moto server did not answer within {STARTUP_TIMEOUT_S:.0f}s") from exc
             time.sleep(0.2)
+            continue
+        ready(client)
+        return
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

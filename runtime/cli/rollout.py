@@ -53,6 +53,13 @@ TARGET_OPTIONS = (
 )
 
 
+# option -> the key `brickguard up` records in up.json for its local Route53/S3/alarm (runtime/cli/local_rollout.py)
+UP_TARGET = {
+    "endpoint_url": "aws_endpoint_url", "hosted_zone_id": "hosted_zone_id", "record_name": "record_name",
+    "config_bucket": "config_bucket", "deploy_window_alarm": "deploy_window_alarm",
+}
+
+
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(TARGET_OPTIONS):
         command = option(command)
@@ -66,11 +73,18 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
     from rollout.local_source import LocalStoreSource
     from rollout.target import TargetError, resolve
 
+    given = {name: options[name] for name in UP_TARGET}
+    if not any(given.values()) and not options["stack_name"]:  # nothing given: the running up's local AWS
+        given = {name: running_url(options["data_dir"], key) for name, key in UP_TARGET.items()}
+        if given["endpoint_url"]:
+            from runtime.cli.local_s3 import LOCAL_CREDENTIALS
+
+            for name, value in LOCAL_CREDENTIALS.items():  # the up's moto takes any credentials
+                os.environ.setdefault(name, value)
     try:
         target = resolve(
-            hosted_zone_id=options["hosted_zone_id"], record_name=options["record_name"],
-            config_bucket=options["config_bucket"], deploy_window_alarm=options["deploy_window_alarm"],
-            stack_name=options["stack_name"], region=options["region"], endpoint_url=options["endpoint_url"],
+            **{name: value for name, value in given.items() if name != "endpoint_url"},
+            endpoint_url=given["endpoint_url"], stack_name=options["stack_name"], region=options["region"],
             service=options["service"],
         )
     except TargetError as exc:

@@ -26,7 +26,7 @@ from rich.console import Console
 
 from runtime import config, running
 from runtime.admin import ChaosFn
-from runtime.cli import local_s3
+from runtime.cli import local_rollout, local_s3
 from runtime.cli.local_chaos import chaos_endpoint, proxied_settings
 from runtime.cli.local_cloudwatch import start_breaker_gauge, start_observatory
 from runtime.cli.options import data_dir_option, load_settings
@@ -165,6 +165,11 @@ def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, dat
             f"awslambdaric, MIGRATION_MODE=true; provisioned: {warm})"
         )
         console.print(f"  Lambda      Invoke API {local_aws.invoke_url}")
+    if "front door" in urls:
+        console.print(
+            f"  front door  [bold]{urls['front door']}[/]  (splits by the Route53 weights in the local moto; "
+            "brickguard rollout status)"
+        )
     console.print(f"  X-Ray       daemon udp+tcp {local_aws.xray_address}")
     console.print(f"  PostgreSQL  {settings.database_url}")
     console.print(f"  Redis       {settings.redis_url or 'not configured (cache off)'}")
@@ -205,6 +210,10 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     help="How long an idle execution environment lives before it is reaped.",
 )
 @click.option("--no-keep-warm", is_flag=True, help="Do not fire the keep-warm schedule (for comparison).")
+@click.option(
+    "--front-door-port", type=click.IntRange(0, 65535), default=9002, show_default=True,
+    help="Port splitting requests between the backends by the local Route53 weights (0: any free port).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @data_dir_option
 def up(
@@ -213,6 +222,7 @@ def up(
     only: str | None,
     lambda_idle: float,
     no_keep_warm: bool,
+    front_door_port: int,
     host: str,
     data_dir: str,
 ) -> None:
@@ -266,6 +276,9 @@ def up(
             observatory.page.watch(segments=lambda: list(local_aws.segments.segments))
             chaos = chaos_endpoint(servers, proxies, local_aws.reap_all if run_serverless else None)
             app = _build_app(express_settings, stack, observatory, chaos) if run_express else None
+            rollout_parts = _front_door(
+                stack, settings, host, port, front_door_port, local_aws, run_serverless and run_express
+            )
         except KeyboardInterrupt:
             console.print("Interrupted while starting; stopping.")
             return
@@ -275,7 +288,7 @@ def up(
         except Exception as exc:
             console.print(f"[bold red]brickguard up failed:[/] {exc}")
             sys.exit(1)
-        urls = {}
+        urls = {"front door": rollout_parts.front_door_url} if rollout_parts else {}
         if run_express:
             urls["express"] = f"http://{host}:{port}"
         if run_serverless:
@@ -289,7 +302,10 @@ def up(
 
             def ready() -> None:
                 # `brickguard breaker` / `cache flush --data-dir` find this process and its Redis
-                running.announce(root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"))
+                running.announce(
+                    root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"),
+                    **(rollout_parts.announced() if rollout_parts else {}),
+                )
                 _banner(settings, urls, local_aws, root, seeded)
 
             try:
@@ -301,6 +317,20 @@ def up(
         except KeyboardInterrupt:
             console.print("Stopping…")
     console.print("Stopped. Data kept in " + str(root.resolve()))
+
+
+def _front_door(
+    stack: contextlib.ExitStack, settings: config.Settings, host: str, port: int, front_door_port: int, local_aws: Any,
+    both: bool,
+) -> local_rollout.LocalRollout | None:
+    """The weighted records in a local moto (the local S3's, else one of their own) and the front door obeying them."""
+    if not both:
+        return None
+    local = settings.s3_bucket == local_s3.LOCAL_BUCKET and settings.s3_endpoint_url
+    endpoint = settings.s3_endpoint_url if local else local_s3.start_moto(stack, Path(settings.data_dir), "aws.log")
+    assert endpoint is not None
+    urls = {"express": f"http://127.0.0.1:{port}", "serverless": local_aws.gateway_url}
+    return local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port)
 
 
 def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:

@@ -1,0 +1,55 @@
+"""The front door of ``brickguard up`` follows the weighted records in up's moto, as rollout moves them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import boto3
+import requests
+
+from rollout.weights import WeightedRecords
+
+
+def _up(data_dir: str) -> dict:
+    return json.loads((Path(data_dir) / "up.json").read_text())
+
+
+def _served_by(url: str, token: str, count: int) -> Counter:
+    seen: Counter = Counter()
+    for _ in range(count):
+        answer = requests.get(url + "/api/mocs", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert answer.status_code == 200
+        seen[answer.headers["X-Brickguard-Backend"]] += 1
+    return seen
+
+
+def test_requests_split_by_the_weights_and_a_rollback_sends_them_all_to_express(up_urls, api_settings, express_client):
+    up = _up(api_settings.data_dir)
+    records = WeightedRecords(
+        boto3.client("route53", endpoint_url=up["aws_endpoint_url"], region_name="us-east-1",
+                     aws_access_key_id="local", aws_secret_access_key="local"),
+        up["hosted_zone_id"], up["record_name"],
+    )
+    token = express_client.token("demo-user")
+    assert _served_by(up["front_door_url"], token, 10) == {"express": 10}  # 100 % express at start
+
+    records.apply(50)
+    time.sleep(2.5)  # the front door re-reads the weights every second
+    split = _served_by(up["front_door_url"], token, 60)
+    assert split["express"] > 0 and split["serverless"] > 0  # P(all 60 on one side at 50 %) = 2 * 2**-60
+
+    rollback = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "rollout", "rollback", "--reason", "test", "--data-dir",
+         api_settings.data_dir],
+        env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert rollback.returncode == 0, rollback.stderr
+    assert records.current().serverless == 0
+    time.sleep(2.5)
+    assert _served_by(up["front_door_url"], token, 20) == {"express": 20}
