@@ -101,7 +101,7 @@ INTEGRATION_TIMEOUT = Limit(
 )
 LAMBDA_THROTTLED = Limit(
     "Lambda concurrency (reserved concurrency, local caps)",
-    "per function: min(reserved, 2); account: 8 (local caps)",
+    "per function: min(reserved, 2); account: 8 (local caps; `up --lambda-concurrency N`: N and 4N)",
     500,
     "Internal Server Error",
     "Lambda's TooManyRequestsException reaches an HTTP API client as 500 (re:Post answers and the "

@@ -123,12 +123,14 @@ def _local_aws(
     serverless_port: int,
     serverless: bool,
     lambda_idle: float,
+    lambda_concurrency: int | None,
     keep_warm: bool,
 ) -> Any:
     """Compose the local AWS from the function table (the CLI hands it over; devstack never imports api)."""
     from api.functions import FUNCTIONS
     from devstack import authorizer
     from devstack.local_aws import LocalAws, LocalAwsConfig
+    from devstack.pool import LocalCapacity
     from devstack.scheduler import KeepWarmRule, rate_seconds
     from stack.functions import KEEP_WARM_SCHEDULE
 
@@ -145,6 +147,11 @@ def _local_aws(
             host=host,
             gateway_port=serverless_port,
             idle_seconds=lambda_idle,
+            capacity=(
+                LocalCapacity(per_function=lambda_concurrency, total=4 * lambda_concurrency)
+                if lambda_concurrency
+                else LocalCapacity()
+            ),
             keep_warm=rules if keep_warm else [],
             serverless=serverless,
         )
@@ -209,6 +216,13 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     metavar="SECONDS",
     help="How long an idle execution environment lives before it is reaped.",
 )
+@click.option(
+    "--lambda-concurrency",
+    type=click.IntRange(1, 64),
+    default=None,
+    metavar="N",
+    help="Execution environments per function on this machine (default: devstack's local cap, 2; 4 x N in all).",
+)
 @click.option("--no-keep-warm", is_flag=True, help="Do not fire the keep-warm schedule (for comparison).")
 @click.option(
     "--front-door-port", type=click.IntRange(0, 65535), default=9002, show_default=True,
@@ -221,6 +235,7 @@ def up(
     serverless_port: int,
     only: str | None,
     lambda_idle: float,
+    lambda_concurrency: int | None,
     no_keep_warm: bool,
     front_door_port: int,
     host: str,
@@ -268,6 +283,7 @@ def up(
                     serverless_port=serverless_port,
                     serverless=run_serverless,
                     lambda_idle=lambda_idle,
+                    lambda_concurrency=lambda_concurrency,
                     keep_warm=not no_keep_warm,
                 )
                 stack.callback(local_aws.stop)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.observe.conftest import RunningUp
+from tests.support.running_up import RunningUp
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install -y chromium)")
@@ -57,11 +57,11 @@ class Traffic:
         self._thread.join(timeout=30)
 
 
-def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(running_up: RunningUp, tmp_path):
+def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(observed_up: RunningUp, tmp_path):
     from playwright.sync_api import sync_playwright
 
     shots = Path(os.environ.get("BRICKGUARD_SCREENSHOT_DIR", str(tmp_path)))
-    token = running_up.cli("token", "--sub", "demo-user").stdout.strip()
+    token = observed_up.cli("token", "--sub", "demo-user").stdout.strip()
     assert token.count(".") == 2
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -69,11 +69,11 @@ def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(run
             page = browser.new_page(viewport={"width": 1500, "height": 1800})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(running_up.express + "/dashboard")
+            page.goto(observed_up.express + "/dashboard")
             page.wait_for_selector("body[data-refreshed]", timeout=30_000)
             latency = page.locator('.w[data-title="Latency p95"]')
             assert "no data yet" in latency.inner_text()  # before any request, the widget says so
-            with Traffic(running_up, token, seconds=60) as traffic:
+            with Traffic(observed_up, token, seconds=60) as traffic:
                 page.wait_for_function(
                     """() => document.querySelector('.w[data-title="Latency p95"]')
                              ?.getAttribute('data-backends-with-data') === 'express,serverless'""",
@@ -83,17 +83,17 @@ def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(run
                 assert "express" in latency.inner_text() and "serverless" in latency.inner_text()
                 page.screenshot(path=str(shots / "dashboard-healthy.png"))
                 assert 200 in traffic.statuses
-                paused = running_up.cli("chaos", "redis", "pause")
+                paused = observed_up.cli("chaos", "redis", "pause")
                 assert paused.returncode == 0, paused.stderr
                 assert "SIGSTOP" in paused.stdout and "brickguard chaos redis resume" in paused.stdout
                 try:
                     page.wait_for_selector('tr[data-alarm="breaker-open-express"][data-state="ALARM"]',
                                            timeout=100_000)
-                    status = running_up.cli("alarms", "status", "--json")
+                    status = observed_up.cli("alarms", "status", "--json")
                     page.wait_for_timeout(3500)  # one more refresh: the alarm's widget lines too
                     page.screenshot(path=str(shots / "dashboard-redis-paused.png"))
                 finally:
-                    resumed = running_up.cli("chaos", "redis", "resume")
+                    resumed = observed_up.cli("chaos", "redis", "resume")
             assert resumed.returncode == 0, resumed.stderr
             states = {alarm["slug"]: alarm["state"] for alarm in json.loads(status.stdout)["alarms"]}
             assert states["breaker-open-express"] == "ALARM"

@@ -9,7 +9,7 @@ import pytest
 
 from devstack.load import mixes, report
 from devstack.load.scheduler import Sample
-from tests.observe.conftest import RunningUp
+from tests.support.running_up import RunningUp
 
 IDS = ["1" * 36, "2" * 36]
 
@@ -57,8 +57,8 @@ def test_the_json_document_has_the_documented_shape() -> None:
     assert "comparison" not in alone
 
 
-def test_load_against_the_running_up_writes_results_and_a_plot(running_up: RunningUp, tmp_path) -> None:
-    result = running_up.cli("load", "--rps", "20", "--duration", "3", "--json", str(tmp_path / "load.json"),
+def test_load_against_the_running_up_writes_results_and_a_plot(observed_up: RunningUp, tmp_path) -> None:
+    result = observed_up.cli("load", "--rps", "20", "--duration", "3", "--json", str(tmp_path / "load.json"),
                             "--plot", str(tmp_path / "load.png"))
     assert result.returncode == 0, result.stderr + result.stdout
     document = json.loads((tmp_path / "load.json").read_text())

@@ -74,7 +74,8 @@ function drawMetric(key, box, widget, timestamps) {
     note.remove();
   }
   const data = [timestamps, ...widget.series.map((s) => s.values)];
-  const shape = widget.series.map((s) => s.label).join("|");
+  // a series that gets its first data changes its legend label: rebuild the chart then
+  const shape = widget.series.map((s) => `${s.label}:${withData.includes(s)}`).join("|");
   const existing = charts.get(key);
   if (existing && existing.shape === shape) {
     existing.plot.setData(data);
@@ -184,7 +185,9 @@ function renderAlarms(data) {
   const table = document.getElementById("alarms");
   const head = el("tr");
   ["alarm", "kind", "state", "since", "meaning"].forEach((h) => head.appendChild(el("th", {}, h)));
-  table.replaceChildren(head, ...data.alarms.map((alarm) => {
+  const order = { ALARM: 0, OK: 1, INSUFFICIENT_DATA: 2 };  // what needs attention first
+  const alarms = data.alarms.slice().sort((a, b) => order[a.state] - order[b.state]);
+  table.replaceChildren(head, ...alarms.map((alarm) => {
     const row = el("tr", { "data-alarm": alarm.slug, "data-state": alarm.state });
     row.appendChild(el("td", {}, alarm.slug + (alarm.pages ? " (pages)" : "")));
     row.appendChild(el("td", {}, alarm.kind));

@@ -1,0 +1,40 @@
+"""``brickguard chaos`` against a real ``up``: reaping Lambda environments, one backend's proxy, refusals."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from tests.support.running_up import RunningUp
+
+
+def test_reaping_every_environment_makes_the_next_invocation_a_cold_start(observed_up: RunningUp) -> None:
+    reaped = observed_up.cli("chaos", "lambda", "reap")
+    assert reaped.returncode == 0, reaped.stderr
+    stopped = re.search(r"(\d+) execution environment\(s\) stopped", reaped.stdout)
+    assert stopped is not None and int(stopped.group(1)) >= 1, reaped.stdout
+    answer = requests.get(observed_up.serverless + "/health", timeout=60)
+    assert answer.status_code in (200, 503)  # answered by a freshly started environment
+    assert "[health] REPORT" in observed_up.log.read_text() and "Init Duration" in observed_up.log.read_text()
+
+
+def test_a_proxy_fault_on_serverless_alone_leaves_express_answering(observed_up: RunningUp) -> None:
+    token = observed_up.cli("token", "--sub", "demo-user").stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = observed_up.cli("chaos", "postgres", "refuse", "--backend", "serverless")
+    assert refused.returncode == 0, refused.stderr
+    assert "brickguard chaos postgres heal --backend serverless" in refused.stdout
+    try:
+        assert requests.get(observed_up.express + "/api/wishlist", headers=headers, timeout=30).status_code == 200
+        hurt = requests.get(observed_up.serverless + "/api/wishlist", headers=headers, timeout=60)
+        assert hurt.status_code >= 500
+    finally:
+        healed = observed_up.cli("chaos", "postgres", "heal", "--backend", "serverless")
+    assert healed.returncode == 0, healed.stderr
+
+
+def test_a_server_action_cannot_be_confined_to_one_backend(observed_up: RunningUp) -> None:
+    refused = observed_up.cli("chaos", "redis", "pause", "--backend", "express")
+    assert refused.returncode == 1
+    assert "both backends share" in refused.stderr + refused.stdout
