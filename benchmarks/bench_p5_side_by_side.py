@@ -93,12 +93,12 @@ def _row(name: str, document: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def report(results: list[tuple[str, dict]], seconds: int, lambda_concurrency: int) -> str:
+def report(results: list[tuple[str, dict]], seconds: int, lambda_concurrency: int, load: str) -> str:
     lines = [
         f"## P5: express vs serverless at {RATE} requests/s, side by side (`brickguard load`)",
         "",
-        f"{machine_line()} The machine was shared with other developers' work (tests, servers) while this ran: "
-        "compare the two backends within a row, not rows across runs.",
+        f"{machine_line()} The machine was shared with other developers' work (tests, servers) while this ran "
+        f"(load average {load}): compare the two backends within a row, not rows across runs.",
         "",
         f"`python -m benchmarks.bench_p5_side_by_side --seconds {seconds} --lambda-concurrency {lambda_concurrency}`: "
         "one `brickguard up` (express and the local Lambda platform with "
@@ -128,8 +128,10 @@ def main() -> None:
     parser.add_argument("--lambda-concurrency", type=int, default=4,
                         help="environments per function (up's default local cap, 2, throttles at 100 rps here)")
     args = parser.parse_args()
+    before = os.getloadavg()[0]
     results = run(args.seconds, args.lambda_concurrency)
-    body = report(results, args.seconds, args.lambda_concurrency)
+    load = f"{before:.1f} before the run, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs"
+    body = report(results, args.seconds, args.lambda_concurrency, load)
     print(body)
     write_section("p5-side-by-side", body)
 
