@@ -71,10 +71,11 @@ class Dependencies:
         return self.health.status()
 
     def warmup(self) -> None:
-        """Open pooled connections and drain the outbox (keep-warm pings call this)."""
+        """Open pooled connections, drain the outbox, check the search mappings (keep-warm pings call this)."""
         self.database.ping()
         self.cache.warm()
         self.outbox.after_commit()
+        self.search.warm()
 
 
 def _credentials(settings: config.Settings) -> Callable[[dict[str, Any]], None] | None:

@@ -8,6 +8,7 @@ missed, searches are answered by PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -108,6 +109,15 @@ class Search:
         except Exception:
             self._index_current = False
             raise
+
+    def warm(self) -> None:
+        """Check the index mappings before traffic needs them (:class:`api.search_index.MappingGate`)."""
+        if not self.configured:
+            return
+        from api.search_index import IndexNotReady, mapping_gate
+
+        with contextlib.suppress(IndexNotReady):  # the gate logs it; searches fall back until `search init`
+            mapping_gate.require(self.client)
 
     def ping(self) -> None:
         """Cluster health within the ceiling timeout (health probe, breaker probe)."""

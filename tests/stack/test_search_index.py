@@ -69,3 +69,20 @@ def test_cli_search_init_reports_each_index(opensearch_standin: OpenSearchStandI
     assert second.output.splitlines() == [f"{index}: unchanged" for index in INDICES]
     monkeypatch.delenv("OPENSEARCH_URL")
     assert "OPENSEARCH_URL is not set" in CliRunner().invoke(cli, ["search", "init"]).output
+
+
+def test_warmup_checks_the_mappings_before_any_search(opensearch_standin: OpenSearchStandIn, database_url: str,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from api.dependencies import Dependencies
+    from api.search_index import mapping_gate
+    from runtime.config import Settings
+
+    deps = Dependencies(Settings(database_url=database_url, opensearch_url=opensearch_standin.url, tracing="off"))
+    with caplog.at_level("ERROR", logger="brickguard.api.search_index"):
+        deps.warmup()  # no indices yet: logged, not raised (the ping still warms the rest)
+    assert "search index not ready" in caplog.text
+    init_indices(_client(opensearch_standin))
+    fresh = Dependencies(Settings(database_url=database_url, opensearch_url=opensearch_standin.url, tracing="off"))
+    fresh.warmup()
+    opensearch_standin.set_mode("refuse")
+    mapping_gate.require(fresh.search.client)  # no call needed: the warm-up found the mappings right
