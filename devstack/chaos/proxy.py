@@ -106,7 +106,9 @@ async def _serve() -> None:
     finally:  # the parent is gone: close everything before the loop ends, quietly
         for proxy in proxies.values():
             await proxy.set_mode("refuse", 0.0)
-        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        pending = {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+        if pending:  # aborted connections end their pipes; cancelling a stream handler prints a traceback on 3.11
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
