@@ -46,8 +46,14 @@ TARGET_OPTIONS = (
                  help="Requests per period on each backend for the period to count."),
     click.option("--min-periods", type=click.IntRange(5), default=6, show_default=True,
                  help="Counted periods needed for a verdict (fewer: inconclusive)."),
+    click.option("--relative-margin", type=click.FloatRange(0, 10), default=0.10, show_default=True,
+                 help="δ: serverless p95 may exceed express's by this fraction..."),
+    click.option("--absolute-margin-ms", type=click.FloatRange(min=0), default=25.0, show_default=True,
+                 help="…or by this many ms (ε), whichever is larger."),
     click.option("--rollback-intervals", type=click.IntRange(1), default=3, show_default=True,
                  help="Consecutive breaching periods that trigger a rollback."),
+    click.option("--rollback-min-requests", type=click.IntRange(1), default=20, show_default=True,
+                 help="Requests a period needs for its breach to count toward a rollback."),
     click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout."),
     data_dir_option,
 )
@@ -91,7 +97,8 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
         raise click.UsageError(str(exc)) from None
     config = GateConfig(
         min_requests_per_period=options["min_requests"], min_periods=options["min_periods"],
-        rollback_intervals=options["rollback_intervals"],
+        rollback_intervals=options["rollback_intervals"], rollback_min_requests=options["rollback_min_requests"],
+        relative_margin=options["relative_margin"], absolute_margin_ms=options["absolute_margin_ms"],
     )
     source: MetricSource | None = None
     metrics, up_url = options["metrics"], running_url(options["data_dir"])
