@@ -53,3 +53,14 @@ def test_requests_split_by_the_weights_and_a_rollback_sends_them_all_to_express(
     assert records.current().serverless == 0
     time.sleep(2.5)
     assert _served_by(up["front_door_url"], token, 20) == {"express": 20}
+
+
+def test_brickguard_load_can_aim_at_the_front_door(up_urls, api_settings, tmp_path):
+    out = tmp_path / "load.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "load", "--rps", "5", "--duration", "2", "--backend", "front-door",
+         "--json", str(out), "--data-dir", api_settings.data_dir],
+        env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "front-door" in json.loads(out.read_text())["backends"]
