@@ -23,7 +23,7 @@ nothing is fetched from the network.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -191,15 +191,17 @@ def _cost(backend: str, lines: dict[str, float], monthly_requests: float, notes:
 
 
 def usage_from_log(
-    lines: Iterable[str], provisioned: Mapping[str, tuple[int, int]]
+    lines: Iterable[str],
+    provisioned: Mapping[str, tuple[int, int]],
+    parse_report: Callable[[str], dict[str, str] | None],
 ) -> tuple[ServerlessUsage, dict[str, float]]:
     """Serverless usage and per-backend request counts from function log lines.
 
     Lines are ``brickguard up``'s output (``[function] line``) or a CloudWatch Logs export:
     ``REPORT`` lines give invocations and billed duration; EMF documents give each backend's
-    ``Requests`` and the keep-warm pings; their timestamps give the window.
+    ``Requests`` and the keep-warm pings; their timestamps give the window. ``parse_report`` reads
+    a ``REPORT`` line (``devstack.platform_logs.parse_report``: Lambda's format, handed in by the CLI).
     """
-    from devstack.platform_logs import parse_report
     from runtime.telemetry import catalogue
 
     usage = ServerlessUsage(window_seconds=0.0, provisioned=dict(provisioned))

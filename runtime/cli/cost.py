@@ -41,6 +41,7 @@ def cost(
       brickguard cost --log up.log --express-tasks 2 --express-utilisation 0.3
     """
     from api.functions import FUNCTIONS
+    from devstack.platform_logs import parse_report
     from rollout.cost import ExpressFleet, PriceError, express_cost, prices, serverless_cost, usage_from_log
 
     try:
@@ -53,7 +54,7 @@ def cost(
         if stage == "prod" and function.provisioned_concurrency
     }
     with log_path.open(encoding="utf-8", errors="replace") as lines:
-        usage, requests = usage_from_log(lines, provisioned)
+        usage, requests = usage_from_log(lines, provisioned, parse_report)
     if usage.window_seconds <= 0:
         raise click.ClickException(f"{log_path} holds no EMF metrics over a span of time: nothing was observed")
     fleet = ExpressFleet(

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from devstack.platform_logs import parse_report
 from rollout.cost import (
     MONTH_SECONDS,
     ExpressFleet,
@@ -74,7 +75,7 @@ def test_usage_comes_from_report_lines_and_emf_documents():
         '{"_aws":{"Timestamp":1030000,"CloudWatchMetrics":[]},"backend":"express","Requests":[1.0]}',
         "not a metric line",
     ]
-    usage, requests = usage_from_log(lines, {"health": (5, 512)})
+    usage, requests = usage_from_log(lines, {"health": (5, 512)}, parse_report)
     assert usage.window_seconds == 30 and requests == {"serverless": 1, "express": 1}
     assert usage.functions["mocs"].billed_ms == 13 and usage.functions["health"].memory_mb == 512
     assert usage.keep_warm_pings == 1 and usage.api_requests == 1
