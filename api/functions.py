@@ -112,12 +112,25 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
     ),
     LambdaFunction(
         name="upload",
-        routes=("POST /api/mocs/{id}/files",),
+        routes=(
+            "POST /api/mocs/{id}/files",
+            "POST /api/mocs/{id}/upload-parts-list",
+            "GET /api/mocs/{id}/upload-parts-list/{fileId}",
+        ),
         memory_mb=2048,
         timeout_seconds=120,
         reserved_concurrency=None,
         provisioned_concurrency=0,
         cold_start_p99_target_ms=2000,
+    ),
+    LambdaFunction(
+        name="csv-parser",
+        routes=(),
+        memory_mb=512,
+        timeout_seconds=300,
+        reserved_concurrency=None,
+        provisioned_concurrency=0,
+        cold_start_p99_target_ms=None,
     ),
 )
 

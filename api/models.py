@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -111,6 +112,41 @@ class MocPartsList(Base):
     updated_at: Mapped[datetime] = _updated()
 
     moc: Mapped[MocInstruction] = relationship(back_populates="parts_lists")
+
+
+class MocPart(Base):
+    """One line of a parts list imported from CSV: a LEGO part, its colour and how many."""
+
+    __tablename__ = "moc_parts"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    parts_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("moc_parts_lists.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int] = mapped_column(Integer)
+    """The CSV line the part came from."""
+    part_id: Mapped[str] = mapped_column(String(50))
+    part_name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    color: Mapped[str] = mapped_column(String(50))
+
+
+class PartsListImport(Base):
+    """The state of one uploaded parts-list CSV: queued, then imported or failed, with rejected lines."""
+
+    __tablename__ = "parts_list_imports"
+
+    file_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("moc_files.id", ondelete="CASCADE"), primary_key=True)
+    moc_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("moc_instructions.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    accepted_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rejected_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rejections: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    """The first rejected lines: ``{"line": n, "reason": "..."}``."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """Why the whole file was refused (encoding, size, header), when it was."""
+    parts_list_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("moc_parts_lists.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = _updated()
 
 
 class MocGalleryImage(Base):

@@ -51,6 +51,26 @@ MOC_FILES_REQUEST: dict[str, Any] = {
     }
 }
 
+PARTS_LIST_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary",
+                                 "description": "UTF-8 CSV with Part ID, Part Name, Quantity, Color columns"},
+                        "title": {"type": "string", "maxLength": 200},
+                    },
+                    "required": ["file"],
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+}
+
 IMAGE_CREATE_REQUEST: dict[str, Any] = {
     "requestBody": {
         "required": True,

@@ -32,6 +32,37 @@ class MocFilesResponse(BaseModel):
     data: list[MocFile]
 
 
+class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line: int
+    reason: str
+
+
+class PartsListImport(BaseModel):
+    """One parts-list CSV's import: ``queued``, ``imported`` or ``failed``."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    file_id: uuid.UUID
+    moc_id: uuid.UUID
+    status: Literal["queued", "imported", "failed"]
+    accepted_rows: int
+    rejected_rows: int
+    rejections: list[Rejection] = Field(description="the first 100 rejected lines, with their line numbers")
+    error: str | None = Field(description="why the whole file was refused")
+    parts_list_id: uuid.UUID | None
+
+
+class PartsListImportResponse(BaseModel):
+    """A parts-list import."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    success: Literal[True]
+    data: PartsListImport
+
+
 class UploadOfferResponse(BaseModel):
     """A presigned upload, offered."""
 

@@ -51,6 +51,8 @@ class Settings:
     """A non-AWS S3 endpoint (``brickguard up``'s moto server); None for AWS itself."""
     s3_public_url: str | None = None
     """Base of the URLs put in responses (a CDN); default: the bucket's endpoint URL."""
+    csv_parser_function: str | None = None
+    """Name or ARN of the csv-parser function the upload function invokes (``Event``)."""
 
     @property
     def cache_prefix(self) -> str:
@@ -168,6 +170,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         stage=stage,
         debug_config=debug_config,
         s3_bucket=env.get("S3_BUCKET") or None,
+        csv_parser_function=env.get("CSV_PARSER_FUNCTION") or None,
         s3_endpoint_url=(
             validate_url(env["S3_ENDPOINT_URL"], "S3_ENDPOINT_URL", ("http", "https"))
             if env.get("S3_ENDPOINT_URL") else None

@@ -30,7 +30,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def _deadline(lambda_context: Any, budget_ms: int) -> float:
+def invocation_deadline(lambda_context: Any, budget_ms: int) -> float:
     """The invocation's end by Lambda's clock; the configured budget when the context cannot say."""
     remaining_ms: Any = budget_ms
     try:
@@ -81,7 +81,7 @@ def guarded_handler(
             request_id=http_event.request_id(event) or str(uuid.uuid4()),
             backend=guard.settings.backend,
             cold_start=cold.cold,
-            deadline=_deadline(lambda_context, guard.settings.request_budget_ms),
+            deadline=invocation_deadline(lambda_context, guard.settings.request_budget_ms),
         )
         invocation = guard.telemetry.invocation(
             ctx, lambda_context=lambda_context, trace_header=_trace_header(event), init_ms=cold.init_ms,

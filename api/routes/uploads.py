@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from api import caller, multipart_form, upload_openapi
 from api.responses import answers
 from api.services import moc_files
-from api.upload_responses import MocFilesResponse
+from api.upload_responses import MocFilesResponse, PartsListImportResponse
 
 router = Router()
 
@@ -27,3 +27,23 @@ def upload_moc_files(id: uuid.UUID) -> tuple[dict[str, Any], int]:
     form = multipart_form.parse(router.current_event.raw_event)
     data = moc_files.upload_moc_files(user, id, moc_files.files_of(form))
     return {"success": True, "data": data}, 201
+
+
+@router.post(
+    "/api/mocs/<id>/upload-parts-list",
+    tags=["uploads"],
+    **answers(PartsListImportResponse, status=202),
+    openapi_extensions=upload_openapi.PARTS_LIST_REQUEST,
+)
+def upload_parts_list(id: uuid.UUID) -> tuple[dict[str, Any], int]:
+    """Store a parts-list CSV and queue the csv-parser function (202); poll the import for its result."""
+    user = caller.user_id(router)
+    form = multipart_form.parse(router.current_event.raw_event)
+    return {"success": True, "data": moc_files.upload_parts_list(user, id, form)}, 202
+
+
+@router.get("/api/mocs/<id>/upload-parts-list/<fileId>", tags=["uploads"], **answers(PartsListImportResponse))
+def parts_list_import(id: uuid.UUID, fileId: uuid.UUID) -> dict[str, Any]:
+    """The import of one uploaded parts list: queued, imported (with rejected lines) or failed (with why)."""
+    user = caller.user_id(router)
+    return {"success": True, "data": moc_files.parts_list_import(user, id, fileId)}

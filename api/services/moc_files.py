@@ -7,6 +7,7 @@ request are written in one transaction, after every object is stored.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api import cache_keys, dependencies, file_types, object_keys, responses
-from api.models import MocFile, MocInstruction
+from api.models import MocFile, MocInstruction, PartsListImport
 from api.multipart_form import Form, UploadedFile
 from api.outbox import Outbox
 from api.services.changes import commit_change
@@ -24,7 +25,7 @@ from api.services.object_writes import store_then_record
 from api.services.updates import owned
 from api.upload_limits import MAX_MOC_FILES_PER_REQUEST
 from guards.object_store import ObjectStore
-from runtime.errors import ValidationError
+from runtime.errors import NotFound, ValidationError
 
 FILES_FIELD = "files"
 MAX_FILENAME = 255
@@ -79,9 +80,9 @@ def upload_moc_files(user_id: str, moc_id: uuid.UUID, uploads: Sequence[Uploaded
 
 def record_files(
     session: Session, changes: Outbox, store: ObjectStore, user_id: str, moc_id: uuid.UUID,
-    stored: Sequence[StoredFile],
+    stored: Sequence[StoredFile], also: Sequence[Any] = (),
 ) -> list[dict]:
-    """The ``moc_files`` rows, in one transaction with the MOC locked (it may be deleted meanwhile: 404)."""
+    """The ``moc_files`` rows (and rows naming them, ``also``) in one transaction with the MOC locked (404 if gone)."""
     owned(session, MocInstruction, user_id, moc_id, "MOC", for_update=True)
     rows = [
         MocFile(
@@ -96,5 +97,48 @@ def record_files(
     ]
     session.add_all(rows)
     session.flush()
+    session.add_all(also)
     commit_change(session, changes, namespaces=[cache_keys.mocs_ns(user_id)])
     return [responses.MocFile.of(row) for row in rows]
+
+
+def upload_parts_list(user_id: str, moc_id: uuid.UUID, form: Form) -> dict[str, Any]:
+    """Store the CSV with a ``moc_files`` row and a ``queued`` import, then queue the parser."""
+    from api.parser_invoke import invoke_parser
+    from api.services import parts_import
+    from api.services.image_uploads import single_file
+
+    deps = dependencies.get()
+    deps.database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))
+    upload = single_file(form)
+    if file_types.detect(upload.data) is not file_types.CSV:
+        raise ValidationError("A parts list must be a CSV file")
+    title = (form.value("title") or clean_filename(upload.filename) or "Parts list")[:200]
+    item = StoredFile(uuid.uuid4(), "", upload.data, file_types.CSV, clean_filename(upload.filename))
+    item = dataclasses.replace(item, key=object_keys.moc_file(user_id, moc_id, item.file_id, "csv"))
+
+    def record(session: Session) -> dict[str, Any]:
+        queued = PartsListImport(file_id=item.file_id, moc_id=moc_id, status=parts_import.QUEUED, rejections=[])
+        record_files(session, deps.outbox, deps.storage, user_id, moc_id, [item], also=[queued])
+        return parts_import.import_json(queued)
+
+    state = store_then_record([(item.key, item.data, item.kind.mime_type)], lambda: deps.database.write(record))
+    invoke_parser(
+        deps.settings.csv_parser_function,
+        parts_import.parser_event(user_id=user_id, moc_id=moc_id, file_id=item.file_id, key=item.key, title=title)
+    )
+    return state
+
+
+def parts_list_import(user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID) -> dict[str, Any]:
+    """The state of one parts-list import of the caller's MOC (404 for anyone else's)."""
+    from api.services.parts_import import import_json
+
+    def load(session: Session) -> dict[str, Any]:
+        owned(session, MocInstruction, user_id, moc_id, "MOC")
+        row = session.get(PartsListImport, file_id)
+        if row is None or row.moc_id != moc_id:
+            raise NotFound("Parts-list import not found")
+        return import_json(row)
+
+    return dependencies.get().database.read(load)

@@ -78,6 +78,12 @@ def _prepare_database(settings: config.Settings) -> bool:
         return load_demo_data(session)
 
 
+def _installed_dependencies() -> Any:
+    from api import dependencies
+
+    return dependencies.get()
+
+
 def _function_log(function: str, line: str) -> None:
     """A function's log line in ``up``'s output, attributed to its function."""
     with _print_lock:
@@ -136,11 +142,12 @@ def _local_aws(
 
     every = rate_seconds(KEEP_WARM_SCHEDULE)
     rules = [KeepWarmRule(function.name, every, LOCAL_KEEP_WARM_CONCURRENCY) for function in FUNCTIONS]
+    names = {function.name: observatory.names.function_name(function.name) for function in FUNCTIONS}
     return LocalAws(
         LocalAwsConfig(
             functions=FUNCTIONS,
-            function_names={function.name: observatory.names.function_name(function.name) for function in FUNCTIONS},
-            function_environment=function_environment(settings),
+            function_names=names,
+            function_environment={**function_environment(settings), "CSV_PARSER_FUNCTION": names["csv-parser"]},
             authorizer=authorizer.from_settings(settings),
             log_sink=_log_sink(observatory),
             platform_metrics=observatory.platform,
@@ -289,6 +296,11 @@ def up(
                 stack.callback(local_aws.stop)
                 local_aws.start()
             os.environ["AWS_XRAY_DAEMON_ADDRESS"] = local_aws.xray_address  # the serverful backend's SDK
+            if local_aws.invoke_url:  # the serverful backend invokes the csv-parser on the local Lambda too
+                os.environ.setdefault("AWS_ENDPOINT_URL_LAMBDA", local_aws.invoke_url)
+                parser = local_aws.config.function_names["csv-parser"]
+                settings = dataclasses.replace(settings, csv_parser_function=settings.csv_parser_function or parser)
+                _installed_dependencies().settings = settings  # built before the local Lambda named the parser
             observatory.page.watch(segments=lambda: list(local_aws.segments.segments))
             chaos = chaos_endpoint(servers, proxies, local_aws.reap_all if run_serverless else None)
             app = _build_app(express_settings, stack, observatory, chaos) if run_express else None
@@ -321,6 +333,7 @@ def up(
                 running.announce(
                     root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"),
                     **(rollout_parts.announced() if rollout_parts else {}),
+                    invoke_url=local_aws.invoke_url or None, csv_parser=settings.csv_parser_function,
                 )
                 _banner(settings, urls, local_aws, root, seeded)
 

@@ -26,8 +26,9 @@ def test_every_route_is_documented():
 
 
 def test_each_function_serves_exactly_its_routes():
-    assert set(FUNCTION_ROUTERS) == set(FUNCTION_ROUTES)
-    for function, routes in FUNCTION_ROUTES.items():
+    assert set(FUNCTION_ROUTERS) == {function for function, routes in FUNCTION_ROUTES.items() if routes}
+    for function in FUNCTION_ROUTERS:
+        routes = FUNCTION_ROUTES[function]
         app = function_resolver(function)
         served = {f"{r.method} {r.openapi_path}" for r in app._static_routes + app._dynamic_routes}
         assert served == set(routes), function

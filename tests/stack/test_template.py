@@ -36,7 +36,7 @@ def test_cfn_lint_finds_no_errors(tmp_path: Path) -> None:
 def test_one_arm64_traced_function_per_handler(template: dict[str, Any]) -> None:
     functions = _of_type(template, "AWS::Lambda::Function")
     handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
-    assert handlers == sorted(f"api.handlers.{name}" for name in FUNCTION_ROUTES)
+    assert handlers == sorted(f"api.handlers.{name.replace('-', '_')}" for name in FUNCTION_ROUTES)
     for function in functions.values():
         props = function["Properties"]
         assert props["Architectures"] == ["arm64"] and props["TracingConfig"] == {"Mode": "Active"}
@@ -77,7 +77,7 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     for alarm in alarms.values():
         by_condition[alarm["Condition"]] = by_condition.get(alarm["Condition"], 0) + 1
     # two Route53 health-check alarms per profile exist only in us-east-1, where their metrics are
-    assert by_condition == {"UseRolloutProfile": 24, "UseBauProfile": 24,
+    assert by_condition == {"UseRolloutProfile": 25, "UseBauProfile": 25,
                             "UseRolloutProfileInUsEast1": 2, "UseBauProfileInUsEast1": 2}
     assert len(composites) == 1 + 2 * 9  # the shared deploy window, nine paging composites per profile
     assert composites["BauBackendsUnhealthyAlarm"]["Condition"] == "UseBauProfileInUsEast1"

@@ -1,0 +1,124 @@
+"""The CSV parser function's work: one uploaded parts list into PostgreSQL, once.
+
+The upload route stores the CSV, writes a ``parts_list_imports`` row (``queued``)
+and invokes the parser asynchronously with :func:`parser_event`. The parser:
+
+1. skips an import that is already ``imported`` or ``failed`` (a retried or duplicated
+   event changes nothing: Lambda delivers asynchronous events at least once);
+2. streams the object from S3 and parses it (:mod:`api.parts_csv`) outside any transaction;
+3. in one transaction, with the MOC row locked and the import re-checked: the parts list,
+   every accepted line, the list's and the MOC's piece counts (``partsCount``, the sum of
+   the MOC's parts lists) and the import's result (rejected lines with their numbers).
+
+A file that can never be imported (not UTF-8, too many lines, no header) ends ``failed``
+with the reason and nothing written; the function returns normally, as retrying cannot
+help. PostgreSQL or S3 being down raises, so Lambda retries the event and, after its
+retries, sends it to the on-failure destination.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from api import cache_keys
+from api.dependencies import Dependencies
+from api.models import MocInstruction, MocPart, MocPartsList, PartsListImport
+from api.outbox import Outbox
+from api.parts_csv import FileRefused, ParseResult, parse
+from api.services.changes import commit_change
+from guards.object_store import ObjectStore
+
+QUEUED = "queued"
+IMPORTED = "imported"
+FAILED = "failed"
+KEPT_REJECTIONS = 100
+"""Rejected lines reported in full; the count covers all of them."""
+
+
+def parser_event(*, user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID, key: str, title: str) -> dict[str, str]:
+    """The payload the upload function sends to the parser (well under Lambda's async payload limit)."""
+    return {"userId": user_id, "mocId": str(moc_id), "fileId": str(file_id), "key": key, "title": title}
+
+
+def import_json(row: PartsListImport) -> dict[str, Any]:
+    return {
+        "fileId": str(row.file_id),
+        "mocId": str(row.moc_id),
+        "status": row.status,
+        "acceptedRows": row.accepted_rows,
+        "rejectedRows": row.rejected_rows,
+        "rejections": list(row.rejections or []),
+        "error": row.error,
+        "partsListId": str(row.parts_list_id) if row.parts_list_id else None,
+    }
+
+
+def import_parts_list(deps: Dependencies, event: dict[str, Any]) -> dict[str, Any]:
+    """Run one parser event; the answer is the import's state (also for a duplicate event)."""
+    try:
+        user_id, moc_id, file_id = str(event["userId"]), uuid.UUID(event["mocId"]), uuid.UUID(event["fileId"])
+        key, title = str(event["key"]), str(event.get("title") or "Parts list")[:200]
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return {"status": "ignored", "error": "not a parser event"}
+    current = deps.database.read(lambda session: _state(session.get(PartsListImport, file_id)))
+    if current["status"] != QUEUED:
+        return current
+    try:
+        outcome: ParseResult | str = parse(_object_chunks(deps.storage, key))
+    except FileRefused as refused:
+        outcome = str(refused)
+    return deps.database.write(
+        lambda session: _record(session, deps.outbox, user_id, moc_id, file_id, title, outcome)
+    )
+
+
+def _state(row: PartsListImport | None) -> dict[str, Any]:
+    return import_json(row) if row is not None else {"status": "ignored", "error": "no such import"}
+
+
+def _object_chunks(store: ObjectStore, key: str) -> Any:
+    if store.head(key) is None:
+        raise FileRefused("The uploaded file is gone (deleted before it was parsed)")
+    return store.stream(key)
+
+
+def _record(
+    session: Session, changes: Outbox, user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID, title: str,
+    outcome: ParseResult | str,
+) -> dict[str, Any]:
+    moc = session.scalars(
+        select(MocInstruction).where(MocInstruction.id == moc_id, MocInstruction.user_id == user_id).with_for_update()
+    ).one_or_none()
+    row = session.get(PartsListImport, file_id, with_for_update=True)
+    if moc is None or row is None or row.status != QUEUED:  # deleted meanwhile, or another run finished first
+        state = _state(row)
+        session.rollback()
+        return state
+    if isinstance(outcome, str):
+        row.status, row.error = FAILED, outcome
+    else:
+        parts_list = MocPartsList(moc_id=moc_id, file_id=file_id, title=title, total_parts_count=outcome.total_quantity)
+        session.add(parts_list)
+        session.flush()
+        if outcome.parts:
+            session.execute(
+                insert(MocPart),
+                [
+                    {"parts_list_id": parts_list.id, "line": part.line, "part_id": part.part_id,
+                     "part_name": part.part_name, "quantity": part.quantity, "color": part.color}
+                    for part in outcome.parts
+                ],
+            )
+        moc.parts_count = session.scalar(
+            select(func.coalesce(func.sum(MocPartsList.total_parts_count), 0)).where(MocPartsList.moc_id == moc_id)
+        )
+        row.status, row.parts_list_id = IMPORTED, parts_list.id
+        row.accepted_rows, row.rejected_rows = len(outcome.parts), len(outcome.rejections)
+        row.rejections = [{"line": r.line, "reason": r.reason} for r in outcome.rejections[:KEPT_REJECTIONS]]
+    session.flush()
+    commit_change(session, changes, namespaces=[cache_keys.mocs_ns(user_id), cache_keys.profile_ns(user_id)])
+    return import_json(row)
