@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from devstack.async_invoke import AsyncInvoker
 from devstack.invocation import InvocationResult
 from devstack.limits import LAMBDA_SYNC_PAYLOAD_BYTES
 from devstack.pool import Throttled
@@ -51,8 +52,14 @@ def _forget(background: set[asyncio.Task[InvocationResult]]) -> Callable[[asynci
     return done
 
 
-def invoke_api_app(names: Mapping[str, str], invoke: DirectInvoker) -> web.Application:
-    """``names`` maps deployed function names to the table's function names."""
+def invoke_api_app(
+    names: Mapping[str, str], invoke: DirectInvoker, events: AsyncInvoker | None = None
+) -> web.Application:
+    """``names`` maps deployed function names to the table's function names.
+
+    ``events`` queues ``Event`` invocations with Lambda's retries and on-failure destination
+    (:mod:`devstack.async_invoke`); without it an event runs once in the background.
+    """
     background: set[asyncio.Task[InvocationResult]] = set()
 
     async def invocations(request: web.Request) -> web.Response:
@@ -69,6 +76,9 @@ def invoke_api_app(names: Mapping[str, str], invoke: DirectInvoker) -> web.Appli
         if invocation_type == "DryRun":
             return web.Response(status=204)
         client_context = request.headers.get("X-Amz-Client-Context")
+        if invocation_type == "Event" and events is not None:
+            events.submit(function, payload, client_context)
+            return web.Response(status=202)
         if invocation_type == "Event":
             task = asyncio.ensure_future(invoke(function, payload, client_context))
             background.add(task)

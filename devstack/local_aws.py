@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from devstack.async_invoke import AsyncInvoker, FailureDestination
 from devstack.authorizer import JwtAuthorizer
 from devstack.environment import FunctionRuntime, LogSink
 from devstack.gateway import Gateway, TokenBucket, routes_from_table
@@ -61,6 +62,10 @@ class LocalAwsConfig:
     route_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     platform_metrics: PlatformMetrics | None = None
     """Where the platform publishes AWS/Lambda and AWS/ApiGateway metrics (the local metric store)."""
+    on_async_failure: FailureDestination | None = None
+    """On-failure destination of ``Event`` invocations whose retries are spent (an SQS queue under ``up``)."""
+    async_delay_scale: float = 1.0
+    """Scales Lambda's 1 and 2 minute waits between asynchronous retries (tests, local runs)."""
 
 
 class LocalAws:
@@ -212,7 +217,10 @@ class LocalAws:
     async def _start_serverless(self) -> None:
         config = self.config
         names = {name: function for function, name in config.function_names.items()}
-        invoke_port = await self._serve(invoke_api_app(names, self._direct_invoke), 0)
+        events = AsyncInvoker(
+            self._direct_invoke, self.arn, on_failure=config.on_async_failure, delay_scale=config.async_delay_scale
+        )
+        invoke_port = await self._serve(invoke_api_app(names, self._direct_invoke, events), 0)
         self.invoke_url = f"http://{config.host}:{invoke_port}"
         self.pool = EnvironmentPool(
             {function.name: self._runtime(function) for function in config.functions},

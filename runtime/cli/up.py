@@ -26,7 +26,7 @@ from rich.console import Console
 
 from runtime import config, running
 from runtime.admin import ChaosFn
-from runtime.cli import local_rollout, local_s3
+from runtime.cli import failure_queue, local_rollout, local_s3
 from runtime.cli.local_chaos import chaos_endpoint, proxied_settings
 from runtime.cli.local_cloudwatch import start_breaker_gauge, start_observatory
 from runtime.cli.options import data_dir_option, load_settings
@@ -150,6 +150,10 @@ def _local_aws(
             function_environment={**function_environment(settings), "CSV_PARSER_FUNCTION": names["csv-parser"]},
             authorizer=authorizer.from_settings(settings),
             log_sink=_log_sink(observatory),
+            on_async_failure=(
+                failure_queue.sqs_destination(settings.s3_endpoint_url, names) if settings.s3_endpoint_url else None
+            ),
+            async_delay_scale=float(os.environ.get(failure_queue.DELAY_SCALE_VARIABLE) or 1.0),
             platform_metrics=observatory.platform,
             host=host,
             gateway_port=serverless_port,
