@@ -3,7 +3,8 @@
 Warm invocations. One child process per tracing mode (``off``, ``xray``); inside it every
 variant serves the same trivial route (``GET /bench`` returning a small dict) from its own,
 identically built ``APIGatewayHttpResolver(enable_validation=True)`` with the same v2.0
-event, in interleaved rounds (median round per variant, so machine noise hits all alike):
+event, in interleaved rounds timed in the thread's CPU time (median round per variant, so machine noise
+hits all alike):
 
 * ``bare``              — ``resolver.resolve(event, context)``;
 * ``brickguard``        — the real ``runtime.wrapper.guarded_handler`` around it (route-template
@@ -51,17 +52,22 @@ SECTION = "runtime"
 MODES = ("off", "xray")
 VARIANTS = ("bare", "brickguard", "powertools", "powertools+output")
 COMPONENTS = ("resolver + hooks", "access line", "4 request metrics + EMF flush")
-TARGET_ADDED_US = 50.0
+TARGET_VS_DECORATORS = 1.5  # added cost ≤ 1.5x what the bare Powertools decorators add (issue 8)
+TARGET_VS_SAME_OUTPUT = 0.5  # and ≤ 0.5x what Powertools adds writing the same access line and metrics
 TARGET_IMPORT_RATIO = 1.1
 
 CUTS = """\
 What was cut, without changing any output (tests/telemetry, tests/e2e and tests/api green before \
-and after): EMF documents are built from a per-group skeleton that Powertools' \
-`serialize_metric_set` produced and validated once (≈2.5 µs a flush, byte-identical output); \
-the four request metrics are recorded with one dimension lookup (`recorder.record_many`); the \
-request context is set and reset without a generator context manager. Not cut: the access line \
-stays a Powertools Logger line (its formatter's linear scan of reserved attributes alone costs \
-≈3 µs, but a faster formatter would copy Powertools internals). SQLAlchemy, the pydantic \
+and after, and tests that compare the bytes with Powertools' own): the access line is written by \
+`runtime/telemetry/access_line.py`, which builds the object Powertools Logger's formatter would \
+build (same keys, order and values, from the formatter's own layout, its encoder, its handler's \
+stream and lock) without a `LogRecord`, the formatter's scan of the record and a `strftime` per \
+line, and hands the line back to Powertools when the layout cannot be reproduced (context keys, \
+templates of other record attributes, ISO or UTC time); EMF documents are spliced from the JSON \
+text of a shape Powertools' `serialize_metric_set` produced and validated once, with only the \
+timestamp and the value lists encoded per flush; the four request metrics go to the EMF buffer \
+under one lock and one group lookup (`record_many`); the request context is set and reset without \
+a generator context manager. SQLAlchemy, the pydantic \
 schemas and the models stay eager: every database route needs them (the Powertools module imports \
 SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed). Made lazy: the circuit \
 breakers. `pybreaker` imports `redis` at import time, and redis 8 loads \
@@ -193,13 +199,27 @@ for name, fn in VARIANTS.items():  # warm up (cold start, first subsegment, cach
         response = fn(EVENT, LC)
     assert response is None or (response["statusCode"] == 200 and '"ok"' in response["body"]), (name, response)
 per_call = {name: [] for name in VARIANTS}
-for _ in range(ROUNDS):
-    for name, fn in VARIANTS.items():
-        t0 = time.perf_counter()
+order = list(VARIANTS.items())
+for round_no in range(ROUNDS):
+    rotated = order[round_no % len(order):] + order[:round_no % len(order)]  # no variant always runs first
+    for name, fn in rotated:
+        t0 = time.thread_time()  # CPU time of this thread: time spent descheduled on a shared machine is not counted
         for _ in range(CALLS):
             fn(EVENT, LC)
-        per_call[name].append((time.perf_counter() - t0) / CALLS * 1e6)
-real_stdout.write(json.dumps(per_call) + "\n")
+        per_call[name].append((time.thread_time() - t0) / CALLS * 1e6)
+
+# Interleaved calls: one call of each main variant in turn (order reversed every other turn), each timed
+# alone; the median per-call latency rejects the calls a busy machine descheduled or interrupted.
+MAIN = [(name, VARIANTS[name]) for name in ("bare", "brickguard", "powertools", "powertools+output")]
+single = {name: [] for name, _ in MAIN}
+clock = time.perf_counter
+for turn in range(CALLS * ROUNDS // 4):
+    for name, fn in MAIN if turn % 2 else MAIN[::-1]:
+        t0 = clock()
+        fn(EVENT, LC)
+        single[name].append(clock() - t0)
+interleaved = {name: sorted(values)[len(values) // 2] * 1e6 for name, values in single.items()}
+real_stdout.write(json.dumps({"rounds": per_call, "interleaved": interleaved}) + "\n")
 real_stdout.flush()
 """
 
@@ -272,8 +292,9 @@ def _lambda_env(daemon: str) -> dict[str, str]:
     return env
 
 
-def warm(mode: str, calls: int, rounds: int, daemon: str) -> dict[str, list[float]]:
-    """Per-call µs of every variant, one sample per round, from one child process."""
+def warm(mode: str, calls: int, rounds: int, daemon: str) -> dict[str, Any]:
+    """From one child process: ``rounds`` (per-call µs of every variant, one sample per round of tight
+    loops) and ``interleaved`` (median µs of single calls of the main variants taken in turn)."""
     if mode == "xray":
         env = _lambda_env(daemon)
         env["_X_AMZN_TRACE_ID"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -286,7 +307,7 @@ def warm(mode: str, calls: int, rounds: int, daemon: str) -> dict[str, list[floa
     )
     if result.returncode != 0:
         raise RuntimeError(f"warm benchmark ({mode}) failed:\n{result.stderr}")
-    samples: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
+    samples: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return samples
 
 
@@ -341,57 +362,82 @@ def _met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
 
+def _round_ratios(samples: dict[str, list[float]], ours: str, theirs: str) -> list[float]:
+    """Per interleaved round: what ``ours`` adds over the bare resolver ÷ what ``theirs`` adds."""
+    return sorted(
+        (mine - bare) / (other - bare)
+        for mine, other, bare in zip(samples[ours], samples[theirs], samples["bare"], strict=True)
+    )
+
+
 def render(results: dict[str, Any]) -> str:
     """The markdown body of the ``runtime`` section."""
+    load_start, load_end = results["load"]
     lines = [
         "## Runtime overhead (`benchmarks/bench_runtime_overhead.py`)",
         "",
-        machine_line() + f" `python -m benchmarks.bench_runtime_overhead`: median of {results['rounds']} "
-        f"interleaved rounds of {results['calls']} warm invocations per variant, one child process per "
-        "tracing mode. Every variant serves `GET /bench` from its own `APIGatewayHttpResolver("
-        "enable_validation=True)` with the same v2.0 event; *added* = variant - bare resolver.",
+        machine_line() + " `python -m benchmarks.bench_runtime_overhead`, one child process per tracing mode. "
+        "Every variant serves `GET /bench` from its own `APIGatewayHttpResolver(enable_validation=True)` with "
+        "the same v2.0 event; *added* = variant - bare resolver. Two ways, both side by side in one run: "
+        f"*tight loops* — median of {results['rounds']} interleaved rounds (variant order rotated each round) of "
+        f"{results['calls']} calls of one variant, timed in the thread's CPU time (`time.thread_time`); "
+        f"*interleaved calls* — {results['calls'] * results['rounds'] // 4} turns of one call of each variant "
+        "(order reversed every other turn), each call timed alone, median per variant: every variant runs "
+        "under the same conditions, with the caches as cold as a lone invocation finds them. "
+        f"**The machine was shared** with other developers' builds and tests during the run (1-minute load "
+        f"average {load_start:.1f} at the start, {load_end:.1f} at the end, on {os.cpu_count()} CPUs): the "
+        "absolute µs are inflated and swing between runs; read the ratios.",
         "",
-        "| tracing | bare resolver µs | brickguard wrapper µs (added) | Powertools decorators µs (added) "
+        "| tracing, method | bare resolver µs | brickguard wrapper µs (added) | Powertools decorators µs (added) "
         "| Powertools + same output µs (added) | ours ÷ decorators (added) | ours ÷ same output (added) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    added: dict[str, dict[str, float]] = {}
+    added: dict[tuple[str, str], dict[str, float]] = {}
     for mode, samples in results["warm"].items():
-        med = {name: _median(samples[name]) for name in VARIANTS}
-        bare = med["bare"]
-        add = added[mode] = {name: med[name] - bare for name in VARIANTS}
-        lines.append(
-            f"| {mode} | {bare:.1f} | {med['brickguard']:.1f} ({add['brickguard']:.1f}) "
-            f"| {med['powertools']:.1f} ({add['powertools']:.1f}) "
-            f"| {med['powertools+output']:.1f} ({add['powertools+output']:.1f}) "
-            f"| {add['brickguard'] / add['powertools']:.2f}x | {add['brickguard'] / add['powertools+output']:.2f}x |"
-        )
-    off = added["off"]
-    parts = {name: _median(results["warm"]["off"][name]) for name in COMPONENTS}
-    hooks = parts["resolver + hooks"] - _median(results["warm"]["off"]["bare"])
+        for method, med in (
+            ("tight loops", {name: _median(samples["rounds"][name]) for name in VARIANTS}),
+            ("interleaved calls", samples["interleaved"]),
+        ):
+            bare = med["bare"]
+            add = added[mode, method] = {name: med[name] - bare for name in VARIANTS}
+            lines.append(
+                f"| {mode}, {method} | {bare:.1f} | {med['brickguard']:.1f} ({add['brickguard']:.1f}) "
+                f"| {med['powertools']:.1f} ({add['powertools']:.1f}) "
+                f"| {med['powertools+output']:.1f} ({add['powertools+output']:.1f}) "
+                f"| {add['brickguard'] / add['powertools']:.2f}x "
+                f"| {add['brickguard'] / add['powertools+output']:.2f}x |"
+            )
+    off = added["off", "tight loops"]
+    off_rounds = results["warm"]["off"]["rounds"]
+    parts = {name: _median(off_rounds[name]) for name in COMPONENTS}
+    hooks = parts["resolver + hooks"] - _median(off_rounds["bare"])
     isolated = hooks + parts["access line"] + parts["4 request metrics + EMF flush"]
     lines += [
         "",
-        "Where our tracing-off cost goes (components timed alone in the same rounds): the access line "
-        f"through Powertools Logger {parts['access line']:.1f} µs, the 4 request metrics + one EMF flush "
-        f"{parts['4 request metrics + EMF flush']:.1f} µs, the route-template middleware and envelope "
-        f"handlers on the resolver {hooks:.1f} µs; the remaining {off['brickguard'] - isolated:.1f} µs is "
-        "request context, cold-start check, deadline, headers, and the same code running colder in CPU "
-        "caches right after the resolver than in a tight loop of its own (the same log line measured ≈ 35 % "
-        "slower right after a resolve than alone).",
+        "Where our tracing-off cost goes (components timed alone in the same tight-loop rounds): the access "
+        f"line {parts['access line']:.1f} µs, the 4 request metrics + one EMF flush "
+        f"{parts['4 request metrics + EMF flush']:.1f} µs, the route-template hook and envelope handlers on "
+        f"the resolver {hooks:.1f} µs; the remaining {off['brickguard'] - isolated:.1f} µs is the wrapper's "
+        "own work per request (event check, request context, deadline, cold-start check, response headers) "
+        "and the same code running slower around the resolver than in a loop of its own.",
         "",
-        "Targets (tracing off unless stated):",
+        "Targets, tracing off (issue 8): added cost ≤ "
+        f"{TARGET_VS_DECORATORS}x the bare decorators' (which write no metric and no log line) and ≤ "
+        f"{TARGET_VS_SAME_OUTPUT}x Powertools writing the same access line and metrics:",
         "",
-        f"* added cost < {TARGET_ADDED_US:.0f} µs: {off['brickguard']:.1f} µs — "
-        f"{_met(off['brickguard'] < TARGET_ADDED_US)};",
     ]
-    for mode, add in added.items():
+    targets = {"powertools": TARGET_VS_DECORATORS, "powertools+output": TARGET_VS_SAME_OUTPUT}
+    labels = {"powertools": "the bare decorators", "powertools+output": "Powertools writing the same output"}
+    for theirs, target in targets.items():
+        verdicts = []
+        for method in ("tight loops", "interleaved calls"):
+            add = added["off", method]
+            ratio = add["brickguard"] / add[theirs]
+            verdicts.append(f"{method} **{ratio:.2f}x** {_met(ratio <= target)}")
+        rounds = _round_ratios(off_rounds, "brickguard", theirs)
         lines.append(
-            f"* {mode}: added cost ≤ the Powertools stack's — vs the bare decorators (which write no metric "
-            f"and no log line) {add['brickguard']:.1f} vs {add['powertools']:.1f} µs "
-            f"{_met(add['brickguard'] <= add['powertools'])}; vs the stack writing the same output "
-            f"{add['brickguard']:.1f} vs {add['powertools+output']:.1f} µs "
-            f"{_met(add['brickguard'] <= add['powertools+output'])};"
+            f"* ours ÷ {labels[theirs]} ≤ {target}x: {'; '.join(verdicts)} (tight-loop rounds one by one: "
+            f"{rounds[0]:.2f}x to {rounds[-1]:.2f}x, median {_median(rounds):.2f}x)."
         )
     cold_samples = results["cold"]
     ours, no_otel, bare_runtime, theirs = (
@@ -401,7 +447,6 @@ def render(results: dict[str, Any]) -> str:
     ready_ratio = _median(ours["ready"]) / _median(theirs["ready"])
     runtime_ratios = [_median(bare_runtime[k]) / _median(theirs[k]) for k in ("import", "ready")]
     no_otel_ratios = [_median(no_otel[k]) / _median(theirs[k]) for k in ("import", "ready")]
-    lines[-1] = lines[-1].rstrip(";") + "."
     lines += [
         "",
         f"Cold import, median of {results['runs']} interleaved fresh processes with a Lambda's environment "
@@ -445,17 +490,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer calls and runs (smoke run)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave docs/performance.md alone")
     args = parser.parse_args()
-    calls, rounds, runs = (200, 3, 3) if args.quick else (2000, 9, 15)
+    calls, rounds, runs = (200, 3, 3) if args.quick else (1000, 31, 15)
     daemon_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the X-Ray "daemon": receives, never read
     daemon_socket.bind(("127.0.0.1", 0))
     daemon = f"127.0.0.1:{daemon_socket.getsockname()[1]}"
     try:
+        load_start = os.getloadavg()[0]
         results = {
             "calls": calls, "rounds": rounds, "runs": runs,
             "warm": {mode: warm(mode, calls, rounds, daemon) for mode in MODES},
             "cold": cold(runs, daemon),
             "heavy": heavy_imports(daemon),
         }
+        results["load"] = (load_start, os.getloadavg()[0])
     finally:
         daemon_socket.close()
     body = render(results)

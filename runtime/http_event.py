@@ -32,6 +32,7 @@ from __future__ import annotations
 import binascii
 import re
 from base64 import b64decode
+from collections.abc import Iterable
 from typing import Any
 
 from runtime.errors import ApiError, PayloadTooLarge, Unauthorized, ValidationError
@@ -53,7 +54,16 @@ def _is_string_map(value: Any) -> bool:
         return True
     if type(value) is not dict:
         return False
-    return all(type(key) is str and type(item) is str for key, item in value.items())
+    return _all_strings(value) and _all_strings(value.values())  # keys, then values
+
+
+def _all_strings(items: Iterable[Any]) -> bool:
+    """Every item is a string: ``str.join`` type-checks them in C, a fraction of a Python loop's cost."""
+    try:
+        "".join(items)
+    except TypeError:
+        return False
+    return True
 
 
 def _body_problem(event: dict[str, Any], max_body_bytes: int) -> ApiError | None:
@@ -128,7 +138,7 @@ def event_problem(event: Any, *, max_body_bytes: int) -> ApiError | None:
         if not _is_string_map(event.get(field)):
             return _malformed(field, "an object of strings")
     cookies = event.get("cookies")
-    if cookies is not None and (type(cookies) is not list or any(type(c) is not str for c in cookies)):
+    if cookies is not None and (type(cookies) is not list or not _all_strings(cookies)):
         return _malformed("cookies", "a list of strings")
     return _body_problem(event, max_body_bytes) or _subject_problem(request_context)
 

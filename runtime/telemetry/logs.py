@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from aws_lambda_powertools import Logger
 
+from runtime.telemetry.access_line import AccessLineWriter
 from runtime.telemetry.context import RequestContext
 
 
@@ -35,7 +36,7 @@ class RequestLogger:
             service=service,
             stream=stream,
             level=level,
-            json_serializer=_ENCODER.encode,
+            json_serializer=ENCODER.encode,
             json_deserializer=_json_message,
         )
         handler = self.logger.registered_handler
@@ -43,24 +44,24 @@ class RequestLogger:
             # Powertools reuses an already-configured logger of the same service; point it at ``stream``.
             handler.setStream(stream)
         self._info = self.logger.log_level <= logging.INFO
+        self._writer = AccessLineWriter.for_logger(self.logger, ENCODER)
 
     def access_log(self, ctx: RequestContext, status: int, elapsed_ms: float) -> None:
-        """Write the one access line of a request."""
+        """Write the one access line of a request (through :mod:`access_line` while it can reproduce it)."""
         if not self._info:
             return
-        self.logger.info(
-            "request",
-            extra={
-                "requestId": ctx.request_id,
-                "route": ctx.route,
-                "method": ctx.method,
-                "status": status,
-                "responseTimeMs": round(elapsed_ms, 3),
-                "backend": ctx.backend,
-                "coldStart": ctx.cold_start,
-                "userId": ctx.user_id,
-            },
-        )
+        fields = {
+            "requestId": ctx.request_id,
+            "route": ctx.route,
+            "method": ctx.method,
+            "status": status,
+            "responseTimeMs": round(elapsed_ms, 3),
+            "backend": ctx.backend,
+            "coldStart": ctx.cold_start,
+            "userId": ctx.user_id,
+        }
+        if self._writer is None or not self._writer.write("request", fields):
+            self.logger.info("request", extra=fields)
 
     def error_log(self, ctx: RequestContext, exc: BaseException) -> None:
         """Write the server-side line of a 500: same ``requestId`` as the envelope, exception type and frames.
@@ -86,7 +87,7 @@ class RequestLogger:
 
 
 # Powertools' default serializer (json.dumps with these options) builds an encoder per line; build it once.
-_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False)
+ENCODER = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False)
 
 
 def _json_message(message: Any) -> Any:

@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -82,6 +82,11 @@ class PrometheusSink:
             child.observe(value * _SCALE.get(spec.unit, 1.0))
         else:
             child.set(value)
+
+    def record_many(self, entries: Sequence[tuple[MetricSpec, float]], dimensions: Mapping[str, str]) -> None:
+        """:meth:`record` for each entry (the series are independent; nothing to share)."""
+        for spec, value in entries:
+            self.record(spec, value, dimensions)
 
     def exposition(self) -> tuple[bytes, str]:
         """The text exposition of every series and its content type, for ``GET /metrics``."""

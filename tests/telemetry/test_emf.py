@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from runtime.telemetry import catalogue, recorder
+from runtime.telemetry import catalogue, context, recorder
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.emf import EmfSink
 from tests.telemetry.conftest import Captured
@@ -183,3 +183,41 @@ def test_express_and_serverless_write_the_same_emf_except_the_backend(make_telem
 
     express, serverless = shapes("express"), shapes("serverless")
     assert express and express == serverless
+
+
+def test_documents_are_the_bytes_powertools_serializes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached document shapes splice in timestamp and values: the text must be Powertools' own."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    now = 1_795_969_884.681
+    sink = EmfSink(namespace="LegoApi", stream=io.StringIO(), clock=lambda: now)
+    recorder.configure(service="lego-projects-api", backend="serverless")
+    recorder.install_sink(sink)
+    try:
+        for flush in range(3):  # the first flush builds the shapes, later ones reuse them
+            with context.request_scope(RequestContext(request_id="r", backend="serverless", route=ROUTE)):
+                recorder.record_many(((catalogue.REQUESTS, 1.0), (catalogue.LATENCY, 2.5 + flush)))
+                recorder.record(catalogue.DEPENDENCY_LATENCY, 0.125 * flush, dependency="redis")
+                recorder.record(catalogue.DEPENDENCY_LATENCY, 1 / 3 if flush < 2 else float("inf"), dependency="redis")
+                recorder.record(catalogue.DEPENDENCY_LATENCY, 1e16 + flush, dependency="redis")
+                recorder.record(catalogue.COLD_START)
+            sink._stream = io.StringIO()  # type: ignore[assignment]
+            assert sink.flush() == 3  # request (with its rollup), dependency, service-wide
+            lines = sink._stream.getvalue().splitlines()  # type: ignore[union-attr]
+            for line in lines:
+                document = json.loads(line)
+                provider = AmazonCloudWatchEMFProvider(namespace="LegoApi")
+                provider.service = None  # type: ignore[assignment]
+                names = [m["Name"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+                dimension_sets = document["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+                dimensions = {name: document[name] for name in dimension_sets[0]}
+                provider.dimension_sets = [{name: document[name] for name in extra} for extra in dimension_sets[1:]]
+                units = {m["Name"]: m["Unit"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+                expected = dict(provider.serialize_metric_set(
+                    metrics={n: {"Unit": units[n], "StorageResolution": 60, "Value": document[n]} for n in names},
+                    dimensions=dimensions, metadata={},
+                ))
+                expected["_aws"] = {**expected["_aws"], "Timestamp": int(now * 1000)}
+                assert line == json.dumps(expected, separators=(",", ":"))
+    finally:
+        recorder.remove_sink(sink)
