@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sys
 import threading
 import time
@@ -102,18 +101,19 @@ _value_keys: dict[str, str] = {}  # metric name -> '"Name":[' (names come from t
 def _values_json(chunk: dict[str, list[float]]) -> str:
     """``_encode(chunk)[1:]``: the metric values and the closing brace, written directly for finite floats.
 
-    ``json`` writes a finite float as ``float.__repr__`` does; a list whose sum
-    is not finite may hold NaN or an infinity, which ``json`` spells its own
-    way, so that chunk goes through the encoder.
+    ``json`` writes a finite float as ``float.__repr__`` does, and its repr
+    never contains an ``n``; NaN and the infinities (``nan``, ``inf``) do, and
+    ``json`` spells them its own way, so such a chunk goes through the encoder.
     """
     parts = []
     for name, vals in chunk.items():
-        if not math.isfinite(sum(vals)):
+        text = ",".join(map(float.__repr__, vals))
+        if "n" in text:
             return _encode(chunk)[1:]
         key = _value_keys.get(name)
         if key is None:
             key = _value_keys[name] = _encode(name) + ":["
-        parts.append(key + ",".join(map(float.__repr__, vals)) + "]")
+        parts.append(key + text + "]")
     return ",".join(parts) + "}"
 
 
@@ -147,7 +147,7 @@ class EmfSink:
     def record_many(self, entries: Sequence[tuple[MetricSpec, float]], dimensions: Mapping[str, str]) -> None:
         """Buffer values of specs sharing one set of dimension names: one lock and one group lookup."""
         names = entries[0][0].dimensions
-        key = (names, *[dimensions[name] for name in names])
+        key = (names, *map(dimensions.__getitem__, names))
         with self._lock:
             group = self._groups.get(key)
             if group is None:

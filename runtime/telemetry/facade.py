@@ -15,8 +15,9 @@ tracer :func:`~runtime.telemetry.tracing.dependency_span` uses), and
 Per request the wrapper opens :meth:`Telemetry.invocation`; on exit — normal
 or exceptional — it records ``Requests``, ``Errors4xx``, ``Errors5xx`` and
 ``Latency`` for the route, closes the trace segment with its annotations,
-writes the access line (and the error line of a 500), and flushes EMF
-exactly once.
+flushes EMF exactly once (both backends), then writes the access line (and the
+error line of a 500); both go to stdout, so the line's flush carries the
+invocation's EMF out with it.
 
 This package is the floor of the runtime: it knows nothing of cold-start
 detection, keep-warm pings or settings. The wrapper decides whether an
@@ -128,15 +129,15 @@ class Invocation:
                     self._tracer.end_request(self._span, ctx, status, self.error)
                 except Exception:
                     _log.exception("could not close the request trace")
-            try:
-                telemetry.log.access_log(ctx, status, elapsed_ms)
-                if self.error is not None and status >= 500:
-                    telemetry.log.error_log(ctx, self.error)
-            except Exception:
-                _log.exception("request log failed")
         finally:
             context.deactivate(self._scope)
-            telemetry.flush()
+            telemetry.flush()  # before the access line, whose flush then carries this invocation's EMF out too
+        try:
+            telemetry.log.access_log(ctx, status, elapsed_ms)
+            if self.error is not None and status >= 500:
+                telemetry.log.error_log(ctx, self.error)
+        except Exception:
+            _log.exception("request log failed")
 
 
 class Telemetry:

@@ -105,9 +105,11 @@ def record_many(entries: Sequence[tuple[MetricSpec, float]], **dimensions: str) 
     """
     if not _sinks or not entries:
         return
+    names = entries[0][0].dimensions
+    for spec, _ in entries:
+        if spec.dimensions != names:
+            raise ValueError("record_many needs specs with the same dimensions")
     first = entries[0][0]
-    if any(spec.dimensions != first.dimensions for spec, _ in entries):
-        raise ValueError("record_many needs specs with the same dimensions")
     dims = _dimensions(first, dimensions)
     for batch in _batches:
         batch(entries, dims)
