@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 
@@ -11,7 +10,7 @@ import pytest
 from runtime.telemetry import catalogue, context, recorder, tracing
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.facade import Telemetry
-from tests.telemetry.conftest import REPO, run_python
+from tests.telemetry.conftest import run_python
 from tests.telemetry.emf_spec import emf_violations
 
 
@@ -153,23 +152,3 @@ def test_the_guard_process_builds_and_installs_the_configured_backend() -> None:
         assert b'brickguard_cache_hit_total{backend="express",service="svc-x"} 1.0' in body
     finally:
         guard.close()
-
-
-def test_nothing_in_runtime_telemetry_imports_the_runtime_above_it() -> None:
-    """DESIGN.md: runtime/telemetry is the floor; TYPE_CHECKING imports count too."""
-    package = REPO / "runtime" / "telemetry"
-    upward = []
-    for path in sorted(package.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            for name in names:
-                top = name.split(".")[0]
-                if top in ("api", "guards", "dashboards", "alarms", "stack", "devstack") or (
-                    top == "runtime" and name != "runtime" and not name.startswith("runtime.telemetry")
-                ):
-                    upward.append(f"{path.name}:{node.lineno} {name}")
-    assert upward == []
