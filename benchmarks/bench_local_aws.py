@@ -247,8 +247,7 @@ def _report(warm: dict[str, Any], cold: dict[str, Any], on: dict[str, int], off:
     )
     if any(values["non200"] for values in cold.values()):
         cold_note += (
-            " A first request that was not 200 is `GET /health` answering 503 `unhealthy`: the cold environment's "
-            "first PostgreSQL connection outlasted the 0.5 s health probe timeout (guards/health.py)."
+            " Some first requests were not answered 200: see the errors column and the functions' logs."
         )
     ratio_p50 = warm["serverless"]["p50"] / warm["express"]["p50"]
     ratio_p99 = warm["serverless"]["p99"] / warm["express"]["p99"]

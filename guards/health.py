@@ -4,6 +4,11 @@ A load balancer or Route53 checking ``/health`` every few seconds from many
 places must not turn into a stampede on a struggling dependency, and a hung
 dependency must not hang the health check. Each probe runs in a worker thread
 with a hard timeout; the combined result is reused for ``ttl`` seconds.
+
+Until a probe has answered once in this process it gets ``first_timeout``
+instead: a fresh Lambda environment's first check imports the client and opens
+its first connection, which takes longer than a round trip on an open one and
+is no sign of an outage (a cold ``/health`` used to answer 503 for that alone).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 HEALTHY, UNHEALTHY, NOT_CONFIGURED = "healthy", "unhealthy", "not_configured"  # DESIGN.md's words
 DEFAULT_PROBE_TIMEOUT_S = 0.5
+DEFAULT_FIRST_PROBE_TIMEOUT_S = 2.0  # a first connection: the PostgreSQL connect timeout
 DEFAULT_TTL_S = 3.0
 
 Probe = Callable[[], None]  # returns when healthy, raises when not
@@ -29,11 +35,14 @@ class HealthProbe:
         probes: Mapping[str, Probe | None],
         *,
         timeout: float = DEFAULT_PROBE_TIMEOUT_S,
+        first_timeout: float = DEFAULT_FIRST_PROBE_TIMEOUT_S,
         ttl: float = DEFAULT_TTL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._probes = dict(probes)
         self._timeout = timeout
+        self._first_timeout = max(first_timeout, timeout)
+        self._answered: set[str] = set()
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
@@ -60,12 +69,14 @@ class HealthProbe:
         futures = {
             name: self._pool.submit(probe) for name, probe in self._probes.items() if probe is not None
         }
-        deadline = self._clock() + self._timeout
+        started = self._clock()
         verdicts = {name: NOT_CONFIGURED for name, probe in self._probes.items() if probe is None}
         for name, future in futures.items():
+            limit = self._timeout if name in self._answered else self._first_timeout
             try:
-                future.result(timeout=max(0.0, deadline - self._clock()))
+                future.result(timeout=max(0.0, started + limit - self._clock()))
                 verdicts[name] = HEALTHY
+                self._answered.add(name)
             except (FutureTimeout, Exception):
                 verdicts[name] = UNHEALTHY
         return verdicts

@@ -13,9 +13,6 @@ from tests.api.clients import v2_event
 from tests.devstack.conftest import RunningAws, SpecFunction
 
 AGREEMENT_MS = 20.0
-# A cold environment's health check may find its first PostgreSQL connection slower than the 0.5 s
-# probe timeout on a loaded machine (503 unhealthy); either way the function ran and init was measured.
-HEALTH_ANSWERS = (200, 503)
 FUNCTIONS = [
     SpecFunction("slowinit", "tests.devstack.functions.slow_init.handler", ("GET /health",), memory_mb=512),
     SpecFunction("health", "api.handlers.health", (), memory_mb=512, timeout_seconds=10),
@@ -39,7 +36,7 @@ def _report_and_metric(aws: RunningAws, function: str) -> tuple[float, float]:
 
 def test_a_module_sleeping_a_second_on_import_reports_it_in_report_and_metric(aws: RunningAws):
     reply = aws.get("/health")
-    assert reply.status_code in HEALTH_ANSWERS, reply.text
+    assert reply.status_code == 200, reply.text  # a cold first probe is not an outage
     report_ms, metric_ms = _report_and_metric(aws, "slowinit")
     assert report_ms >= 1000 and metric_ms >= 1000
     assert abs(report_ms - metric_ms) <= AGREEMENT_MS, (report_ms, metric_ms)
@@ -56,6 +53,6 @@ def test_the_real_handler_module_agrees_with_its_report_line(aws: RunningAws):
     event = v2_event("GET", "/health")
     response = client.invoke(FunctionName="lego-api-health-test", Payload=json.dumps(event).encode())
     assert "FunctionError" not in response
-    assert json.loads(response["Payload"].read())["statusCode"] in HEALTH_ANSWERS
+    assert json.loads(response["Payload"].read())["statusCode"] == 200
     report_ms, metric_ms = _report_and_metric(aws, "health")
     assert abs(report_ms - metric_ms) <= AGREEMENT_MS, (report_ms, metric_ms)

@@ -48,7 +48,7 @@ def test_pings_keep_two_environments_warm_past_the_idle_time(aws: RunningAws):
 def test_an_invocation_traced_through_the_gateway_reaches_the_daemon_under_the_function_segment(aws: RunningAws):
     root = f"1-{int(time.time()):08x}-{'ab' * 12}"
     reply = aws.get("/health", headers={"X-Amzn-Trace-Id": f"Root={root}"})
-    assert reply.status_code in (200, 503), reply.text  # 503: a cold health probe may time out under load
+    assert reply.status_code == 200, reply.text
     traced = aws.aws.segments.for_trace
     segments = aws.logs.wait_for(lambda: len(traced(root)) >= 2 and traced(root))
     function_segment = next(segment for segment in segments if segment.get("origin") == "AWS::Lambda::Function")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from guards.health import HEALTHY, NOT_CONFIGURED, UNHEALTHY, HealthProbe
 
@@ -45,3 +46,23 @@ def test_results_are_cached_for_the_ttl():
     probe.invalidate()
     probe.status()
     assert len(calls) == 3
+
+
+def test_a_first_connection_slower_than_a_round_trip_is_not_an_outage():
+    """A cold environment's first probe opens the connection; later probes get the round-trip timeout."""
+    release = threading.Event()
+    calls = []
+
+    def database() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.3)  # importing the client and connecting, past the 0.1 s round-trip cap
+        else:
+            release.wait(30)  # then the server hangs
+
+    try:
+        probe = HealthProbe({"database": database}, timeout=0.1, first_timeout=5.0, ttl=0.0)
+        assert probe.status() == {"database": HEALTHY}
+        assert probe.status() == {"database": UNHEALTHY}
+    finally:
+        release.set()
