@@ -25,6 +25,9 @@ T = TypeVar("T")
 REDIS_TIMEOUT_S = 0.05
 """Half the Redis breaker's slow-call threshold: a Redis call that slow is already a failure, and a request
 that paid it still answers from PostgreSQL well inside 150 ms, even while the worker threads queue."""
+REDIS_CONNECT_TIMEOUT_S = 0.25
+"""A paused Redis still completes TCP connects (the kernel answers), so this guards against a dead host only,
+and a fresh connection in a cold environment needs more than a command does."""
 
 
 class Cache:
@@ -52,7 +55,7 @@ class Cache:
         return Redis.from_url(
             self.url,
             socket_timeout=REDIS_TIMEOUT_S,
-            socket_connect_timeout=REDIS_TIMEOUT_S,
+            socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
             retry_on_timeout=False,
             decode_responses=True,
         )

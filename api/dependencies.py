@@ -68,7 +68,20 @@ class Dependencies:
 
     def probe_components(self) -> dict[str, str]:
         """``{database, redis, opensearch}`` → ``healthy | unhealthy | not_configured`` (cached briefly)."""
+        self._build_clients()
         return self.health.status()
+
+    def _build_clients(self) -> None:
+        """Import and build the clients before the probes' timeout starts: a cold import is not an outage.
+
+        In a fresh environment the first health check would otherwise spend its 500 ms importing
+        SQLAlchemy and redis-py in two probe threads at once, and report both dependencies down.
+        """
+        self.database.engine  # noqa: B018 - built on first access
+        if self.cache.configured:
+            self.cache.client  # noqa: B018
+        if self.search.configured:
+            self.search.client  # noqa: B018
 
     def warmup(self) -> None:
         """Open pooled connections, drain the outbox, check the search mappings (keep-warm pings call this)."""
