@@ -198,9 +198,6 @@ class FaultProxy:
         self._process.call("mode", self.name, mode, latency_ms)
         self.mode, self.latency_ms = mode, latency_ms
 
-    def heal(self) -> None:
-        self.set_mode("pass")
-
 
 if __name__ == "__main__":
     asyncio.run(_serve())

@@ -87,7 +87,7 @@ class DashboardPage:
             "period_scale": self._alarms.period_scale,
             "dashboards": self._query.dashboards(self._bodies, frame),
             "alarms": self.alarm_states(),
-            "transitions": list(self._alarms.history)[-30:],
+            "transitions": list(self._alarms.history.copy())[-30:],  # copy: atomic against the evaluator thread
             "notifications": self._alarms.sink.recent()[-30:],
             "breakers": self._breaker_states(),
             "store": {"series": usage.series, "samples": usage.samples, "max_samples": usage.max_samples,

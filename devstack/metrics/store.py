@@ -175,10 +175,6 @@ class MetricStore:
             cursor += period
         return points
 
-    def keys(self) -> list[MetricKey]:
-        with self._lock:
-            return list(self._series)
-
     def usage(self) -> Usage:
         with self._lock:
             return Usage(len(self._series), self._total, self.dropped, self.max_samples, self.retention_s)

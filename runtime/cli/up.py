@@ -303,9 +303,11 @@ def up(
             if local_aws.invoke_url:  # the serverful backend invokes the csv-parser on the local Lambda too
                 os.environ.setdefault("AWS_ENDPOINT_URL_LAMBDA", local_aws.invoke_url)
                 parser = local_aws.config.function_names["csv-parser"]
-                settings = dataclasses.replace(settings, csv_parser_function=settings.csv_parser_function or parser)
-                _installed_dependencies().settings = settings  # built before the local Lambda named the parser
-            observatory.page.watch(segments=lambda: list(local_aws.segments.segments))
+                express_settings = dataclasses.replace(
+                    express_settings, csv_parser_function=express_settings.csv_parser_function or parser
+                )
+                _installed_dependencies().settings = express_settings  # built before the local Lambda named the parser
+            observatory.page.watch(segments=local_aws.segments.segments.copy)  # deque.copy: atomic under the GIL
             chaos = chaos_endpoint(servers, proxies, local_aws.reap_all if run_serverless else None)
             app = _build_app(express_settings, stack, observatory, chaos) if run_express else None
             rollout_parts = _front_door(
