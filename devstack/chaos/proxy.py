@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -63,6 +64,8 @@ class _Proxy:
                 self._pipe(reader, upstream_writer, delayed=False),
                 self._pipe(upstream_reader, writer, delayed=True),
             )
+        except asyncio.CancelledError:
+            pass  # shutting down: end as a finished connection (asyncio logs a cancelled handler as an error)
         finally:
             self.connections.difference_update((writer, upstream_writer))
 
@@ -200,4 +203,5 @@ class FaultProxy:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: up stops us via stdin
     asyncio.run(_serve())

@@ -117,3 +117,15 @@ def test_the_admin_endpoint_answers_chaos_with_a_clear_status() -> None:
     assert admin.handle("POST", "/_brickguard/chaos/redis/explode/both/0", "127.0.0.1", "t")[0] == 409
     assert admin.handle("POST", "/_brickguard/chaos/redis/hang/both/soon", "127.0.0.1", "t")[0] == 400
     assert admin.handle("POST", "/_brickguard/chaos/redis/hang/both/0", "127.0.0.1", "wrong")[0] == 401
+
+
+def test_stopping_the_proxies_with_connections_open_is_quiet(redis_url: str, capfd) -> None:
+    """up's output must stay free of tracebacks: open proxied connections are closed, not cancelled noisily."""
+    proxy_set = ProxySet()
+    url = proxy_set.route("express", {"redis": redis_url})["redis"] or ""
+    clients = [_client(url) for _ in range(3)]
+    assert all(client.ping() for client in clients)  # three connections held open through the proxy
+    proxy_set.stop()
+    with pytest.raises(redis.ConnectionError):
+        _client(url).ping()
+    assert "Traceback" not in capfd.readouterr().err
