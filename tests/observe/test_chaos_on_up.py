@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import requests
 
@@ -38,3 +39,20 @@ def test_a_server_action_cannot_be_confined_to_one_backend(observed_up: RunningU
     refused = observed_up.cli("chaos", "redis", "pause", "--backend", "express")
     assert refused.returncode == 1
     assert "both backends share" in refused.stderr + refused.stdout
+
+
+def test_express_reaches_redis_through_its_own_proxy(observed_up: RunningUp) -> None:
+    refused = observed_up.cli("chaos", "redis", "refuse", "--backend", "express")
+    assert refused.returncode == 0, refused.stderr
+    try:
+        deadline = time.monotonic() + 30
+        components: dict[str, str] = {}
+        while time.monotonic() < deadline:  # the health verdict is cached briefly
+            components = requests.get(observed_up.express + "/health", timeout=30).json()["components"]
+            if components["redis"] == "unhealthy":
+                break
+            time.sleep(0.5)
+        assert components["redis"] == "unhealthy" and components["database"] == "healthy"
+    finally:
+        healed = observed_up.cli("chaos", "redis", "heal", "--backend", "express")
+    assert healed.returncode == 0, healed.stderr
