@@ -45,18 +45,15 @@ _ORIENTATION_TAG = 0x0112
 
 @dataclass(frozen=True, slots=True)
 class ImageSpec:
-    """One rendition: fit within ``max_width`` x ``max_height``, or crop to exactly that when ``square``."""
+    """One rendition: fit within ``max_width`` x ``max_height``."""
 
     name: str
     max_width: int
     max_height: int
-    square: bool = False
 
 
 GALLERY = ImageSpec("gallery", 2048, MAX_SIDE)
 GALLERY_THUMBNAIL = ImageSpec("thumbnail", 400, MAX_SIDE)
-WISHLIST = ImageSpec("wishlist", 800, 800)
-AVATAR = ImageSpec("avatar", 256, 256, square=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +90,9 @@ def process(data: bytes, *specs: ImageSpec) -> list[ProcessedImage]:
         source = _decode_upright(image, specs, ImageOps)
         rendered = []
         for spec in specs:  # largest first: each smaller rendition is resized from the one before
-            resized = _resize(source, spec, Image, ImageOps)
+            resized = _resize(source, spec, Image)
             rendered.append(_encode(resized))
-            source = source if spec.square else resized
+            source = resized
         return rendered
     except (OSError, ValueError, SyntaxError, EOFError):
         raise ValidationError(f"File is not a complete {image_format} image") from None
@@ -114,21 +111,17 @@ def _check_dimensions(size: tuple[int, int]) -> None:
 def _decode_upright(image: Any, specs: tuple[ImageSpec, ...], image_ops: Any) -> Any:
     """The pixels, EXIF orientation applied, in RGB(A); a JPEG decoded at the smallest scale the specs allow."""
     rotated = image.getexif().get(_ORIENTATION_TAG) in _ROTATING_ORIENTATIONS
-    if not any(spec.square for spec in specs):  # a square crop needs the short side, not the box
-        width = max(spec.max_width for spec in specs)
-        height = max(spec.max_height for spec in specs)
-        image.draft("RGB", (height, width) if rotated else (width, height))
+    width = max(spec.max_width for spec in specs)
+    height = max(spec.max_height for spec in specs)
+    image.draft("RGB", (height, width) if rotated else (width, height))
     upright = image_ops.exif_transpose(image)  # loads the pixels
     return upright.convert("RGBA" if _has_alpha(upright) else "RGB")
 
 
-def _resize(upright: Any, spec: ImageSpec, image_module: Any, image_ops: Any) -> Any:
-    """The spec's size; only ever shrinks (a square crop is exactly the spec's size)."""
-    lanczos = image_module.Resampling.LANCZOS
-    if spec.square:
-        return image_ops.fit(upright, (spec.max_width, spec.max_height), method=lanczos)
+def _resize(upright: Any, spec: ImageSpec, image_module: Any) -> Any:
+    """Within the spec's box, aspect kept; only ever shrinks."""
     resized = upright.copy()
-    resized.thumbnail((spec.max_width, spec.max_height), lanczos)
+    resized.thumbnail((spec.max_width, spec.max_height), image_module.Resampling.LANCZOS)
     return resized
 
 
