@@ -141,7 +141,10 @@ def _local_aws(
     from stack.functions import KEEP_WARM_SCHEDULE
 
     every = rate_seconds(KEEP_WARM_SCHEDULE)
-    rules = [KeepWarmRule(function.name, every, LOCAL_KEEP_WARM_CONCURRENCY) for function in FUNCTIONS]
+    # nobody waits on a function without routes (the csv-parser): not kept warm locally
+    rules = [
+        KeepWarmRule(function.name, every, LOCAL_KEEP_WARM_CONCURRENCY) for function in FUNCTIONS if function.routes
+    ]
     names = {function.name: observatory.names.function_name(function.name) for function in FUNCTIONS}
     return LocalAws(
         LocalAwsConfig(
