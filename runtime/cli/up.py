@@ -342,7 +342,7 @@ def up(
                 running.announce(
                     root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"),
                     **(rollout_parts.announced() if rollout_parts else {}),
-                    invoke_url=local_aws.invoke_url or None, csv_parser=settings.csv_parser_function,
+                    invoke_url=local_aws.invoke_url or None, csv_parser=express_settings.csv_parser_function,
                 )
                 _banner(settings, urls, local_aws, root, seeded)
 
