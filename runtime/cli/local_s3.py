@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,19 @@ from runtime.embedded import free_port
 LOCAL_BUCKET = "lego-uploads-local"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 STARTUP_TIMEOUT_S = 30.0
+PUBLIC_PREFIXES = ("images/", "mocs/")
+"""What the URLs in responses point at; in AWS a CDN (S3_PUBLIC_URL) reads them, here anyone may."""
+PUBLIC_READ_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": [f"arn:aws:s3:::{LOCAL_BUCKET}/{prefix}*" for prefix in PUBLIC_PREFIXES],
+        }
+    ],
+}
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
                         "AWS_REGION")
 
@@ -48,7 +62,7 @@ def start(stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path
         raise LocalS3Unavailable("no S3: set S3_BUCKET, or install moto[server] (pip install -e '.[test]')") from None
     for name, value in LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)  # the express backend's boto3, and the environments below
-    endpoint = start_moto(stack, data_dir, "s3.log", ready=lambda client: client.create_bucket(Bucket=LOCAL_BUCKET))
+    endpoint = start_moto(stack, data_dir, "s3.log", ready=_create_bucket)
     return dataclasses.replace(settings, s3_bucket=LOCAL_BUCKET, s3_endpoint_url=endpoint)
 
 
@@ -105,3 +119,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+def _create_bucket(client: Any) -> None:
+    """The local bucket, readable by anyone under :data:`PUBLIC_PREFIXES` (a CDN's part in AWS)."""
+    client.create_bucket(Bucket=LOCAL_BUCKET)
+    client.put_bucket_policy(Bucket=LOCAL_BUCKET, Policy=json.dumps(PUBLIC_READ_POLICY))
