@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from api.routes import debug, gallery, health, mocs, profile, uploads, wishlist
@@ -12,6 +12,7 @@ from guards.deadline import DeadlineExceeded
 from runtime.errors import GatewayTimeout
 from runtime.json_body import parse_json_body
 from runtime.resolver_hooks import envelope_response
+from runtime.thread_safe_resolver import ThreadSafeHttpResolver
 
 OUT_OF_TIME = "The request ran out of time"
 
@@ -25,9 +26,9 @@ FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
 }
 
 
-def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
-    """A validating HTTP API (payload v2.0) resolver serving ``routers``."""
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
+def build_resolver(*routers: Router) -> ThreadSafeHttpResolver:
+    """A validating HTTP API (payload v2.0) resolver serving ``routers``, safe to share between threads."""
+    app = ThreadSafeHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
     for router in routers:
         app.include_router(router)
 
@@ -39,11 +40,11 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     return app
 
 
-def function_resolver(function: str) -> APIGatewayHttpResolver:
+def function_resolver(function: str) -> ThreadSafeHttpResolver:
     """The resolver of one Lambda function of the architecture."""
     return build_resolver(*FUNCTION_ROUTERS[function])
 
 
-def full_resolver() -> APIGatewayHttpResolver:
+def full_resolver() -> ThreadSafeHttpResolver:
     """Every route in one resolver: the source of ``docs/openapi.yaml``."""
     return build_resolver(*(router for routers in FUNCTION_ROUTERS.values() for router in routers))
