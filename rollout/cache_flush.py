@@ -179,11 +179,20 @@ class CacheFlush:
         return report
 
     def _bump(self, counters: list[str]) -> None:
+        unique = list(dict.fromkeys(counters))
         pipeline = self._client.pipeline(transaction=False)
-        for key in dict.fromkeys(counters):
+        for key in unique:
             pipeline.incr(key)
             pipeline.expire(key, GENERATION_TTL_S)
-        pipeline.execute()
+        results = pipeline.execute(raise_on_error=False)
+        garbled = [key for key, result in zip(unique, results[::2], strict=True) if isinstance(result, Exception)]
+        if garbled:
+            # A counter holding no number (written by hand) cannot be bumped, and the cache reads it as a miss for
+            # good. Its entries are all gone by now: start it afresh, above any generation it can have counted to.
+            pipeline = self._client.pipeline(transaction=False)
+            for key in garbled:
+                pipeline.set(key, int(time.time()), ex=GENERATION_TTL_S)
+            pipeline.execute()
 
     def _scan(self, pattern: str) -> Iterator[list[str]]:
         """Batches of keys matching ``pattern``; each key once (SCAN may repeat one)."""

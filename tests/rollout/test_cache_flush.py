@@ -131,6 +131,16 @@ def test_an_entry_stored_while_the_flush_runs_is_invalidated_by_the_bump(client)
     assert client.get("moc:user:u1:list:1:20::") is None
 
 
+def test_a_counter_holding_no_number_does_not_stop_the_flush_and_is_started_afresh(client):
+    client.set("moc:user:u1:gen", "not-a-number")
+    client.set("moc:user:u2:gen", 3)
+    client.set("moc:user:u2:list:1:20::", json.dumps({"g": 3, "v": ["old"]}))
+    CacheFlush(client, batch=1).flush()
+    assert client.get("moc:user:u2:list:1:20::") is None
+    assert int(client.get("moc:user:u2:gen")) == 4
+    assert int(client.get("moc:user:u1:gen")) > 4  # a number again, so the namespace can be cached and invalidated
+
+
 class Recording:
     """A real client whose calls are recorded (command name, number of keys)."""
 
