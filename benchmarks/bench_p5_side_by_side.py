@@ -97,8 +97,7 @@ def report(results: list[tuple[str, dict]], seconds: int, lambda_concurrency: in
     lines = [
         f"## P5: express vs serverless at {RATE} requests/s, side by side (`brickguard load`)",
         "",
-        f"{machine_line()} The machine was shared with other developers' work (tests, servers) while this ran "
-        f"(load average {load}): compare the two backends within a row, not rows across runs.",
+        f"{machine_line()} Load average {load}: compare the two backends within a row, not rows across runs.",
         "",
         f"`python -m benchmarks.bench_p5_side_by_side --seconds {seconds} --lambda-concurrency {lambda_concurrency}`: "
         "one `brickguard up` (express and the local Lambda platform with "
