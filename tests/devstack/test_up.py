@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +14,7 @@ from runtime import config
 from runtime.auth import mint_token
 from runtime.embedded import free_port
 from tests.devstack.conftest import process_alive
-
-STARTUP_TIMEOUT_S = 180
+from tests.support.running_up import start_up
 
 
 def _children() -> dict[int, int]:
@@ -47,17 +43,10 @@ def test_up_serves_both_backends_and_sigterm_stops_every_process(tmp_path: Path,
     express, serverless = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BRICKGUARD_TRACING")}
     log = tmp_path / "up.log"
-    command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
     data_dir = postgres_data_dir.parent / "up"
-    command += ["--data-dir", str(data_dir)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+    options = ["--port", str(express), "--serverless-port", str(serverless), "--data-dir", str(data_dir)]
+    proc = start_up(options, env, log)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while "Press Ctrl-C to stop." not in log.read_text():
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
         banner = log.read_text()
         assert f"http://127.0.0.1:{express}" in banner and f"http://127.0.0.1:{serverless}" in banner
         token = mint_token(config.Settings(data_dir=str(data_dir)), sub=DEMO_USER)
@@ -87,16 +76,9 @@ def test_only_serverless_runs_no_serverful_backend(tmp_path: Path, database_url:
     express, serverless = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "BRICKGUARD_TRACING": "off"}
     log = tmp_path / "up.log"
-    command = [sys.executable, "-m", "runtime.cli", "up", "--only", "serverless", "--no-keep-warm"]
-    command += ["--port", str(express), "--serverless-port", str(serverless), "--data-dir", str(tmp_path / "data")]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+    options = ["--only", "serverless", "--no-keep-warm", "--port", str(express), "--serverless-port", str(serverless)]
+    proc = start_up([*options, "--data-dir", str(tmp_path / "data")], env, log)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while "Press Ctrl-C to stop." not in log.read_text():
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
         assert requests.get(f"http://127.0.0.1:{serverless}/health", timeout=30).headers["apigw-requestid"]
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{express}/health", timeout=5)

@@ -32,6 +32,19 @@ class RunningUp:
                               capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def start_up(options: Sequence[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``brickguard up OPTIONS`` with its output in ``log``, returned once its banner says it serves."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "up", *options], env=env, stdout=out, stderr=out)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while "Press Ctrl-C to stop." not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"brickguard up did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    return proc
+
+
 @contextlib.contextmanager
 def running_up(root: Path, env: Mapping[str, str], options: Sequence[str] = ()) -> Iterator[RunningUp]:
     """Start ``up`` under ``root`` with ``env`` added and extra ``options``; SIGTERM (then SIGKILL) when done."""
@@ -39,16 +52,9 @@ def running_up(root: Path, env: Mapping[str, str], options: Sequence[str] = ()) 
     full_env = {k: v for k, v in os.environ.items() if k not in UNSET}
     full_env.update(env)
     log = root / "up.log"
-    command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port",
-               str(serverless), "--data-dir", str(root / "data"), *options]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=full_env, stdout=out, stderr=out)
+    options = ["--port", str(express), "--serverless-port", str(serverless), "--data-dir", str(root / "data"), *options]
+    proc = start_up(options, full_env, log)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while "Press Ctrl-C to stop." not in log.read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"brickguard up did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.2)
         yield RunningUp(f"http://127.0.0.1:{express}", f"http://127.0.0.1:{serverless}", root / "data", log)
     finally:
         proc.send_signal(signal.SIGTERM)
