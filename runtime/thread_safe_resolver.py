@@ -7,7 +7,11 @@ stack in ``processed_stack_frames``. That is right in Lambda, where an environme
 invocation at a time, and wrong in the serverful backend, whose thread pool calls the same
 resolvers at once: a request could read another caller's event — its JWT claims included — be
 validated against another request's route, or lose its context when another request clears it
-(tests/api/test_concurrent_callers.py shows all three).
+(tests/api/test_concurrent_callers.py shows all three). Powertools also builds a route's middleware
+stack on the route's first call, one frame at a time on the shared route: a second thread arriving
+meanwhile runs a half-built stack (the route function called with the resolver: a 500), and two
+builders wrap it twice for good. The stacks are therefore built once, under a lock, before the first
+request is resolved.
 
 :class:`ThreadSafeHttpResolver` keeps those four attributes in thread-local storage shared by
 every instance (a thread resolves one request at a time, and a router delegates to the last
@@ -34,6 +38,7 @@ class _RequestState(threading.local):
 
 
 _STATE = _RequestState()
+_STACK_BUILD_LOCK = threading.Lock()
 
 
 class _PerThread:
@@ -57,8 +62,20 @@ class ThreadSafeHttpResolver(APIGatewayHttpResolver):
     context = _PerThread()
     processed_stack_frames = _PerThread()
 
+    _middleware_stacks_built = False
+
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        if not self._middleware_stacks_built:
+            self._build_middleware_stacks()
         # Powertools assigns these on the BaseRouter class, which this class's attributes shadow.
         self.current_event = self._to_proxy_event(cast(dict, event))
         self.lambda_context = context
         return super().resolve(event, context)
+
+    def _build_middleware_stacks(self) -> None:
+        """Build every route's middleware stack now, as its first call would, but once and in one thread."""
+        with _STACK_BUILD_LOCK:
+            for route in self._static_routes + self._dynamic_routes:
+                if not route._middleware_stack_built:
+                    route._build_middleware_stack(router_middlewares=self._router_middlewares, app=self)
+            self._middleware_stacks_built = True
