@@ -21,13 +21,13 @@ import pytest
 from rollout.config_flag import ConfigFlag
 from rollout.weights import WeightedRecords
 
-GATE = ["--metrics", "local", "--period-seconds", "1", "--window-seconds", "12", "--min-requests", "8",
+GATE = ["--metrics", "local", "--period-seconds", "1", "--window-seconds", "20", "--min-requests", "8",
         "--min-periods", "6", "--rollback-intervals", "3", "--rollback-min-requests", "8",
         # locally serverless pays a gateway and a process hop more than express (~25 ms p95 on a shared machine)
         "--absolute-margin-ms", "100"]
-LOAD_SECONDS = 20  # the gate is asked while the load still runs, so its 12 s window holds this load only
-ASK_AFTER_SECONDS = 14
-RPS = "20"
+LOAD_SECONDS = 32  # the gate is asked while the load still runs, so its 20 s window holds this load only
+ASK_AFTER_SECONDS = 22
+RPS = "15"
 
 
 def cli(*args: str, data_dir: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
