@@ -2,7 +2,9 @@
 
 It builds the metric store, the EMF ingestion both backends' log streams are fed to, the platform
 publisher the local gateway and Lambda pool call, the live alarm evaluator (a thread), the PagerDuty
-stand-in and the ``/dashboard`` routes. ``up`` composes it; tests build it on its own.
+stand-in and the ``/dashboard`` routes. ``up`` composes it; tests build it on its own. Like a
+CloudWatch Logs subscription, :meth:`Observatory.subscribe` hands every log line to a listener too
+(``up``'s cost meter).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TextIO
 
@@ -28,11 +30,15 @@ PERIOD_SCALE_ENV = "BRICKGUARD_ALARM_PERIOD_SCALE"
 PROFILE_ENV = "BRICKGUARD_ALARM_PROFILE"
 
 
-class LogTee(io.TextIOBase, TextIO):  # a text stream to both io and typing, as TextIOWrapper is
-    """A text stream that feeds complete lines to the EMF ingestion and echoes everything to ``echo``."""
+LogListener = Callable[[str, str], None]
+"""``listener(function, line)``: a log line of ``function`` ("" for the serverful backend)."""
 
-    def __init__(self, ingest: EmfIngest, echo: IO[str] | None) -> None:
-        self._ingest = ingest
+
+class LogTee(io.TextIOBase, TextIO):  # a text stream to both io and typing, as TextIOWrapper is
+    """A text stream that feeds complete lines to ``sink`` and echoes everything to ``echo``."""
+
+    def __init__(self, sink: Callable[[str], None], echo: IO[str] | None) -> None:
+        self._sink = sink
         self._echo = echo
         self._partial = ""
         self._lock = threading.Lock()
@@ -45,7 +51,7 @@ class LogTee(io.TextIOBase, TextIO):  # a text stream to both io and typing, as 
             lines = (self._partial + text).split("\n")
             self._partial = lines.pop()
         for line in lines:
-            self._ingest.line(line)
+            self._sink(line)
         if self._echo is not None:
             self._echo.write(text)
         return len(text)
@@ -78,10 +84,21 @@ class Observatory:
         self.page = DashboardPage(self.store, self.alarms, local_dashboards(self.names, functions, profile))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listeners: list[LogListener] = []
+
+    def subscribe(self, listener: LogListener) -> None:
+        """Hand every log line that reaches the store to ``listener`` as well."""
+        self._listeners.append(listener)
+
+    def log_line(self, function: str, line: str) -> None:
+        """One log line of ``function`` ("" for the serverful backend): its EMF to the store, and to the listeners."""
+        self.ingest.line(line)
+        for listener in self._listeners:
+            listener(function, line)
 
     def log_stream(self, echo: IO[str] | None = sys.stdout) -> LogTee:
-        """A stream to hand a backend as its EMF/log output: ingested here, echoed to ``echo``."""
-        return LogTee(self.ingest, echo)
+        """A stream to hand the serverful backend as its EMF/log output: ingested here, echoed to ``echo``."""
+        return LogTee(lambda line: self.log_line("", line), echo)
 
     def routes(self) -> dict[str, Route]:
         return {**self.page.routes(), gate_feed.PATH: gate_feed.route(self.store, self._service)}

@@ -27,6 +27,10 @@ from rollout.weights import TTL_SECONDS, WeightedRecords, propagation_seconds
 
 STAGES = (0, 10, 25, 50, 100)
 DEFAULT_MIN_STAGE_SECONDS = 24 * 3600  # the seeds wait a day per stage
+NOT_METERED = (
+    "not metered here: under `brickguard up` status shows up's figures; in AWS run `brickguard cost --log` "
+    "on the functions' CloudWatch Logs export"
+)
 
 
 class RolloutRefused(RuntimeError):
@@ -82,6 +86,7 @@ class RolloutController:
         evaluation: Evaluation,
         flush: Callable[[bool], dict[str, Any]] | None,
         parity_clean: Callable[[], tuple[bool, str]],
+        cost: Callable[[], dict[str, Any]] | None = None,
         min_stage_seconds: float = DEFAULT_MIN_STAGE_SECONDS,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         clock: Callable[[], float] = time.monotonic,
@@ -97,6 +102,7 @@ class RolloutController:
         self._evaluation = evaluation
         self._flush = flush
         self._parity_clean = parity_clean
+        self._cost = cost
         self._min_stage_seconds = min_stage_seconds
         self._now = now
         self._clock = clock
@@ -136,7 +142,17 @@ class RolloutController:
             "time_in_stage_seconds": self.time_in_stage(),
             "last_step": self.audit.last(),
             "verdict": verdict.as_json(),
+            "cost": self.cost(),
         }
+
+    def cost(self) -> dict[str, Any]:
+        """Each backend's cost at the observed traffic (:func:`rollout.cost.cost_report`), or why there is none."""
+        if self._cost is None:
+            return {"observed": False, "reason": NOT_METERED}
+        try:
+            return self._cost()
+        except (OSError, ValueError) as exc:  # requests' errors are OSErrors; a body that is not JSON, a ValueError
+            return {"observed": False, "reason": f"cost unavailable: {exc}"}
 
     # -- advancing ---------------------------------------------------------------------------
 

@@ -18,15 +18,23 @@ duration price (AWS bills them lower), so the serverless figure is an upper
 bound when provisioned concurrency is on. Prices come from :class:`PriceTable`
 (``DEFAULT_PRICES``, documented in docs/rollout.md), overridable from a file;
 nothing is fetched from the network.
+
+:func:`cost_report` is the one computation every view shows — ``brickguard cost``,
+``brickguard rollout status`` and the dashboard page of ``brickguard up`` (whose
+:class:`CostMeter` reads the same lines as they are logged) — so they cannot disagree.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from runtime.telemetry import catalogue
 
 MONTH_SECONDS = 730 * 3600  # AWS's pricing month: 730 hours
 MB_PER_GB = 1024
@@ -120,6 +128,16 @@ class ServerlessUsage:
 
 
 @dataclass(frozen=True)
+class ExpressSize:
+    """What the logs cannot tell about the serverful fleet; the defaults are ``brickguard cost``'s and ``up``'s."""
+
+    tasks: int = 2
+    vcpu: float = 1.0
+    memory_gb: float = 2.0
+    utilisation: float | None = None  # mean CPU share in the window, 0..1
+
+
+@dataclass(frozen=True)
 class ExpressFleet:
     tasks: int
     vcpu: float
@@ -190,6 +208,93 @@ def _cost(backend: str, lines: dict[str, float], monthly_requests: float, notes:
     return BackendCost(backend, total, per_million, monthly_requests, lines, notes)
 
 
+def cost_report(
+    usage: ServerlessUsage, requests: Mapping[str, float], table: PriceTable, size: ExpressSize
+) -> dict[str, Any]:
+    """Both backends' cost as JSON: what ``brickguard cost --json``, ``rollout status`` and the page show.
+
+    ``{"observed": false, "reason"}`` while the log spans no time (nothing to scale to a month).
+    """
+    if usage.window_seconds <= 0:
+        return {"observed": False, "reason": "no EMF metrics over a span of time yet: nothing was observed",
+                "prices": asdict(table)}
+    fleet = ExpressFleet(size.tasks, size.vcpu, size.memory_gb, size.utilisation, requests.get("express", 0.0),
+                         usage.window_seconds)
+    results = [express_cost(fleet, table), serverless_cost(usage, table)]
+    measured = {
+        "requests": {backend: round(count) for backend, count in sorted(requests.items()) if backend},
+        "invocations": sum(f.invocations for f in usage.functions.values()),
+        "keep_warm_pings": round(usage.keep_warm_pings),
+    }
+    return {"observed": True, "prices": asdict(table), "window_seconds": round(usage.window_seconds, 3),
+            "measured": measured, "backends": {result.backend: result.as_json() for result in results}}
+
+
+def summary_lines(report: Mapping[str, Any]) -> list[str]:
+    """A :func:`cost_report` in a few lines of text (``rollout status``)."""
+    if not report.get("observed"):
+        return [f"cost: {report.get('reason', 'not measured')}"]
+    table = report["prices"]
+    lines = [f"cost at the traffic observed over {report['window_seconds']:.0f} s "
+             f"({table['region']}, {table['architecture']}):"]
+    for backend, figures in report["backends"].items():
+        per_million = figures["per_million_requests_usd"]
+        lines.append(
+            f"  {backend}: ${figures['per_month_usd']:,.2f} per month, "
+            + ("- per million requests" if per_million is None else f"${per_million:,.2f} per million requests")
+            + f" ({figures['monthly_requests']:,} requests a month)"
+        )
+    return lines
+
+
+class CostMeter:
+    """Serverless usage and per-backend requests, accumulated from log lines as they arrive.
+
+    What :func:`usage_from_log` reads from a whole log, kept up to date line by line: ``brickguard
+    up`` feeds it every function's and the serverful backend's lines, as ``brickguard cost --log``
+    would read them from up's output. Thread-safe: the lines come from many threads.
+    """
+
+    def __init__(
+        self, provisioned: Mapping[str, tuple[int, int]], parse_report: Callable[[str], dict[str, str] | None]
+    ) -> None:
+        self._usage = ServerlessUsage(window_seconds=0.0, provisioned=dict(provisioned))
+        self._requests: dict[str, float] = {}
+        self._first: float | None = None
+        self._last: float | None = None
+        self._parse_report = parse_report
+        self._lock = threading.Lock()
+
+    def line(self, function: str, line: str) -> None:
+        """One log line of ``function`` ("" for the serverful backend's)."""
+        report = self._parse_report(line)
+        document = None if report is not None else _emf(line)
+        if report is None and document is None:
+            return
+        with self._lock:
+            if report is not None:
+                self._usage.add_report(function, report)
+                return
+            assert document is not None
+            stamp = document["_aws"]["Timestamp"] / 1000
+            self._first = stamp if self._first is None else min(self._first, stamp)
+            self._last = stamp if self._last is None else max(self._last, stamp)
+            backend = document.get("backend", "")
+            self._requests[backend] = self._requests.get(backend, 0.0) + _sum(document.get(catalogue.REQUESTS.name))
+            if backend == "serverless":
+                self._usage.keep_warm_pings += _sum(document.get(catalogue.KEEP_WARM_PING.name))
+
+    def snapshot(self) -> tuple[ServerlessUsage, dict[str, float]]:
+        """The usage so far (a copy) and the requests per backend."""
+        with self._lock:
+            usage = copy.deepcopy(self._usage)
+            requests = dict(self._requests)
+            first, last = self._first, self._last
+        usage.api_requests = requests.get("serverless", 0.0)
+        usage.window_seconds = last - first if first is not None and last is not None else 0.0
+        return usage, requests
+
+
 def usage_from_log(
     lines: Iterable[str],
     provisioned: Mapping[str, tuple[int, int]],
@@ -202,28 +307,10 @@ def usage_from_log(
     ``Requests`` and the keep-warm pings; their timestamps give the window. ``parse_report`` reads
     a ``REPORT`` line (``devstack.platform_logs.parse_report``: Lambda's format, handed in by the CLI).
     """
-    from runtime.telemetry import catalogue
-
-    usage = ServerlessUsage(window_seconds=0.0, provisioned=dict(provisioned))
-    requests: dict[str, float] = {}
-    stamps: list[float] = []
+    meter = CostMeter(provisioned, parse_report)
     for raw in lines:
-        function, line = _split_function(raw.rstrip("\n"))
-        report = parse_report(line)
-        if report is not None:
-            usage.add_report(function, report)
-            continue
-        document = _emf(line)
-        if document is None:
-            continue
-        stamps.append(document["_aws"]["Timestamp"] / 1000)
-        backend = document.get("backend", "")
-        requests[backend] = requests.get(backend, 0.0) + _sum(document.get(catalogue.REQUESTS.name))
-        if backend == "serverless":
-            usage.keep_warm_pings += _sum(document.get(catalogue.KEEP_WARM_PING.name))
-    usage.api_requests = requests.get("serverless", 0.0)
-    usage.window_seconds = max(stamps) - min(stamps) if len(stamps) > 1 else 0.0
-    return usage, requests
+        meter.line(*_split_function(raw.rstrip("\n")))
+    return meter.snapshot()
 
 
 def _split_function(line: str) -> tuple[str, str]:

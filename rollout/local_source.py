@@ -1,5 +1,7 @@
 """The gate's metrics from the running ``brickguard up``: its metric store, read over ``/dashboard/gate.json``.
 
+(And the cost figures its page shows, ``/dashboard/cost.json``, for ``rollout status``.)
+
 The feed gives each second's requests, 5xx and raw latency samples per backend;
 this source groups the seconds into the gate's periods and computes each
 percentile with the store's own statistic, so the verdict matches what the
@@ -10,6 +12,7 @@ epoch, as CloudWatch's do.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +20,7 @@ from alarms.evaluator.periods import statistic
 from rollout.metric_source import PERCENTILES, PeriodStats
 
 FEED_PATH = "/dashboard/gate.json"
+COST_PATH = "/dashboard/cost.json"
 
 
 class LocalStoreSource:
@@ -33,6 +37,20 @@ class LocalStoreSource:
         response.raise_for_status()
         seconds = response.json()["backends"].get(backend, [])
         return group_seconds(seconds, start.timestamp(), end.timestamp(), period_s)
+
+
+def local_cost(base_url: str, *, timeout: float = 30.0) -> Callable[[], dict[str, Any]]:
+    """The figures of up's page (:func:`rollout.cost.cost_report`, computed in up from its logs), as a callable."""
+
+    def read() -> dict[str, Any]:
+        import requests
+
+        response = requests.get(base_url.rstrip("/") + COST_PATH, timeout=timeout)
+        response.raise_for_status()
+        figures: dict[str, Any] = response.json()
+        return figures
+
+    return read
 
 
 def group_seconds(seconds: list[list[Any]], start: float, end: float, period_s: int) -> list[PeriodStats]:

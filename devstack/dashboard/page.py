@@ -7,7 +7,9 @@ Everything the browser loads is in this package (uPlot is vendored under ``stati
 * ``/dashboard/data.json`` — every declared dashboard answered from the store, the alarm states,
   PagerDuty notifications, the breakers now, the store's usage;
 * ``/dashboard/alarms.json`` — the alarm states alone (``brickguard alarms status`` reads it);
-* ``/dashboard/traces.json`` — the newest traces from the local X-Ray collector.
+* ``/dashboard/traces.json`` — the newest traces from the local X-Ray collector;
+* ``/dashboard/cost.json`` — each backend's cost at the observed traffic, as the composition
+  (``brickguard up``) computes it; ``brickguard rollout status`` reads the same route.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ STATIC_FILES = {
     "/vendor/uPlot.min.css": ("vendor/uPlot.min.css", "text/css; charset=utf-8"),
     "/vendor/uPlot.LICENSE": ("vendor/uPlot.LICENSE", "text/plain; charset=utf-8"),
 }
+
+COST_PATH = PREFIX + "/cost.json"
+NO_COST = {"observed": False, "reason": "no cost meter in this process"}
 
 Route = Callable[[], tuple[bytes, str]]
 
@@ -63,18 +68,22 @@ class DashboardPage:
         self._query = WidgetQuery(store)
         self._segments = segments
         self._breakers = breakers
+        self._cost: Callable[[], Mapping[str, Any]] | None = None
 
     def watch(
         self,
         *,
         segments: Callable[[], Iterable[dict[str, Any]]] | None = None,
         breakers: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None,
+        cost: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
-        """Add sources that start after the page is built (the X-Ray daemon, the express breakers)."""
+        """Add sources that start after the page is built (the X-Ray daemon, the express breakers, the cost)."""
         if segments is not None:
             self._segments = segments
         if breakers is not None:
             self._breakers = breakers
+        if cost is not None:
+            self._cost = cost
 
     def data(self) -> dict[str, Any]:
         frame = frame_ending(self._store.now())
@@ -119,4 +128,5 @@ class DashboardPage:
              "alarms": self.alarm_states()})
         found[PREFIX + "/traces.json"] = lambda: _json({"tracing": self._segments is not None,
                                                         "traces": self.traces()})
+        found[COST_PATH] = lambda: _json(self._cost() if self._cost is not None else NO_COST)
         return found

@@ -9,19 +9,39 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from rollout.cost import ExpressSize
+
+DEFAULT_SIZE = ExpressSize()
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ARCHITECTURE = "arm64"
+DEFAULT_STAGE = "prod"  # the stage the migration is about: its provisioned concurrency is paid
+
+
+def provisioned_for(stage: str) -> dict[str, tuple[int, int]]:
+    """``{function: (environments, memory MB)}`` of the function table; provisioned concurrency is prod's only."""
+    from api.functions import FUNCTIONS
+
+    return {
+        function.name: (function.provisioned_concurrency, function.memory_mb)
+        for function in FUNCTIONS
+        if stage == "prod" and function.provisioned_concurrency
+    }
+
 
 @click.command()
 @click.option("--log", "log_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="Function log lines: `brickguard up`'s output, or a CloudWatch Logs export (REPORT and EMF).")
-@click.option("--region", default="us-east-1", show_default=True, help="Price table region.")
-@click.option("--architecture", type=click.Choice(["arm64", "x86_64"]), default="arm64", show_default=True)
+@click.option("--region", default=DEFAULT_REGION, show_default=True, help="Price table region.")
+@click.option("--architecture", type=click.Choice(["arm64", "x86_64"]), default=DEFAULT_ARCHITECTURE,
+              show_default=True)
 @click.option("--prices", "prices_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON file overriding price fields (or giving a whole table for another region).")
-@click.option("--stage", type=click.Choice(["dev", "staging", "prod"]), default="prod", show_default=True,
+@click.option("--stage", type=click.Choice(["dev", "staging", "prod"]), default=DEFAULT_STAGE, show_default=True,
               help="Provisioned concurrency is configured in prod only (the function table's figures).")
-@click.option("--express-tasks", type=click.IntRange(1), default=2, show_default=True)
-@click.option("--express-vcpu", type=click.FloatRange(min=0.25), default=1.0, show_default=True)
-@click.option("--express-memory-gb", type=click.FloatRange(min=0.5), default=2.0, show_default=True)
+@click.option("--express-tasks", type=click.IntRange(1), default=DEFAULT_SIZE.tasks, show_default=True)
+@click.option("--express-vcpu", type=click.FloatRange(min=0.25), default=DEFAULT_SIZE.vcpu, show_default=True)
+@click.option("--express-memory-gb", type=click.FloatRange(min=0.5), default=DEFAULT_SIZE.memory_gb,
+              show_default=True)
 @click.option("--express-utilisation", type=click.FloatRange(0, 1), help="Mean CPU share observed (0..1).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def cost(
@@ -33,48 +53,42 @@ def cost(
     Serverless: billed duration times memory from the REPORT lines, invocations (keep-warm
     pings included), API Gateway requests, provisioned concurrency (prod). Express: its
     Fargate tasks and load balancer. Prices: a built-in table (docs/rollout.md) that
-    --prices overrides; nothing is fetched from the network.
+    --prices overrides; nothing is fetched from the network. `brickguard up` shows the same
+    figures, with the defaults, on its dashboard page and in `brickguard rollout status`.
 
     \b
     Example:
       brickguard up > up.log &   # … traffic, e.g. brickguard load …
       brickguard cost --log up.log --express-tasks 2 --express-utilisation 0.3
     """
-    from api.functions import FUNCTIONS
     from devstack.platform_logs import parse_report
-    from rollout.cost import ExpressFleet, PriceError, express_cost, prices, serverless_cost, usage_from_log
+    from rollout.cost import PriceError, cost_report, prices, usage_from_log
 
     try:
         table = prices(region, architecture, prices_path)
     except PriceError as exc:
         raise click.UsageError(str(exc)) from None
-    provisioned = {
-        function.name: (function.provisioned_concurrency, function.memory_mb)
-        for function in FUNCTIONS
-        if stage == "prod" and function.provisioned_concurrency
-    }
     with log_path.open(encoding="utf-8", errors="replace") as lines:
-        usage, requests = usage_from_log(lines, provisioned, parse_report)
-    if usage.window_seconds <= 0:
-        raise click.ClickException(f"{log_path} holds no EMF metrics over a span of time: nothing was observed")
-    fleet = ExpressFleet(
-        express_tasks, express_vcpu, express_memory_gb, express_utilisation, requests.get("express", 0.0),
-        usage.window_seconds,
+        usage, requests = usage_from_log(lines, provisioned_for(stage), parse_report)
+    report = cost_report(
+        usage, requests, table, ExpressSize(express_tasks, express_vcpu, express_memory_gb, express_utilisation)
     )
-    results = [express_cost(fleet, table), serverless_cost(usage, table)]
+    if not report["observed"]:
+        raise click.ClickException(f"{log_path}: {report['reason']}")
     if as_json:
-        body = {"prices": table.__dict__, "window_seconds": usage.window_seconds,
-                "backends": {r.backend: r.as_json() for r in results}}
-        click.echo(json.dumps(body, indent=2))
+        click.echo(json.dumps(report, indent=2))
         return
     grid = Table("backend", "per month", "per million requests", "requests / month",
                  title=f"cost at the traffic observed over {usage.window_seconds:.0f} s ({region}, {architecture})")
-    for result in results:
-        per_million = "-" if result.per_million_requests is None else f"${result.per_million_requests:,.2f}"
-        grid.add_row(result.backend, f"${result.per_month:,.2f}", per_million, f"{result.monthly_requests:,.0f}")
+    backends = report["backends"]
+    for backend, figures in backends.items():
+        per_million = figures["per_million_requests_usd"]
+        grid.add_row(backend, f"${figures['per_month_usd']:,.2f}",
+                     "-" if per_million is None else f"${per_million:,.2f}", f"{figures['monthly_requests']:,.0f}")
     console = Console()
     console.print(grid)
-    for result in results:
-        console.print(f"[bold]{result.backend}[/]: " + ", ".join(f"{k} ${v:,.2f}" for k, v in result.lines.items()))
-        for note in result.notes:
+    for backend, figures in backends.items():
+        console.print(f"[bold]{backend}[/]: "
+                      + ", ".join(f"{k} ${v:,.2f}" for k, v in figures["lines_usd_per_month"].items()))
+        for note in figures["notes"]:
             console.print(f"  {note}")

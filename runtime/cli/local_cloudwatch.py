@@ -1,9 +1,10 @@
 """How ``brickguard up`` wires the local CloudWatch (devstack's observatory) into the serverful backend.
 
 Kept apart from ``up`` so the composition reads in one place: the observatory is built from the
-function table, the express backend's EMF is teed into it, its breakers are sampled as a gauge, and
-the alarm period scale comes from ``BRICKGUARD_ALARM_PERIOD_SCALE`` (tests and demos only; unset
-means 1, CloudWatch's own periods).
+function table, the express backend's EMF is teed into it, its breakers are sampled as a gauge, a
+cost meter reads every log line for the page's (and ``rollout status``'s) cost figures, and the
+alarm period scale comes from ``BRICKGUARD_ALARM_PERIOD_SCALE`` (tests and demos only; unset means
+1, CloudWatch's own periods).
 """
 
 from __future__ import annotations
@@ -47,7 +48,23 @@ def start_observatory(stack: contextlib.ExitStack, settings: config.Settings, da
         period_scale=period_scale(),
     ).start()
     stack.callback(observatory.stop)
+    _meter_cost(observatory)
     return observatory
+
+
+def _meter_cost(observatory: Observatory) -> None:
+    """What ``brickguard cost --log`` computes from up's output, kept live from the same lines, on the page.
+
+    With ``brickguard cost``'s defaults (prices, stage, express fleet), so both say the same.
+    """
+    from devstack.platform_logs import parse_report
+    from rollout.cost import CostMeter, cost_report, prices
+    from runtime.cli.cost import DEFAULT_ARCHITECTURE, DEFAULT_REGION, DEFAULT_SIZE, DEFAULT_STAGE, provisioned_for
+
+    meter = CostMeter(provisioned_for(DEFAULT_STAGE), parse_report)
+    table = prices(DEFAULT_REGION, DEFAULT_ARCHITECTURE)
+    observatory.subscribe(meter.line)
+    observatory.page.watch(cost=lambda: cost_report(*meter.snapshot(), table, DEFAULT_SIZE))
 
 
 def start_breaker_gauge(stack: contextlib.ExitStack, observatory: Observatory,

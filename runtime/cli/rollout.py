@@ -76,7 +76,7 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
     from rollout.cloudwatch_source import CloudWatchSource
     from rollout.controller import Evaluation, RolloutController
     from rollout.gate import GateConfig
-    from rollout.local_source import LocalStoreSource
+    from rollout.local_source import LocalStoreSource, local_cost
     from rollout.target import TargetError, resolve
 
     given = {name: options[name] for name in UP_TARGET}
@@ -114,6 +114,7 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
         evaluation=Evaluation(config, options["period_seconds"], options["window_seconds"]),
         flush=_cache_flush(options["data_dir"]) if flush else None,
         parity_clean=lambda: _parity_clean(Path(options["data_dir"]) / REPORT_FILE),
+        cost=local_cost(up_url) if up_url else None,  # the figures up's page shows, from up's own logs
         min_stage_seconds=min_stage_seconds,
     )
 
@@ -207,7 +208,9 @@ def rollout() -> None:
 @rollout.command()
 @target_options
 def status(**options: Any) -> None:
-    """Stage (weights, TTL), /config.json flag, alarms, time in stage and the gate's verdict."""
+    """Stage (weights, TTL), /config.json flag, alarms, time in stage, the gate's verdict and each backend's cost."""
+    from rollout.cost import summary_lines
+
     controller = _controller(options)
     body = _refusing(controller.status)
     if options["as_json"]:
@@ -225,6 +228,8 @@ def status(**options: Any) -> None:
         click.echo(f"  alarm {name}: {state}")
     verdict = body["verdict"]
     click.echo(f"gate: {verdict['decision']} — " + "; ".join(verdict["reasons"]))
+    for line in summary_lines(body["cost"]):
+        click.echo(line)
 
 
 @rollout.command()

@@ -92,11 +92,11 @@ def _function_log(function: str, line: str) -> None:
 
 
 def _log_sink(observatory: Observatory) -> Callable[[str, str], None]:
-    """Function log lines to up's output and, like CloudWatch Logs, their EMF to the metric store."""
+    """Function log lines to up's output and, like CloudWatch Logs, to the metric store and its subscribers."""
 
     def sink(function: str, line: str) -> None:
         _function_log(function, line)
-        observatory.ingest.line(line)
+        observatory.log_line(function, line)
 
     return sink
 

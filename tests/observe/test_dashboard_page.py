@@ -1,8 +1,10 @@
 """The comparison page in headless Chromium against a real ``brickguard up`` (both backends).
 
 It loads ``/dashboard``, sends traffic to both backends, waits until both backends' series are
-drawn on the latency widget, then pauses Redis with ``brickguard chaos`` and waits until the
-``breaker-open-express`` alarm turns to ALARM on the page (and in ``brickguard alarms status``).
+drawn on the latency widget and checks the cost table shows the figures ``/dashboard/cost.json``
+served it (``brickguard rollout status`` reads the same route), then pauses Redis with
+``brickguard chaos`` and waits until the ``breaker-open-express`` alarm turns to ALARM on the page
+(and in ``brickguard alarms status``).
 Alarm periods are scaled (``BRICKGUARD_ALARM_PERIOD_SCALE=12``: a minute is evaluated as 5 s).
 Skipped, saying so, only when no Chromium is installed (CI installs Debian's ``chromium``).
 ``BRICKGUARD_SCREENSHOT_DIR=docs/img`` keeps its two screenshots (the ones in docs/ come from here).
@@ -57,6 +59,32 @@ class Traffic:
         self._thread.join(timeout=30)
 
 
+def assert_page_shows_the_cost_it_was_served(page) -> None:
+    """The cost table holds exactly the figures of the ``/dashboard/cost.json`` answer it last fetched."""
+    with page.expect_response(lambda response: response.url.endswith("/dashboard/cost.json"), timeout=10_000) as got:
+        pass
+    served = got.value.json()
+    assert served["observed"] is True and served["measured"]["requests"]["serverless"] > 0, served
+    rows = page.wait_for_function(
+        """(window) => {
+             const table = document.getElementById('cost');
+             if (Number(table.getAttribute('data-window')) !== window) return false;
+             return [...table.querySelectorAll('tr[data-backend]')].map((row) => ({
+               backend: row.dataset.backend, perMonth: row.dataset.perMonth, perMillion: row.dataset.perMillion,
+               perMonthText: row.querySelector('.per-month').textContent,
+               perMillionText: row.querySelector('.per-million').textContent}));
+           }""",
+        arg=served["window_seconds"], timeout=10_000,
+    ).json_value()
+    assert {row["backend"] for row in rows} == {"express", "serverless"}
+    for row in rows:
+        figures = served["backends"][row["backend"]]
+        assert float(row["perMonth"]) == figures["per_month_usd"]
+        assert float(row["perMillion"]) == figures["per_million_requests_usd"]
+        assert row["perMonthText"] == f"${figures['per_month_usd']:,.2f}"
+        assert row["perMillionText"] == f"${figures['per_million_requests_usd']:,.2f}"
+
+
 def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(observed_up: RunningUp, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -82,6 +110,7 @@ def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(obs
                 )
                 assert latency.locator("canvas").count() >= 1
                 assert "express" in latency.inner_text() and "serverless" in latency.inner_text()
+                assert_page_shows_the_cost_it_was_served(page)
                 page.screenshot(path=str(shots / "dashboard-healthy.png"))
                 assert 200 in traffic.statuses
                 paused = observed_up.cli("chaos", "redis", "pause")

@@ -260,6 +260,44 @@ async function refreshTraces() {
   }));
 }
 
+function usd(value, digits) {
+  return value === null || value === undefined ? "–" : `$${value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+// /dashboard/cost.json is rollout.cost.cost_report, computed by `brickguard up` from its own log lines:
+// the figures are shown as served (no arithmetic here), so the page and `rollout status` agree.
+async function refreshCost() {
+  const response = await fetch("/dashboard/cost.json", { cache: "no-store" });
+  const report = await response.json();
+  const table = document.getElementById("cost");
+  const note = document.getElementById("cost-note");
+  if (!report.observed) {
+    note.textContent = report.reason;
+    table.replaceChildren();
+    table.setAttribute("data-observed", "false");
+    return;
+  }
+  const measured = Object.entries(report.measured.requests).map(([b, n]) => `${n} ${b}`).join(", ");
+  note.textContent = `traffic observed over ${Math.round(report.window_seconds)} s (${measured} requests; ` +
+    `${report.measured.invocations} invocations, ${report.measured.keep_warm_pings} keep-warm pings), ` +
+    `scaled to a 730-hour month · prices ${report.prices.region} ${report.prices.architecture} (${report.prices.as_of})`;
+  const head = el("tr");
+  ["backend", "per month", "per million requests", "requests / month", "lines (per month)"].forEach((h) => head.appendChild(el("th", {}, h)));
+  table.replaceChildren(head, ...Object.entries(report.backends).map(([backend, figures]) => {
+    const row = el("tr", { "data-backend": backend, "data-per-month": String(figures.per_month_usd),
+      "data-per-million": String(figures.per_million_requests_usd) });
+    row.appendChild(el("td", {}, backend));
+    row.appendChild(el("td", { class: "per-month" }, usd(figures.per_month_usd, 2)));
+    row.appendChild(el("td", { class: "per-million" }, usd(figures.per_million_requests_usd, 2)));
+    row.appendChild(el("td", {}, figures.monthly_requests.toLocaleString("en-US")));
+    row.appendChild(el("td", { class: "lines" },
+      Object.entries(figures.lines_usd_per_month).map(([name, value]) => `${name} ${usd(value, 2)}`).join(" · ")));
+    return row;
+  }));
+  table.setAttribute("data-observed", "true");
+  table.setAttribute("data-window", String(report.window_seconds));
+}
+
 async function refresh() {
   try {
     const response = await fetch("/dashboard/data.json", { cache: "no-store" });
@@ -267,6 +305,7 @@ async function refresh() {
     renderAlarms(latestData);
     renderDashboards(latestData);
     await refreshTraces();
+    await refreshCost();
     document.body.setAttribute("data-refreshed", String(latestData.generated));
   } catch (error) {
     document.getElementById("status").textContent = `cannot refresh: ${error}`;
