@@ -8,10 +8,13 @@ over each period (computed from the full distribution), not averages of
 percentiles.
 
 Any endpoint speaking the CloudWatch API answers: AWS, or a moto server on
-loopback for what moto implements: moto 5 answers ``Sum`` and ``SampleCount``
-but fails a percentile statistic with HTTP 500, so the tests run the counts
-against moto and the percentile handling against the documented response shape
-(botocore's ``Stubber``).
+loopback for what moto implements. moto (5.2.1 here; 5.2.5, its newest release,
+and its main branch alike) answers ``Sum``, ``SampleCount``, ``Average``,
+``Minimum`` and ``Maximum`` but fails every percentile or trimmed statistic with
+HTTP 500, and no other request shape it accepts returns a percentile (see
+docs/rollout.md), so the tests run the counts against moto and the percentile
+handling against AWS's documented response shape (botocore's ``Stubber``); a
+test fails the day moto starts answering percentiles.
 """
 
 from __future__ import annotations

@@ -147,12 +147,7 @@ class RolloutController:
 
     def cost(self) -> dict[str, Any]:
         """Each backend's cost at the observed traffic (:func:`rollout.cost.cost_report`), or why there is none."""
-        if self._cost is None:
-            return {"observed": False, "reason": NOT_METERED}
-        try:
-            return self._cost()
-        except (OSError, ValueError) as exc:  # requests' errors are OSErrors; a body that is not JSON, a ValueError
-            return {"observed": False, "reason": f"cost unavailable: {exc}"}
+        return self._cost() if self._cost is not None else {"observed": False, "reason": NOT_METERED}
 
     # -- advancing ---------------------------------------------------------------------------
 

@@ -40,14 +40,20 @@ class LocalStoreSource:
 
 
 def local_cost(base_url: str, *, timeout: float = 30.0) -> Callable[[], dict[str, Any]]:
-    """The figures of up's page (:func:`rollout.cost.cost_report`, computed in up from its logs), as a callable."""
+    """The figures of up's page (:func:`rollout.cost.cost_report`, computed in up from its logs), as a callable.
+
+    An up that does not answer gives ``{"observed": false, "reason"}``: status still shows the rest.
+    """
 
     def read() -> dict[str, Any]:
         import requests
 
-        response = requests.get(base_url.rstrip("/") + COST_PATH, timeout=timeout)
-        response.raise_for_status()
-        figures: dict[str, Any] = response.json()
+        try:
+            response = requests.get(base_url.rstrip("/") + COST_PATH, timeout=timeout)
+            response.raise_for_status()
+            figures: dict[str, Any] = response.json()
+        except (requests.RequestException, ValueError) as exc:  # refused, 4xx/5xx, a body that is not JSON
+            return {"observed": False, "reason": f"cost unavailable: {exc}"}
         return figures
 
     return read

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from rollout.cloudwatch_source import CloudWatchSource
@@ -57,3 +60,20 @@ def test_periods_join_counts_and_cloudwatch_percentiles_by_timestamp():
     assert len(periods) == 1  # the period without requests is left out
     assert periods[0].requests == 100 and periods[0].error_rate == 0.03
     assert periods[0].latency_ms == {"p50": 40.0, "p95": 180.0, "p99": None}
+
+
+def test_moto_still_cannot_answer_a_percentile_which_is_why_the_test_above_is_stubbed(moto_endpoint):
+    """The day moto answers ``p95`` this fails: then the percentile path can be tested against moto too."""
+    client = boto3.client("cloudwatch", endpoint_url=moto_endpoint, region_name="us-east-1",
+                          config=Config(retries={"max_attempts": 1}))
+    dims = [{"Name": "service", "Value": "lego-projects-api"}, {"Name": "backend", "Value": "express"}]
+    at = NOW - timedelta(minutes=2)
+    client.put_metric_data(Namespace="LegoApi", MetricData=[
+        {"MetricName": "Latency", "Dimensions": dims, "Timestamp": at, "Values": [10, 20, 30, 400],
+         "Unit": "Milliseconds"},
+    ])
+    source = CloudWatchSource(client)
+    counted = source.statistics({"n": ("Latency", "SampleCount")}, "express", NOW - timedelta(minutes=5), NOW, 60)
+    assert list(counted["n"].values()) == [4]  # the data is there: Sum/SampleCount/Maximum work
+    with pytest.raises(ClientError, match=r"\(500\)"):
+        source.statistics({"p95": ("Latency", "p95")}, "express", NOW - timedelta(minutes=5), NOW, 60)

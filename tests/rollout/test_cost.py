@@ -10,12 +10,15 @@ from devstack.platform_logs import parse_report
 from rollout.cost import (
     MONTH_SECONDS,
     ExpressFleet,
+    ExpressSize,
     FunctionUsage,
     PriceError,
     ServerlessUsage,
+    cost_report,
     express_cost,
     prices,
     serverless_cost,
+    summary_lines,
     usage_from_log,
 )
 
@@ -79,3 +82,39 @@ def test_usage_comes_from_report_lines_and_emf_documents():
     assert usage.window_seconds == 30 and requests == {"serverless": 1, "express": 1}
     assert usage.functions["mocs"].billed_ms == 13 and usage.functions["health"].memory_mb == 512
     assert usage.keep_warm_pings == 1 and usage.api_requests == 1
+
+
+def test_a_log_spanning_no_time_is_reported_as_not_observed_rather_than_divided_by_zero():
+    lines = ['{"_aws":{"Timestamp":1000000,"CloudWatchMetrics":[]},"backend":"serverless","Requests":[1.0]}']
+    usage, requests = usage_from_log(lines, {}, parse_report)
+    report = cost_report(usage, requests, ARM, ExpressSize())
+    assert report["observed"] is False and "nothing was observed" in report["reason"]
+    assert summary_lines(report) == [f"cost: {report['reason']}"]
+
+
+def test_the_status_lines_show_each_backends_figures_of_the_report():
+    usage = ServerlessUsage(
+        window_seconds=600, functions={"mocs": FunctionUsage(invocations=600, billed_ms=30_000, memory_mb=1024)},
+        api_requests=600,
+    )
+    report = cost_report(usage, {"serverless": 600, "express": 0}, ARM, ExpressSize(tasks=3))
+    lines = summary_lines(report)
+    assert lines[0] == "cost at the traffic observed over 600 s (us-east-1, arm64):"
+    serverless = report["backends"]["serverless"]
+    assert (f"  serverless: ${serverless['per_month_usd']:,.2f} per month, "
+            f"${serverless['per_million_requests_usd']:,.2f} per million requests "
+            f"({serverless['monthly_requests']:,} requests a month)") in lines
+    express = report["backends"]["express"]  # no express traffic: a fleet cost, but no per-request figure
+    assert express["per_million_requests_usd"] is None
+    no_requests = "- per million requests (0 requests a month)"
+    assert f"  express: ${express['per_month_usd']:,.2f} per month, {no_requests}" in lines
+    assert report["measured"] == {"requests": {"express": 0, "serverless": 600}, "invocations": 600,
+                                  "keep_warm_pings": 0}
+
+
+def test_cost_from_an_up_that_does_not_answer_says_why_instead_of_failing_status():
+    from rollout.local_source import local_cost
+    from runtime.embedded import free_port
+
+    figures = local_cost(f"http://127.0.0.1:{free_port()}", timeout=5)()  # nothing listens there: refused
+    assert figures["observed"] is False and figures["reason"].startswith("cost unavailable:")
