@@ -1,8 +1,15 @@
-"""Resolvers: one per Lambda function, plus one holding every route (OpenAPI generation)."""
+"""Resolvers: one per Lambda function, plus one holding every route (OpenAPI generation).
+
+Each resolver is built from one :class:`~api.dependencies.Dependencies`
+composition: the route modules are router factories taking the dependency
+objects they use, so every resolver gets routers of its own, bound to its own
+objects (a router is never shared by two resolvers).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -14,16 +21,20 @@ from runtime.json_body import parse_json_body
 from runtime.resolver_hooks import envelope_response
 from runtime.thread_safe_resolver import ThreadSafeHttpResolver
 
+if TYPE_CHECKING:
+    from api.dependencies import Dependencies
+
 OUT_OF_TIME = "The request ran out of time"
 
-FUNCTION_ROUTERS: dict[str, tuple[Router, ...]] = {
-    "health": (health.router, debug.router),
-    "mocs": (mocs.router,),
-    "gallery": (gallery.router,),
-    "wishlist": (wishlist.router,),
-    "profile": (profile.router,),
-    "upload": (uploads.router,),
+FUNCTION_ROUTERS: dict[str, Callable[[Dependencies], tuple[Router, ...]]] = {
+    "health": lambda deps: (health.router, debug.router),
+    "mocs": lambda deps: (mocs.build_router(deps.database, deps.cache, deps.search, deps.outbox),),
+    "gallery": lambda deps: (gallery.router,),
+    "wishlist": lambda deps: (wishlist.router,),
+    "profile": lambda deps: (profile.router,),
+    "upload": lambda deps: (uploads.router,),
 }
+"""Each function's routers, built from the dependency objects they use."""
 
 
 def build_resolver(*routers: Router) -> ThreadSafeHttpResolver:
@@ -40,11 +51,11 @@ def build_resolver(*routers: Router) -> ThreadSafeHttpResolver:
     return app
 
 
-def function_resolver(function: str) -> ThreadSafeHttpResolver:
-    """The resolver of one Lambda function of the architecture."""
-    return build_resolver(*FUNCTION_ROUTERS[function])
+def function_resolver(function: str, deps: Dependencies) -> ThreadSafeHttpResolver:
+    """The resolver of one Lambda function of the architecture, serving from ``deps``."""
+    return build_resolver(*FUNCTION_ROUTERS[function](deps))
 
 
-def full_resolver() -> ThreadSafeHttpResolver:
+def full_resolver(deps: Dependencies) -> ThreadSafeHttpResolver:
     """Every route in one resolver: the source of ``docs/openapi.yaml``."""
-    return build_resolver(*(router for routers in FUNCTION_ROUTERS.values() for router in routers))
+    return build_resolver(*(router for routers in FUNCTION_ROUTERS.values() for router in routers(deps)))

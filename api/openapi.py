@@ -22,7 +22,9 @@ from typing import Any
 import yaml
 
 from api.app import full_resolver
+from api.dependencies import Dependencies
 from api.responses import ERROR_STATUSES, GATEWAY_STATUSES, GatewayRefusal
+from runtime import config
 from runtime.server import PUBLIC_PATHS
 
 TITLE = "LEGO Projects API"
@@ -73,7 +75,7 @@ def openapi_document() -> dict:
     """The OpenAPI 3.1 document of every route, with the JWT bearer scheme."""
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    app = full_resolver()
+    app = full_resolver(Dependencies(config.load({})))  # the routes are declared, never called: nothing configured
     schema = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,

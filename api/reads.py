@@ -8,25 +8,31 @@ a 404 whether it came from Redis or from PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from api import dependencies
 from runtime.errors import NotFound
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from api.cache import Cache
+    from api.database import Database
+
 T = TypeVar("T")
+
+
+def read_through(
+    cache: Cache, database: Database, key: str, namespace: str, ttl_seconds: int, load: Callable[[Session], T]
+) -> T:
+    """The cached value of ``key``, or ``load(session)`` in a read on ``database`` (then cached)."""
+    return cache.read(key, namespace, ttl_seconds, lambda: database.read(load))
 
 
 def cached(key: str, namespace: str, ttl_seconds: int, load: Callable[[Session], T]) -> T:
     """The cached value of ``key``, or ``load(session)`` (then cached)."""
     deps = dependencies.get()
-    return deps.cache.read(key, namespace, ttl_seconds, lambda: deps.database.read(load))
-
-
-def cached_call(key: str, namespace: str, ttl_seconds: int, load: Callable[[], T]) -> T:
-    """Like :func:`cached` for a loader that opens its own sessions (search, say)."""
-    return dependencies.get().cache.read(key, namespace, ttl_seconds, load)
+    return read_through(deps.cache, deps.database, key, namespace, ttl_seconds, load)
 
 
 def owned_by(data: dict[str, Any], user_id: str, what: str) -> dict[str, Any]:

@@ -17,11 +17,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api import dependencies
-from api.handlers import HANDLERS
+from api.composition import build_handlers
+from api.dependencies import Dependencies
 from api.schema_setup import create_schema
 from api.search_index import init_indices
 from benchmarks.report import machine_line, percentile, write_section
@@ -49,33 +50,41 @@ class ErrorCounter:
             self.errors[dimensions["dependency"]] = self.errors.get(dimensions["dependency"], 0) + 1
 
 
-def _instance(settings: config.Settings) -> dependencies.Dependencies:
-    deps = dependencies.Dependencies(settings)
+@dataclass(frozen=True)
+class Instance:
+    """One composition of the API (its own dependencies) and the handlers serving from it."""
+
+    deps: Dependencies
+    client: LambdaClient
+
+
+Call = Callable[[LambdaClient], Any]
+
+
+def _instance(settings: config.Settings) -> Instance:
+    deps = Dependencies(settings)
     create_schema(deps.database.engine)
-    return deps
+    return Instance(deps, LambdaClient(build_handlers(deps)))
 
 
-def _timed(deps: dependencies.Dependencies, call: Callable[[], Any]) -> float:
-    dependencies.install(deps)
+def _timed(instance: Instance, call: Call) -> float:
     started = time.perf_counter()
-    reply = call()
+    reply = call(instance.client)
     elapsed = (time.perf_counter() - started) * 1000
     assert reply.status == 200, reply.text
     return elapsed
 
 
-def _until_open(deps: dependencies.Dependencies, name: str, call: Callable[[], Any], limit: int = 50) -> int:
+def _until_open(instance: Instance, name: str, call: Call, limit: int = 50) -> int:
     """Requests made until ``name``'s breaker opened."""
     for made in range(1, limit + 1):
-        _timed(deps, call)
-        if deps.breakers[name].state == "open":
+        _timed(instance, call)
+        if instance.deps.breakers[name].state == "open":
             return made
     raise RuntimeError(f"{name} breaker did not open within {limit} requests")
 
 
-def _interleaved(
-    degraded: dependencies.Dependencies, baseline: dependencies.Dependencies, call: Callable[[], Any]
-) -> tuple[list[float], list[float]]:
+def _interleaved(degraded: Instance, baseline: Instance, call: Call) -> tuple[list[float], list[float]]:
     for _ in range(WARMUP):
         _timed(degraded, call)
         _timed(baseline, call)
@@ -117,7 +126,6 @@ def _plot(panels: list[tuple[str, list[float], str, list[float]]]) -> None:
 
 
 def main() -> None:
-    client = LambdaClient(HANDLERS)
     counter = ErrorCounter()
     recorder.install_sink(counter)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedPostgres(Path(tmp) / "pg", durable=False) as pg, \
@@ -129,16 +137,18 @@ def main() -> None:
         with_search = _instance(
             config.Settings(database_url=pg.url, opensearch_url=search.url, data_dir=tmp, tracing="off")
         )
-        init_indices(with_search.opensearch)
-        dependencies.install(with_search)
+        init_indices(with_search.deps.search.client)
         titles = [f"Bench crane {n}" for n in range(20)]
         moc_ids = [
-            client.call("POST", "/api/mocs", json_body={"type": "moc", "title": t, "author": "b"}, user=USER)
-            .json["data"]["id"]
+            with_search.client.call(
+                "POST", "/api/mocs", json_body={"type": "moc", "title": t, "author": "b"}, user=USER
+            ).json["data"]["id"]
             for t in titles
         ]
-        read_detail = lambda: client.call("GET", f"/api/mocs/{moc_ids[0]}", user=USER)  # noqa: E731
-        search_term = lambda: client.call("GET", f"/api/mocs?search=crane&r={uuid.uuid4().hex[:4]}", user=USER)  # noqa: E731
+        read_detail: Call = lambda client: client.call("GET", f"/api/mocs/{moc_ids[0]}", user=USER)  # noqa: E731
+        search_term: Call = lambda client: client.call(  # noqa: E731
+            "GET", f"/api/mocs?search=crane&r={uuid.uuid4().hex[:4]}", user=USER
+        )
 
         _timed(cached, read_detail)  # warm the cache entry
         redis.pause()

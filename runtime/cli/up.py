@@ -67,21 +67,17 @@ def _start_embedded(
 
 def _prepare_database(settings: config.Settings) -> bool:
     """Create the schema and load the demo data once; True when demo data was loaded now."""
-    from api import dependencies
     from api.demo_data import load_demo_data
+    from api.dependencies import Dependencies
     from api.schema_setup import create_schema
 
-    deps = dependencies.Dependencies(settings)
-    dependencies.install(deps)
-    create_schema(deps.database.engine)
-    with deps.database.session() as session:
-        return load_demo_data(session)
-
-
-def _installed_dependencies() -> Any:
-    from api import dependencies
-
-    return dependencies.get()
+    database = Dependencies(settings).database  # for this step only: the backends compose their own
+    try:
+        create_schema(database.engine)
+        with database.session() as session:
+            return load_demo_data(session)
+    finally:
+        database.dispose()
 
 
 def _function_log(function: str, line: str) -> None:
@@ -309,7 +305,6 @@ def up(
                 express_settings = dataclasses.replace(
                     express_settings, csv_parser_function=express_settings.csv_parser_function or parser
                 )
-                _installed_dependencies().settings = express_settings  # built before the local Lambda named the parser
             observatory.page.watch(segments=local_aws.segments.segments.copy)  # deque.copy: atomic under the GIL
             chaos = chaos_endpoint(servers, proxies, local_aws.reap_all if run_serverless else None)
             app = _build_app(express_settings, stack, observatory, chaos) if run_express else None
@@ -372,23 +367,25 @@ def _front_door(
 
 
 def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:
-    """Compose the serverful backend from the API's handlers (the CLI is the composition root)."""
+    """Compose the serverful backend: its dependencies and the API's handlers over them (its composition root)."""
     from api import dependencies
+    from api.composition import build_handlers
     from api.functions import function_for_path
-    from api.handlers import HANDLERS
     from runtime import process
     from runtime.admin import AdminEndpoints, admin_token
     from runtime.auth import TokenValidator
     from runtime.server import ServerfulApp
 
     guard = process.install(settings, emf_stream=observatory.log_stream())
-    breakers = dependencies.get().breakers
+    deps = dependencies.Dependencies(settings)
+    dependencies.install(deps)  # routes not yet handed their objects still reach this one composition
+    breakers = deps.breakers
     observatory.page.watch(breakers=breakers.snapshot)
     start_breaker_gauge(stack, observatory, breakers.snapshot, guard.telemetry.flush)
     token = admin_token(settings.data_dir, create=True)
     assert token is not None
     return ServerfulApp(
-        HANDLERS,
+        build_handlers(deps),
         function_for_path,
         TokenValidator(settings),
         budget_ms=settings.request_budget_ms,

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
@@ -18,6 +19,10 @@ from runtime import config
 from runtime.embedded import free_port
 from tests.api.clients import ExpressClient, LambdaClient, ServerlessClient
 from tests.conftest import LocalS3
+
+if TYPE_CHECKING:
+    from api.dependencies import Dependencies
+    from runtime.wrapper import LambdaHandler
 
 STARTUP_TIMEOUT_S = 60
 
@@ -39,10 +44,9 @@ def api_settings(
 
 
 @pytest.fixture(scope="session")
-def lambda_client(api_settings: config.Settings) -> LambdaClient:
-    """The Lambda handlers, wired to the test servers (backend=serverless)."""
+def api_dependencies(api_settings: config.Settings) -> Dependencies:
+    """The session's composition of the API's dependencies, on the test servers (backend=serverless)."""
     from api import dependencies
-    from api.handlers import HANDLERS
     from api.schema_setup import create_schema
     from runtime import process
 
@@ -50,7 +54,21 @@ def lambda_client(api_settings: config.Settings) -> LambdaClient:
     dependencies.install(deps)
     create_schema(deps.database.engine)
     process.install(api_settings)
-    return LambdaClient(HANDLERS)
+    return deps
+
+
+@pytest.fixture(scope="session")
+def api_handlers(api_dependencies: Dependencies) -> dict[str, LambdaHandler]:
+    """Every function's Lambda handler, all serving from the session's dependencies."""
+    from api.composition import build_handlers
+
+    return build_handlers(api_dependencies)
+
+
+@pytest.fixture(scope="session")
+def lambda_client(api_handlers: dict[str, LambdaHandler]) -> LambdaClient:
+    """The Lambda handlers, called in-process as API Gateway would."""
+    return LambdaClient(api_handlers)
 
 
 @pytest.fixture(scope="session")

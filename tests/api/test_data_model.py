@@ -12,10 +12,8 @@ from api import models
 
 
 @pytest.fixture
-def session(lambda_client):
-    from api import dependencies
-
-    with dependencies.get().database.session() as session:
+def session(api_dependencies):
+    with api_dependencies.database.session() as session:
         yield session
 
 

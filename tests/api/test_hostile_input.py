@@ -113,13 +113,15 @@ def test_a_user_id_with_a_colon_cannot_reach_another_users_cache_keys(lambda_cli
     assert lambda_client.call("GET", f"/api/users/{victim}", user=victim).json["data"]["name"] == "Victim"
 
 
-def test_a_generation_counter_holding_a_foreign_value_is_a_miss_not_a_500_nor_a_global_bypass(lambda_client, redis_url):
+def test_a_generation_counter_holding_a_foreign_value_is_a_miss_not_a_500_nor_a_global_bypass(
+    lambda_client, api_dependencies, redis_url
+):
     import redis
 
-    from api import cache_keys, dependencies
+    from api import cache_keys
 
     victim = f"vic{uuid.uuid4().hex[:8]}"
     redis.Redis.from_url(redis_url).set(cache_keys.profile_ns(victim) + ":gen", '{"g": 0, "v": {}}')
     for _ in range(2):
         assert lambda_client.call("GET", f"/api/users/{victim}", user=victim).status == 200
-    assert dependencies.get().cache.trusted
+    assert api_dependencies.cache.trusted

@@ -8,7 +8,6 @@ import zlib
 
 import pytest
 
-from api import dependencies
 from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
 from guards import outbox
 from tests.api.helpers import assert_envelope
@@ -158,12 +157,14 @@ def test_deleting_an_image_deletes_its_objects(client, user, local_s3: LocalS3) 
     assert not any(_exists(s3, local_s3.bucket, key) for key in keys)
 
 
-def test_an_s3_delete_that_fails_stays_in_the_outbox_until_s3_is_back(lambda_client, user, local_s3) -> None:
+def test_an_s3_delete_that_fails_stays_in_the_outbox_until_s3_is_back(
+    lambda_client, api_dependencies, user, local_s3
+) -> None:
     reply = upload(lambda_client, "/api/images", user, {"title": "Kept"},
                    [("file", "a.png", _png(32, 32), "image/png")])
     data = reply.json["data"]
     key = s3_key(data["imageUrl"], local_s3.bucket)
-    deps = dependencies.get()
+    deps = api_dependencies
     deps.breakers.force("s3", "open")
     try:
         assert lambda_client.call("DELETE", f"/api/images/{data['id']}", user=user).status == 200
@@ -175,8 +176,8 @@ def test_an_s3_delete_that_fails_stays_in_the_outbox_until_s3_is_back(lambda_cli
     assert not _exists(local_s3.client(), local_s3.bucket, key)
 
 
-def test_an_open_s3_breaker_is_a_503_and_records_nothing(lambda_client, user) -> None:
-    deps = dependencies.get()
+def test_an_open_s3_breaker_is_a_503_and_records_nothing(lambda_client, api_dependencies, user) -> None:
+    deps = api_dependencies
     deps.breakers.force("s3", "open")
     try:
         reply = upload(lambda_client, "/api/images", user, {"title": "Later"},

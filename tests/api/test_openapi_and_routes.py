@@ -7,8 +7,10 @@ from pathlib import Path
 import yaml
 
 from api.app import FUNCTION_ROUTERS, function_resolver
+from api.dependencies import Dependencies
 from api.functions import FUNCTION_ROUTES, function_for_path
 from api.openapi import openapi_document
+from runtime import config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +31,7 @@ def test_each_function_serves_exactly_its_routes():
     assert set(FUNCTION_ROUTERS) == {function for function, routes in FUNCTION_ROUTES.items() if routes}
     for function in FUNCTION_ROUTERS:
         routes = FUNCTION_ROUTES[function]
-        app = function_resolver(function)
+        app = function_resolver(function, Dependencies(config.load({})))
         served = {f"{r.method} {r.openapi_path}" for r in app._static_routes + app._dynamic_routes}
         assert served == set(routes), function
         for route in routes:

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from api import dependencies, object_keys
-from api.handlers import csv_parser
+from api import object_keys
 from api.services import parts_import
 from runtime import running
 from tests.api.clients import FakeLambdaContext
@@ -28,7 +27,7 @@ POLL_S = 60.0
 
 
 @pytest.fixture(scope="module", autouse=True)
-def local_lambda(up_urls, api_settings) -> Iterator[str]:
+def local_lambda(up_urls, api_settings, api_dependencies) -> Iterator[str]:
     """The Invoke API of the session's ``brickguard up``, for the in-process handlers' boto3."""
     import os
 
@@ -37,7 +36,7 @@ def local_lambda(up_urls, api_settings) -> Iterator[str]:
     assert url and parser, "brickguard up announced no Invoke API or parser"
     saved = os.environ.get("AWS_ENDPOINT_URL_LAMBDA")
     os.environ["AWS_ENDPOINT_URL_LAMBDA"] = url
-    deps = dependencies.get()
+    deps = api_dependencies
     deps.settings = dataclasses.replace(deps.settings, csv_parser_function=parser)
     yield url
     deps.settings = dataclasses.replace(deps.settings, csv_parser_function=None)
@@ -88,11 +87,15 @@ def test_a_parts_list_must_be_a_csv(client, user) -> None:
     assert_envelope(reply, 400, "VALIDATION_ERROR")
 
 
-def _queued(user: str, csv: bytes, local_s3: LocalS3) -> dict:
+@pytest.fixture
+def csv_parser(api_handlers):
+    return api_handlers["csv-parser"]
+
+
+def _queued(deps, user: str, csv: bytes, local_s3: LocalS3) -> dict:
     """A stored CSV with its queued import, as the upload route leaves it (no invocation)."""
     from api.models import MocFile, MocInstruction, PartsListImport
 
-    deps = dependencies.get()
     moc_id, file_id = uuid.uuid4(), uuid.uuid4()
     key = object_keys.moc_file(user, moc_id, file_id, "csv")
     local_s3.client().put_object(Bucket=local_s3.bucket, Key=key, Body=csv)
@@ -109,7 +112,7 @@ def _queued(user: str, csv: bytes, local_s3: LocalS3) -> dict:
     return parts_import.parser_event(user_id=user, moc_id=moc_id, file_id=file_id, key=key, title="Hostile")
 
 
-def _parts(moc_id: str) -> tuple[int, int | None]:
+def _parts(deps, moc_id: str) -> tuple[int, int | None]:
     from sqlalchemy import func, select
 
     from api.models import MocInstruction, MocPart, MocPartsList
@@ -120,7 +123,7 @@ def _parts(moc_id: str) -> tuple[int, int | None]:
         )
         return int(lines), session.get(MocInstruction, uuid.UUID(moc_id)).parts_count
 
-    return dependencies.get().database.read(count)
+    return deps.database.read(count)
 
 
 @pytest.mark.parametrize(
@@ -136,34 +139,38 @@ def _parts(moc_id: str) -> tuple[int, int | None]:
     ],
     ids=["latin-1", "utf-16", "huge-field", "too-many-rows", "wrong-header", "unclosed-quote", "empty"],
 )
-def test_a_hostile_file_fails_clearly_and_writes_nothing(lambda_client, user, local_s3, csv, error) -> None:
-    event = _queued(user, csv, local_s3)
+def test_a_hostile_file_fails_clearly_and_writes_nothing(
+    api_dependencies, csv_parser, user, local_s3, csv, error
+) -> None:
+    event = _queued(api_dependencies, user, csv, local_s3)
     result = csv_parser(event, FakeLambdaContext())
     assert result["status"] == "failed" and error in result["error"], result
-    assert _parts(event["mocId"]) == (0, None)
+    assert _parts(api_dependencies, event["mocId"]) == (0, None)
 
 
-def test_a_bom_and_formulas_are_handled_and_a_second_run_changes_nothing(lambda_client, user, local_s3) -> None:
+def test_a_bom_and_formulas_are_handled_and_a_second_run_changes_nothing(
+    api_dependencies, csv_parser, user, local_s3
+) -> None:
     csv = ("\ufeff" + HEADER + "3001,Brick,3,Red\n3002,@SUM(A1),1,Red\n3003,Tile,+2,Red\n3004,Plate,2,-Red\n"
            "3005,Slope,4,Blue\n").encode()
-    event = _queued(user, csv, local_s3)
+    event = _queued(api_dependencies, user, csv, local_s3)
     first = csv_parser(event, FakeLambdaContext())
     assert first["status"] == "imported" and first["acceptedRows"] == 2 and first["rejectedRows"] == 3
-    assert _parts(event["mocId"]) == (2, 7)
+    assert _parts(api_dependencies, event["mocId"]) == (2, 7)
     second = csv_parser(event, FakeLambdaContext())  # Lambda delivers an event at least once
     assert second == first
-    assert _parts(event["mocId"]) == (2, 7)
+    assert _parts(api_dependencies, event["mocId"]) == (2, 7)
 
 
-def test_a_parser_event_with_nothing_behind_it_is_ignored(lambda_client) -> None:
+def test_a_parser_event_with_nothing_behind_it_is_ignored(csv_parser) -> None:
     assert csv_parser({"something": "else"}, FakeLambdaContext())["status"] == "ignored"
     event = parts_import.parser_event(user_id="nobody", moc_id=uuid.uuid4(), file_id=uuid.uuid4(), key="k", title="t")
     assert csv_parser(event, FakeLambdaContext())["status"] == "ignored"
 
 
-def test_s3_down_raises_so_that_lambda_retries(lambda_client, user, local_s3) -> None:
-    event = _queued(user, (HEADER + "3001,Brick,1,Red\n").encode(), local_s3)
-    deps = dependencies.get()
+def test_s3_down_raises_so_that_lambda_retries(api_dependencies, csv_parser, user, local_s3) -> None:
+    deps = api_dependencies
+    event = _queued(deps, user, (HEADER + "3001,Brick,1,Red\n").encode(), local_s3)
     deps.breakers.force("s3", "open")
     try:
         with pytest.raises(Exception, match=r"(?i)open"):

@@ -65,13 +65,12 @@ def bearer(api_settings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def lambda_url(lambda_client, api_settings) -> Iterator[str]:
+def lambda_url(api_handlers, api_settings) -> Iterator[str]:
     """The in-process Lambda handlers behind a loopback HTTP listener (schemathesis speaks HTTP)."""
     from waitress.server import create_server
 
-    from api.handlers import HANDLERS
-
-    server = create_server(LambdaAsWsgi(HANDLERS, TokenValidator(api_settings)), host="127.0.0.1", port=0, threads=2)
+    app = LambdaAsWsgi(api_handlers, TokenValidator(api_settings))
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, name="lambda-wsgi", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

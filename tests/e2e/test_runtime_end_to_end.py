@@ -34,8 +34,7 @@ def _total(value) -> float:
 
 
 def test_lambda_handler_prints_valid_emf_tagged_serverless(lambda_client, capfd, user):
-    from api.handlers import mocs
-
+    mocs = lambda_client.handler("mocs")
     capfd.readouterr()
     response = mocs(v2_event("GET", "/api/mocs", claims={"sub": user}), FakeLambdaContext())
     assert response["statusCode"] == 200
@@ -49,15 +48,15 @@ def test_lambda_handler_prints_valid_emf_tagged_serverless(lambda_client, capfd,
 
 
 def test_emf_is_flushed_when_the_handler_fails(lambda_client, capfd, caplog, monkeypatch, user):
-    from api import handlers
     from api.services import mocs as mocs_service
 
     def broken(*args, **kwargs):
         raise RuntimeError("database exploded with secret details")
 
     monkeypatch.setattr(mocs_service, "list_mocs", broken)
+    mocs = lambda_client.handler("mocs")
     capfd.readouterr()
-    response = handlers.mocs(v2_event("GET", "/api/mocs", claims={"sub": user}), FakeLambdaContext())
+    response = mocs(v2_event("GET", "/api/mocs", claims={"sub": user}), FakeLambdaContext())
     out = capfd.readouterr().out
     body = json.loads(response["body"])
     assert response["statusCode"] == 500 and body["error"]["code"] == "INTERNAL_SERVER_ERROR"
@@ -88,8 +87,7 @@ def test_xray_segment_has_dependency_subsegments(lambda_client, api_settings, xr
     settings = dataclasses.replace(api_settings, backend="express", tracing="xray")
     process.install(settings)
     try:
-        from api.handlers import mocs
-
+        mocs = lambda_client.handler("mocs")
         trace_root = "1-5759e988-bd862e3fe1be46a994272793"
         event = v2_event("GET", "/api/mocs", claims={"sub": user},
                          headers={"x-amzn-trace-id": f"Root={trace_root};Sampled=1"})
@@ -105,12 +103,12 @@ def test_xray_segment_has_dependency_subsegments(lambda_client, api_settings, xr
 
 
 def test_warmer_payload_returns_summary_without_business_code(lambda_client, monkeypatch, capfd):
-    from api import handlers
     from api.services import mocs as mocs_service
 
     monkeypatch.setattr(mocs_service, "list_mocs", lambda *a, **k: pytest.fail("business code ran"))
+    mocs = lambda_client.handler("mocs")
     capfd.readouterr()
-    summary = handlers.mocs({"warmer": True, "concurrency": 1}, FakeLambdaContext())
+    summary = mocs({"warmer": True, "concurrency": 1}, FakeLambdaContext())
     assert summary["warm"] is True and summary["concurrency"] == 1
     assert {"coldStart", "correlationId", "instanceId"} <= set(summary)
     docs = _emf_documents(capfd.readouterr().out)
@@ -119,11 +117,10 @@ def test_warmer_payload_returns_summary_without_business_code(lambda_client, mon
 
 
 def test_http_event_with_warmer_body_is_a_normal_request(lambda_client, user):
-    from api import handlers
-
+    mocs = lambda_client.handler("mocs")
     event = v2_event("POST", "/api/mocs", body=json.dumps({"warmer": True, "concurrency": 3}), claims={"sub": user})
-    response = handlers.mocs(event, FakeLambdaContext())
+    response = mocs(event, FakeLambdaContext())
     assert response["statusCode"] == 400  # validated as a MOC body, not taken for a ping
-    created = handlers.mocs(v2_event("POST", "/api/mocs", body=json.dumps(moc_body("Real")), claims={"sub": user}),
+    created = mocs(v2_event("POST", "/api/mocs", body=json.dumps(moc_body("Real")), claims={"sub": user}),
                             FakeLambdaContext())
     assert created["statusCode"] == 201

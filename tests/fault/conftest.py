@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from api import dependencies
-from api.handlers import HANDLERS
+from api.composition import build_handlers
 from api.schema_setup import create_schema
 from guards.breaker import BreakerConfig
 from runtime import config, process
@@ -67,7 +67,7 @@ def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[Lam
         process.install(settings)
         create_schema(deps.database.engine)
         built.append(deps)
-        return LambdaClient(HANDLERS), deps
+        return LambdaClient(build_handlers(deps)), deps
 
     yield build
     for deps in built:

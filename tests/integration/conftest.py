@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from api import dependencies
-from api.handlers import HANDLERS
+from api.composition import build_handlers
 from api.schema_setup import create_schema
 from runtime import config, process
 from tests.api.clients import LambdaClient
@@ -24,7 +24,7 @@ def api(database_url: str, redis_url: str, tmp_path) -> Iterator[tuple[LambdaCli
     dependencies.install(deps)
     process.install(settings)
     create_schema(deps.database.engine)
-    yield LambdaClient(HANDLERS), deps
+    yield LambdaClient(build_handlers(deps)), deps
     deps.database.dispose()
     dependencies.install(saved_deps)
     process._current = saved_process

@@ -14,7 +14,7 @@ import pytest
 import redis as redis_lib
 
 from api import dependencies
-from api.handlers import HANDLERS
+from api.composition import build_handlers
 from api.schema_setup import create_schema
 from rollout.cache_flush import CacheFlush, RateLimiter, flush_patterns, is_generation_counter
 from runtime import config, process
@@ -56,7 +56,7 @@ def api_writes(database_url: str, redis_server, tmp_path):
         process.install(settings)
         create_schema(deps.database.engine)
         made.append(deps)
-        return LambdaClient(HANDLERS)
+        return LambdaClient(build_handlers(deps))
 
     yield serve
     for deps in made:

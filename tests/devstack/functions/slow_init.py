@@ -6,7 +6,8 @@ import runtime.coldstart  # noqa: F401 - first import, as api.handlers does
 
 time.sleep(1.0)
 
-from api.app import function_resolver  # noqa: E402
-from runtime.wrapper import guarded_handler  # noqa: E402
+from api.composition import build_handlers  # noqa: E402
+from api.dependencies import Dependencies  # noqa: E402
+from runtime import config  # noqa: E402
 
-handler = guarded_handler(function_resolver("health"), function="health")
+handler = build_handlers(Dependencies(config.load()))["health"]
