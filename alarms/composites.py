@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alarms.model import CompositeAlarm
 from alarms.profiles import Profile
-from runtime.telemetry.aws_metrics import HEALTH_CHECK_REGION
+from runtime.telemetry.aws_metrics import ASYNC_FUNCTIONS, HEALTH_CHECK_REGION
 
 DEPLOY_WINDOW = CompositeAlarm(
     slug="deploy-window",
@@ -80,18 +80,39 @@ def _throttles(functions: Sequence[str]) -> str:
     return " OR ".join(f"ALARM({{{slug}}})" for slug in slugs)
 
 
-def composite_alarms(profile: Profile, functions: Sequence[str]) -> list[CompositeAlarm]:
-    """The paging composites of ``profile`` for the stack's ``functions``, each suppressed by the deploy window."""
+def _async_failures(profile: Profile, functions: Sequence[str]) -> list[CompositeAlarm]:
+    """Per asynchronously invoked function: its events are being lost, not only retried."""
     return [
         CompositeAlarm(
-            slug=slug,
-            summary=summary,
-            runbook=slug,
-            rule=rule.replace("{throttles}", _throttles(functions)),
+            slug=f"async-failures-{function}",
+            summary=f"{function}: events fail all three attempts (errors above the limit AND records in the "
+                    "on-failure queue): imports stay undone until someone redrives them",
+            runbook="async-failures",
+            rule=f"ALARM({{async-errors-{function}}}) AND ALARM({{failure-queue-{function}}})",
             suppressor=DEPLOY_WINDOW.slug,
             wait_period=profile.suppressor_wait_s,
             extension_period=profile.suppressor_extension_s,
-            only_in_region=_REGION_BOUND.get(slug),
         )
-        for slug, (summary, rule) in _PAGING_RULES.items()
+        for function in functions
+        if function in ASYNC_FUNCTIONS
+    ]
+
+
+def composite_alarms(profile: Profile, functions: Sequence[str]) -> list[CompositeAlarm]:
+    """The paging composites of ``profile`` for the stack's ``functions``, each suppressed by the deploy window."""
+    return [
+        *(
+            CompositeAlarm(
+                slug=slug,
+                summary=summary,
+                runbook=slug,
+                rule=rule.replace("{throttles}", _throttles(functions)),
+                suppressor=DEPLOY_WINDOW.slug,
+                wait_period=profile.suppressor_wait_s,
+                extension_period=profile.suppressor_extension_s,
+                only_in_region=_REGION_BOUND.get(slug),
+            )
+            for slug, (summary, rule) in _PAGING_RULES.items()
+        ),
+        *_async_failures(profile, functions),
     ]

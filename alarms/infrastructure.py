@@ -1,5 +1,6 @@
 """Alarms on the shared infrastructure and per function: RDS, RDS Proxy, ElastiCache, OpenSearch,
-Route53 health checks of both backends, and Lambda throttles of each function.
+Route53 health checks of both backends, Lambda throttles of each function, and for each asynchronously
+invoked function (the csv-parser) its errors and the depth of its on-failure queue.
 
 They are signals like the others (only composites page, see :mod:`alarms.composites`). Route53
 publishes health-check metrics in us-east-1 only and a composite cannot combine alarms of two
@@ -122,6 +123,37 @@ def _function_throttles(profile: Profile, functions: Sequence[str]) -> list[Metr
     ]
 
 
+def _async_invocations(profile: Profile, functions: Sequence[str]) -> list[MetricAlarm]:
+    """Errors of each asynchronously invoked function (every attempt, retries included) and records in its
+    on-failure queue (events whose three attempts all failed: nothing will retry them)."""
+    alarms: list[MetricAlarm] = []
+    for function in (name for name in functions if name in aws.ASYNC_FUNCTIONS):
+        alarms += [
+            MetricAlarm(
+                slug=f"async-errors-{function}",
+                summary=f"serverless: {function} fails its asynchronous events (Lambda retries each twice)",
+                runbook="async-failures",
+                limit=profile.async_errors,
+                comparison="GreaterThanThreshold",
+                missing="notBreaching",  # Errors is published only while the function runs
+                metric=Metric.aws(aws.LAMBDA_ERRORS, FunctionName=aws.function_name(function)),
+                stat="Sum",
+            ),
+            MetricAlarm(
+                slug=f"failure-queue-{function}",
+                summary=f"serverless: events of {function} exhausted their retries and wait in its on-failure queue",
+                runbook="async-failures",
+                limit=profile.failure_queue_depth,
+                comparison="GreaterThanThreshold",
+                # A gauge; SQS stops publishing for a queue idle for six hours (then empty): keep the state.
+                missing="ignore",
+                metric=Metric.aws(aws.SQS_VISIBLE, QueueName=aws.failure_queue_name(function)),
+                stat="Maximum",
+            ),
+        ]
+    return alarms
+
+
 def infrastructure_alarms(profile: Profile, functions: Sequence[str]) -> list[MetricAlarm]:
     """Every infrastructure and per-function alarm of ``profile``."""
     return [
@@ -129,4 +161,5 @@ def infrastructure_alarms(profile: Profile, functions: Sequence[str]) -> list[Me
         *_cache_and_search(profile),
         *_health_checks(profile),
         *_function_throttles(profile, functions),
+        *_async_invocations(profile, functions),
     ]

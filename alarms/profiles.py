@@ -36,6 +36,8 @@ class Profile:
     cache_memory_pct: Limit
     search_cluster_red: Limit
     health_check_healthy: Limit
+    async_errors: Limit
+    failure_queue_depth: Limit
     suppressor_wait_s: int
     suppressor_extension_s: int
 
@@ -63,6 +65,10 @@ BAU = Profile(
     cache_memory_pct=Limit(90.0, Window(MINUTE, 5, 5)),
     search_cluster_red=Limit(1.0, Window(MINUTE, 1, 1)),
     health_check_healthy=Limit(1.0, Window(MINUTE, 3, 3)),
+    # The parser raises only for what a retry can cure (S3 or PostgreSQL away): a few are an outage.
+    async_errors=Limit(5.0, Window(FIVE_MINUTES, 1, 1)),
+    # Any record in the on-failure queue is a parts list whose import will not happen by itself.
+    failure_queue_depth=Limit(0.0, Window(MINUTE, 1, 1)),
     suppressor_wait_s=120,
     suppressor_extension_s=300,
 )
@@ -88,6 +94,9 @@ ROLLOUT = Profile(
     cache_memory_pct=Limit(90.0, Window(MINUTE, 10, 10)),
     search_cluster_red=Limit(1.0, Window(MINUTE, 1, 1)),
     health_check_healthy=Limit(1.0, Window(MINUTE, 3, 3)),
+    # The parser runs on serverless only, whatever the traffic split: the same limits as in bau.
+    async_errors=Limit(5.0, Window(FIVE_MINUTES, 1, 1)),
+    failure_queue_depth=Limit(0.0, Window(MINUTE, 1, 1)),
     suppressor_wait_s=300,
     suppressor_extension_s=900,
 )

@@ -1,4 +1,5 @@
-"""Serverless service detail: Lambda per function, the HTTP API, RDS / RDS Proxy, ElastiCache, OpenSearch.
+"""Serverless service detail: Lambda per function, the asynchronous invocations (the csv-parser's events and its
+on-failure queue), the HTTP API, RDS / RDS Proxy, ElastiCache, OpenSearch.
 
 These are AWS's own metrics; they explain *why* a comparison line on the express-vs-serverless
 dashboard moved (throttles, integration latency, a hot database, evictions, a red cluster).
@@ -33,6 +34,14 @@ def build(functions: Sequence[str]) -> Dashboard:
     duration_row = tuple(
         per_resource(m.LAMBDA_DURATION, f"Lambda duration {pct}", per_function, (pct,)) for pct in LAMBDA_PERCENTILES
     )
+    asynchronous = {fn: {"FunctionName": m.function_name(fn)} for fn in functions if fn in m.ASYNC_FUNCTIONS}
+    queues = {f"{fn} failures": {"QueueName": m.failure_queue_name(fn)} for fn in asynchronous}
+    async_row = (
+        per_resource(m.LAMBDA_ASYNC_EVENTS_RECEIVED, "Async events received", asynchronous, width=6),
+        per_resource(m.LAMBDA_ASYNC_EVENT_AGE, "Async event age (ms)", asynchronous, ("Maximum",), width=6),
+        per_resource(m.LAMBDA_ASYNC_EVENTS_DROPPED, "Async events dropped", asynchronous, width=6),
+        per_resource(m.SQS_VISIBLE, "On-failure queue depth", queues, ("Maximum",), width=6),
+    ) if asynchronous else ()
     api_row = (
         per_resource(m.API_COUNT, "API requests", api, width=6),
         per_resource(m.API_4XX, "API 4xx", api, width=6),
@@ -56,8 +65,10 @@ def build(functions: Sequence[str]) -> Dashboard:
         per_resource(m.SEARCH_CLUSTER_YELLOW, "OpenSearch cluster yellow", domain, ("Maximum",), width=8),
         per_resource(m.SEARCH_LATENCY, "OpenSearch search latency", domain, ("Average", "p95"), width=8),
     )
-    intro = Text("# Serverless service detail\nAWS/Lambda per function, the HTTP API, RDS, ElastiCache and OpenSearch.")
+    intro = Text("# Serverless service detail\nAWS/Lambda per function, asynchronous invocations (events, their age, "
+                 "the on-failure queue), the HTTP API, RDS, ElastiCache and OpenSearch.")
     return Dashboard(
         f"{m.SERVICE}-serverless-detail",
-        ((intro,), lambda_row, duration_row, api_row, data_row, cache_row, search_row),
+        tuple(row for row in ((intro,), lambda_row, duration_row, async_row, api_row, data_row, cache_row, search_row)
+              if row),
     )

@@ -52,12 +52,17 @@ def resolve(
     endpoint_url: str | None = None,
     service: str = DEFAULT_SERVICE,
 ) -> Target:
-    """The target from the options, each missing one taken from ``stack_name``'s outputs."""
+    """The target from the options, each missing one taken from ``stack_name``'s outputs.
+
+    The deploy-window alarm is the stack's ``DeployWindowAlarmName`` when a stack is named and has it,
+    else ``SERVICE-deploy-window`` (the name the stack gives it).
+    """
+    default_window = f"{service}-deploy-window"
     given = {
         "hosted_zone_id": hosted_zone_id,
         "record_name": record_name,
         "config_bucket": config_bucket,
-        "deploy_window_alarm": deploy_window_alarm or f"{service}-deploy-window",
+        "deploy_window_alarm": deploy_window_alarm or (None if stack_name else default_window),
     }
     missing = [name for name, value in given.items() if not value]
     if missing:
@@ -65,6 +70,7 @@ def resolve(
             options = ", ".join("--" + name.replace("_", "-") for name in missing)
             raise TargetError(f"give {options}, or --stack-name to read them from the deployed stack's outputs")
         outputs = stack_outputs(stack_name, region=region, endpoint_url=endpoint_url)
+        outputs.setdefault(OUTPUT_KEYS["deploy_window_alarm"], default_window)
         for name in missing:
             key = OUTPUT_KEYS[name]
             if key not in outputs:

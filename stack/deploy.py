@@ -16,11 +16,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stack.functions import FunctionSpec
+from stack.functions import FunctionSpec, Wiring
 from stack.package import CodePackage, release_id
 from stack.parameters import PARAMETERS
 from stack.resource_filter import without_types
@@ -47,6 +47,8 @@ class DeployOptions:
     drop_types: tuple[str, ...] = ()
     """Resource types to leave out (and whatever refers to them): only for endpoints that cannot
     model them, see :data:`stack.resource_filter.MOTO_UNMODELLED`."""
+    stand_ins: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Literal values for attributes of dropped resources (:data:`stack.resource_filter.MOTO_STAND_INS`)."""
     wait: dict[str, int] = field(default_factory=lambda: dict(WAIT))
 
 
@@ -211,7 +213,7 @@ class StackDeployer:
         self,
         table: Sequence[FunctionSpec],
         code: CodePackage,
-        object_prefixes: Mapping[str, Sequence[str]] | None = None,
+        wiring: Wiring | None = None,
     ) -> DeployResult:
         """Upload, create the change set, and execute it unless this is a dry run or nothing changed."""
         options = self.options
@@ -225,10 +227,10 @@ class StackDeployer:
         # NoEcho values come back masked and reach no function: they do not make a release.
         release = release_id(code, {name: values.get(name, str(spec.get("Default", "")))
                                     for name, spec in declared.items() if not spec.get("NoEcho")})
-        template = synthesize(table, release, object_prefixes)
+        template = synthesize(table, release, wiring)
         dropped: list[str] = []
         if options.drop_types:
-            template, dropped = without_types(template, options.drop_types)
+            template, dropped = without_types(template, options.drop_types, options.stand_ins)
         body = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
         template_key = f"{options.prefix.strip('/')}/templates/{hashlib.sha256(body).hexdigest()}.json"
         if not options.dry_run:

@@ -5,6 +5,11 @@ alias everything invokes, log groups with retention, and keep-warm schedules.
 The id therefore carries a hash of the release (code SHA-256, deploy parameters, the function's
 properties); the previous version is retained (``DeletionPolicy: Retain``), so rolling back is
 re-pointing ``live`` at it (docs/runbooks/deploy-window.md).
+
+A function without routes is invoked asynchronously by the functions the :class:`Wiring` names
+(upload → csv-parser): it gets an on-failure queue and an invoke config (:mod:`stack.async_invoke`)
+and no keep-warm rule (nobody waits on it); its callers get its name in their environment and the
+right to invoke it, nothing more.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from runtime.telemetry import catalogue
 from runtime.telemetry.aws_metrics import function_name
-from stack import iam
+from stack import async_invoke, iam
+from stack.iam import ObjectAccess, RoleGrants
 from stack.intrinsics import get_att, pascal, ref
 
 RUNTIME = "python3.12"
@@ -54,6 +61,20 @@ class FunctionSpec(Protocol):
     def provisioned_concurrency(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What the composition root tells the stack beyond the function table."""
+
+    objects: Mapping[str, ObjectAccess] = field(default_factory=dict)
+    """Each function's prefixes of the upload bucket (none: no S3 objects of its own)."""
+    invokes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Caller -> the functions without routes it invokes asynchronously."""
+
+    def drained_prefixes(self) -> tuple[str, ...]:
+        """Every prefix objects are written under: any function's outbox drain may delete there."""
+        return tuple(dict.fromkeys(prefix for access in self.objects.values() for prefix in access.read_write))
+
+
 def function_logical_id(function: str) -> str:
     return f"{pascal(function)}Function"
 
@@ -66,7 +87,7 @@ def log_group_logical_id(function: str) -> str:
     return f"{pascal(function)}LogGroup"
 
 
-def _environment() -> dict[str, Any]:
+def _environment(invokes: Sequence[str]) -> dict[str, Any]:
     return {
         "BRICKGUARD_BACKEND": "serverless",
         "BRICKGUARD_TRACING": "xray",
@@ -80,10 +101,11 @@ def _environment() -> dict[str, Any]:
         "REDIS_URL": {"Fn::Sub": "rediss://${RedisEndpoint}/0"},
         "OPENSEARCH_URL": {"Fn::Sub": "https://${OpenSearchEndpoint}"},
         "S3_BUCKET": ref("UploadBucketName"),
+        **{async_invoke.caller_variable(target): async_invoke.invoked_name(target) for target in invokes},
     }
 
 
-def _function(spec: FunctionSpec) -> dict[str, Any]:
+def _function(spec: FunctionSpec, invokes: Sequence[str]) -> dict[str, Any]:
     function = spec.name
     properties: dict[str, Any] = {
         "FunctionName": {"Fn::Sub": function_name(function)},
@@ -97,7 +119,7 @@ def _function(spec: FunctionSpec) -> dict[str, Any]:
         "TracingConfig": {"Mode": "Active"},
         "LoggingConfig": {"LogGroup": ref(log_group_logical_id(function)), "LogFormat": "Text"},
         "VpcConfig": {"SubnetIds": ref("SubnetIds"), "SecurityGroupIds": ref("SecurityGroupIds")},
-        "Environment": {"Variables": _environment()},
+        "Environment": {"Variables": _environment(invokes)},
     }
     if spec.reserved_concurrency is not None:
         properties["ReservedConcurrentExecutions"] = spec.reserved_concurrency
@@ -174,20 +196,38 @@ def _keep_warm(function: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def resources(
-    table: Sequence[FunctionSpec], release: str, object_prefixes: Mapping[str, Sequence[str]]
-) -> dict[str, Any]:
-    """Per function: log group, role, function, version of ``release``, ``live`` alias, keep-warm rule.
+def _checked(table: Sequence[FunctionSpec], wiring: Wiring) -> None:
+    asynchronous = {spec.name for spec in table if not spec.routes}
+    for caller, targets in wiring.invokes.items():
+        wrong = [target for target in targets if target not in asynchronous]
+        if wrong:
+            raise ValueError(f"{caller} invokes {wrong}: not functions without routes in the table")
 
-    ``object_prefixes`` names the upload-bucket prefixes each function reads and writes.
-    """
+
+def resources(table: Sequence[FunctionSpec], release: str, wiring: Wiring) -> dict[str, Any]:
+    """Per function: log group, role, function, version of ``release``, ``live`` alias, and a keep-warm
+    rule, or, for a function without routes, its on-failure queue and invoke config."""
+    _checked(table, wiring)
+    drained = wiring.drained_prefixes()
     found: dict[str, Any] = {}
     for spec in table:
         function = spec.name
-        resource = _function(spec)
+        invokes = wiring.invokes.get(function, ())
+        asynchronous = not spec.routes
+        resource = _function(spec, invokes)
+        grants = RoleGrants(
+            objects=wiring.objects.get(function, ObjectAccess()),
+            drained_prefixes=drained,
+            keep_warm=not asynchronous,
+            invokes=invokes,
+            failure_queue=async_invoke.queue_logical_id(function) if asynchronous else None,
+        )
         found[log_group_logical_id(function)] = _log_group(function)
-        found[iam.role_logical_id(function)] = iam.role(function, object_prefixes.get(function, ()))
+        found[iam.role_logical_id(function)] = iam.role(function, grants)
         found[function_logical_id(function)] = resource
         found.update(_version_and_alias(spec, version_logical_id(function, resource, release), release))
-        found.update(_keep_warm(function))
+        if asynchronous:
+            found.update(async_invoke.resources(function, alias_logical_id(function)))
+        else:
+            found.update(_keep_warm(function))
     return found

@@ -5,8 +5,17 @@
 - VPC network interfaces (``Resource: *`` — EC2 has none for these actions; the same list as
   AWS's ``AWSLambdaVPCAccessExecutionRole``, inline so the walk in tests/stack sees it);
 - the database: ``rds-db:connect`` for its proxy user, or read the one database secret;
-- objects under its own prefixes of the upload bucket (``images/`` for gallery, ...), where it has any;
-- ``lambda:InvokeFunction`` on itself, unqualified and ``:live``, for the keep-warm fan-out.
+- objects under its own prefixes of the upload bucket (``images/`` for gallery, ...), where it has any:
+  read and write, or read only (the csv-parser reads the CSVs under ``mocs/``);
+- delete (and list) under every object prefix: the outbox that retries S3 deletes is drained by
+  whichever function commits next or answers a keep-warm ping, so a function holding another's
+  pending delete must be able to apply it (otherwise the batch, and every delete after it, waits);
+- ``lambda:InvokeFunction`` on itself, unqualified and ``:live``, for the keep-warm fan-out (functions
+  kept warm only);
+- ``lambda:InvokeFunction`` on the ``:live`` alias of each function it invokes asynchronously
+  (upload → csv-parser), nothing else;
+- ``sqs:SendMessage`` to its on-failure queue, for a function invoked asynchronously: Lambda sends
+  the invocation record with the function's own role.
 
 ``STAR_ACTIONS`` lists every action allowed on ``*``; tests/stack walks the template against it.
 """
@@ -14,6 +23,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from runtime.telemetry.aws_metrics import function_name
@@ -40,6 +50,32 @@ PROXY_USER_ARN = (
 )
 
 
+@dataclass(frozen=True)
+class ObjectAccess:
+    """One function's prefixes of the upload bucket (api/object_keys.py's keys)."""
+
+    read_write: tuple[str, ...] = ()
+    read_only: tuple[str, ...] = ()
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return (*self.read_write, *self.read_only)
+
+
+@dataclass(frozen=True)
+class RoleGrants:
+    """Everything a function's role grants beyond logs, X-Ray, the VPC and the database."""
+
+    objects: ObjectAccess = ObjectAccess()
+    drained_prefixes: tuple[str, ...] = ()
+    """Object prefixes whose pending deletes the function's outbox drain may apply."""
+    keep_warm: bool = True
+    invokes: tuple[str, ...] = ()
+    """Functions it invokes asynchronously (their ``:live`` alias)."""
+    failure_queue: str | None = None
+    """Logical id of its on-failure SQS queue, when it is invoked asynchronously."""
+
+
 def role_logical_id(function: str) -> str:
     return f"{pascal(function)}Role"
 
@@ -47,6 +83,10 @@ def role_logical_id(function: str) -> str:
 def _function_arns(function: str) -> list[dict[str, str]]:
     arn = FUNCTION_ARN.replace("{name}", function)
     return [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}:live"}]
+
+
+def live_alias_arn(function: str) -> dict[str, str]:
+    return {"Fn::Sub": FUNCTION_ARN.replace("{name}", function) + ":live"}
 
 
 def _database_statement() -> dict[str, Any]:
@@ -57,32 +97,52 @@ def _database_statement() -> dict[str, Any]:
     return {"Fn::If": ["UseDatabaseSecret", secret, token]}
 
 
-def _object_statements(prefixes: Sequence[str]) -> list[dict[str, Any]]:
-    objects = [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{UploadBucketName}}/{prefix}*"} for prefix in prefixes]
-    return [
-        {"Sid": "OwnObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-         "Resource": objects},
-        {"Sid": "ListOwnPrefixes", "Effect": "Allow", "Action": "s3:ListBucket",
-         "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${UploadBucketName}"},
-         "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in prefixes]}}},
-    ]
+def _objects(prefixes: Sequence[str]) -> list[dict[str, str]]:
+    return [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{UploadBucketName}}/{prefix}*"} for prefix in prefixes]
 
 
-def statements(function: str, object_prefixes: Sequence[str] = ()) -> list[Any]:
+def _object_statements(access: ObjectAccess, drained: Sequence[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if access.read_write:
+        found.append({"Sid": "OwnObjects", "Effect": "Allow",
+                      "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                      "Resource": _objects(access.read_write)})
+    if access.read_only:
+        found.append({"Sid": "ReadObjects", "Effect": "Allow", "Action": "s3:GetObject",
+                      "Resource": _objects(access.read_only)})
+    if drained:
+        found.append({"Sid": "ApplyOutboxDeletes", "Effect": "Allow", "Action": "s3:DeleteObject",
+                      "Resource": _objects(drained)})
+    listed = list(dict.fromkeys((*access.prefixes, *drained)))
+    if listed:  # without ListBucket a missing key answers 403, not 404; a prefix delete lists first
+        found.append({"Sid": "ListPrefixes", "Effect": "Allow", "Action": "s3:ListBucket",
+                      "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${UploadBucketName}"},
+                      "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in listed]}}})
+    return found
+
+
+def statements(function: str, grants: RoleGrants = RoleGrants()) -> list[Any]:
     """The policy statements of ``function``'s role."""
-    return [
+    found: list[Any] = [
         {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": {"Fn::Sub": LOG_GROUP_ARN.replace("{name}", function)}},
         {"Sid": "XRay", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"},
         {"Sid": "VpcNetworkInterfaces", "Effect": "Allow", "Action": list(VPC_ACTIONS), "Resource": "*"},
         _database_statement(),
-        {"Sid": "KeepWarmFanOut", "Effect": "Allow", "Action": "lambda:InvokeFunction",
-         "Resource": _function_arns(function)},
-        *(_object_statements(object_prefixes) if object_prefixes else []),
     ]
+    if grants.keep_warm:
+        found.append({"Sid": "KeepWarmFanOut", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                      "Resource": _function_arns(function)})
+    if grants.invokes:
+        found.append({"Sid": "InvokeAsynchronously", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                      "Resource": [live_alias_arn(target) for target in grants.invokes]})
+    if grants.failure_queue:
+        found.append({"Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
+                      "Resource": {"Fn::GetAtt": [grants.failure_queue, "Arn"]}})
+    return found + _object_statements(grants.objects, grants.drained_prefixes)
 
 
-def role(function: str, object_prefixes: Sequence[str] = ()) -> dict[str, Any]:
+def role(function: str, grants: RoleGrants = RoleGrants()) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -94,7 +154,7 @@ def role(function: str, object_prefixes: Sequence[str] = ()) -> dict[str, Any]:
             },
             "Policies": [{
                 "PolicyName": f"{function}-least-privilege",
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements(function, object_prefixes)},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements(function, grants)},
             }],
         },
     }

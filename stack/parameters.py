@@ -59,7 +59,16 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "PagerDutyIntegrationUrl": _string(
         "PagerDuty CloudWatch integration URL (contains the integration key)", NoEcho=True, AllowedPattern="^https://.+"
     ),
-    "ExpressHost": _string("host name of the serverful (express) backend, for its Route53 health check"),
+    "ExpressHost": _string("host name of the serverful (express) backend: its Route53 health check, and the target "
+                           "of the express weighted record", AllowedPattern=HOST_PATTERN, MinLength=1),
+    "HostedZoneId": {"Type": "AWS::Route53::HostedZone::Id",
+                     "Description": "existing public hosted zone of ApiRecordName (the stack adds the two weighted "
+                                    "records to it; docs/deploy.md says why it does not create the zone)"},
+    "ApiRecordName": _string("the API's DNS name clients call, e.g. api.lego-moc.example.com: two weighted records "
+                             "(express, serverless) and the HTTP API's custom domain", AllowedPattern=HOST_PATTERN,
+                             MinLength=1),
+    "ApiCertificateArn": _string("ACM certificate for ApiRecordName in the stack's region (the custom domain)",
+                                 AllowedPattern="^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$"),
     "CodeS3Bucket": _string("artifact bucket holding the Lambda deployment package (brickguard deploy uploads it)"),
     "CodeS3Key": _string("key of the deployment package: <prefix>/<sha256>.zip, set by brickguard deploy",
                          AllowedPattern=r"^.+\.zip$"),

@@ -8,30 +8,30 @@ from pathlib import Path
 from typing import Any
 
 from alarms.composites import DEPLOY_WINDOW
-from stack import functions, health_checks, http_api, monitoring, network
-from stack.functions import FunctionSpec
+from rollout.target import OUTPUT_KEYS
+from stack import functions, health_checks, http_api, monitoring, network, traffic
+from stack.functions import FunctionSpec, Wiring
 from stack.intrinsics import alarm_logical_id, get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS, RULES
 
 TEMPLATE_FILE = "brickguard.template.json"
 
 
-def synthesize(
-    table: Sequence[FunctionSpec], release: str, object_prefixes: Mapping[str, Sequence[str]] | None = None
-) -> dict[str, Any]:
+def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | None = None) -> dict[str, Any]:
     """The whole stack for the function table the composition root hands over.
 
     ``release`` fingerprints what is deployed (code SHA-256 and parameters): a new value publishes
-    new function versions and points ``live`` at them. ``object_prefixes``: the upload-bucket
-    prefixes each function may touch (none: no S3 access).
+    new function versions and points ``live`` at them. ``wiring``: each function's upload-bucket
+    prefixes and the asynchronous invocations between functions (none: no S3 access, no invokes).
     """
     names = [spec.name for spec in table]
     resources: dict[str, Any] = {}
     for part in (
-        functions.resources(table, release, object_prefixes or {}),
+        functions.resources(table, release, wiring or Wiring()),
         network.resources(),
         http_api.resources({spec.name: spec.routes for spec in table if spec.routes}),
         health_checks.resources(),
+        traffic.resources(),
         monitoring.resources(names),
     ):
         overlap = resources.keys() & part.keys()
@@ -51,7 +51,8 @@ def synthesize(
             "ExpressHealthCheckId": {"Value": ref("ExpressHealthCheck")},
             "ServerlessHealthCheckId": {"Value": ref("ServerlessHealthCheck")},
             # read by `brickguard rollout --stack-name` (rollout/target.py)
-            "DeployWindowAlarmName": {"Value": ref(alarm_logical_id("", DEPLOY_WINDOW.slug))},
+            OUTPUT_KEYS["deploy_window_alarm"]: {"Value": ref(alarm_logical_id("", DEPLOY_WINDOW.slug))},
+            **traffic.outputs(),
         },
     }
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from api.functions import LambdaFunction
+    from stack.functions import Wiring
     from stack.package import CodePackage
 
 
@@ -31,11 +32,24 @@ def _table() -> tuple[LambdaFunction, ...]:
     return FUNCTIONS
 
 
-# Upload-bucket prefixes each function reads and writes (api/object_keys.py): its IAM scope.
-OBJECT_PREFIXES = {
-    "mocs": ("mocs/",), "gallery": ("images/", "uploads/"), "wishlist": ("wishlist/",), "profile": ("avatars/",),
-    "upload": ("mocs/",),
-}
+def wiring() -> Wiring:
+    """What the stack needs beyond the table: each function's upload-bucket prefixes (api/object_keys.py's
+    keys, DESIGN.md) — read-write where it stores objects, read-only where it only reads (the parser
+    reads the CSVs under ``mocs/``), ``uploads/`` for the presigned staging — and who invokes whom."""
+    from stack.functions import Wiring
+    from stack.iam import ObjectAccess
+
+    return Wiring(
+        objects={
+            "mocs": ObjectAccess(read_write=("mocs/",)),
+            "gallery": ObjectAccess(read_write=("images/", "uploads/")),
+            "wishlist": ObjectAccess(read_write=("wishlist/",)),
+            "profile": ObjectAccess(read_write=("avatars/",)),
+            "upload": ObjectAccess(read_write=("mocs/",)),
+            "csv-parser": ObjectAccess(read_only=("mocs/",)),
+        },
+        invokes={"upload": ("csv-parser",)},
+    )
 
 
 def _functions() -> list[str]:
@@ -65,7 +79,7 @@ def synth(out_dir: Path) -> None:
 
     console = Console()
     with console.status("synthesizing template"):
-        template = synthesize(_table(), _package().sha256_hex[:16], OBJECT_PREFIXES)
+        template = synthesize(_table(), _package().sha256_hex[:16], wiring())
         path = write(template, out_dir)
         resources = template["Resources"]
         preview = out_dir / "dashboards.html"
@@ -121,17 +135,18 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
       brickguard deploy --bucket my-artifacts --region eu-west-1
     """
     from stack.deploy import DeployError, DeployOptions, StackDeployer
-    from stack.resource_filter import MOTO_UNMODELLED
+    from stack.resource_filter import MOTO_STAND_INS, MOTO_UNMODELLED
 
     console = Console()
     options = DeployOptions(
         stack_name=stack_name, region=region, bucket=bucket, prefix=prefix, parameters=_parameters(params),
         endpoint_url=endpoint_url, dry_run=dry_run, drop_types=MOTO_UNMODELLED if skip_unmodelled else (),
+        stand_ins=dict(MOTO_STAND_INS) if skip_unmodelled else {},
     )
     with console.status("packaging") as status:
         code = _package(vendor)
         try:
-            result = StackDeployer(options, lambda step: status.update(step)).deploy(_table(), code, OBJECT_PREFIXES)
+            result = StackDeployer(options, lambda step: status.update(step)).deploy(_table(), code, wiring())
         except DeployError as error:
             raise click.ClickException(str(error)) from None
         except Exception as error:  # botocore errors: one clear line, no traceback

@@ -1,4 +1,4 @@
-"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES, AWS/Route53).
+"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES, AWS/Route53, AWS/SQS).
 
 These names are AWS's, not ours, so they are not in the metric catalogue (which lists what the runtime
 emits); this module is the one place that spells them, beside the catalogue, for dashboards and alarms.
@@ -14,6 +14,7 @@ RDS = "AWS/RDS"
 ELASTICACHE = "AWS/ElastiCache"
 OPENSEARCH = "AWS/ES"
 ROUTE53 = "AWS/Route53"
+SQS = "AWS/SQS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,16 @@ LAMBDA_THROTTLES = AwsMetric(LAMBDA, "Throttles", ("FunctionName",))
 LAMBDA_DURATION = AwsMetric(LAMBDA, "Duration", ("FunctionName",))
 LAMBDA_CONCURRENT = AwsMetric(LAMBDA, "ConcurrentExecutions", ("FunctionName",))
 LAMBDA_ACCOUNT_CONCURRENT = AwsMetric(LAMBDA, "ConcurrentExecutions")
+# Lambda's asynchronous invocations (``Event``): events queued, their age in the queue (ms), events
+# dropped unprocessed, and records that could not be delivered to the on-failure destination.
+LAMBDA_ASYNC_EVENTS_RECEIVED = AwsMetric(LAMBDA, "AsyncEventsReceived", ("FunctionName",))
+LAMBDA_ASYNC_EVENT_AGE = AwsMetric(LAMBDA, "AsyncEventAge", ("FunctionName",))
+LAMBDA_ASYNC_EVENTS_DROPPED = AwsMetric(LAMBDA, "AsyncEventsDropped", ("FunctionName",))
+LAMBDA_DESTINATION_DELIVERY_FAILURES = AwsMetric(LAMBDA, "DestinationDeliveryFailures", ("FunctionName",))
+
+# SQS, per queue: the on-failure destinations of the asynchronously invoked functions.
+SQS_VISIBLE = AwsMetric(SQS, "ApproximateNumberOfMessagesVisible", ("QueueName",))
+SQS_OLDEST_AGE = AwsMetric(SQS, "ApproximateAgeOfOldestMessage", ("QueueName",))  # seconds
 
 # API Gateway HTTP API (v2 spells its status metrics "4xx"/"5xx", unlike REST's "5XXError").
 API_COUNT = AwsMetric(API_GATEWAY, "Count", ("ApiId",))
@@ -83,3 +94,14 @@ SERVERLESS_HEALTH_CHECK = "${ServerlessHealthCheck}"
 def function_name(function: str) -> str:
     """The deployed Lambda function name for one function of the architecture."""
     return f"{SERVICE}-{function}"
+
+
+# Functions of the architecture invoked asynchronously (``Event``), with an on-failure SQS queue each;
+# tests/stack checks this against the function table (the functions without routes).
+ASYNC_FUNCTIONS = ("csv-parser",)
+
+
+def failure_queue_name(function: str) -> str:
+    """The SQS on-failure destination of an asynchronously invoked function (``brickguard up`` names its local
+    queue the same way, runtime/cli/failure_queue.py)."""
+    return f"{function_name(function)}-failures"

@@ -52,3 +52,24 @@ def concrete_target(region: str = "us-east-1") -> ConcreteTarget:
     """Concrete values for every placeholder: the offline evaluator's plus the stack defaults."""
     offline = offline_resolver(region)
     return ConcreteTarget({**DEFAULTS, **offline.values}, offline.region_group)
+
+
+@pytest.fixture
+def change_set_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto resolve a stack's Outputs when a change set is executed, as CloudFormation does.
+
+    moto 5 builds a stack's output map only in CreateStack/UpdateStack; a stack made by
+    ExecuteChangeSet (what ``brickguard deploy`` does) describes no Outputs at all. The patch
+    rebuilds the map from the executed template and the resources moto created, nothing else.
+    """
+    from moto.cloudformation import models
+    from moto.cloudformation.parsing import OutputMap
+
+    apply = models.ChangeSet.apply
+
+    def apply_and_resolve_outputs(change_set: models.ChangeSet) -> None:
+        apply(change_set)
+        stack = change_set.stack
+        stack.output_map = OutputMap(stack.resource_map, change_set.template_dict, stack.stack_id)
+
+    monkeypatch.setattr(models.ChangeSet, "apply", apply_and_resolve_outputs)

@@ -111,3 +111,18 @@ def test_deploy_bodies_have_no_placeholders_left(functions: list[str], region: s
     for dashboard in [*plan.dashboards, *shared_dashboards(functions)]:
         request = dashboard_request(dashboard, target)
         assert "${" not in request["DashboardBody"] and request["DashboardName"].startswith("svc-")
+
+
+def test_the_detail_dashboard_shows_the_parsers_events_and_its_failure_queue(functions: list[str]) -> None:
+    (detail,) = [body for name, body in _bodies(functions).items() if name.endswith("-serverless-detail")]
+    titles = {widget["properties"].get("title"): widget for widget in detail["widgets"]}
+    queue = titles["On-failure queue depth"]["properties"]["metrics"]
+    assert queue == [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
+                      "${ServiceName}-csv-parser-failures", {"stat": "Maximum", "label": "csv-parser failures"}]]
+    received = titles["Async events received"]["properties"]["metrics"]
+    assert [array[3] for array in received] == ["${ServiceName}-csv-parser"]
+    errors = titles["Lambda errors"]["properties"]["metrics"]
+    assert {array[3] for array in errors} >= {"${ServiceName}-upload", "${ServiceName}-csv-parser"}
+    # a stack without an asynchronously invoked function has no such row
+    (plain,) = [body for name, body in _bodies(["health"]).items() if name.endswith("-serverless-detail")]
+    assert "On-failure queue depth" not in {widget["properties"].get("title") for widget in plain["widgets"]}

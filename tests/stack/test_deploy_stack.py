@@ -6,6 +6,7 @@ version, and a dry run that changes nothing. moto cannot model every type: the d
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,18 @@ import pytest
 from click.testing import CliRunner
 
 from api.functions import FUNCTIONS
+from rollout.config_flag import ConfigFlag
+from rollout.target import resolve
+from rollout.weights import WeightedRecords
 from runtime.cli.main import cli
 from stack.deploy import DeployOptions, StackDeployer
 from stack.package import CodePackage, build
-from stack.resource_filter import MOTO_UNMODELLED, without_types
+from stack.resource_filter import MOTO_STAND_INS, MOTO_UNMODELLED, without_types
 from stack.template import synthesize
 
 REGION = "eu-west-1"
 BUCKET = "lego-artifacts"
+ZONE = "lego-moc.example.com"
 
 
 def _client(service: str, endpoint: str) -> Any:
@@ -37,6 +42,7 @@ def account(moto_endpoint: str) -> dict[str, str]:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24")["Subnet"]["SubnetId"] for n in (1, 2)]
     group = ec2.create_security_group(GroupName="lambda", Description="functions", VpcId=vpc)["GroupId"]
+    zone = _client("route53", moto_endpoint).create_hosted_zone(Name=f"{ZONE}.", CallerReference="brickguard-tests")
     return {
         "CognitoIssuerUrl": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool",
         "CognitoAudience": "web-client",
@@ -50,6 +56,9 @@ def account(moto_endpoint: str) -> dict[str, str]:
         "RedisEndpoint": "lego-cache.abc.euw1.cache.amazonaws.com:6379",
         "OpenSearchEndpoint": "vpc-lego-search.eu-west-1.es.amazonaws.com",
         "UploadBucketName": "lego-uploads",
+        "HostedZoneId": zone["HostedZone"]["Id"].rsplit("/", 1)[-1],
+        "ApiRecordName": f"api.{ZONE}",
+        "ApiCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b0e4b5c-1a2b-4c3d-9e8f-000000000001",
     }
 
 
@@ -138,6 +147,13 @@ def test_the_filter_drops_unmodelled_types_and_whatever_refers_to_them() -> None
     assert "MocsKeepWarmRule" in dropped and "ServerlessHealthCheck" in dropped and "ExpressHealthCheck" not in dropped
     assert "ApiEndpoint" not in kept["Outputs"] and "ExpressHealthCheckId" in kept["Outputs"]
     assert len(kept["Resources"]) + len(dropped) == len(template["Resources"])
+    # the serverless record names the custom domain: dropped with it, unless its attribute has a stand-in
+    assert "ServerlessWeightedRecord" in dropped and "ExpressWeightedRecord" not in dropped
+    standing, dropped_with_stand_ins = without_types(template, MOTO_UNMODELLED, MOTO_STAND_INS)
+    assert set(dropped_with_stand_ins) == set(dropped) - {"ServerlessWeightedRecord"}
+    assert standing["Resources"]["ServerlessWeightedRecord"]["Properties"]["ResourceRecords"] == [
+        "d-moto-stand-in.execute-api.invalid"]
+    assert "ApiDomain" in dropped_with_stand_ins and "ConfigBucketName" in standing["Outputs"]
 
 
 def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, account: dict[str, str]) -> None:
@@ -164,3 +180,58 @@ def test_cli_rejects_an_unknown_parameter(moto_endpoint: str, account: dict[str,
     result = CliRunner().invoke(cli, ["deploy", "--bucket", BUCKET, "--region", REGION, "--endpoint-url",
                                       moto_endpoint, "--param", "NoSuchThing=1", "--dry-run"])
     assert result.exit_code != 0 and "unknown stack parameter(s) NoSuchThing" in result.output
+
+
+def _rollout(endpoint: str, data_dir: Path, *args: str) -> Any:
+    """``brickguard rollout …`` with nothing but the stack's name (and where AWS is)."""
+    result = CliRunner().invoke(cli, ["rollout", *args, "--stack-name", "lego", "--region", REGION, "--endpoint-url",
+                                      endpoint, "--metrics", "none", "--data-dir", str(data_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.usefixtures("change_set_outputs")
+def test_rollout_status_reads_the_deployed_stack_and_agrees_with_route53_and_s3(
+    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+) -> None:
+    _deploy(moto_endpoint, account, _code(tmp_path, "a"), stand_ins=dict(MOTO_STAND_INS))
+    stack = _client("cloudformation", moto_endpoint).describe_stacks(StackName="lego")["Stacks"][0]
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    assert outputs["HostedZoneId"] == account["HostedZoneId"] and outputs["ApiRecordName"] == account["ApiRecordName"]
+    route53 = _client("route53", moto_endpoint)
+    records = {r["SetIdentifier"]: r for r in route53.list_resource_record_sets(HostedZoneId=account["HostedZoneId"])[
+        "ResourceRecordSets"] if r.get("SetIdentifier")}
+    assert {name: (r["Type"], r["TTL"], r["Weight"]) for name, r in records.items()} == {
+        "express": ("CNAME", 60, 100), "serverless": ("CNAME", 60, 0)}
+    assert records["express"]["ResourceRecords"] == [{"Value": account["ExpressHost"]}]
+    # moto has no custom domains: the serverless record points at the filter's stand-in for RegionalDomainName
+    assert records["serverless"]["ResourceRecords"] == [{"Value": MOTO_STAND_INS[
+        ("AWS::ApiGatewayV2::DomainName", "RegionalDomainName")]}]
+
+    status = _rollout(moto_endpoint, tmp_path, "status")
+    assert status["weights"] == {"express": 100, "serverless": 0, "ttl": 60, "serverless_percent": 0.0}
+    assert status["use_serverless"] is None  # the stack's config bucket holds no /config.json yet
+
+    # What the rollout changes in the stack's record and bucket is what status reads back.
+    target = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
+                     stack_name="lego", region=REGION, endpoint_url=moto_endpoint)
+    assert target.config_bucket == outputs["ConfigBucketName"]
+    WeightedRecords(route53, target.hosted_zone_id, target.record_name, sleep=lambda _: None).apply(25)
+    ConfigFlag(_client("s3", moto_endpoint), target.config_bucket).set(True)
+    status = _rollout(moto_endpoint, tmp_path, "status")
+    assert (status["weights"]["express"], status["weights"]["serverless"], status["use_serverless"]) == (75, 25, True)
+
+
+def test_the_stacks_deploy_window_output_wins_over_the_default_name(moto_endpoint: str) -> None:
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+                "Outputs": {"DeployWindowAlarmName": {"Value": "team-a-deploy-window"},
+                            "HostedZoneId": {"Value": "Z1"}, "ApiRecordName": {"Value": "api.example.com"},
+                            "ConfigBucketName": {"Value": "config"}}}
+    _client("cloudformation", moto_endpoint).create_stack(StackName="named", TemplateBody=json.dumps(template))
+    target = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
+                     stack_name="named", region=REGION, endpoint_url=moto_endpoint)
+    assert (target.deploy_window_alarm, target.hosted_zone_id, target.config_bucket) == (
+        "team-a-deploy-window", "Z1", "config")
+    explicit = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm="mine",
+                       stack_name="named", region=REGION, endpoint_url=moto_endpoint)
+    assert explicit.deploy_window_alarm == "mine"

@@ -104,3 +104,40 @@ def test_keep_warm_fan_out_invokes_the_qualified_arn_it_was_invoked_with() -> No
                                    invoke_client_factory=Client, cold_start=False)
     assert summary["fanOut"] == {"invoked": 2, "failed": 0}
     assert invoked == [Context.invoked_function_arn] * 2
+
+
+def test_the_parser_is_invoked_asynchronously_with_lambdas_retries_and_a_failure_queue() -> None:
+    from devstack.async_invoke import RETRY_DELAYS_S
+    from runtime.cli.failure_queue import queue_name
+    from runtime.cli.stack import wiring
+    from runtime.telemetry.aws_metrics import ASYNC_FUNCTIONS
+
+    assert set(ASYNC_FUNCTIONS) == {spec.name for spec in FUNCTIONS if not spec.routes} == {"csv-parser"}
+    resources = synthesize(FUNCTIONS, "release-a", wiring())["Resources"]
+    configs = _of_type({"Resources": resources}, "AWS::Lambda::EventInvokeConfig")
+    assert list(configs) == ["CsvParserEventInvokeConfig"]
+    config = configs["CsvParserEventInvokeConfig"]
+    props = config["Properties"]
+    # the same two retries the local Lambda makes (devstack/async_invoke.py), on the alias callers invoke
+    assert props["MaximumRetryAttempts"] == len(RETRY_DELAYS_S) == 2
+    assert (props["FunctionName"], props["Qualifier"]) == ({"Ref": "CsvParserFunction"}, "live")
+    assert config["DependsOn"] == [alias_logical_id("csv-parser")]
+    destination = props["DestinationConfig"]["OnFailure"]["Destination"]
+    queue = resources[destination["Fn::GetAtt"][0]]
+    assert queue["Type"] == "AWS::SQS::Queue" and destination["Fn::GetAtt"][1] == "Arn"
+    # named as `brickguard up` names its local queue, and kept for SQS's maximum of 14 days
+    deployed = queue["Properties"]["QueueName"]["Fn::Sub"].replace("${ServiceName}", "lego-projects-api")
+    assert deployed == queue_name("lego-projects-api-csv-parser")
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    # the parser is nobody's request: no keep-warm rule
+    assert "CsvParserKeepWarmRule" not in resources and "UploadKeepWarmRule" in resources
+
+
+def test_only_the_upload_function_is_told_the_parsers_name() -> None:
+    from runtime.cli.stack import wiring
+
+    resources = synthesize(FUNCTIONS, "release-a", wiring())["Resources"]
+    told = {spec.name: resources[function_logical_id(spec.name)]["Properties"]["Environment"]["Variables"].get(
+        "CSV_PARSER_FUNCTION") for spec in FUNCTIONS}
+    assert {name: value for name, value in told.items() if value} == {
+        "upload": {"Fn::Sub": "${ServiceName}-csv-parser:live"}}

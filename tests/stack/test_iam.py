@@ -11,16 +11,28 @@ from typing import Any
 import pytest
 
 from api.functions import FUNCTIONS
+from runtime.cli.stack import wiring
+from stack.async_invoke import queue_logical_id
 from stack.functions import function_logical_id
 from stack.iam import STAR_ACTIONS, role_logical_id
 from stack.template import synthesize
 
-PREFIXES = {"gallery": ("images/",), "profile": ("avatars/",)}
+UPLOAD_PREFIXES = ("mocs/", "images/", "uploads/", "wishlist/", "avatars/")
 
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return synthesize(FUNCTIONS, "release-a", PREFIXES)
+    return synthesize(FUNCTIONS, "release-a", wiring())
+
+
+def _statements_by_sid(template: dict[str, Any], function: str) -> dict[str, Any]:
+    (policy,) = template["Resources"][role_logical_id(function)]["Properties"]["Policies"]
+    return {s.get("Sid"): s for s in policy["PolicyDocument"]["Statement"] if "Sid" in s}
+
+
+def _objects(statement: dict[str, Any]) -> list[str]:
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    return [r["Fn::Sub"].removeprefix("arn:${AWS::Partition}:s3:::${UploadBucketName}/") for r in resources]
 
 
 def _statements(node: Any) -> Iterator[dict[str, Any]]:
@@ -97,9 +109,12 @@ def test_each_role_reaches_only_its_own_log_group_and_function(template: dict[st
     log_group = resources[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
     name = log_group["Properties"]["LogGroupName"]["Fn::Sub"]
     assert statements["OwnLogGroup"]["Resource"]["Fn::Sub"].endswith(f":log-group:{name}:*")
-    invoke = [item["Fn::Sub"] for item in statements["KeepWarmFanOut"]["Resource"]]
-    assert [arn.rsplit(":function:", 1)[1] for arn in invoke] == [
-        f"${{ServiceName}}-{spec.name}", f"${{ServiceName}}-{spec.name}:live"]
+    if spec.routes:  # kept warm: the fan-out invokes itself
+        invoke = [item["Fn::Sub"] for item in statements["KeepWarmFanOut"]["Resource"]]
+        assert [arn.rsplit(":function:", 1)[1] for arn in invoke] == [
+            f"${{ServiceName}}-{spec.name}", f"${{ServiceName}}-{spec.name}:live"]
+    else:
+        assert "KeepWarmFanOut" not in statements
     database = next(s for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s)["Fn::If"]
     assert database[0] == "UseDatabaseSecret"
     assert database[1]["Resource"] == {"Ref": "DatabaseSecretArn"}
@@ -126,14 +141,40 @@ def test_functions_run_in_the_vpc_with_the_endpoints_they_call(template: dict[st
 
 
 def test_object_access_is_scoped_to_the_functions_own_prefixes(template: dict[str, Any]) -> None:
-    def statements(function: str) -> dict[str, Any]:
-        (policy,) = template["Resources"][role_logical_id(function)]["Properties"]["Policies"]
-        return {s.get("Sid"): s for s in policy["PolicyDocument"]["Statement"] if "Sid" in s}
-
-    gallery = statements("gallery")
-    assert [r["Fn::Sub"] for r in gallery["OwnObjects"]["Resource"]] == [
-        "arn:${AWS::Partition}:s3:::${UploadBucketName}/images/*"]
-    assert gallery["ListOwnPrefixes"]["Condition"] == {"StringLike": {"s3:prefix": ["images/*"]}}
-    assert "OwnObjects" not in statements("health")
+    own = {spec.name: _statements_by_sid(template, spec.name) for spec in FUNCTIONS}
+    writes = {name: _objects(sids["OwnObjects"]) for name, sids in own.items() if "OwnObjects" in sids}
+    assert writes == {"mocs": ["mocs/*"], "gallery": ["images/*", "uploads/*"], "wishlist": ["wishlist/*"],
+                      "profile": ["avatars/*"], "upload": ["mocs/*"]}
+    reads = {name: _objects(sids["ReadObjects"]) for name, sids in own.items() if "ReadObjects" in sids}
+    assert reads == {"csv-parser": ["mocs/*"]}  # the parser reads the CSVs, writes no object
+    assert own["csv-parser"]["ReadObjects"]["Action"] == "s3:GetObject"
+    for name, sids in own.items():
+        # any function's outbox drain may apply a pending delete: delete (only) under every object prefix
+        assert sids["ApplyOutboxDeletes"]["Action"] == "s3:DeleteObject", name
+        assert sorted(_objects(sids["ApplyOutboxDeletes"])) == sorted(f"{p}*" for p in UPLOAD_PREFIXES), name
+        listed = sids["ListPrefixes"]["Condition"]["StringLike"]["s3:prefix"]
+        assert sorted(listed) == sorted(f"{p}*" for p in UPLOAD_PREFIXES), name
     assert _is_wildcard("arn:${AWS::Partition}:s3:::${UploadBucketName}/*")  # the whole bucket is not scoped
     assert not _is_wildcard("arn:${AWS::Partition}:s3:::${UploadBucketName}/images/*")
+
+
+def test_only_upload_invokes_the_parser_and_only_the_parser_sends_to_its_failure_queue(
+    template: dict[str, Any]
+) -> None:
+    own = {spec.name: _statements_by_sid(template, spec.name) for spec in FUNCTIONS}
+    invokers = {name: sids["InvokeAsynchronously"]["Resource"] for name, sids in own.items()
+                if "InvokeAsynchronously" in sids}
+    assert list(invokers) == ["upload"]
+    (parser_arn,) = invokers["upload"]
+    assert parser_arn["Fn::Sub"].endswith(":function:${ServiceName}-csv-parser:live")
+    senders = {name: sids["OnFailureDestination"] for name, sids in own.items() if "OnFailureDestination" in sids}
+    assert list(senders) == ["csv-parser"]
+    assert senders["csv-parser"]["Action"] == "sqs:SendMessage"
+    assert senders["csv-parser"]["Resource"] == {"Fn::GetAtt": [queue_logical_id("csv-parser"), "Arn"]}
+
+
+def test_a_wiring_that_invokes_a_function_with_routes_is_refused() -> None:
+    from stack.functions import Wiring
+
+    with pytest.raises(ValueError, match="upload invokes \\['mocs'\\]"):
+        synthesize(FUNCTIONS, "r", Wiring(invokes={"upload": ("mocs",)}))

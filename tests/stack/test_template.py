@@ -59,7 +59,8 @@ def test_http_api_routes_and_jwt_authorizer(template: dict[str, Any]) -> None:
 
 def test_keep_warm_rules_send_the_ping_payload(template: dict[str, Any]) -> None:
     rules = _of_type(template, "AWS::Events::Rule")
-    assert len(rules) == len(FUNCTION_ROUTES)
+    # one per function a user waits on; the csv-parser (no routes, invoked asynchronously) is not kept warm
+    assert len(rules) == len([name for name, routes in FUNCTION_ROUTES.items() if routes]) == len(FUNCTION_ROUTES) - 1
     for rule in rules.values():
         props = rule["Properties"]
         assert props["ScheduleExpression"] == "rate(5 minutes)"
@@ -77,9 +78,10 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     for alarm in alarms.values():
         by_condition[alarm["Condition"]] = by_condition.get(alarm["Condition"], 0) + 1
     # two Route53 health-check alarms per profile exist only in us-east-1, where their metrics are
-    assert by_condition == {"UseRolloutProfile": 25, "UseBauProfile": 25,
+    # 25 per profile, and two for the asynchronously invoked csv-parser (its errors, its failure queue)
+    assert by_condition == {"UseRolloutProfile": 27, "UseBauProfile": 27,
                             "UseRolloutProfileInUsEast1": 2, "UseBauProfileInUsEast1": 2}
-    assert len(composites) == 1 + 2 * 9  # the shared deploy window, nine paging composites per profile
+    assert len(composites) == 1 + 2 * 10  # the shared deploy window, ten paging composites per profile
     assert composites["BauBackendsUnhealthyAlarm"]["Condition"] == "UseBauProfileInUsEast1"
     assert "Condition" not in composites["DeployWindowAlarm"]
     assert template["Outputs"]["DeployWindowAlarmName"] == {"Value": {"Ref": "DeployWindowAlarm"}}
@@ -87,3 +89,31 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     checks = _of_type(template, "AWS::Route53::HealthCheck")
     hosts = [c["Properties"]["HealthCheckConfig"]["FullyQualifiedDomainName"] for c in checks.values()]
     assert {"Ref": "ExpressHost"} in hosts and any("execute-api" in str(host) for host in hosts)
+
+
+def test_the_rollout_target_is_declared_with_the_outputs_rollout_reads(template: dict[str, Any]) -> None:
+    from rollout.target import OUTPUT_KEYS
+    from rollout.weights import TTL_SECONDS
+
+    records = {r["Properties"]["SetIdentifier"]: r["Properties"]
+               for r in _of_type(template, "AWS::Route53::RecordSet").values()}
+    assert {name: (props["Weight"], props["TTL"], props["Type"]) for name, props in records.items()} == {
+        "express": (100, str(TTL_SECONDS), "CNAME"), "serverless": (0, str(TTL_SECONDS), "CNAME")}
+    for props in records.values():  # one name in the existing zone, both records
+        assert (props["HostedZoneId"], props["Name"]) == ({"Ref": "HostedZoneId"}, {"Fn::Sub": "${ApiRecordName}."})
+    assert records["express"]["ResourceRecords"] == [{"Ref": "ExpressHost"}]
+    assert records["serverless"]["ResourceRecords"] == [{"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}]
+    (domain,) = _of_type(template, "AWS::ApiGatewayV2::DomainName").values()
+    assert domain["Properties"]["DomainName"] == {"Ref": "ApiRecordName"}
+    assert domain["Properties"]["DomainNameConfigurations"][0]["EndpointType"] == "REGIONAL"
+    (mapping,) = _of_type(template, "AWS::ApiGatewayV2::ApiMapping").values()
+    assert mapping["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+    assert not _of_type(template, "AWS::Route53::HostedZone")  # an existing zone, a parameter
+    (bucket_id,) = _of_type(template, "AWS::S3::Bucket")
+    bucket = template["Resources"][bucket_id]
+    assert bucket["DeletionPolicy"] == "Retain"  # holds the rollout's audit trail
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    outputs = template["Outputs"]
+    assert {key: outputs[key]["Value"] for key in OUTPUT_KEYS.values()} == {
+        "HostedZoneId": {"Ref": "HostedZoneId"}, "ApiRecordName": {"Ref": "ApiRecordName"},
+        "ConfigBucketName": {"Ref": bucket_id}, "DeployWindowAlarmName": {"Ref": "DeployWindowAlarm"}}
