@@ -6,7 +6,8 @@ for each scenario sends ``RATE`` requests/s for ``SECONDS`` s over
 ``CONNECTIONS`` keep-alive connections (``benchmarks/open_loop.py``: requests
 are due at a fixed rate and latency counts from the due time). The requests
 cycle through a MOC detail, the MOC list and a search with a term of its own
-(a search always misses the cache, as the long tail of real searches does).
+(a search always misses the cache, as the long tail of real searches does: the
+terms are new in every run, although Redis is shared by all runs).
 
 Scenarios, each run ``RUNS`` times (median reported):
 
@@ -25,10 +26,12 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import statistics
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from pathlib import Path
 
 from benchmarks.open_loop import CONNECTIONS, Sample, UpServer, open_loop
 from benchmarks.report import machine_line, percentile, write_section
+from benchmarks.timeline import MachineSampler, write_timeline
 from runtime.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from tests.support.opensearch_standin import OpenSearchStandIn
 
@@ -97,6 +101,8 @@ class Scenario:
 
 
 def _paths(moc_ids: list[str], count: int) -> list[str]:
+    """The run's requests; each search term is new to this process and to Redis (shared by all runs)."""
+    run_tag = uuid.uuid4().hex[:8]
     paths = []
     for index in range(count):
         kind = KINDS[index % len(KINDS)]
@@ -105,7 +111,7 @@ def _paths(moc_ids: list[str], count: int) -> list[str]:
         elif kind == "list":
             paths.append("/api/mocs?page=1&limit=20")
         else:
-            paths.append(f"/api/mocs?search=shop{index}")
+            paths.append(f"/api/mocs?search=shop{run_tag}n{index}")
     return paths
 
 
@@ -115,12 +121,28 @@ def _kind(path: str) -> str:
     return "list" if "?" in path else "detail"
 
 
-def run_once(server: UpServer, scenario: Scenario, headers: dict[str, str], moc_ids: list[str]) -> dict[str, float]:
-    """One open-loop run: p95/p99 per kind, non-200 answers, and requests over SLOW_MS after the onset."""
+def run_once(
+    server: UpServer,
+    scenario: Scenario,
+    headers: dict[str, str],
+    moc_ids: list[str],
+    timeline_dir: Path | None = None,
+) -> dict[str, float]:
+    """One open-loop run: p95/p99 per kind, non-200 answers, and requests over SLOW_MS after the onset.
+
+    With ``timeline_dir``, also each request's timeline, the machine's CPU use and the server's
+    stacks around the onset (``benchmarks/timeline.py``), to explain a stall.
+    """
     paths = _paths(moc_ids, int(RATE * SECONDS))
     onset: list[float] = []
+    sampler = None
+    if timeline_dir is not None:
+        timeline_dir.mkdir(parents=True, exist_ok=True)
+        sampler = MachineSampler(server.pid, timeline_dir, dump_from=ONSET_S - 0.2, dump_until=ONSET_S + 3.5)
 
     def inject(start: float) -> None:
+        if sampler is not None:
+            sampler.start(start)
         if scenario.fault is None:
             return
 
@@ -136,6 +158,11 @@ def run_once(server: UpServer, scenario: Scenario, headers: dict[str, str], moc_
     finally:
         if scenario.heal is not None:
             scenario.heal()
+        if sampler is not None:
+            sampler.stop()
+    if sampler is not None and timeline_dir is not None:
+        sampler.write()
+        write_timeline(samples, timeline_dir / "requests.csv")
     figures = _summary(samples, onset[0] if onset else 0.0)
     figures["load avg"] = os.getloadavg()[0]  # the machine is shared: how busy it was during this run
     return figures
@@ -160,6 +187,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=RUNS, help="runs per scenario (median reported)")
     parser.add_argument("--only", choices=["redis paused", "redis breaker forced open", "search hung"])
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/performance.md alone")
+    parser.add_argument(
+        "--timeline", type=Path, help="write each run's request timeline, CPU samples, stacks and server log here"
+    )
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-open-loop-") as tmp:
@@ -192,7 +222,10 @@ def main() -> None:
                         assert status == 200, body
                         moc_ids = [item["id"] for item in body["data"]]
                         open_loop(server.port, _paths(moc_ids, 200), headers, rate=RATE, seconds=2.0)  # warm up
-                        figures = run_once(server, scenario, headers, moc_ids)
+                        run_dir = args.timeline / data_dir.name if args.timeline else None
+                        figures = run_once(server, scenario, headers, moc_ids, run_dir)
+                    if run_dir is not None:
+                        shutil.copy(data_dir / "up.log", run_dir / "up.log")
                     results.setdefault(scenario.name, []).append(figures)
                     print(scenario.name, run, {k: round(v, 1) for k, v in figures.items()}, flush=True)
     _report(results, args.runs, write=not args.no_report)

@@ -39,12 +39,18 @@ STARTUP_TIMEOUT_S = 90.0
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One request: when it was due (seconds after the run started), its latency from then, its status."""
+    """One request: when it was due, sent and answered (seconds after the run started), its latency, its status.
+
+    ``started - due`` is time the request waited for a free client connection (or
+    for the load generator's thread to run); ``finished - started`` is the server's.
+    """
 
     due: float
     latency_ms: float
     status: int
     path: str
+    started: float = 0.0
+    finished: float = 0.0
 
 
 class UpServer:
@@ -56,6 +62,12 @@ class UpServer:
         self.port = free_port()
         self._env = {**os.environ, "PYTHONPATH": str(source), "BRICKGUARD_TRACING": "off", **env}
         self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The ``brickguard up`` process (express runs in it)."""
+        assert self._proc is not None
+        return self._proc.pid
 
     def __enter__(self) -> UpServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -154,6 +166,7 @@ def open_loop(
                 if delay > 0:
                     time.sleep(delay)
                 path = paths[index % len(paths)]
+                sent = time.monotonic()
                 try:
                     connection.request("GET", path, headers=dict(headers))
                     response = connection.getresponse()
@@ -165,7 +178,9 @@ def open_loop(
                     status = 0
                 finished = time.monotonic()
                 with lock:
-                    samples.append(Sample(due - start, (finished - due) * 1000.0, status, path))
+                    samples.append(
+                        Sample(due - start, (finished - due) * 1000.0, status, path, sent - start, finished - start)
+                    )
         finally:
             connection.close()
 
