@@ -29,6 +29,8 @@ INDICES = (MOCS_INDEX, IMAGES_INDEX, WISHLIST_INDEX)
 SEARCH_TIMEOUT_S = 0.5
 SEARCH_FIELDS = ["title^3", "description", "tags^2"]
 MAPPING_RECHECK_S = 30.0
+MAPPING_TIMEOUT_S = SEARCH_TIMEOUT_S * 4
+"""Per index, for a check nobody waits on (warm-up, ``search init``, index writes); a search passes its own."""
 
 # Text fields use the standard analyser (lower-cased words, what multi_match with fuzziness needs);
 # userId and type are exact values; tags are searchable words and exact values (tags.keyword).
@@ -64,13 +66,13 @@ def _status(error: Exception) -> int | None:
     return status if isinstance(status, int) else None
 
 
-def mapping_problems(client: Any) -> list[str]:
-    """What differs between the cluster's indices and ``INDEX_BODY`` (empty: ready)."""
+def mapping_problems(client: Any, timeout: float = MAPPING_TIMEOUT_S) -> list[str]:
+    """What differs between the cluster's indices and ``INDEX_BODY`` (empty: ready); ``timeout`` per index."""
     expected = INDEX_BODY["mappings"]["properties"]
     problems: list[str] = []
     for index in INDICES:
         try:
-            actual = client.indices.get_mapping(index=index, request_timeout=SEARCH_TIMEOUT_S * 4)
+            actual = client.indices.get_mapping(index=index, request_timeout=timeout)
         except Exception as error:
             if _status(error) == 404:
                 problems.append(f"index {index} does not exist")
@@ -116,7 +118,14 @@ def init_indices(client: Any) -> dict[str, str]:
 
 class MappingGate:
     """Lets a client search and write only once the mappings were found right; rechecks a failure
-    after ``recheck_s`` (an operator may have run ``search init`` meanwhile)."""
+    after ``recheck_s`` (an operator may have run ``search init`` meanwhile).
+
+    The check runs inside a user's search when nothing checked before (a process whose earlier
+    searches were all answered from the cache), so a search passes its own ``timeout``: a hung
+    cluster then costs that search what the search call itself would have, and the failure counts
+    against the breaker like any other. With the former fixed 2 s, every worker thread that searched
+    during an OpenSearch hang waited 2 s on its own check, and the whole server stopped answering.
+    """
 
     def __init__(self, recheck_s: float = MAPPING_RECHECK_S, clock: Callable[[], float] = time.monotonic) -> None:
         self._recheck_s = recheck_s
@@ -125,7 +134,7 @@ class MappingGate:
         self._failed: weakref.WeakKeyDictionary[Any, tuple[float, str]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def require(self, client: Any) -> None:
+    def require(self, client: Any, timeout: float = MAPPING_TIMEOUT_S) -> None:
         """Return when ``client``'s indices are ready; raise :class:`IndexNotReady` otherwise."""
         with self._lock:
             if self._ready.get(client):
@@ -133,7 +142,7 @@ class MappingGate:
             failed = self._failed.get(client)
             if failed is not None and self._clock() - failed[0] < self._recheck_s:
                 raise IndexNotReady(failed[1])
-        problems = mapping_problems(client)
+        problems = mapping_problems(client, timeout)
         with self._lock:
             if not problems:
                 self._ready[client] = True
@@ -207,7 +216,7 @@ def search_ids(
     client: Any, index: str, user_id: str, term: str, *, offset: int, size: int, timeout: float
 ) -> tuple[list[str], int]:
     """Matching document ids (in rank order) and the total number of matches, within ``timeout`` seconds."""
-    mapping_gate.require(client)
+    mapping_gate.require(client, timeout)
     response = client.search(index=index, body=search_body(user_id, term, offset=offset, size=size),
                              request_timeout=timeout)
     hits = response["hits"]
