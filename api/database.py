@@ -13,7 +13,9 @@ Every Redis outage falls back to this path, so an uncached read must be cheap:
 Every unit of work is bounded on the client side by the smaller of the
 statement timeout and the request's remaining time: a watchdog shuts the
 connection's socket down when time is up (a paused server enforces nothing),
-and the abandoned connection is discarded. Out of request time is a 504;
+and the abandoned connection is discarded; a new connection's handshake,
+which libpq never bounds below 2 s, is waited for no longer than the request
+has left. Out of request time is a 504;
 an unreachable or timed-out database is a 503 with ``Retry-After`` and counts
 against the breaker. One request losing a fight over rows (deadlock,
 serialization failure) is retried, then answered 409 — never counted against
@@ -37,6 +39,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from guards import deadline, errors
+from guards.bounded_wait import WaitExpired, call_within
 from guards.retry import connect_with_backoff, retry_call
 from guards.retry_budget import RetryBudget
 from guards.watchdog import WATCHDOG
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 CONNECT_TIMEOUT_S = 2
-"""libpq's minimum: a new connection's handshake is the one wait not cut to the request's remaining time."""
+"""libpq's minimum. A request with less time left stops waiting for the handshake at its deadline instead."""
 STATEMENT_TIMEOUT_S = 5.0
 """Longest a unit of work may wait on PostgreSQL (client side; the same value is set server side)."""
 POOL_TIMEOUT_S = 2
@@ -132,6 +135,7 @@ class Database:
         if self._on_connect is not None:
             on_connect = self._on_connect
             event.listen(engine, "do_connect", lambda _dialect, _record, _args, params: on_connect(params))
+        event.listen(engine, "do_connect", _connect_within_deadline)  # last: it makes the connection
         return engine
 
     @cached_property
@@ -233,10 +237,37 @@ class Database:
             self.engine.dispose()
 
 
+def _connect_within_deadline(dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+    """``do_connect``: a new connection's handshake waits no longer than the request has left.
+
+    libpq never waits less than 2 s (``connect_timeout``'s minimum) and the
+    handshake has no socket the watchdog could shut down, so a request with
+    less time left waits for it in a helper thread (``guards/bounded_wait.py``)
+    and gives up at its deadline: 504, counted against the breaker like an
+    abandoned statement (a paused server must still open it). A handshake that
+    completes late is closed. With more time left than libpq's timeout, the
+    connection is made inline (None: SQLAlchemy connects as usual).
+    """
+    limit = deadline.call_timeout(CONNECT_TIMEOUT_S)  # DeadlineExceeded (504) when no time is left
+    if limit >= CONNECT_TIMEOUT_S:
+        return None
+    try:
+        return call_within(
+            limit, lambda: dialect.connect(*cargs, **cparams), discard=_close_quietly, name="postgres-connect"
+        )
+    except WaitExpired as exc:
+        recorder.record(catalogue.DEPENDENCY_ERROR, dependency="postgres")
+        raise Abandoned(limit, by_deadline=True) from exc
+
+
+def _close_quietly(connection: Any) -> None:
+    connection.close()
+
+
 def _abandon(checked_out: list[Connection]) -> None:
     """Watchdog callback: wake the blocked read by shutting the socket down; the connection is then discarded."""
     if not checked_out:
-        return  # still connecting: libpq's own connect timeout bounds that
+        return  # still connecting: _connect_within_deadline stops that wait itself
     connection = checked_out[0]
     connection.info[_ABANDONED] = True
     fd = connection.connection.dbapi_connection.pgconn.socket  # type: ignore[union-attr]

@@ -15,10 +15,11 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from api import database as database_module
 from runtime.errors import GatewayTimeout
 from runtime.telemetry.context import RequestContext, request_scope
 from tests.api.helpers import moc_body
-from tests.fault.conftest import wait_until
+from tests.fault.conftest import FAST_BREAKERS, wait_until
 
 pytestmark = pytest.mark.fault
 
@@ -94,3 +95,36 @@ def test_a_statement_longer_than_the_budget_is_abandoned_and_only_its_connection
         _in_thread(slow_read)
     assert database.read(lambda session: session.execute(text("SELECT 42")).scalar()) == 42
     assert deps.breakers["postgres"].state == "closed"
+
+
+def test_a_new_connection_to_a_paused_server_waits_no_longer_than_the_budget(
+    guarded_app, dedicated_postgres, metrics, monkeypatch
+):
+    """No pooled connection left, so the request must open one: its handshake is cut at the budget too.
+
+    libpq's ``connect_timeout`` is made far longer than the hang bound, so only a handshake
+    bounded by the request's own remaining time lets the answer arrive.
+    """
+    monkeypatch.setattr(database_module, "CONNECT_TIMEOUT_S", 120)
+    user = f"fresh-{uuid.uuid4().hex[:8]}"
+    server = dedicated_postgres()
+    client, deps = guarded_app(db_url=server.url)
+    assert client.call("GET", "/api/mocs", user=user).status == 200
+    deps.database.dispose()  # the pool is empty: the next request must open a connection
+
+    server.pause()
+    try:
+        replies = [
+            _in_thread(lambda: client.call("GET", "/api/mocs?search=crane", user=user, remaining_ms=400))
+            for _ in range(FAST_BREAKERS["postgres"].minimum_calls + 1)
+        ]
+    finally:
+        server.resume()
+
+    for reply in replies:
+        assert reply.status in (503, 504), reply.text
+        assert reply.json["error"]["code"] in ("SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT")
+    assert replies[0].status == 504  # the first one ran out of time in the handshake
+    assert metrics.count("DependencyError", dependency="postgres") >= 1
+    assert replies[-1].status == 503  # the abandoned handshakes opened the breaker: no more waiting
+    assert "retry-after" in replies[-1].headers
