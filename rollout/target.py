@@ -2,7 +2,7 @@
 
 Given on the command line, or read from the deployed stack's outputs
 (``HostedZoneId``, ``ApiRecordName``, ``ConfigBucketName``,
-``DeployWindowAlarmName``), so a rollout of a deployed stack needs only its name.
+``DeployWindowAlarmName``, ``ServiceName``), so a rollout of a deployed stack needs only its name.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ OUTPUT_KEYS = {
     "record_name": "ApiRecordName",
     "config_bucket": "ConfigBucketName",
     "deploy_window_alarm": "DeployWindowAlarmName",
+    "service": "ServiceName",
 }
 EXPRESS, SERVERLESS = "express", "serverless"  # the weighted records' SetIdentifiers
 
@@ -50,40 +51,40 @@ def resolve(
     stack_name: str | None,
     region: str = DEFAULT_REGION,
     endpoint_url: str | None = None,
-    service: str = DEFAULT_SERVICE,
+    service: str | None = None,
 ) -> Target:
-    """The target from the options, each missing one taken from ``stack_name``'s outputs.
+    """The target from the options; with ``stack_name``, each one not given comes from the stack's outputs.
 
-    The deploy-window alarm is the stack's ``DeployWindowAlarmName`` when a stack is named and has it,
-    else ``SERVICE-deploy-window`` (the name the stack gives it).
+    What neither gives falls back to a default: the service ``lego-projects-api`` and the deploy
+    window ``SERVICE-deploy-window`` (the name the stack gives it); the zone, record and bucket have none.
     """
-    default_window = f"{service}-deploy-window"
     given = {
         "hosted_zone_id": hosted_zone_id,
         "record_name": record_name,
         "config_bucket": config_bucket,
-        "deploy_window_alarm": deploy_window_alarm or (None if stack_name else default_window),
+        "deploy_window_alarm": deploy_window_alarm,
+        "service": service,
     }
     missing = [name for name, value in given.items() if not value]
-    if missing:
-        if not stack_name:
-            options = ", ".join("--" + name.replace("_", "-") for name in missing)
-            raise TargetError(f"give {options}, or --stack-name to read them from the deployed stack's outputs")
-        outputs = stack_outputs(stack_name, region=region, endpoint_url=endpoint_url)
-        outputs.setdefault(OUTPUT_KEYS["deploy_window_alarm"], default_window)
-        for name in missing:
-            key = OUTPUT_KEYS[name]
-            if key not in outputs:
-                raise TargetError(f"stack {stack_name} has no output {key}: give --{name.replace('_', '-')}")
-            given[name] = outputs[key]
+    outputs = stack_outputs(stack_name, region=region, endpoint_url=endpoint_url) if missing and stack_name else {}
+    for name in missing:
+        given[name] = outputs.get(OUTPUT_KEYS[name])
+    chosen_service = given["service"] or DEFAULT_SERVICE
+    required = [name for name in ("hosted_zone_id", "record_name", "config_bucket") if not given[name]]
+    if required:
+        options = ", ".join("--" + name.replace("_", "-") for name in required)
+        if stack_name:
+            keys = ", ".join(OUTPUT_KEYS[name] for name in required)
+            raise TargetError(f"stack {stack_name} has no output {keys}: give {options}")
+        raise TargetError(f"give {options}, or --stack-name to read them from the deployed stack's outputs")
     return Target(
         hosted_zone_id=str(given["hosted_zone_id"]),
         record_name=str(given["record_name"]),
         config_bucket=str(given["config_bucket"]),
-        deploy_window_alarm=str(given["deploy_window_alarm"]),
+        deploy_window_alarm=str(given["deploy_window_alarm"] or f"{chosen_service}-deploy-window"),
         region=region,
         endpoint_url=endpoint_url,
-        service=service,
+        service=chosen_service,
     )
 
 

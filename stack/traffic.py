@@ -1,6 +1,6 @@
 """What ``brickguard rollout`` acts on: the API name's two weighted records, the custom domain the
 serverless one points at, and the bucket of ``/config.json`` — declared here, named by the outputs
-``HostedZoneId``, ``ApiRecordName`` and ``ConfigBucketName`` (rollout/target.py reads them).
+``HostedZoneId``, ``ApiRecordName``, ``ConfigBucketName`` and ``ServiceName`` (rollout/target.py reads them).
 
 - **The zone is an existing one** (``HostedZoneId``), not created here: the API's name lives in the
   organisation's public zone next to the frontend's records, delegated by the registrar. A zone the
@@ -114,4 +114,5 @@ def outputs() -> dict[str, Any]:
         OUTPUT_KEYS["hosted_zone_id"]: {"Value": ref("HostedZoneId")},
         OUTPUT_KEYS["record_name"]: {"Value": ref("ApiRecordName")},
         OUTPUT_KEYS["config_bucket"]: {"Value": ref(CONFIG_BUCKET)},
+        OUTPUT_KEYS["service"]: {"Value": ref("ServiceName")},  # names its alarms and metrics
     }

@@ -28,12 +28,14 @@ TARGET_OPTIONS = (
     click.option("--hosted-zone-id", help="Route53 zone of the weighted records (else from the stack outputs)."),
     click.option("--record-name", help="The API's weighted record name, e.g. api.lego-moc.example.com."),
     click.option("--config-bucket", help="Bucket holding /config.json and the audit trail."),
-    click.option("--deploy-window-alarm", help="The ActionsSuppressor alarm [default: SERVICE-deploy-window]."),
+    click.option("--deploy-window-alarm", help="The ActionsSuppressor alarm [default: the stack's "
+                 "DeployWindowAlarmName output, else SERVICE-deploy-window]."),
     click.option(
         "--stack-name", envvar="BRICKGUARD_STACK", help="Deployed stack whose outputs fill what is not given."
     ),
     click.option(
-        "--service", default="lego-projects-api", show_default=True, help="Service name of alarms and metrics."
+        "--service", help="Service name of alarms and metrics [default: the stack's ServiceName output, else "
+        "lego-projects-api]."
     ),
     click.option(
         "--metrics", type=click.Choice(["auto", "local", "cloudwatch", "none"]), default="auto", show_default=True,

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from api.functions import FUNCTIONS
 from rollout.config_flag import ConfigFlag
-from rollout.target import resolve
+from rollout.target import TargetError, resolve
 from rollout.weights import WeightedRecords
 from runtime.cli.main import cli
 from stack.deploy import DeployOptions, StackDeployer
@@ -215,23 +215,39 @@ def test_rollout_status_reads_the_deployed_stack_and_agrees_with_route53_and_s3(
     # What the rollout changes in the stack's record and bucket is what status reads back.
     target = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
                      stack_name="lego", region=REGION, endpoint_url=moto_endpoint)
-    assert target.config_bucket == outputs["ConfigBucketName"]
+    assert (target.config_bucket, target.service) == (outputs["ConfigBucketName"], "lego-projects-api")
     WeightedRecords(route53, target.hosted_zone_id, target.record_name, sleep=lambda _: None).apply(25)
     ConfigFlag(_client("s3", moto_endpoint), target.config_bucket).set(True)
     status = _rollout(moto_endpoint, tmp_path, "status")
     assert (status["weights"]["express"], status["weights"]["serverless"], status["use_serverless"]) == (75, 25, True)
 
 
-def test_the_stacks_deploy_window_output_wins_over_the_default_name(moto_endpoint: str) -> None:
+def _outputs_stack(endpoint: str, name: str, outputs: dict[str, str]) -> None:
     template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-                "Outputs": {"DeployWindowAlarmName": {"Value": "team-a-deploy-window"},
-                            "HostedZoneId": {"Value": "Z1"}, "ApiRecordName": {"Value": "api.example.com"},
-                            "ConfigBucketName": {"Value": "config"}}}
-    _client("cloudformation", moto_endpoint).create_stack(StackName="named", TemplateBody=json.dumps(template))
-    target = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
-                     stack_name="named", region=REGION, endpoint_url=moto_endpoint)
-    assert (target.deploy_window_alarm, target.hosted_zone_id, target.config_bucket) == (
-        "team-a-deploy-window", "Z1", "config")
-    explicit = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm="mine",
-                       stack_name="named", region=REGION, endpoint_url=moto_endpoint)
-    assert explicit.deploy_window_alarm == "mine"
+                "Outputs": {key: {"Value": value} for key, value in outputs.items()}}
+    _client("cloudformation", endpoint).create_stack(StackName=name, TemplateBody=json.dumps(template))
+
+
+def test_the_stacks_service_and_deploy_window_outputs_win_over_the_defaults(moto_endpoint: str) -> None:
+    target_outputs = {"HostedZoneId": "Z1", "ApiRecordName": "api.example.com", "ConfigBucketName": "config"}
+    _outputs_stack(moto_endpoint, "named", {**target_outputs, "ServiceName": "lego-api-prod",
+                                            "DeployWindowAlarmName": "team-a-deploy-window"})
+    unset = {"hosted_zone_id": None, "record_name": None, "config_bucket": None, "deploy_window_alarm": None}
+    target = resolve(**unset, stack_name="named", region=REGION, endpoint_url=moto_endpoint)
+    assert (target.service, target.deploy_window_alarm, target.hosted_zone_id, target.config_bucket) == (
+        "lego-api-prod", "team-a-deploy-window", "Z1", "config")
+    explicit = resolve(**{**unset, "deploy_window_alarm": "mine"}, service="other", stack_name="named",
+                       region=REGION, endpoint_url=moto_endpoint)
+    assert (explicit.service, explicit.deploy_window_alarm) == ("other", "mine")
+    # an older stack without those outputs: the defaults, the window named after the service
+    _outputs_stack(moto_endpoint, "older", target_outputs)
+    older = resolve(**unset, stack_name="older", region=REGION, endpoint_url=moto_endpoint)
+    assert (older.service, older.deploy_window_alarm) == ("lego-projects-api", "lego-projects-api-deploy-window")
+
+
+def test_a_stack_without_the_target_outputs_names_what_to_give(moto_endpoint: str) -> None:
+    _outputs_stack(moto_endpoint, "bare", {"HostedZoneId": "Z1"})
+    with pytest.raises(TargetError, match="stack bare has no output ApiRecordName, ConfigBucketName: give "
+                                          "--record-name, --config-bucket"):
+        resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
+                stack_name="bare", region=REGION, endpoint_url=moto_endpoint)

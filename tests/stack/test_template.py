@@ -116,4 +116,5 @@ def test_the_rollout_target_is_declared_with_the_outputs_rollout_reads(template:
     outputs = template["Outputs"]
     assert {key: outputs[key]["Value"] for key in OUTPUT_KEYS.values()} == {
         "HostedZoneId": {"Ref": "HostedZoneId"}, "ApiRecordName": {"Ref": "ApiRecordName"},
-        "ConfigBucketName": {"Ref": bucket_id}, "DeployWindowAlarmName": {"Ref": "DeployWindowAlarm"}}
+        "ConfigBucketName": {"Ref": bucket_id}, "DeployWindowAlarmName": {"Ref": "DeployWindowAlarm"},
+        "ServiceName": {"Ref": "ServiceName"}}
