@@ -27,12 +27,17 @@ if TYPE_CHECKING:
 OUT_OF_TIME = "The request ran out of time"
 
 FUNCTION_ROUTERS: dict[str, Callable[[Dependencies], tuple[Router, ...]]] = {
-    "health": lambda deps: (health.router, debug.router),
+    "health": lambda deps: (
+        health.build_router(deps.probe_components, deps.settings.service),
+        debug.build_router(deps.settings, deps.breakers),
+    ),
     "mocs": lambda deps: (mocs.build_router(deps.database, deps.cache, deps.search, deps.outbox),),
-    "gallery": lambda deps: (gallery.router,),
-    "wishlist": lambda deps: (wishlist.router,),
-    "profile": lambda deps: (profile.router,),
-    "upload": lambda deps: (uploads.router,),
+    "gallery": lambda deps: (gallery.build_router(deps.database, deps.cache, deps.outbox, deps.storage),),
+    "wishlist": lambda deps: (wishlist.build_router(deps.database, deps.cache, deps.outbox),),
+    "profile": lambda deps: (profile.build_router(deps.database, deps.cache, deps.outbox),),
+    "upload": lambda deps: (
+        uploads.build_router(deps.database, deps.outbox, deps.storage, deps.settings.csv_parser_function),
+    ),
 }
 """Each function's routers, built from the dependency objects they use."""
 

@@ -26,7 +26,7 @@ def build_handlers(deps: Dependencies) -> dict[str, LambdaHandler]:
     }
 
     def parse_parts_list(event: Any) -> Any:
-        return parts_import.import_parts_list(deps, event)
+        return parts_import.import_parts_list(deps.database, deps.outbox, deps.storage, event)
 
     handlers["csv-parser"] = guarded_event_handler(
         parse_parts_list, function="csv-parser", route="Event csv-parser", warmup=deps.warmup

@@ -1,23 +1,22 @@
-"""The process's dependencies: one object per dependency, composed once, handed to the code that needs it.
+"""One composition of the API's dependencies: one object per dependency, handed to the code that needs it.
 
 :class:`~api.database.Database`, :class:`~api.cache.Cache`,
 :class:`~api.search.Search` and :class:`~api.outbox.Outbox` are separate
 objects, each owning its client, breaker and failure mapping, and so is
 :class:`~api.storage.Storage` (S3): a new dependency is one more object here,
-not a larger class. Each builds
-its client on first use, so a handler module imports fast and a keep-warm
-ping is what opens connections.
+not a larger class. Each builds its client on first use, so a handler module
+imports fast and a keep-warm ping is what opens connections.
 
-Routes take the objects they need from :func:`get` — the process's one
-composition, installed by the CLI or a test, else built from the environment
-(Powertools' router context would be per resolver, and a router included in
-two resolvers, a function's and the OpenAPI one, sees only the last) — and
-pass them to the services as plain parameters.
+There is no process-wide instance. A composition root builds one and hands it
+to :func:`api.composition.build_handlers`, whose router factories give each
+route the objects it uses (``mocs.build_router(database, cache, search,
+outbox)``); routes pass them on to the services as plain parameters. The roots:
+Lambda's module init (:mod:`api.handlers`), the serverful backend
+(``brickguard up``) and each test that needs its own.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +32,10 @@ from runtime import config
 
 if TYPE_CHECKING:
     from guards.breaker import BreakerConfig
-    from guards.object_store import ObjectStore
 
 
 class Dependencies:
-    """The guarded dependencies of one process, shared by all its requests."""
+    """The guarded dependencies of one composition, shared by all the requests it serves."""
 
     def __init__(self, settings: config.Settings, breaker_configs: Mapping[str, BreakerConfig] | None = None) -> None:
         self.settings = settings
@@ -52,7 +50,7 @@ class Dependencies:
             also_invalidate=config.CACHE_PREFIXES,
         )
         self.search = Search(settings.opensearch_url, self.breakers["opensearch"], self.outbox)
-        self._storage = Storage(settings, lambda: self.breakers["s3"], self.outbox)
+        self.storage = Storage(settings, lambda: self.breakers["s3"], self.outbox)
         self.health = HealthProbe(
             {
                 "database": self.database.ping,
@@ -60,11 +58,6 @@ class Dependencies:
                 "opensearch": self.search.ping if self.search.configured else None,
             }
         )
-
-    @property
-    def storage(self) -> ObjectStore:
-        """The upload bucket (built on first use; a 503 while ``S3_BUCKET`` is unset)."""
-        return self._storage.objects
 
     def probe_components(self) -> dict[str, str]:
         """``{database, redis, opensearch}`` → ``healthy | unhealthy | not_configured`` (cached briefly)."""
@@ -98,23 +91,3 @@ def _credentials(settings: config.Settings) -> Callable[[dict[str, Any]], None] 
     credentials = db_credentials.from_environment(settings.database_url)
     return db_credentials.connection_hook(credentials) if credentials else None
 
-
-_lock = threading.Lock()
-_current: Dependencies | None = None
-
-
-def get() -> Dependencies:
-    """The process-wide dependencies, built from the environment on first use."""
-    global _current
-    if _current is None:
-        with _lock:
-            if _current is None:
-                _current = Dependencies(config.load())
-    return _current
-
-
-def install(dependencies: Dependencies | None) -> None:
-    """Replace the process-wide dependencies (the CLI and tests configure them explicitly)."""
-    global _current
-    with _lock:
-        _current = dependencies

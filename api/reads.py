@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from api import dependencies
 from runtime.errors import NotFound
 
 if TYPE_CHECKING:
@@ -27,12 +26,6 @@ def read_through(
 ) -> T:
     """The cached value of ``key``, or ``load(session)`` in a read on ``database`` (then cached)."""
     return cache.read(key, namespace, ttl_seconds, lambda: database.read(load))
-
-
-def cached(key: str, namespace: str, ttl_seconds: int, load: Callable[[Session], T]) -> T:
-    """The cached value of ``key``, or ``load(session)`` (then cached)."""
-    deps = dependencies.get()
-    return read_through(deps.cache, deps.database, key, namespace, ttl_seconds, load)
 
 
 def owned_by(data: dict[str, Any], user_id: str, what: str) -> dict[str, Any]:

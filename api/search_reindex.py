@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from api import models
-from api.dependencies import Dependencies
 from api.search_index import (
     IMAGES_INDEX,
     MOCS_INDEX,
@@ -20,6 +19,10 @@ from api.search_index import (
     wishlist_document,
 )
 
+if TYPE_CHECKING:
+    from api.database import Database
+    from api.search import Search
+
 BATCH = 500
 SOURCES: tuple[tuple[str, Any, Callable[[Any], dict[str, Any]]], ...] = (
     (MOCS_INDEX, models.MocInstruction, moc_document),
@@ -28,19 +31,19 @@ SOURCES: tuple[tuple[str, Any, Callable[[Any], dict[str, Any]]], ...] = (
 )
 
 
-def count_documents(deps: Dependencies) -> int:
+def count_documents(database: Database) -> int:
     """How many documents a full reindex writes."""
-    with deps.database.session() as session:
+    with database.session() as session:
         return sum(session.scalar(select(func.count()).select_from(model)) or 0 for _, model, _ in SOURCES)
 
 
-def reindex(deps: Dependencies) -> Iterator[int]:
-    """Index everything in batches; yields the size of each batch written (for a progress bar)."""
-    if not deps.search.configured:
+def reindex(database: Database, search: Search) -> Iterator[int]:
+    """Index everything from ``database`` into ``search`` in batches; yields each batch's size (for a progress bar)."""
+    if not search.configured:
         raise ValueError("OPENSEARCH_URL is not set")
-    client = deps.search.client
+    client = search.client
     for index, model, document in SOURCES:
-        with deps.database.session() as session:
+        with database.session() as session:
             rows = session.execute(select(model).order_by(model.id).execution_options(yield_per=BATCH)).scalars()
             batch: list[dict[str, Any]] = []
             for row in rows:

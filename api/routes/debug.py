@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import os
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api import caller, dependencies, responses
+from api import caller, responses
 from api.responses import answers
 from runtime.errors import NotFound
 
-router = Router()
+if TYPE_CHECKING:
+    from guards.breaker_registry import BreakerRegistry
+    from runtime.config import Settings
 
 
 def _version() -> str:
@@ -29,21 +31,25 @@ def _version() -> str:
         return "unknown"
 
 
-@router.get("/debug/config", tags=["health"], **answers(responses.DebugConfigResponse, also=(404,)))
-def debug_config() -> dict[str, Any]:
-    caller.user_id(router)  # any signed-in user: API Gateway's authorizer checks it too
-    deps = dependencies.get()
-    settings = deps.settings
-    if not settings.debug_config or settings.stage == "prod":
-        raise NotFound("Resource not found")
-    data = {
-        "backend": settings.backend,
-        "service": settings.service,
-        "stage": settings.stage,
-        "version": _version(),
-        "function_version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
-        "migration_mode": settings.migration_mode,
-        "cache_prefix": settings.cache_prefix,
-        "breakers": {name: snapshot["state"] for name, snapshot in deps.breakers.snapshot().items()},
-    }
-    return {"success": True, "data": responses.DebugConfig.of(data)}
+def build_router(settings: Settings, breakers: BreakerRegistry) -> Router:
+    """``/debug/config``: these settings and the states of these breakers."""
+    router = Router()
+
+    @router.get("/debug/config", tags=["health"], **answers(responses.DebugConfigResponse, also=(404,)))
+    def debug_config() -> dict[str, Any]:
+        caller.user_id(router)  # any signed-in user: API Gateway's authorizer checks it too
+        if not settings.debug_config or settings.stage == "prod":
+            raise NotFound("Resource not found")
+        data = {
+            "backend": settings.backend,
+            "service": settings.service,
+            "stage": settings.stage,
+            "version": _version(),
+            "function_version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+            "migration_mode": settings.migration_mode,
+            "cache_prefix": settings.cache_prefix,
+            "breakers": {name: snapshot["state"] for name, snapshot in breakers.snapshot().items()},
+        }
+        return {"success": True, "data": responses.DebugConfig.of(data)}
+
+    return router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from api import (
     cache_keys,
     caller,
-    dependencies,
     multipart_form,
     responses,
     schemas,
@@ -21,138 +20,143 @@ from api import (
     upload_schemas,
 )
 from api.pagination import Limit, Page, list_body
-from api.reads import cached, owned_by
+from api.reads import owned_by, read_through
 from api.responses import answers
 from api.services import gallery, image_uploads, presigned_uploads
 from api.upload_responses import UploadOfferResponse
 
-router = Router()
+if TYPE_CHECKING:
+    from api.cache import Cache
+    from api.database import Database
+    from api.outbox import Outbox
+    from api.storage import Storage
 
 AlbumFilter = Annotated[uuid.UUID | None, Query(alias="albumId", description="only images of this album")]
 
 
-@router.get("/api/images", tags=["gallery"], **answers(responses.ImagePage))
-def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None) -> dict[str, Any]:
-    user = caller.user_id(router)
-    if album_id is not None:  # filtered pages are not part of the architecture's cache keys
-        items, total = dependencies.get().database.read(
-            lambda session: gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
+def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Storage) -> Router:
+    """The gallery routes, serving from these dependency objects."""
+    router = Router()
+
+    @router.get("/api/images", tags=["gallery"], **answers(responses.ImagePage))
+    def list_images(page: Page = 1, limit: Limit = 20, album_id: AlbumFilter = None) -> dict[str, Any]:
+        user = caller.user_id(router)
+        if album_id is not None:  # filtered pages are not part of the architecture's cache keys
+            items, total = database.read(
+                lambda session: gallery.list_images(session, user, page=page, limit=limit, album_id=album_id)
+            )
+            return list_body(items, total, page, limit)
+
+        def load(session: Session) -> dict[str, Any]:
+            items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=None)
+            return list_body(items, total, page, limit)
+
+        key = cache_keys.image_list(user, page, limit)
+        return read_through(cache, database, key, cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
+
+    @router.post(
+        "/api/images",
+        tags=["gallery"],
+        **answers(responses.ImageResponse, status=201, also=(404,)),
+        openapi_extensions=upload_openapi.IMAGE_CREATE_REQUEST,
+    )
+    def create_image() -> tuple[dict[str, Any], int]:
+        """A multipart upload (``file`` + fields) is resized and stored; JSON records an image hosted elsewhere."""
+        user = caller.user_id(router)
+        event = router.current_event.raw_event
+        if upload_requests.is_multipart(event):
+            form = multipart_form.parse(event)
+            data = image_uploads.upload_gallery_image(database, outbox, storage, user, form)
+        else:
+            body = upload_requests.json_model(schemas.ImageCreate, event)
+            data = database.write(lambda session: gallery.create_image(session, outbox, user, body))
+        return {"success": True, "data": data}, 201
+
+    @router.post("/api/images/upload-url", tags=["gallery"], **answers(UploadOfferResponse))
+    def image_upload_url(body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]) -> dict[str, Any]:
+        """A presigned S3 POST for an image larger than the direct-upload ceiling; then ``POST /api/images/confirm``."""
+        user = caller.user_id(router)
+        return {"success": True, "data": presigned_uploads.offer(storage, user, body.content_type)}
+
+    @router.post(
+        "/api/images/confirm", tags=["gallery"], **answers(responses.ImageResponse, status=201, also=(404, 413))
+    )
+    def confirm_image(body: Annotated[upload_schemas.ImageConfirm, Body()]) -> tuple[dict[str, Any], int]:
+        """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
+        user = caller.user_id(router)
+        data = presigned_uploads.confirm(
+            storage,
+            user,
+            body.upload_id,
+            lambda file: image_uploads.store_gallery_image(database, outbox, storage, user, body, file),
         )
-        return list_body(items, total, page, limit)
+        return {"success": True, "data": data}, 201
 
-    def load(session: Session) -> dict[str, Any]:
-        items, total = gallery.list_images(session, user, page=page, limit=limit, album_id=None)
-        return list_body(items, total, page, limit)
+    @router.get("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
+    def get_image(id: uuid.UUID) -> dict[str, Any]:
+        user = caller.user_id(router)
+        data = read_through(
+            cache,
+            database,
+            cache_keys.image_detail(id),
+            cache_keys.gallery_ns(user),
+            cache_keys.DETAIL_TTL_S,
+            lambda session: gallery.get_image(session, user, id),
+        )
+        return {"success": True, "data": owned_by(data, user, "Image")}
 
-    return cached(cache_keys.image_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
+    @router.patch("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
+    def update_image(id: uuid.UUID, body: Annotated[schemas.ImageUpdate, Body()]) -> dict[str, Any]:
+        user = caller.user_id(router)
+        data = database.write(lambda session: gallery.update_image(session, outbox, user, id, body))
+        return {"success": True, "data": data}
 
+    @router.delete("/api/images/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
+    def delete_image(id: uuid.UUID) -> dict[str, Any]:
+        user = caller.user_id(router)
+        database.write(lambda session: gallery.delete_image(session, outbox, user, id))
+        return {"success": True, "data": {"id": str(id), "deleted": True}}
 
-@router.post(
-    "/api/images",
-    tags=["gallery"],
-    **answers(responses.ImageResponse, status=201, also=(404,)),
-    openapi_extensions=upload_openapi.IMAGE_CREATE_REQUEST,
-)
-def create_image() -> tuple[dict[str, Any], int]:
-    """A multipart upload (``file`` + fields) is resized and stored; JSON records an image hosted elsewhere."""
-    user = caller.user_id(router)
-    event = router.current_event.raw_event
-    if upload_requests.is_multipart(event):
-        data = image_uploads.upload_gallery_image(user, multipart_form.parse(event))
-    else:
-        body = upload_requests.json_model(schemas.ImageCreate, event)
-        deps = dependencies.get()
-        data = deps.database.write(lambda session: gallery.create_image(session, deps.outbox, user, body))
-    return {"success": True, "data": data}, 201
+    @router.get("/api/albums", tags=["gallery"], **answers(responses.AlbumPage))
+    def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
+        user = caller.user_id(router)
 
+        def load(session: Session) -> dict[str, Any]:
+            items, total = gallery.list_albums(session, user, page=page, limit=limit)
+            return list_body(items, total, page, limit)
 
-@router.post("/api/images/upload-url", tags=["gallery"], **answers(UploadOfferResponse))
-def image_upload_url(body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]) -> dict[str, Any]:
-    """A presigned S3 POST for an image larger than the direct-upload ceiling; then ``POST /api/images/confirm``."""
-    user = caller.user_id(router)
-    return {"success": True, "data": presigned_uploads.offer(user, body.content_type)}
+        key = cache_keys.album_list(user, page, limit)
+        return read_through(cache, database, key, cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
 
+    @router.post("/api/albums", tags=["gallery"], **answers(responses.AlbumResponse, status=201, also=(404,)))
+    def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str, Any], int]:
+        user = caller.user_id(router)
+        data = database.write(lambda session: gallery.create_album(session, outbox, user, body))
+        return {"success": True, "data": data}, 201
 
-@router.post("/api/images/confirm", tags=["gallery"], **answers(responses.ImageResponse, status=201, also=(404, 413)))
-def confirm_image(body: Annotated[upload_schemas.ImageConfirm, Body()]) -> tuple[dict[str, Any], int]:
-    """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
-    user = caller.user_id(router)
-    data = presigned_uploads.confirm(
-        user, body.upload_id, lambda file: image_uploads.store_gallery_image(user, body, file)
-    )
-    return {"success": True, "data": data}, 201
+    @router.get("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumDetailResponse))
+    def get_album(id: uuid.UUID) -> dict[str, Any]:
+        user = caller.user_id(router)
+        data = read_through(
+            cache,
+            database,
+            cache_keys.album_detail(id),
+            cache_keys.gallery_ns(user),
+            cache_keys.DETAIL_TTL_S,
+            lambda session: gallery.get_album(session, user, id),
+        )
+        return {"success": True, "data": owned_by(data, user, "Album")}
 
+    @router.patch("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumResponse))
+    def update_album(id: uuid.UUID, body: Annotated[schemas.AlbumUpdate, Body()]) -> dict[str, Any]:
+        user = caller.user_id(router)
+        data = database.write(lambda session: gallery.update_album(session, outbox, user, id, body))
+        return {"success": True, "data": data}
 
-@router.get("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
-def get_image(id: uuid.UUID) -> dict[str, Any]:
-    user = caller.user_id(router)
-    data = cached(
-        cache_keys.image_detail(id),
-        cache_keys.gallery_ns(user),
-        cache_keys.DETAIL_TTL_S,
-        lambda session: gallery.get_image(session, user, id),
-    )
-    return {"success": True, "data": owned_by(data, user, "Image")}
+    @router.delete("/api/albums/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
+    def delete_album(id: uuid.UUID) -> dict[str, Any]:
+        user = caller.user_id(router)
+        database.write(lambda session: gallery.delete_album(session, outbox, user, id))
+        return {"success": True, "data": {"id": str(id), "deleted": True}}
 
-
-@router.patch("/api/images/<id>", tags=["gallery"], **answers(responses.ImageResponse))
-def update_image(id: uuid.UUID, body: Annotated[schemas.ImageUpdate, Body()]) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    data = deps.database.write(lambda session: gallery.update_image(session, deps.outbox, user, id, body))
-    return {"success": True, "data": data}
-
-
-@router.delete("/api/images/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
-def delete_image(id: uuid.UUID) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    deps.database.write(lambda session: gallery.delete_image(session, deps.outbox, user, id))
-    return {"success": True, "data": {"id": str(id), "deleted": True}}
-
-
-@router.get("/api/albums", tags=["gallery"], **answers(responses.AlbumPage))
-def list_albums(page: Page = 1, limit: Limit = 20) -> dict[str, Any]:
-    user = caller.user_id(router)
-
-    def load(session: Session) -> dict[str, Any]:
-        items, total = gallery.list_albums(session, user, page=page, limit=limit)
-        return list_body(items, total, page, limit)
-
-    return cached(cache_keys.album_list(user, page, limit), cache_keys.gallery_ns(user), cache_keys.LIST_TTL_S, load)
-
-
-@router.post("/api/albums", tags=["gallery"], **answers(responses.AlbumResponse, status=201, also=(404,)))
-def create_album(body: Annotated[schemas.AlbumCreate, Body()]) -> tuple[dict[str, Any], int]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    data = deps.database.write(lambda session: gallery.create_album(session, deps.outbox, user, body))
-    return {"success": True, "data": data}, 201
-
-
-@router.get("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumDetailResponse))
-def get_album(id: uuid.UUID) -> dict[str, Any]:
-    user = caller.user_id(router)
-    data = cached(
-        cache_keys.album_detail(id),
-        cache_keys.gallery_ns(user),
-        cache_keys.DETAIL_TTL_S,
-        lambda session: gallery.get_album(session, user, id),
-    )
-    return {"success": True, "data": owned_by(data, user, "Album")}
-
-
-@router.patch("/api/albums/<id>", tags=["gallery"], **answers(responses.AlbumResponse))
-def update_album(id: uuid.UUID, body: Annotated[schemas.AlbumUpdate, Body()]) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    data = deps.database.write(lambda session: gallery.update_album(session, deps.outbox, user, id, body))
-    return {"success": True, "data": data}
-
-
-@router.delete("/api/albums/<id>", tags=["gallery"], **answers(responses.DeletedResponse))
-def delete_album(id: uuid.UUID) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    deps.database.write(lambda session: gallery.delete_album(session, deps.outbox, user, id))
-    return {"success": True, "data": {"id": str(id), "deleted": True}}
+    return router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -12,38 +12,47 @@ from api.responses import answers
 from api.services import moc_files
 from api.upload_responses import MocFilesResponse, PartsListImportResponse
 
-router = Router()
+if TYPE_CHECKING:
+    from api.database import Database
+    from api.outbox import Outbox
+    from api.storage import Storage
 
 
-@router.post(
-    "/api/mocs/<id>/files",
-    tags=["uploads"],
-    **answers(MocFilesResponse, status=201),
-    openapi_extensions=upload_openapi.MOC_FILES_REQUEST,
-)
-def upload_moc_files(id: uuid.UUID) -> tuple[dict[str, Any], int]:
-    """Attach 1 to 10 PDF, XML or CSV files (form field ``files``, repeated) to the caller's MOC."""
-    user = caller.user_id(router)
-    form = multipart_form.parse(router.current_event.raw_event)
-    data = moc_files.upload_moc_files(user, id, moc_files.files_of(form))
-    return {"success": True, "data": data}, 201
+def build_router(database: Database, outbox: Outbox, storage: Storage, parser_function: str | None) -> Router:
+    """The upload routes, serving from these dependency objects; parts lists go to ``parser_function``."""
+    router = Router()
 
+    @router.post(
+        "/api/mocs/<id>/files",
+        tags=["uploads"],
+        **answers(MocFilesResponse, status=201),
+        openapi_extensions=upload_openapi.MOC_FILES_REQUEST,
+    )
+    def upload_moc_files(id: uuid.UUID) -> tuple[dict[str, Any], int]:
+        """Attach 1 to 10 PDF, XML or CSV files (form field ``files``, repeated) to the caller's MOC."""
+        user = caller.user_id(router)
+        form = multipart_form.parse(router.current_event.raw_event)
+        files = moc_files.files_of(form)
+        data = moc_files.upload_moc_files(database, outbox, storage, user, id, files)
+        return {"success": True, "data": data}, 201
 
-@router.post(
-    "/api/mocs/<id>/upload-parts-list",
-    tags=["uploads"],
-    **answers(PartsListImportResponse, status=202),
-    openapi_extensions=upload_openapi.PARTS_LIST_REQUEST,
-)
-def upload_parts_list(id: uuid.UUID) -> tuple[dict[str, Any], int]:
-    """Store a parts-list CSV and queue the csv-parser function (202); poll the import for its result."""
-    user = caller.user_id(router)
-    form = multipart_form.parse(router.current_event.raw_event)
-    return {"success": True, "data": moc_files.upload_parts_list(user, id, form)}, 202
+    @router.post(
+        "/api/mocs/<id>/upload-parts-list",
+        tags=["uploads"],
+        **answers(PartsListImportResponse, status=202),
+        openapi_extensions=upload_openapi.PARTS_LIST_REQUEST,
+    )
+    def upload_parts_list(id: uuid.UUID) -> tuple[dict[str, Any], int]:
+        """Store a parts-list CSV and queue the csv-parser function (202); poll the import for its result."""
+        user = caller.user_id(router)
+        form = multipart_form.parse(router.current_event.raw_event)
+        state = moc_files.upload_parts_list(database, outbox, storage, parser_function, user, id, form)
+        return {"success": True, "data": state}, 202
 
+    @router.get("/api/mocs/<id>/upload-parts-list/<fileId>", tags=["uploads"], **answers(PartsListImportResponse))
+    def parts_list_import(id: uuid.UUID, fileId: uuid.UUID) -> dict[str, Any]:
+        """The import of one uploaded parts list: queued, imported (with rejected lines) or failed (with why)."""
+        user = caller.user_id(router)
+        return {"success": True, "data": moc_files.parts_list_import(database, user, id, fileId)}
 
-@router.get("/api/mocs/<id>/upload-parts-list/<fileId>", tags=["uploads"], **answers(PartsListImportResponse))
-def parts_list_import(id: uuid.UUID, fileId: uuid.UUID) -> dict[str, Any]:
-    """The import of one uploaded parts list: queued, imported (with rejected lines) or failed (with why)."""
-    user = caller.user_id(router)
-    return {"success": True, "data": moc_files.parts_list_import(user, id, fileId)}
+    return router

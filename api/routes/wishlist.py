@@ -3,76 +3,80 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api import cache_keys, caller, dependencies, responses, schemas
-from api.reads import cached, owned_by
+from api import cache_keys, caller, responses, schemas
+from api.reads import owned_by, read_through
 from api.responses import answers
 from api.services import wishlist
 
-router = Router()
+if TYPE_CHECKING:
+    from api.cache import Cache
+    from api.database import Database
+    from api.outbox import Outbox
 
 Category = Annotated[
     str | None, Query(max_length=100, pattern=schemas.NO_NUL, description="only items of this category")
 ]
 
 
-@router.get("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistList))
-def list_items(category: Category = None) -> dict[str, Any]:
-    user = caller.user_id(router)
-    items = cached(
-        cache_keys.wishlist_all(user),
-        cache_keys.wishlist_ns(user),
-        cache_keys.LIST_TTL_S,
-        lambda session: wishlist.list_items(session, user, category=None)[0],
-    )
-    if category:  # the whole (small) list is what is cached; filter it here
-        items = [item for item in items if item["category"] == category]
-    return {"success": True, "data": items, "total": len(items)}
+def build_router(database: Database, cache: Cache, outbox: Outbox) -> Router:
+    """The wishlist routes, serving from these dependency objects."""
+    router = Router()
 
+    @router.get("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistList))
+    def list_items(category: Category = None) -> dict[str, Any]:
+        user = caller.user_id(router)
+        items = read_through(
+            cache,
+            database,
+            cache_keys.wishlist_all(user),
+            cache_keys.wishlist_ns(user),
+            cache_keys.LIST_TTL_S,
+            lambda session: wishlist.list_items(session, user, category=None)[0],
+        )
+        if category:  # the whole (small) list is what is cached; filter it here
+            items = [item for item in items if item["category"] == category]
+        return {"success": True, "data": items, "total": len(items)}
 
-@router.post("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistItemResponse, status=201))
-def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    data = deps.database.write(lambda session: wishlist.create_item(session, deps.outbox, user, body))
-    return {"success": True, "data": data}, 201
+    @router.post("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistItemResponse, status=201))
+    def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
+        user = caller.user_id(router)
+        data = database.write(lambda session: wishlist.create_item(session, outbox, user, body))
+        return {"success": True, "data": data}, 201
 
+    @router.post("/api/wishlist/reorder", tags=["wishlist"], **answers(responses.WishlistList, also=(404,)))
+    def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
+        user = caller.user_id(router)
+        items = database.write(lambda session: wishlist.reorder(session, outbox, user, body))
+        return {"success": True, "data": items, "total": len(items)}
 
-@router.post("/api/wishlist/reorder", tags=["wishlist"], **answers(responses.WishlistList, also=(404,)))
-def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    items = deps.database.write(lambda session: wishlist.reorder(session, deps.outbox, user, body))
-    return {"success": True, "data": items, "total": len(items)}
+    @router.get("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
+    def get_item(id: uuid.UUID) -> dict[str, Any]:
+        user = caller.user_id(router)
+        data = read_through(
+            cache,
+            database,
+            cache_keys.wishlist_item(id),
+            cache_keys.wishlist_ns(user),
+            cache_keys.DETAIL_TTL_S,
+            lambda session: wishlist.get_item(session, user, id),
+        )
+        return {"success": True, "data": owned_by(data, user, "Wishlist item")}
 
+    @router.patch("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
+    def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
+        user = caller.user_id(router)
+        data = database.write(lambda session: wishlist.update_item(session, outbox, user, id, body))
+        return {"success": True, "data": data}
 
-@router.get("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
-def get_item(id: uuid.UUID) -> dict[str, Any]:
-    user = caller.user_id(router)
-    data = cached(
-        cache_keys.wishlist_item(id),
-        cache_keys.wishlist_ns(user),
-        cache_keys.DETAIL_TTL_S,
-        lambda session: wishlist.get_item(session, user, id),
-    )
-    return {"success": True, "data": owned_by(data, user, "Wishlist item")}
+    @router.delete("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.DeletedResponse))
+    def delete_item(id: uuid.UUID) -> dict[str, Any]:
+        user = caller.user_id(router)
+        database.write(lambda session: wishlist.delete_item(session, outbox, user, id))
+        return {"success": True, "data": {"id": str(id), "deleted": True}}
 
-
-@router.patch("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
-def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    data = deps.database.write(lambda session: wishlist.update_item(session, deps.outbox, user, id, body))
-    return {"success": True, "data": data}
-
-
-@router.delete("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.DeletedResponse))
-def delete_item(id: uuid.UUID) -> dict[str, Any]:
-    user = caller.user_id(router)
-    deps = dependencies.get()
-    deps.database.write(lambda session: wishlist.delete_item(session, deps.outbox, user, id))
-    return {"success": True, "data": {"id": str(id), "deleted": True}}
+    return router

@@ -6,14 +6,19 @@ The objects are written first and the row second (:func:`~api.services.object_wr
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api import dependencies, image_processing, object_keys, schemas
+from api import image_processing, object_keys, schemas
 from api.multipart_form import Form, UploadedFile
 from api.services import gallery
 from api.services.object_writes import store_then_record
 from api.upload_schemas import ImageUploadFields, form_model
 from runtime.errors import ValidationError
+
+if TYPE_CHECKING:
+    from api.database import Database
+    from api.outbox import Outbox
+    from api.storage import Storage
 
 IMAGE_FIELD = "file"
 
@@ -28,17 +33,21 @@ def single_file(form: Form, field: str = IMAGE_FIELD) -> UploadedFile:
     return files[0]
 
 
-def upload_gallery_image(user_id: str, form: Form) -> dict[str, Any]:
+def upload_gallery_image(
+    database: Database, changes: Outbox, storage: Storage, user_id: str, form: Form
+) -> dict[str, Any]:
     """``POST /api/images`` with a file in a multipart form."""
     fields = form_model(ImageUploadFields, form, lists=("tags",))
-    return store_gallery_image(user_id, fields, single_file(form).data)
+    return store_gallery_image(database, changes, storage, user_id, fields, single_file(form).data)
 
 
-def store_gallery_image(user_id: str, fields: ImageUploadFields, data: bytes) -> dict[str, Any]:
+def store_gallery_image(
+    database: Database, changes: Outbox, storage: Storage, user_id: str, fields: ImageUploadFields, data: bytes
+) -> dict[str, Any]:
     """A 2048 px WebP and a 400 px thumbnail on S3, then the image row (direct upload or confirmed)."""
     full, thumbnail = image_processing.process(data, image_processing.GALLERY, image_processing.GALLERY_THUMBNAIL)
     image_id = uuid.uuid4()
-    store = dependencies.get().storage
+    store = storage.objects
     image_key = object_keys.gallery_image(user_id, image_id)
     thumbnail_key = object_keys.gallery_thumbnail(user_id, image_id)
     body = schemas.ImageCreate.model_validate(
@@ -50,8 +59,9 @@ def store_gallery_image(user_id: str, fields: ImageUploadFields, data: bytes) ->
     )
     objects = [(image_key, full.data, full.content_type), (thumbnail_key, thumbnail.data, thumbnail.content_type)]
     return store_then_record(
+        store,
         objects,
-        lambda: dependencies.get().database.write(
-            lambda session: gallery.create_image(session, dependencies.get().outbox, user_id, body, image_id=image_id)
+        lambda: database.write(
+            lambda session: gallery.create_image(session, changes, user_id, body, image_id=image_id)
         ),
     )

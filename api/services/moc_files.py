@@ -12,11 +12,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from api import cache_keys, dependencies, file_types, object_keys, responses
+from api import cache_keys, file_types, object_keys, responses
 from api.models import MocFile, MocInstruction, PartsListImport
 from api.multipart_form import Form, UploadedFile
 from api.outbox import Outbox
@@ -26,6 +26,10 @@ from api.services.updates import owned
 from api.upload_limits import MAX_MOC_FILES_PER_REQUEST
 from guards.object_store import ObjectStore
 from runtime.errors import NotFound, ValidationError
+
+if TYPE_CHECKING:
+    from api.database import Database
+    from api.storage import Storage
 
 FILES_FIELD = "files"
 MAX_FILENAME = 255
@@ -57,10 +61,12 @@ def clean_filename(name: str) -> str | None:
     return base[:MAX_FILENAME] or None
 
 
-def upload_moc_files(user_id: str, moc_id: uuid.UUID, uploads: Sequence[UploadedFile]) -> list[dict[str, Any]]:
+def upload_moc_files(
+    database: Database, changes: Outbox, storage: Storage, user_id: str, moc_id: uuid.UUID,
+    uploads: Sequence[UploadedFile],
+) -> list[dict[str, Any]]:
     """Store ``uploads`` for the caller's MOC (404 for anyone else's) and record them."""
-    deps = dependencies.get()
-    deps.database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))  # before any S3 work
+    database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))  # before any S3 work
     stored = []
     for position, upload in enumerate(uploads, start=1):
         try:
@@ -70,11 +76,11 @@ def upload_moc_files(user_id: str, moc_id: uuid.UUID, uploads: Sequence[Uploaded
         file_id = uuid.uuid4()
         key = object_keys.moc_file(user_id, moc_id, file_id, kind.extension)
         stored.append(StoredFile(file_id, key, upload.data, kind, clean_filename(upload.filename)))
+    store = storage.objects
     return store_then_record(
+        store,
         [(item.key, item.data, item.kind.mime_type) for item in stored],
-        lambda: deps.database.write(
-            lambda session: record_files(session, deps.outbox, deps.storage, user_id, moc_id, stored)
-        ),
+        lambda: database.write(lambda session: record_files(session, changes, store, user_id, moc_id, stored)),
     )
 
 
@@ -102,35 +108,38 @@ def record_files(
     return [responses.MocFile.of(row) for row in rows]
 
 
-def upload_parts_list(user_id: str, moc_id: uuid.UUID, form: Form) -> dict[str, Any]:
-    """Store the CSV with a ``moc_files`` row and a ``queued`` import, then queue the parser."""
+def upload_parts_list(
+    database: Database, changes: Outbox, storage: Storage, parser_function: str | None, user_id: str,
+    moc_id: uuid.UUID, form: Form,
+) -> dict[str, Any]:
+    """Store the CSV with a ``moc_files`` row and a ``queued`` import, then queue ``parser_function``."""
     from api.parser_invoke import invoke_parser
     from api.services import parts_import
     from api.services.image_uploads import single_file
 
-    deps = dependencies.get()
-    deps.database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))
+    database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))
     upload = single_file(form)
     if file_types.detect(upload.data) is not file_types.CSV:
         raise ValidationError("A parts list must be a CSV file")
     title = (form.value("title") or clean_filename(upload.filename) or "Parts list")[:200]
     item = StoredFile(uuid.uuid4(), "", upload.data, file_types.CSV, clean_filename(upload.filename))
     item = dataclasses.replace(item, key=object_keys.moc_file(user_id, moc_id, item.file_id, "csv"))
+    store = storage.objects
 
     def record(session: Session) -> dict[str, Any]:
         queued = PartsListImport(file_id=item.file_id, moc_id=moc_id, status=parts_import.QUEUED, rejections=[])
-        record_files(session, deps.outbox, deps.storage, user_id, moc_id, [item], also=[queued])
+        record_files(session, changes, store, user_id, moc_id, [item], also=[queued])
         return parts_import.import_json(queued)
 
-    state = store_then_record([(item.key, item.data, item.kind.mime_type)], lambda: deps.database.write(record))
+    state = store_then_record(store, [(item.key, item.data, item.kind.mime_type)], lambda: database.write(record))
     invoke_parser(
-        deps.settings.csv_parser_function,
+        parser_function,
         parts_import.parser_event(user_id=user_id, moc_id=moc_id, file_id=item.file_id, key=item.key, title=title)
     )
     return state
 
 
-def parts_list_import(user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID) -> dict[str, Any]:
+def parts_list_import(database: Database, user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID) -> dict[str, Any]:
     """The state of one parts-list import of the caller's MOC (404 for anyone else's)."""
     from api.services.parts_import import import_json
 
@@ -141,4 +150,4 @@ def parts_list_import(user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID) -> di
             raise NotFound("Parts-list import not found")
         return import_json(row)
 
-    return dependencies.get().database.read(load)
+    return database.read(load)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from api import dependencies
 from api.storage_errors import storage_errors
+
+if TYPE_CHECKING:
+    from guards.object_store import ObjectStore
 
 T = TypeVar("T")
 
 log = logging.getLogger("brickguard.api.uploads")
 
 
-def store_then_record(objects: Sequence[tuple[str, bytes, str]], record: Callable[[], T]) -> T:
-    """PUT every ``(key, data, content_type)``, then ``record()``; if recording fails, delete them again."""
-    store = dependencies.get().storage
+def store_then_record(store: ObjectStore, objects: Sequence[tuple[str, bytes, str]], record: Callable[[], T]) -> T:
+    """PUT every ``(key, data, content_type)`` into ``store``, then ``record()``; if that fails, delete them again."""
     with storage_errors():
         for key, data, content_type in objects:
             store.put(key, data, content_type)

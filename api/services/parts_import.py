@@ -19,18 +19,21 @@ retries, sends it to the on-failure destination.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from api import cache_keys
-from api.dependencies import Dependencies
 from api.models import MocInstruction, MocPart, MocPartsList, PartsListImport
 from api.outbox import Outbox
 from api.parts_csv import FileRefused, ParseResult, parse
 from api.services.changes import commit_change
 from guards.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from api.database import Database
+    from api.storage import Storage
 
 QUEUED = "queued"
 IMPORTED = "imported"
@@ -57,23 +60,21 @@ def import_json(row: PartsListImport) -> dict[str, Any]:
     }
 
 
-def import_parts_list(deps: Dependencies, event: dict[str, Any]) -> dict[str, Any]:
+def import_parts_list(database: Database, changes: Outbox, storage: Storage, event: dict[str, Any]) -> dict[str, Any]:
     """Run one parser event; the answer is the import's state (also for a duplicate event)."""
     try:
         user_id, moc_id, file_id = str(event["userId"]), uuid.UUID(event["mocId"]), uuid.UUID(event["fileId"])
         key, title = str(event["key"]), str(event.get("title") or "Parts list")[:200]
     except (KeyError, ValueError, TypeError, AttributeError):
         return {"status": "ignored", "error": "not a parser event"}
-    current = deps.database.read(lambda session: _state(session.get(PartsListImport, file_id)))
+    current = database.read(lambda session: _state(session.get(PartsListImport, file_id)))
     if current["status"] != QUEUED:
         return current
     try:
-        outcome: ParseResult | str = parse(_object_chunks(deps.storage, key))
+        outcome: ParseResult | str = parse(_object_chunks(storage.objects, key))
     except FileRefused as refused:
         outcome = str(refused)
-    return deps.database.write(
-        lambda session: _record(session, deps.outbox, user_id, moc_id, file_id, title, outcome)
-    )
+    return database.write(lambda session: _record(session, changes, user_id, moc_id, file_id, title, outcome))
 
 
 def _state(row: PartsListImport | None) -> dict[str, Any]:

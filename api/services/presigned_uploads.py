@@ -17,22 +17,26 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from api import dependencies, object_keys
+from api import object_keys
 from api.storage_errors import storage_errors
 from api.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
 from runtime.errors import NotFound, PayloadTooLarge, ValidationError
+
+if TYPE_CHECKING:
+    from api.storage import Storage
+    from guards.object_store import ObjectStore
 
 T = TypeVar("T")
 
 log = logging.getLogger("brickguard.api.uploads")
 
 
-def offer(user_id: str, content_type: str) -> dict[str, Any]:
+def offer(storage: Storage, user_id: str, content_type: str) -> dict[str, Any]:
     """``{uploadId, url, fields, maxBytes, expiresIn}``: POST ``fields`` plus ``file`` to ``url``."""
     upload_id = uuid.uuid4()
-    store = dependencies.get().storage
+    store = storage.objects
     form = store.presigned_post(
         object_keys.staged_upload(user_id, upload_id), content_type, PRESIGNED_UPLOAD_MAX_BYTES,
         PRESIGNED_URL_TTL_SECONDS,
@@ -46,14 +50,14 @@ def offer(user_id: str, content_type: str) -> dict[str, Any]:
     }
 
 
-def confirm(user_id: str, upload_id: uuid.UUID, process: Callable[[bytes], T]) -> T:
+def confirm(storage: Storage, user_id: str, upload_id: uuid.UUID, process: Callable[[bytes], T]) -> T:
     """``process(bytes of the staged file)``; the staging object is deleted once processed or refused.
 
     Missing is a 404; larger than the policy allowed is a 413. When ``process`` fails for a
     reason that is not the file's (PostgreSQL or S3 unavailable) the staged file stays, so the
     client can simply confirm again.
     """
-    store = dependencies.get().storage
+    store = storage.objects
     key = object_keys.staged_upload(user_id, upload_id)
     with storage_errors():
         stored = store.head(key)
@@ -68,15 +72,15 @@ def confirm(user_id: str, upload_id: uuid.UUID, process: Callable[[bytes], T]) -
     try:
         result = process(data)
     except (ValidationError, PayloadTooLarge, NotFound):
-        _discard(key)
+        _discard(store, key)
         raise
-    _discard(key)
+    _discard(store, key)
     return result
 
 
-def _discard(key: str) -> None:
+def _discard(store: ObjectStore, key: str) -> None:
     """Best effort: the answer does not depend on it, and the lifecycle rule removes what stays."""
     try:
-        dependencies.get().storage.delete([key])
+        store.delete([key])
     except Exception as exc:
         log.warning("staged upload left for the lifecycle rule", extra={"key": key, "error": type(exc).__name__})

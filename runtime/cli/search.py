@@ -66,10 +66,10 @@ def reindex() -> None:
             raise click.UsageError(f"{name} is not set")
     deps = Dependencies(settings)
     init_indices(deps.search.client)  # a reindex into indices OpenSearch would create dynamically is useless
-    total = count_documents(deps)
+    total = count_documents(deps.database)
     columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("reindex", total=total)
-        for written in run_reindex(deps):
+        for written in run_reindex(deps.database, deps.search):
             progress.advance(task, written)
     click.echo(f"indexed {total} documents")

@@ -368,8 +368,8 @@ def _front_door(
 
 def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:
     """Compose the serverful backend: its dependencies and the API's handlers over them (its composition root)."""
-    from api import dependencies
     from api.composition import build_handlers
+    from api.dependencies import Dependencies
     from api.functions import function_for_path
     from runtime import process
     from runtime.admin import AdminEndpoints, admin_token
@@ -377,8 +377,7 @@ def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observato
     from runtime.server import ServerfulApp
 
     guard = process.install(settings, emf_stream=observatory.log_stream())
-    deps = dependencies.Dependencies(settings)
-    dependencies.install(deps)  # routes not yet handed their objects still reach this one composition
+    deps = Dependencies(settings)
     breakers = deps.breakers
     observatory.page.watch(breakers=breakers.snapshot)
     start_breaker_gauge(stack, observatory, breakers.snapshot, guard.telemetry.flush)

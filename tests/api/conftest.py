@@ -45,13 +45,12 @@ def api_settings(
 
 @pytest.fixture(scope="session")
 def api_dependencies(api_settings: config.Settings) -> Dependencies:
-    """The session's composition of the API's dependencies, on the test servers (backend=serverless)."""
-    from api import dependencies
+    """The session's composition of the API's dependencies on the test servers; installs the process guard too."""
+    from api.dependencies import Dependencies
     from api.schema_setup import create_schema
     from runtime import process
 
-    deps = dependencies.Dependencies(api_settings)
-    dependencies.install(deps)
+    deps = Dependencies(api_settings)
     create_schema(deps.database.engine)
     process.install(api_settings)
     return deps

@@ -73,3 +73,7 @@ def test_two_compositions_in_one_process_each_answer_from_their_own_dependencies
     assert {tuple(found) for client, found in seen if client is second} == {("Only in the second",)}
     assert second.call("GET", f"/api/mocs/{created[first]}", user=user).status == 404
     assert first.call("GET", f"/api/mocs/{created[first]}", user=user).status == 200
+    assert [client.call("GET", "/health", user=None).json["service"] for client in (first, second)] == [
+        "lego-api-first",
+        "lego-api-second",
+    ]

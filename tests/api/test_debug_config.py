@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
-from api import dependencies
+from api.composition import build_handlers
+from api.dependencies import Dependencies
 from runtime import config
+from tests.api.clients import LambdaClient
 
 
 def test_each_backend_says_who_answered_and_how_it_is_configured(client, user):
@@ -28,10 +30,9 @@ def test_it_needs_a_token_like_every_route_but_health(client):
     assert client.call("GET", "/debug/config", user=None).status == 401
 
 
-def test_in_prod_it_is_not_found(lambda_client, user, monkeypatch):
-    deps = dependencies.get()
-    monkeypatch.setattr(deps, "settings", dataclasses.replace(deps.settings, stage="prod", debug_config=False))
-    reply = lambda_client.call("GET", "/debug/config", user=user)
+def test_in_prod_it_is_not_found(api_dependencies, api_settings, user):
+    prod = Dependencies(dataclasses.replace(api_settings, stage="prod", debug_config=False))
+    reply = LambdaClient(build_handlers(prod)).call("GET", "/debug/config", user=user)
     assert reply.status == 404 and reply.json["error"]["code"] == "NOT_FOUND"
 
 

@@ -11,24 +11,26 @@ from collections.abc import Iterator
 
 import pytest
 
+from api.composition import build_handlers
+from api.dependencies import Dependencies
 from runtime import config
 from runtime.embedded import free_port
 from tests.api.clients import LambdaClient
 
 
 @pytest.fixture
-def health_with(api_settings: config.Settings, lambda_client: LambdaClient) -> Iterator:
-    """Calls ``/health`` with dependencies built from ``api_settings`` changed by the given fields."""
-    from api import dependencies
-
-    session_deps = dependencies.get()
+def health_with(api_settings: config.Settings, api_dependencies: Dependencies) -> Iterator:
+    """Calls ``/health`` of handlers composed from ``api_settings`` changed by the given fields."""
+    composed: list[Dependencies] = []
 
     def call(**changes: str | None):
-        dependencies.install(dependencies.Dependencies(dataclasses.replace(api_settings, **changes)))
-        return lambda_client.call("GET", "/health", user=None)
+        deps = Dependencies(dataclasses.replace(api_settings, **changes))
+        composed.append(deps)
+        return LambdaClient(build_handlers(deps)).call("GET", "/health", user=None)
 
     yield call
-    dependencies.install(session_deps)
+    for deps in composed:
+        deps.database.dispose()
 
 
 def refused_url(scheme: str) -> str:

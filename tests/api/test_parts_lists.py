@@ -1,8 +1,9 @@
 """Parts-list CSVs: stored by the upload function, parsed asynchronously by the csv-parser function.
 
 Through all three entry points the upload queues an ``Event`` invocation on the local Lambda of
-``brickguard up`` (the in-process handlers reach it through ``AWS_ENDPOINT_URL_LAMBDA``); the
-hostile-file cases run the parser's handler in-process against the same PostgreSQL and S3.
+``brickguard up`` (the in-process handlers, composed once ``up`` has named its parser, reach it through
+``AWS_ENDPOINT_URL_LAMBDA``); the hostile-file cases run the parser's handler in-process against the
+same PostgreSQL and S3.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Iterator
 import pytest
 
 from api import object_keys
+from api.composition import build_handlers
+from api.dependencies import Dependencies
 from api.services import parts_import
 from runtime import running
-from tests.api.clients import FakeLambdaContext
+from tests.api.clients import FakeLambdaContext, LambdaClient
 from tests.api.helpers import assert_envelope, moc_body
 from tests.api.uploads import upload
 from tests.conftest import LocalS3
@@ -26,9 +29,9 @@ HEADER = "Part ID,Part Name,Quantity,Color\n"
 POLL_S = 60.0
 
 
-@pytest.fixture(scope="module", autouse=True)
-def local_lambda(up_urls, api_settings, api_dependencies) -> Iterator[str]:
-    """The Invoke API of the session's ``brickguard up``, for the in-process handlers' boto3."""
+@pytest.fixture(scope="module")
+def parsing(up_urls, api_settings, api_dependencies) -> Iterator[Dependencies]:
+    """Dependencies naming the parser of the session's ``brickguard up``, whose Invoke API the handlers' boto3 uses."""
     import os
 
     url = running.running_url(api_settings.data_dir, "invoke_url")
@@ -36,10 +39,9 @@ def local_lambda(up_urls, api_settings, api_dependencies) -> Iterator[str]:
     assert url and parser, "brickguard up announced no Invoke API or parser"
     saved = os.environ.get("AWS_ENDPOINT_URL_LAMBDA")
     os.environ["AWS_ENDPOINT_URL_LAMBDA"] = url
-    deps = api_dependencies
-    deps.settings = dataclasses.replace(deps.settings, csv_parser_function=parser)
-    yield url
-    deps.settings = dataclasses.replace(deps.settings, csv_parser_function=None)
+    deps = Dependencies(dataclasses.replace(api_settings, csv_parser_function=parser))
+    yield deps
+    deps.database.dispose()
     if saved is None:
         os.environ.pop("AWS_ENDPOINT_URL_LAMBDA", None)
     else:
@@ -87,9 +89,22 @@ def test_a_parts_list_must_be_a_csv(client, user) -> None:
     assert_envelope(reply, 400, "VALIDATION_ERROR")
 
 
+@pytest.fixture(scope="module")
+def parsing_handlers(parsing: Dependencies) -> dict:
+    return build_handlers(parsing)
+
+
+@pytest.fixture(params=["lambda", "express", "serverless"])
+def client(request: pytest.FixtureRequest, parsing_handlers: dict):
+    """The three entry points; in-process, the handlers whose upload route names ``up``'s parser."""
+    if request.param == "lambda":
+        return LambdaClient(parsing_handlers)
+    return request.getfixturevalue(f"{request.param}_client")
+
+
 @pytest.fixture
-def csv_parser(api_handlers):
-    return api_handlers["csv-parser"]
+def csv_parser(parsing_handlers: dict):
+    return parsing_handlers["csv-parser"]
 
 
 def _queued(deps, user: str, csv: bytes, local_s3: LocalS3) -> dict:
@@ -139,27 +154,23 @@ def _parts(deps, moc_id: str) -> tuple[int, int | None]:
     ],
     ids=["latin-1", "utf-16", "huge-field", "too-many-rows", "wrong-header", "unclosed-quote", "empty"],
 )
-def test_a_hostile_file_fails_clearly_and_writes_nothing(
-    api_dependencies, csv_parser, user, local_s3, csv, error
-) -> None:
-    event = _queued(api_dependencies, user, csv, local_s3)
+def test_a_hostile_file_fails_clearly_and_writes_nothing(parsing, csv_parser, user, local_s3, csv, error) -> None:
+    event = _queued(parsing, user, csv, local_s3)
     result = csv_parser(event, FakeLambdaContext())
     assert result["status"] == "failed" and error in result["error"], result
-    assert _parts(api_dependencies, event["mocId"]) == (0, None)
+    assert _parts(parsing, event["mocId"]) == (0, None)
 
 
-def test_a_bom_and_formulas_are_handled_and_a_second_run_changes_nothing(
-    api_dependencies, csv_parser, user, local_s3
-) -> None:
+def test_a_bom_and_formulas_are_handled_and_a_second_run_changes_nothing(parsing, csv_parser, user, local_s3) -> None:
     csv = ("\ufeff" + HEADER + "3001,Brick,3,Red\n3002,@SUM(A1),1,Red\n3003,Tile,+2,Red\n3004,Plate,2,-Red\n"
            "3005,Slope,4,Blue\n").encode()
-    event = _queued(api_dependencies, user, csv, local_s3)
+    event = _queued(parsing, user, csv, local_s3)
     first = csv_parser(event, FakeLambdaContext())
     assert first["status"] == "imported" and first["acceptedRows"] == 2 and first["rejectedRows"] == 3
-    assert _parts(api_dependencies, event["mocId"]) == (2, 7)
+    assert _parts(parsing, event["mocId"]) == (2, 7)
     second = csv_parser(event, FakeLambdaContext())  # Lambda delivers an event at least once
     assert second == first
-    assert _parts(api_dependencies, event["mocId"]) == (2, 7)
+    assert _parts(parsing, event["mocId"]) == (2, 7)
 
 
 def test_a_parser_event_with_nothing_behind_it_is_ignored(csv_parser) -> None:
@@ -168,8 +179,8 @@ def test_a_parser_event_with_nothing_behind_it_is_ignored(csv_parser) -> None:
     assert csv_parser(event, FakeLambdaContext())["status"] == "ignored"
 
 
-def test_s3_down_raises_so_that_lambda_retries(api_dependencies, csv_parser, user, local_s3) -> None:
-    deps = api_dependencies
+def test_s3_down_raises_so_that_lambda_retries(parsing, csv_parser, user, local_s3) -> None:
+    deps = parsing
     event = _queued(deps, user, (HEADER + "3001,Brick,1,Red\n").encode(), local_s3)
     deps.breakers.force("s3", "open")
     try:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from api import dependencies
 from api.composition import build_handlers
+from api.dependencies import Dependencies
 from api.schema_setup import create_schema
 from guards.breaker import BreakerConfig
 from runtime import config, process
@@ -51,19 +51,18 @@ def metrics() -> Iterator[RecordingSink]:
 
 
 @pytest.fixture
-def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[LambdaClient, dependencies.Dependencies]]]:
-    """Factory: the Lambda handlers wired to the given servers with fast breakers; restored after."""
-    saved_deps, saved_process = dependencies._current, process._current
-    built: list[dependencies.Dependencies] = []
+def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[LambdaClient, Dependencies]]]:
+    """Factory: the Lambda handlers wired to the given servers with fast breakers; the process guard restored after."""
+    saved_process = process._current
+    built: list[Dependencies] = []
 
     def build(*, redis_url: str | None = None, opensearch_url: str | None = None,
-              db_url: str | None = None) -> tuple[LambdaClient, dependencies.Dependencies]:
+              db_url: str | None = None) -> tuple[LambdaClient, Dependencies]:
         settings = config.Settings(
             backend="serverless", database_url=db_url or database_url, redis_url=redis_url,
             opensearch_url=opensearch_url, data_dir=str(tmp_path), tracing="off",
         )
-        deps = dependencies.Dependencies(settings, FAST_BREAKERS)
-        dependencies.install(deps)
+        deps = Dependencies(settings, FAST_BREAKERS)
         process.install(settings)
         create_schema(deps.database.engine)
         built.append(deps)
@@ -72,7 +71,6 @@ def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[Lam
     yield build
     for deps in built:
         deps.database.dispose()
-    dependencies.install(saved_deps)
     process._current = saved_process
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from api import dependencies
 from api.composition import build_handlers
+from api.dependencies import Dependencies
 from api.schema_setup import create_schema
 from rollout.cache_flush import CacheFlush, RateLimiter, flush_patterns, is_generation_counter
 from runtime import config, process
@@ -43,7 +43,7 @@ def client(redis_server) -> Iterator[redis_lib.Redis]:
 @pytest.fixture
 def api_writes(database_url: str, redis_server, tmp_path):
     """Call the real handlers (plain keys, then MIGRATION_MODE's v2: keys) so the API writes its own keys."""
-    saved_deps, saved_process = dependencies._current, process._current
+    saved_process = process._current
     made = []
 
     def serve(migration_mode: bool) -> LambdaClient:
@@ -51,8 +51,7 @@ def api_writes(database_url: str, redis_server, tmp_path):
             backend="serverless", database_url=database_url, redis_url=redis_server.url,
             data_dir=str(tmp_path), tracing="off", migration_mode=migration_mode,
         )
-        deps = dependencies.Dependencies(settings)
-        dependencies.install(deps)
+        deps = Dependencies(settings)
         process.install(settings)
         create_schema(deps.database.engine)
         made.append(deps)
@@ -61,7 +60,6 @@ def api_writes(database_url: str, redis_server, tmp_path):
     yield serve
     for deps in made:
         deps.database.dispose()
-    dependencies.install(saved_deps)
     process._current = saved_process
 
 
