@@ -18,6 +18,7 @@ Pillow is imported on the first upload, not with the handler module (cold start)
 Example::
 
     full, thumbnail = process(data, GALLERY, GALLERY_THUMBNAIL)   # WebP bytes with width and height
+    (avatar,) = process(data, AVATAR)                              # 256x256, centre-cropped
 """
 
 from __future__ import annotations
@@ -45,15 +46,23 @@ _ORIENTATION_TAG = 0x0112
 
 @dataclass(frozen=True, slots=True)
 class ImageSpec:
-    """One rendition: fit within ``max_width`` x ``max_height``."""
+    """One rendition: fit within ``max_width`` x ``max_height`` (never enlarged), or ``cropped`` to exactly that.
+
+    A cropped rendition fills the box: scaled so the shorter side fits, then the centre is cut
+    out — an avatar is a face in the middle of a photo more often than anything else, and a
+    square padded with bars looks broken in a round avatar frame. It is enlarged when smaller.
+    """
 
     name: str
     max_width: int
     max_height: int
+    cropped: bool = False
 
 
 GALLERY = ImageSpec("gallery", 2048, MAX_SIDE)
 GALLERY_THUMBNAIL = ImageSpec("thumbnail", 400, MAX_SIDE)
+WISHLIST = ImageSpec("wishlist", 800, MAX_SIDE)
+AVATAR = ImageSpec("avatar", 256, 256, cropped=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,7 @@ def process(data: bytes, *specs: ImageSpec) -> list[ProcessedImage]:
         source = _decode_upright(image, specs, ImageOps)
         rendered = []
         for spec in specs:  # largest first: each smaller rendition is resized from the one before
-            resized = _resize(source, spec, Image)
+            resized = _resize(source, spec, Image, ImageOps)
             rendered.append(_encode(resized))
             source = resized
         return rendered
@@ -118,8 +127,10 @@ def _decode_upright(image: Any, specs: tuple[ImageSpec, ...], image_ops: Any) ->
     return upright.convert("RGBA" if _has_alpha(upright) else "RGB")
 
 
-def _resize(upright: Any, spec: ImageSpec, image_module: Any) -> Any:
-    """Within the spec's box, aspect kept; only ever shrinks."""
+def _resize(upright: Any, spec: ImageSpec, image_module: Any, image_ops: Any) -> Any:
+    """Within the spec's box, aspect kept, only ever shrinking; a cropped spec: exactly the box, centre kept."""
+    if spec.cropped:
+        return image_ops.fit(upright, (spec.max_width, spec.max_height), image_module.Resampling.LANCZOS)
     resized = upright.copy()
     resized.thumbnail((spec.max_width, spec.max_height), image_module.Resampling.LANCZOS)
     return resized

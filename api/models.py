@@ -251,6 +251,21 @@ class UserProfile(Base):
     updated_at: Mapped[datetime] = _updated()
 
 
+class UserAvatar(Base):
+    """The user's uploaded avatar (``avatars/{userId}/avatar.webp``).
+
+    A table of its own rather than a column of ``user_profiles``: a user may have an avatar
+    without ever choosing a name (whose column is NOT NULL), and a new table reaches databases
+    created before it (``create_all``) where a new column would need a migration.
+    """
+
+    __tablename__ = "user_avatars"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    image_url: Mapped[str] = mapped_column(String(2048))
+    updated_at: Mapped[datetime] = _updated()
+
+
 class AppMeta(Base):
     """Key/value facts about this database (e.g. that demo data was loaded once)."""
 

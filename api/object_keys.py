@@ -29,6 +29,16 @@ def gallery_image_keys(user_id: str, image_id: uuid.UUID) -> list[str]:
     return [gallery_image(user_id, image_id), gallery_thumbnail(user_id, image_id)]
 
 
+def wishlist_image(user_id: str, item_id: uuid.UUID) -> str:
+    """One image per wishlist item, replaced in place (the URL's ``?v=`` tells caches it changed)."""
+    return f"wishlist/{_segment(user_id)}/{item_id}.webp"
+
+
+def avatar(user_id: str) -> str:
+    """One avatar per user, replaced in place."""
+    return f"avatars/{_segment(user_id)}/avatar.webp"
+
+
 def staged_upload(user_id: str, upload_id: uuid.UUID) -> str:
     """Where a presigned POST puts a file until the confirm call processes it (expired by a lifecycle rule)."""
     return f"uploads/{_segment(user_id)}/{upload_id}"

@@ -124,6 +124,7 @@ class Profile(_Out):
     id: str
     email: str | None
     name: str | None
+    avatar_url: str | None = Field(description="the uploaded 256x256 WebP avatar; null without one")
     stats: ProfileStats
 
 

@@ -9,9 +9,9 @@ from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES, MAX_MOC_FILES_PER_REQUEST
 from api.upload_schemas import ImageUploadFields
 
 
-def _multipart(fields: type[Any], files: dict[str, str]) -> dict[str, Any]:
-    """A multipart/form-data schema: ``fields``' properties plus binary ``files`` (name -> description)."""
-    schema = fields.model_json_schema(by_alias=True)
+def _multipart(fields: type[Any] | None, files: dict[str, str]) -> dict[str, Any]:
+    """A multipart/form-data schema: ``fields``' properties (if any) plus binary ``files`` (name -> description)."""
+    schema = fields.model_json_schema(by_alias=True) if fields else {}
     properties = dict(schema.get("properties", {}))
     for name, description in files.items():
         properties[name] = {"type": "string", "format": "binary", "description": description}
@@ -82,3 +82,12 @@ IMAGE_CREATE_REQUEST: dict[str, Any] = {
         },
     }
 }
+
+
+def _image_only(description: str) -> dict[str, Any]:
+    content = {"multipart/form-data": _multipart(None, {"file": description})}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+WISHLIST_IMAGE_REQUEST = _image_only("JPEG, PNG or WebP; stored as a WebP at most 800 px wide")
+AVATAR_REQUEST = _image_only("JPEG, PNG or WebP; stored as a 256x256 WebP, centre-cropped")

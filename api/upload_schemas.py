@@ -43,10 +43,29 @@ class ImageUploadUrlRequest(_Fields):
     content_type: ImageType = Field(alias="contentType")
 
 
-class ImageConfirm(ImageUploadFields):
-    """``POST /api/images/confirm``: the image's metadata and the ``uploadId`` its file was sent under."""
+class UploadConfirm(_Fields):
+    """``POST …/confirm``: the ``uploadId`` the file was sent to S3 under."""
 
     upload_id: uuid.UUID = Field(alias="uploadId")
+
+
+class ImageConfirm(ImageUploadFields, UploadConfirm):
+    """``POST /api/images/confirm``: the image's metadata and the ``uploadId`` its file was sent under."""
+
+
+MocFileType = Literal["application/pdf", "application/xml", "text/xml", "text/csv"]
+
+
+class MocFileUploadUrlRequest(_Fields):
+    """``POST /api/mocs/{id}/files/upload-url``: the type the file will be sent with (a policy condition)."""
+
+    content_type: MocFileType = Field(alias="contentType")
+
+
+class MocFileConfirm(UploadConfirm):
+    """``POST /api/mocs/{id}/files/confirm``: the ``uploadId`` and the file's name to show (optional)."""
+
+    filename: str | None = Field(None, max_length=1000, description="the client's name for the file")
 
 
 def form_model(model: type[M], form: Form, *, lists: tuple[str, ...] = ()) -> M:

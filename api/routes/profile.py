@@ -7,21 +7,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api import cache_keys, caller, responses, schemas
+from api import cache_keys, caller, multipart_form, responses, schemas, upload_openapi, upload_schemas
 from api.reads import read_through
 from api.responses import answers
-from api.services import profile
+from api.services import image_uploads, presigned_uploads, profile
+from api.upload_responses import UploadOfferResponse
 from runtime.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from api.cache import Cache
     from api.database import Database
     from api.outbox import Outbox
+    from api.storage import Storage
 
 UserId = Annotated[str, Path(max_length=255)]
 
 
-def build_router(database: Database, cache: Cache, outbox: Outbox) -> Router:
+def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Storage) -> Router:
     """The profile routes, serving from these dependency objects."""
     router = Router()
 
@@ -42,11 +44,57 @@ def build_router(database: Database, cache: Cache, outbox: Outbox) -> Router:
 
     @router.patch("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
     def update_profile(id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]) -> dict[str, Any]:
+        user = own_profile(id)
+        data = database.write(
+            lambda session: profile.update_name(session, outbox, user, body.name, caller.claims(router))
+        )
+        return {"success": True, "data": data}
+
+    def own_profile(id: str) -> str:
+        """The caller's id when ``id`` is the caller's own profile; anyone else's is a 403."""
         user = caller.user_id(router)
         if id != user:
             raise Forbidden("You can only change your own profile")
-        data = database.write(
-            lambda session: profile.update_name(session, outbox, user, body.name, caller.claims(router))
+        return user
+
+    @router.post(
+        "/api/users/<id>/avatar",
+        tags=["profile"],
+        **answers(responses.ProfileResponse, also=(403,)),
+        openapi_extensions=upload_openapi.AVATAR_REQUEST,
+    )
+    def upload_avatar(id: UserId) -> dict[str, Any]:
+        """Set or replace the avatar (multipart ``file``): a 256x256 WebP, centre-cropped, at ``avatars/{userId}/…``."""
+        user = own_profile(id)
+        data = image_uploads.only_file(multipart_form.parse(router.current_event.raw_event))
+        avatar = image_uploads.store_avatar(database, outbox, storage, user, data, caller.claims(router))
+        return {"success": True, "data": avatar}
+
+    @router.delete("/api/users/<id>/avatar", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
+    def delete_avatar(id: UserId) -> dict[str, Any]:
+        """Remove the avatar; its object is deleted from S3 through the outbox."""
+        user = own_profile(id)
+        claims = caller.claims(router)
+        data = database.write(lambda session: profile.remove_avatar(session, outbox, user, claims))
+        return {"success": True, "data": data}
+
+    @router.post("/api/users/<id>/avatar/upload-url", tags=["profile"], **answers(UploadOfferResponse, also=(403,)))
+    def avatar_upload_url(id: UserId, body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]) -> dict[str, Any]:
+        """A presigned S3 POST for an avatar over the direct-upload ceiling; then ``POST …/avatar/confirm``."""
+        return {"success": True, "data": presigned_uploads.offer(storage, own_profile(id), body.content_type)}
+
+    @router.post(
+        "/api/users/<id>/avatar/confirm", tags=["profile"], **answers(responses.ProfileResponse, also=(403, 413))
+    )
+    def confirm_avatar(id: UserId, body: Annotated[upload_schemas.UploadConfirm, Body()]) -> dict[str, Any]:
+        """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
+        user = own_profile(id)
+        claims = caller.claims(router)
+        data = presigned_uploads.confirm(
+            storage,
+            user,
+            body.upload_id,
+            lambda file: image_uploads.store_avatar(database, outbox, storage, user, file, claims),
         )
         return {"success": True, "data": data}
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from api import caller, multipart_form, upload_openapi
+from api import caller, multipart_form, upload_openapi, upload_schemas
 from api.responses import answers
-from api.services import moc_files
-from api.upload_responses import MocFilesResponse, PartsListImportResponse
+from api.services import moc_files, presigned_uploads
+from api.upload_responses import MocFilesResponse, PartsListImportResponse, UploadOfferResponse
 
 if TYPE_CHECKING:
     from api.database import Database
@@ -35,6 +36,30 @@ def build_router(database: Database, outbox: Outbox, storage: Storage, parser_fu
         files = moc_files.files_of(form)
         data = moc_files.upload_moc_files(database, outbox, storage, user, id, files)
         return {"success": True, "data": data}, 201
+
+    @router.post("/api/mocs/<id>/files/upload-url", tags=["uploads"], **answers(UploadOfferResponse))
+    def moc_file_upload_url(
+        id: uuid.UUID, body: Annotated[upload_schemas.MocFileUploadUrlRequest, Body()]
+    ) -> dict[str, Any]:
+        """A presigned S3 POST for one MOC file over the direct-upload ceiling; then ``POST …/files/confirm``."""
+        user = caller.user_id(router)
+        moc_files.check_owned(database, user, id)
+        return {"success": True, "data": presigned_uploads.offer(storage, user, body.content_type)}
+
+    @router.post(
+        "/api/mocs/<id>/files/confirm", tags=["uploads"], **answers(MocFilesResponse, status=201, also=(413,))
+    )
+    def confirm_moc_file(
+        id: uuid.UUID, body: Annotated[upload_schemas.MocFileConfirm, Body()]
+    ) -> tuple[dict[str, Any], int]:
+        """Attach the file sent to the presigned POST, judged by content like a direct upload (size re-checked here)."""
+        user = caller.user_id(router)
+
+        def attach(file: bytes) -> list[dict[str, Any]]:
+            uploaded = [moc_files.named(body.filename, file)]
+            return moc_files.upload_moc_files(database, outbox, storage, user, id, uploaded)
+
+        return {"success": True, "data": presigned_uploads.confirm(storage, user, body.upload_id, attach)}, 201
 
     @router.post(
         "/api/mocs/<id>/upload-parts-list",

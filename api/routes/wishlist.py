@@ -8,22 +8,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api import cache_keys, caller, responses, schemas
+from api import cache_keys, caller, multipart_form, responses, schemas, upload_openapi, upload_schemas
 from api.reads import owned_by, read_through
 from api.responses import answers
-from api.services import wishlist
+from api.services import image_uploads, presigned_uploads, wishlist
+from api.upload_responses import UploadOfferResponse
 
 if TYPE_CHECKING:
     from api.cache import Cache
     from api.database import Database
     from api.outbox import Outbox
+    from api.storage import Storage
 
 Category = Annotated[
     str | None, Query(max_length=100, pattern=schemas.NO_NUL, description="only items of this category")
 ]
 
 
-def build_router(database: Database, cache: Cache, outbox: Outbox) -> Router:
+def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Storage) -> Router:
     """The wishlist routes, serving from these dependency objects."""
     router = Router()
 
@@ -78,5 +80,47 @@ def build_router(database: Database, cache: Cache, outbox: Outbox) -> Router:
         user = caller.user_id(router)
         database.write(lambda session: wishlist.delete_item(session, outbox, user, id))
         return {"success": True, "data": {"id": str(id), "deleted": True}}
+
+    @router.post(
+        "/api/wishlist/<id>/image",
+        tags=["wishlist"],
+        **answers(responses.WishlistItemResponse),
+        openapi_extensions=upload_openapi.WISHLIST_IMAGE_REQUEST,
+    )
+    def upload_image(id: uuid.UUID) -> dict[str, Any]:
+        """Set or replace the item's image (multipart ``file``): an 800 px WebP at ``wishlist/{userId}/{itemId}…``."""
+        user = caller.user_id(router)
+        data = image_uploads.only_file(multipart_form.parse(router.current_event.raw_event))
+        return {"success": True, "data": image_uploads.store_wishlist_image(database, outbox, storage, user, id, data)}
+
+    @router.delete("/api/wishlist/<id>/image", tags=["wishlist"], **answers(responses.WishlistItemResponse))
+    def delete_image(id: uuid.UUID) -> dict[str, Any]:
+        """Remove the item's image; an uploaded one is deleted from S3 through the outbox."""
+        user = caller.user_id(router)
+        data = database.write(lambda session: wishlist.remove_image(session, outbox, user, id))
+        return {"success": True, "data": data}
+
+    @router.post("/api/wishlist/<id>/image/upload-url", tags=["wishlist"], **answers(UploadOfferResponse))
+    def image_upload_url(
+        id: uuid.UUID, body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]
+    ) -> dict[str, Any]:
+        """A presigned S3 POST for an image over the direct-upload ceiling; then ``POST …/image/confirm``."""
+        user = caller.user_id(router)
+        database.read(lambda session: wishlist.get_item(session, user, id))
+        return {"success": True, "data": presigned_uploads.offer(storage, user, body.content_type)}
+
+    @router.post(
+        "/api/wishlist/<id>/image/confirm", tags=["wishlist"], **answers(responses.WishlistItemResponse, also=(413,))
+    )
+    def confirm_image(id: uuid.UUID, body: Annotated[upload_schemas.UploadConfirm, Body()]) -> dict[str, Any]:
+        """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
+        user = caller.user_id(router)
+        data = presigned_uploads.confirm(
+            storage,
+            user,
+            body.upload_id,
+            lambda file: image_uploads.store_wishlist_image(database, outbox, storage, user, id, file),
+        )
+        return {"success": True, "data": data}
 
     return router

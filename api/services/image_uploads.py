@@ -1,19 +1,24 @@
 """Uploaded images: processed, stored in S3 under DESIGN.md's keys, then recorded in PostgreSQL.
 
 The objects are written first and the row second (:func:`~api.services.object_writes.store_then_record`).
+A gallery image gets keys of its own (its id); a wishlist item's image and an avatar have one
+key each, replaced in place, so their URLs carry ``?v=`` and a digest of the stored bytes:
+a browser or CDN holding the previous picture fetches the new one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from api import image_processing, object_keys, schemas
 from api.multipart_form import Form, UploadedFile
-from api.services import gallery
+from api.services import gallery, profile, wishlist
 from api.services.object_writes import store_then_record
 from api.upload_schemas import ImageUploadFields, form_model
-from runtime.errors import ValidationError
+from runtime.errors import NotFound, ValidationError
 
 if TYPE_CHECKING:
     from api.database import Database
@@ -31,6 +36,13 @@ def single_file(form: Form, field: str = IMAGE_FIELD) -> UploadedFile:
     if not files[0].data:
         raise ValidationError("The uploaded file is empty")
     return files[0]
+
+
+def only_file(form: Form) -> bytes:
+    """The bytes of a form that carries one ``file`` and no other field."""
+    if form.fields:
+        raise ValidationError(f"Unexpected form fields: {', '.join(sorted(form.fields))}; send only 'file'")
+    return single_file(form).data
 
 
 def upload_gallery_image(
@@ -64,4 +76,43 @@ def store_gallery_image(
         lambda: database.write(
             lambda session: gallery.create_image(session, changes, user_id, body, image_id=image_id)
         ),
+    )
+
+
+def store_wishlist_image(
+    database: Database, changes: Outbox, storage: Storage, user_id: str, item_id: uuid.UUID, data: bytes
+) -> dict[str, Any]:
+    """The item's image as an 800 px WebP at its one key; the item, naming it (404 for anyone else's item)."""
+    database.read(lambda session: wishlist.get_item(session, user_id, item_id))  # before any S3 work
+    return _store_in_place(
+        storage,
+        object_keys.wishlist_image(user_id, item_id),
+        image_processing.WISHLIST,
+        data,
+        lambda url: database.write(lambda session: wishlist.set_image(session, changes, user_id, item_id, url)),
+    )
+
+
+def store_avatar(
+    database: Database, changes: Outbox, storage: Storage, user_id: str, data: bytes, claims: dict[str, Any]
+) -> dict[str, Any]:
+    """The caller's avatar as a 256x256 WebP (centre-cropped) at its one key; the profile, naming it."""
+    return _store_in_place(
+        storage,
+        object_keys.avatar(user_id),
+        image_processing.AVATAR,
+        data,
+        lambda url: database.write(lambda session: profile.set_avatar(session, changes, user_id, url, claims)),
+    )
+
+
+def _store_in_place(
+    storage: Storage, key: str, spec: image_processing.ImageSpec, data: bytes, record: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    """Render ``spec``, replace the object at ``key``, then ``record`` its versioned URL."""
+    (rendition,) = image_processing.process(data, spec)
+    store = storage.objects
+    url = f"{store.url(key)}?v={hashlib.sha256(rendition.data).hexdigest()[:16]}"
+    return store_then_record(
+        store, [(key, rendition.data, rendition.content_type)], lambda: record(url), discard_on=(NotFound,)
     )

@@ -61,12 +61,22 @@ def clean_filename(name: str) -> str | None:
     return base[:MAX_FILENAME] or None
 
 
+def named(filename: str | None, data: bytes) -> UploadedFile:
+    """A file that came through a presigned upload, as if it had been a part of the form."""
+    return UploadedFile(FILES_FIELD, filename or "", data)
+
+
+def check_owned(database: Database, user_id: str, moc_id: uuid.UUID) -> None:
+    """A 404 unless the MOC is the caller's: asked before any S3 work."""
+    database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))
+
+
 def upload_moc_files(
     database: Database, changes: Outbox, storage: Storage, user_id: str, moc_id: uuid.UUID,
     uploads: Sequence[UploadedFile],
 ) -> list[dict[str, Any]]:
     """Store ``uploads`` for the caller's MOC (404 for anyone else's) and record them."""
-    database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))  # before any S3 work
+    check_owned(database, user_id, moc_id)
     stored = []
     for position, upload in enumerate(uploads, start=1):
         try:
@@ -117,7 +127,7 @@ def upload_parts_list(
     from api.services import parts_import
     from api.services.image_uploads import single_file
 
-    database.read(lambda session: owned(session, MocInstruction, user_id, moc_id, "MOC"))
+    check_owned(database, user_id, moc_id)
     upload = single_file(form)
     if file_types.detect(upload.data) is not file_types.CSV:
         raise ValidationError("A parts list must be a CSV file")

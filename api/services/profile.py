@@ -1,30 +1,35 @@
-"""The user's profile: identity from the token, a chosen name, and activity stats."""
+"""The user's profile: identity from the token, a chosen name, an uploaded avatar, and activity stats."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from api import cache_keys
-from api.models import GalleryImage, MocInstruction, UserProfile, WishlistItem
+from api import cache_keys, object_keys
+from api.models import GalleryImage, MocInstruction, UserAvatar, UserProfile, WishlistItem
 from api.outbox import Outbox
 from api.services.changes import commit_change
 
 
 def stored_profile(session: Session, user_id: str) -> dict[str, Any]:
     """What the database knows about the user, in one round trip (cacheable: no token claims in it)."""
-    name, mocs, images, wishes = session.execute(
+    name, avatar, mocs, images, wishes = session.execute(
         select(
             select(UserProfile.name).where(UserProfile.user_id == user_id).scalar_subquery(),
+            select(UserAvatar.image_url).where(UserAvatar.user_id == user_id).scalar_subquery(),
             select(func.count()).where(MocInstruction.user_id == user_id).scalar_subquery(),
             select(func.count()).where(GalleryImage.user_id == user_id).scalar_subquery(),
             select(func.count()).where(WishlistItem.user_id == user_id).scalar_subquery(),
         )
     ).one()
-    return {"name": name, "stats": {"totalMOCs": mocs, "totalImages": images, "totalWishlistItems": wishes}}
+    return {
+        "name": name,
+        "avatarUrl": avatar,
+        "stats": {"totalMOCs": mocs, "totalImages": images, "totalWishlistItems": wishes},
+    }
 
 
 def compose(user_id: str, stored: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
@@ -33,6 +38,7 @@ def compose(user_id: str, stored: dict[str, Any], claims: dict[str, Any]) -> dic
         "id": user_id,
         "email": claims.get("email"),
         "name": stored["name"] or claims.get("name"),
+        "avatarUrl": stored.get("avatarUrl"),  # absent from profiles cached before avatars existed
         "stats": stored["stats"],
     }
 
@@ -45,4 +51,31 @@ def update_name(session: Session, changes: Outbox, user_id: str, name: str, clai
         .on_conflict_do_update(index_elements=[UserProfile.user_id], set_={"name": name, "updated_at": func.now()})
     )
     commit_change(session, changes, namespaces=[cache_keys.profile_ns(user_id)])
+    return compose(user_id, stored_profile(session, user_id), claims)
+
+
+def set_avatar(
+    session: Session, changes: Outbox, user_id: str, image_url: str, claims: dict[str, Any]
+) -> dict[str, Any]:
+    """Name the avatar just stored at the user's one avatar key (an upsert, like the name)."""
+    session.execute(
+        insert(UserAvatar)
+        .values(user_id=user_id, image_url=image_url)
+        .on_conflict_do_update(
+            index_elements=[UserAvatar.user_id], set_={"image_url": image_url, "updated_at": func.now()}
+        )
+    )
+    commit_change(session, changes, namespaces=[cache_keys.profile_ns(user_id)])
+    return compose(user_id, stored_profile(session, user_id), claims)
+
+
+def remove_avatar(session: Session, changes: Outbox, user_id: str, claims: dict[str, Any]) -> dict[str, Any]:
+    """No avatar any more; its object is deleted through the outbox (a no-op when there was none)."""
+    session.execute(delete(UserAvatar).where(UserAvatar.user_id == user_id))
+    commit_change(
+        session,
+        changes,
+        namespaces=[cache_keys.profile_ns(user_id)],
+        deleted_objects={"keys": [object_keys.avatar(user_id)]},
+    )
     return compose(user_id, stored_profile(session, user_id), claims)

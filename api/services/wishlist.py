@@ -1,4 +1,10 @@
-"""Wishlist items in the user's own order — per user."""
+"""Wishlist items in the user's own order — per user.
+
+An item's uploaded image lives at one key (``wishlist/{userId}/{itemId}.webp``); whenever the
+item stops naming it — the image removed or replaced by a link, the item deleted — the
+change enqueues its delete in the outbox, so a delete S3 refuses is retried, not lost.
+A key that holds nothing (the item only ever had a link) makes that delete a no-op.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import cache_keys, schemas
+from api import cache_keys, object_keys, schemas
 from api.models import WishlistItem
 from api.outbox import Outbox
 from api.search_index import WISHLIST_INDEX, delete_op, index_op, wishlist_document
@@ -61,34 +67,61 @@ def create_item(session: Session, changes: Outbox, user_id: str, body: schemas.W
         values["sort_order"] = 0 if last is None else last + 1
     item = WishlistItem(user_id=user_id, **values)
     session.add(item)
-    session.flush()
-    commit_change(
-        session,
-        changes,
-        namespaces=_changed(user_id),
-        index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))],
-    )
-    return schemas.wishlist_json(item)
+    return _commit_item_change(session, changes, item)
+
+
+def _uploaded_image(user_id: str, item_id: uuid.UUID) -> dict[str, list[str]]:
+    return {"keys": [object_keys.wishlist_image(user_id, item_id)]}
 
 
 def update_item(
     session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID, body: schemas.WishlistUpdate
 ) -> dict[str, Any]:
     item = _item(session, user_id, item_id, for_update=True)
+    previous_image = item.image_url
     apply_patch(item, body, required=("title", "sort_order"))
+    replaced = item.image_url != previous_image  # an uploaded image no longer named is deleted
+    return _commit_item_change(session, changes, item, _uploaded_image(user_id, item_id) if replaced else None)
+
+
+def set_image(session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID, image_url: str) -> dict[str, Any]:
+    """Name the item's freshly stored image (the object was just written at the item's one key)."""
+    item = _item(session, user_id, item_id, for_update=True)
+    item.image_url = image_url
+    return _commit_item_change(session, changes, item)
+
+
+def remove_image(session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID) -> dict[str, Any]:
+    """No image any more (an uploaded one is deleted through the outbox; a link is just cleared)."""
+    item = _item(session, user_id, item_id, for_update=True)
+    item.image_url = None
+    return _commit_item_change(session, changes, item, _uploaded_image(user_id, item_id))
+
+
+def _commit_item_change(
+    session: Session, changes: Outbox, item: WishlistItem, deleted_objects: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """Commit a change of ``item`` with its cache, index and (orphaned) object side effects."""
     session.flush()
     commit_change(
         session,
         changes,
-        namespaces=_changed(user_id),
+        namespaces=_changed(item.user_id),
         index_ops=[index_op(WISHLIST_INDEX, item.id, wishlist_document(item))],
+        deleted_objects=deleted_objects,
     )
     return schemas.wishlist_json(item)
 
 
 def delete_item(session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID) -> None:
     session.delete(_item(session, user_id, item_id, for_update=True))
-    commit_change(session, changes, namespaces=_changed(user_id), index_ops=[delete_op(WISHLIST_INDEX, item_id)])
+    commit_change(
+        session,
+        changes,
+        namespaces=_changed(user_id),
+        index_ops=[delete_op(WISHLIST_INDEX, item_id)],
+        deleted_objects=_uploaded_image(user_id, item_id),
+    )
 
 
 def reorder(session: Session, changes: Outbox, user_id: str, body: schemas.WishlistReorder) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from runtime.embedded import free_port
 LOCAL_BUCKET = "lego-uploads-local"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 STARTUP_TIMEOUT_S = 30.0
-PUBLIC_PREFIXES = ("images/", "mocs/")
+PUBLIC_PREFIXES = ("images/", "mocs/", "wishlist/", "avatars/")
 """What the URLs in responses point at; in AWS a CDN (S3_PUBLIC_URL) reads them, here anyone may."""
 PUBLIC_READ_POLICY = {
     "Version": "2012-10-17",

@@ -43,9 +43,9 @@ def wiring() -> Wiring:
         objects={
             "mocs": ObjectAccess(read_write=("mocs/",)),
             "gallery": ObjectAccess(read_write=("images/", "uploads/")),
-            "wishlist": ObjectAccess(read_write=("wishlist/",)),
-            "profile": ObjectAccess(read_write=("avatars/",)),
-            "upload": ObjectAccess(read_write=("mocs/",)),
+            "wishlist": ObjectAccess(read_write=("wishlist/", "uploads/")),  # uploads/: presigned image uploads
+            "profile": ObjectAccess(read_write=("avatars/", "uploads/")),
+            "upload": ObjectAccess(read_write=("mocs/", "uploads/")),  # presigned MOC files
             "csv-parser": ObjectAccess(read_only=("mocs/",)),
         },
         invokes={"upload": ("csv-parser",)},

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 
 import pytest
 
 from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
-from guards import outbox
 from tests.api.helpers import assert_envelope
-from tests.api.uploads import BLUE, RED, body_of_exactly, read_image, s3_key, two_colour_jpeg, upload
+from tests.api.uploads import (
+    BLUE,
+    RED,
+    assert_delete_waits_in_the_outbox_for_s3,
+    body_of_exactly,
+    close_to,
+    object_exists,
+    png,
+    read_image,
+    s3_key,
+    two_colour_jpeg,
+    upload,
+)
 from tests.conftest import LocalS3
-
-
-def _close(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
-    return all(abs(a - b) < 40 for a, b in zip(pixel[:3], colour, strict=True))
 
 
 def test_an_upload_is_stored_upright_resized_and_without_metadata(client, user, local_s3: LocalS3) -> None:
@@ -39,7 +45,7 @@ def test_an_upload_is_stored_upright_resized_and_without_metadata(client, user, 
     assert full.size == (2000, 3000)  # upright portrait; not wider than 2048, so not scaled
     assert thumbnail.size == (400, 600)
     # orientation 6 rotates 90° clockwise: the red top of the stored pixels ends on the right
-    assert _close(full.getpixel((1900, 1500)), RED) and _close(full.getpixel((100, 1500)), BLUE)
+    assert close_to(full.getpixel((1900, 1500)), RED) and close_to(full.getpixel((100, 1500)), BLUE)
     assert not full.getexif() and "icc_profile" not in full.info and "xmp" not in full.info
     head = s3.head_object(Bucket=local_s3.bucket, Key=image_key)
     assert head["ContentType"] == "image/webp"
@@ -147,33 +153,28 @@ def test_past_lambdas_limit_the_client_still_gets_a_413(client, user) -> None:
 
 def test_deleting_an_image_deletes_its_objects(client, user, local_s3: LocalS3) -> None:
     reply = upload(client, "/api/images", user, {"title": "Short-lived"},
-                   [("file", "a.png", _png(64, 48), "image/png")])
+                   [("file", "a.png", png(64, 48), "image/png")])
     assert reply.status == 201, reply.text
     data = reply.json["data"]
     keys = [s3_key(data[name], local_s3.bucket) for name in ("imageUrl", "thumbnailUrl")]
     s3 = local_s3.client()
-    assert all(_exists(s3, local_s3.bucket, key) for key in keys)
+    assert all(object_exists(s3, local_s3.bucket, key) for key in keys)
     assert client.call("DELETE", f"/api/images/{data['id']}", user=user).status == 200
-    assert not any(_exists(s3, local_s3.bucket, key) for key in keys)
+    assert not any(object_exists(s3, local_s3.bucket, key) for key in keys)
 
 
 def test_an_s3_delete_that_fails_stays_in_the_outbox_until_s3_is_back(
     lambda_client, api_dependencies, user, local_s3
 ) -> None:
     reply = upload(lambda_client, "/api/images", user, {"title": "Kept"},
-                   [("file", "a.png", _png(32, 32), "image/png")])
+                   [("file", "a.png", png(32, 32), "image/png")])
     data = reply.json["data"]
-    key = s3_key(data["imageUrl"], local_s3.bucket)
-    deps = api_dependencies
-    deps.breakers.force("s3", "open")
-    try:
-        assert lambda_client.call("DELETE", f"/api/images/{data['id']}", user=user).status == 200
-        assert deps.outbox.pending()[outbox.STORAGE] >= 1
-        assert _exists(local_s3.client(), local_s3.bucket, key)
-    finally:
-        deps.breakers.force("s3", None)
-    assert deps.outbox.drain([outbox.STORAGE]).pending[outbox.STORAGE] == 0
-    assert not _exists(local_s3.client(), local_s3.bucket, key)
+    assert_delete_waits_in_the_outbox_for_s3(
+        api_dependencies,
+        local_s3,
+        s3_key(data["imageUrl"], local_s3.bucket),
+        lambda: lambda_client.call("DELETE", f"/api/images/{data['id']}", user=user),
+    )
 
 
 def test_an_open_s3_breaker_is_a_503_and_records_nothing(lambda_client, api_dependencies, user) -> None:
@@ -181,21 +182,9 @@ def test_an_open_s3_breaker_is_a_503_and_records_nothing(lambda_client, api_depe
     deps.breakers.force("s3", "open")
     try:
         reply = upload(lambda_client, "/api/images", user, {"title": "Later"},
-                       [("file", "a.png", _png(32, 32), "image/png")])
+                       [("file", "a.png", png(32, 32), "image/png")])
     finally:
         deps.breakers.force("s3", None)
     assert_envelope(reply, 503, "SERVICE_UNAVAILABLE")
     assert "retry-after" in reply.headers
     assert lambda_client.call("GET", "/api/images", user=user).json["total"] == 0
-
-
-def _png(width: int, height: int) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGBA", (width, height), (10, 200, 10, 128)).save(out, "PNG")
-    return out.getvalue()
-
-
-def _exists(s3, bucket: str, key: str) -> bool:
-    return s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0) > 0

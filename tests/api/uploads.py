@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import requests
 from urllib3 import encode_multipart_formdata
 
 from tests.api.clients import Reply
@@ -75,3 +76,47 @@ def read_image(s3_client: Any, bucket: str, key: str) -> Any:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def png(width: int, height: int, colour: tuple[int, ...] = (10, 200, 10, 128)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA" if len(colour) == 4 else "RGB", (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def object_exists(s3_client: Any, bucket: str, key: str) -> bool:
+    return s3_client.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0) > 0
+
+
+def send_to_s3(offer: dict, data: bytes, content_type: str) -> None:
+    """What a browser does with a presigned-upload offer: the fields as given, then the file."""
+    fields = {**offer["fields"], "Content-Type": content_type}
+    answer = requests.post(offer["url"], data=fields, files={"file": ("upload", data, content_type)}, timeout=30)
+    assert answer.status_code in (200, 201, 204), answer.text
+
+
+def staged_uploads(local_s3: Any, user: str) -> int:
+    """Files waiting under the user's staging prefix (sent to a presigned POST, not yet confirmed)."""
+    listing = local_s3.client().list_objects_v2(Bucket=local_s3.bucket, Prefix=f"uploads/{user}/")
+    return listing.get("KeyCount", 0)
+
+
+def close_to(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) < 40 for a, b in zip(pixel[:3], colour, strict=True))
+
+
+def assert_delete_waits_in_the_outbox_for_s3(deps: Any, local_s3: Any, key: str, delete: Callable[[], Reply]) -> None:
+    """``delete()`` succeeds with ``deps``' ``s3`` breaker open; the object stays until a later drain deletes it."""
+    from guards import outbox
+
+    deps.breakers.force("s3", "open")
+    try:
+        assert delete().status == 200
+        assert deps.outbox.pending()[outbox.STORAGE] >= 1
+        assert object_exists(local_s3.client(), local_s3.bucket, key)
+    finally:
+        deps.breakers.force("s3", None)
+    assert deps.outbox.drain([outbox.STORAGE]).pending[outbox.STORAGE] == 0
+    assert not object_exists(local_s3.client(), local_s3.bucket, key)

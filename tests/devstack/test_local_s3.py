@@ -12,16 +12,19 @@ from runtime import config
 from runtime.cli import local_s3
 
 
-def test_the_local_bucket_serves_images_and_mocs_but_not_staged_uploads(tmp_path: Path) -> None:
+def test_the_local_bucket_serves_uploaded_objects_but_not_staged_uploads(tmp_path: Path) -> None:
+    keys = ("images/u/1.webp", "mocs/u/m/2.pdf", "wishlist/u/4.webp", "avatars/u/avatar.webp", "uploads/u/3")
     with contextlib.ExitStack() as stack:
         settings = local_s3.start(stack, config.Settings(), tmp_path)
         assert settings.s3_bucket == local_s3.LOCAL_BUCKET and settings.s3_endpoint_url
         client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name="us-east-1")
-        for key in ("images/u/1.webp", "mocs/u/m/2.pdf", "uploads/u/3"):
+        for key in keys:
             client.put_object(Bucket=settings.s3_bucket, Key=key, Body=b"x")
-        status = {key: requests.get(f"{settings.s3_endpoint_url}/{settings.s3_bucket}/{key}", timeout=10).status_code
-                  for key in ("images/u/1.webp", "mocs/u/m/2.pdf", "uploads/u/3")}
-    assert status == {"images/u/1.webp": 200, "mocs/u/m/2.pdf": 200, "uploads/u/3": 403}
+        base = f"{settings.s3_endpoint_url}/{settings.s3_bucket}"
+        status = {key: requests.get(f"{base}/{key}", timeout=10).status_code for key in keys}
+        versioned = requests.get(f"{base}/avatars/u/avatar.webp?v=0123456789abcdef", timeout=10)  # cache-busting URL
+    assert status == {key: 403 if key.startswith("uploads/") else 200 for key in keys}
+    assert versioned.status_code == 200 and versioned.content == b"x"
 
 
 def test_a_configured_bucket_starts_nothing(tmp_path: Path) -> None:

@@ -143,8 +143,9 @@ def test_functions_run_in_the_vpc_with_the_endpoints_they_call(template: dict[st
 def test_object_access_is_scoped_to_the_functions_own_prefixes(template: dict[str, Any]) -> None:
     own = {spec.name: _statements_by_sid(template, spec.name) for spec in FUNCTIONS}
     writes = {name: _objects(sids["OwnObjects"]) for name, sids in own.items() if "OwnObjects" in sids}
-    assert writes == {"mocs": ["mocs/*"], "gallery": ["images/*", "uploads/*"], "wishlist": ["wishlist/*"],
-                      "profile": ["avatars/*"], "upload": ["mocs/*"]}
+    assert writes == {"mocs": ["mocs/*"], "gallery": ["images/*", "uploads/*"],
+                      "wishlist": ["wishlist/*", "uploads/*"], "profile": ["avatars/*", "uploads/*"],
+                      "upload": ["mocs/*", "uploads/*"]}
     reads = {name: _objects(sids["ReadObjects"]) for name, sids in own.items() if "ReadObjects" in sids}
     assert reads == {"csv-parser": ["mocs/*"]}  # the parser reads the CSVs, writes no object
     assert own["csv-parser"]["ReadObjects"]["Action"] == "s3:GetObject"
