@@ -4,13 +4,16 @@
    up`` with S3 on a local moto server; express and serverless are loaded *at the same time*
    (side by side, same machine state), open loop: request ``i`` is due at ``start + i / rate``
    and its latency counts from then, so a backlog shows as latency.
-2. **Processing** (``api.image_processing.process``: decode, orient, 2048 px + 400 px WebP):
-   time and peak RSS per size, each size in a fresh process (Pillow allocates outside Python's
-   allocator, so ``tracemalloc`` would not see it; ``ru_maxrss`` does).
+2. **Processing** (``api.image_processing.process``: decode, orient, resize, WebP) per size and
+   per use — gallery (2048 px + 400 px thumbnail), wishlist (800 px), avatar (256x256 crop):
+   time and peak RSS, each in a fresh process (Pillow allocates outside Python's allocator, so
+   ``tracemalloc`` would not see it; the kernel's high-water mark ``VmHWM`` does).
 3. **Cold start** of the ``upload`` function: its environments are destroyed, then the first
    ``POST /api/mocs/{id}/files`` through the local gateway is timed, against DESIGN.md's 2 s.
 
-Bounded: a fixed number of requests per size and backend, each with a timeout.
+Bounded: a fixed number of requests per size and backend, each with a timeout. Every request's
+outcome is recorded: a status other than the expected one, or a failure (timeout, connection
+refused: its exception's name), is listed next to the latencies of the ones that succeeded.
 Run: ``python -m benchmarks.bench_uploads``; figures go to docs/performance.md.
 """
 
@@ -51,6 +54,8 @@ REQUESTS = 8
 REQUEST_TIMEOUT_S = 60.0
 COLD_STARTS = 4
 USER = "bench-uploader"
+USES = ("gallery", "wishlist", "avatar")
+"""The renditions ``api.image_processing`` makes per use (the specs of each, largest first)."""
 
 
 def jpeg_of(target_bytes: int) -> bytes:
@@ -78,12 +83,20 @@ def _multipart(data: bytes) -> tuple[bytes, str]:
     return body, content_type
 
 
+def post_outcome(url: str, body: bytes, headers: dict[str, str]) -> int | str:
+    """The status of one POST, or the name of the exception that stopped it (never lost in a thread)."""
+    try:
+        return requests.post(url, data=body, headers=headers, timeout=REQUEST_TIMEOUT_S).status_code
+    except requests.RequestException as exc:
+        return type(exc).__name__
+
+
 def open_loop_posts(
     url: str, body: bytes, content_type: str, token: str, rate: float, count: int
-) -> tuple[list[float], list[int]]:
-    """``count`` POSTs due at ``rate`` per second: latency (ms) of each 201 from its due time, other statuses."""
+) -> tuple[list[float], list[int | str]]:
+    """``count`` POSTs due at ``rate`` per second: latency (ms) of each 201 from its due time, other outcomes."""
     latencies: list[float] = []
-    refused: list[int] = []
+    refused: list[int | str] = []
     lock = threading.Lock()
     start = time.monotonic() + 0.2
 
@@ -91,19 +104,20 @@ def open_loop_posts(
         due = start + index / rate
         time.sleep(max(0.0, due - time.monotonic()))
         headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
-        reply = requests.post(url, data=body, headers=headers, timeout=REQUEST_TIMEOUT_S)
+        outcome = post_outcome(url, body, headers)
         with lock:
-            if reply.status_code == 201:
+            if outcome == 201:
                 latencies.append((time.monotonic() - due) * 1000.0)
             else:
-                refused.append(reply.status_code)
+                refused.append(outcome)
 
     threads = [threading.Thread(target=send, args=(index,)) for index in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(REQUEST_TIMEOUT_S + count / rate)
-    return latencies, refused
+    unanswered = count - len(latencies) - len(refused)
+    return latencies, refused + ["unfinished"] * unanswered
 
 
 def upload_latency(settings: config.Settings, data_dir: Path, images: dict[str, bytes]) -> dict[str, Any]:
@@ -113,13 +127,15 @@ def upload_latency(settings: config.Settings, data_dir: Path, images: dict[str, 
     try:
         for label, data in images.items():
             body, content_type = _multipart(data)
-            for port in (express, serverless):  # warm: environment, imports, connections
-                requests.post(f"http://127.0.0.1:{port}/api/images", data=body, timeout=REQUEST_TIMEOUT_S,
-                              headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
-            found: dict[str, tuple[list[float], list[int]]] = {}
+            warmups = {  # warm: environment, imports, connections (their outcome is recorded too)
+                name: post_outcome(f"http://127.0.0.1:{port}/api/images", body,
+                                   {"Authorization": f"Bearer {token}", "Content-Type": content_type})
+                for name, port in (("express", express), ("serverless", serverless))
+            }
+            found: dict[str, tuple[list[float], list[int | str]]] = {}
 
             def run(name: str, port: int, body: bytes = body, content_type: str = content_type,
-                    found: dict[str, tuple[list[float], list[int]]] = found, rate: float = RATES[label]) -> None:
+                    found: dict[str, tuple[list[float], list[int | str]]] = found, rate: float = RATES[label]) -> None:
                 url = f"http://127.0.0.1:{port}/api/images"
                 found[name] = open_loop_posts(url, body, content_type, token, rate, REQUESTS)
 
@@ -130,8 +146,9 @@ def upload_latency(settings: config.Settings, data_dir: Path, images: dict[str, 
             for thread in side_by_side:
                 thread.join()
             results[label] = {
-                name: {"p50": percentile(values, 0.5), "max": max(values, default=float("nan")), "ok": len(values),
-                       "refused": sorted(refused)}
+                name: {"p50": percentile(values, 0.5) if values else float("nan"),
+                       "max": max(values, default=float("nan")), "ok": len(values),
+                       "refused": sorted(refused, key=str), "warmup": warmups[name]}
                 for name, (values, refused) in found.items()
             }
     finally:
@@ -145,6 +162,8 @@ import sys, time
 from api import image_processing as ip
 from PIL import Image, ImageOps, WebPImagePlugin  # imported before the baseline, as in a warm environment
 
+SPECS = {"gallery": (ip.GALLERY, ip.GALLERY_THUMBNAIL), "wishlist": (ip.WISHLIST,), "avatar": (ip.AVATAR,)}
+
 def kib(field):
     return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))
 
@@ -152,32 +171,34 @@ data = open(sys.argv[1], "rb").read()
 open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM): ru_maxrss keeps the parent's after fork
 before = kib("VmRSS:")
 started = time.perf_counter()
-ip.process(data, ip.GALLERY, ip.GALLERY_THUMBNAIL)
+ip.process(data, *SPECS[sys.argv[2]])
 elapsed = (time.perf_counter() - started) * 1000
 print(elapsed, before, kib("VmHWM:"))
 """
 
 
 def processing(images: dict[str, bytes], work: Path) -> dict[str, Any]:
+    """Per size and use: median time of 3 fresh processes, their largest peak RSS growth and peak."""
+    from PIL import Image
+
     found: dict[str, Any] = {}
     for label, data in images.items():
         path = work / f"{label.replace(' ', '')}.jpg"
         path.write_bytes(data)
-        runs = []
-        for _ in range(3):
-            out = subprocess.run([sys.executable, "-c", PROCESS_PROBE, str(path)], capture_output=True, text=True,
-                                 env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, check=True)
-            elapsed, before, after = (float(value) for value in out.stdout.split())
-            runs.append((elapsed, (after - before) / 1024.0, after / 1024.0))  # KiB -> MiB
-        from PIL import Image
-
         width, height = Image.open(io.BytesIO(data)).size
-        found[label] = {
-            "pixels": f"{width}x{height}",
-            "ms": sorted(run[0] for run in runs)[1],
-            "peak_growth_mb": max(run[1] for run in runs),
-            "peak_rss_mb": max(run[2] for run in runs),
-        }
+        found[label] = {"pixels": f"{width}x{height}"}
+        for use in USES:
+            runs = []
+            for _ in range(3):
+                out = subprocess.run([sys.executable, "-c", PROCESS_PROBE, str(path), use], capture_output=True,
+                                     text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, check=True)
+                elapsed, before, after = (float(value) for value in out.stdout.split())
+                runs.append((elapsed, (after - before) / 1024.0, after / 1024.0))  # KiB -> MiB
+            found[label][use] = {
+                "ms": sorted(run[0] for run in runs)[1],
+                "peak_growth_mb": max(run[1] for run in runs),
+                "peak_rss_mb": max(run[2] for run in runs),
+            }
     return found
 
 
@@ -187,7 +208,7 @@ def upload_cold_starts(settings: config.Settings) -> dict[str, Any]:
     aws.start()
     headers = {"Authorization": f"Bearer {mint_token(settings, sub=USER)}"}
     first: list[float] = []
-    statuses: list[int] = []
+    statuses: list[int | str] = []
     try:
         created = requests.post(aws.gateway_url + "/api/mocs", headers=headers, timeout=60,
                                 json={"type": "moc", "title": f"cold {time.time()}", "author": "bench"})
@@ -198,10 +219,10 @@ def upload_cold_starts(settings: config.Settings) -> dict[str, Any]:
         for _ in range(COLD_STARTS):
             aws.call(_destroy_environments(aws, "upload"), timeout=30)
             started = time.perf_counter()
-            reply = requests.post(f"{aws.gateway_url}/api/mocs/{moc}/files", data=body, timeout=60,
-                                  headers={**headers, "Content-Type": content_type})
+            outcome = post_outcome(f"{aws.gateway_url}/api/mocs/{moc}/files", body,
+                                   {**headers, "Content-Type": content_type})
             first.append((time.perf_counter() - started) * 1000.0)
-            statuses.append(reply.status_code)
+            statuses.append(outcome)
     finally:
         aws.stop()
     return {"first_ms": first, "statuses": statuses}
@@ -212,6 +233,7 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="brickguard-bench-uploads-"))
     base.chmod(0o755)  # the embedded PostgreSQL runs as an unprivileged user
     images = {label: jpeg_of(size) for label, size in SIZES.items()}
+    load_before = os.getloadavg()[0]
     try:
         with contextlib.ExitStack() as stack:
             postgres = stack.enter_context(EmbeddedPostgres(base / "postgres", durable=False))
@@ -227,40 +249,51 @@ def main() -> None:
     finally:
         shutil.rmtree(base, ignore_errors=True)
     sizes = {label: len(data) for label, data in images.items()}
-    write_section("uploads", _report(sizes, processed, latency, cold))
+    load = (load_before, os.getloadavg()[0])
+    write_section("uploads", _report(sizes, processed, latency, cold, load))
     print(json.dumps({"sizes": sizes, "processing": processed, "latency": latency, "cold": cold}, indent=1))
 
 
-def _report(sizes: dict[str, int], processed: dict[str, Any], latency: dict[str, Any], cold: dict[str, Any]) -> str:
+def _report(
+    sizes: dict[str, int], processed: dict[str, Any], latency: dict[str, Any], cold: dict[str, Any],
+    load: tuple[float, float],
+) -> str:
     lines = [
         "## Uploads (`benchmarks/bench_uploads.py`)",
         "",
-        machine_line() + " Shared with five other developers' test runs (load average 5-10 on 2 cores): "
-        "absolute figures are inflated, ratios measured side by side are the point.",
+        machine_line() + f" The machine was shared with five other developers' work (load average {load[0]:.1f} "
+        f"before the run, {load[1]:.1f} after, on {os.cpu_count()} CPUs): absolute figures are inflated, "
+        "ratios measured side by side are the point.",
         "",
-        "**Image processing** (decode, EXIF orientation, 2048 px + 400 px WebP q80), median of 3, fresh process each:",
+        "**Image processing** (decode, EXIF orientation, resize, WebP q80) per use: gallery 2048 px + 400 px "
+        "thumbnail, wishlist 800 px, avatar 256x256 centre crop; median of 3, a fresh process each, peak RSS "
+        "growth over the warm process (`VmHWM`):",
         "",
-        "| JPEG | bytes | pixels | processing ms | peak RSS growth MB | peak RSS MB |",
-        "|---|---|---|---|---|---|",
+        "| JPEG | bytes | pixels | gallery ms | wishlist ms | avatar ms | peak growth MB gallery / wishlist / avatar "
+        "| peak RSS MB (gallery) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, found in processed.items():
-        lines.append(f"| {label} | {sizes[label]:,} | {found['pixels']} | {found['ms']:.0f} | "
-                     f"{found['peak_growth_mb']:.0f} | {found['peak_rss_mb']:.0f} |")
+        growth = " / ".join(f"{found[use]['peak_growth_mb']:.0f}" for use in USES)
+        lines.append(f"| {label} | {sizes[label]:,} | {found['pixels']} | "
+                     + " | ".join(f"{found[use]['ms']:.0f}" for use in USES)
+                     + f" | {growth} | {found['gallery']['peak_rss_mb']:.0f} |")
     lines += [
         "",
         f"**Upload latency** `POST /api/images` (multipart), open loop, {REQUESTS} requests per size and backend, "
         "both backends loaded at the same time:",
         "",
         "| JPEG | rate/s | express p50 ms | serverless p50 ms | serverless / express | express max | serverless max "
-        "| other statuses (express / serverless) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| other outcomes (express / serverless) | warm-up (express / serverless) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, found in latency.items():
         express, serverless = found["express"], found["serverless"]
         ratio = serverless["p50"] / express["p50"] if express["p50"] else float("nan")
         lines.append(f"| {label} | {RATES[label]} | {express['p50']:.0f} ({express['ok']} ok) | "
                      f"{serverless['p50']:.0f} ({serverless['ok']} ok) | {ratio:.2f} | {express['max']:.0f} | "
-                     f"{serverless['max']:.0f} | {express['refused']} / {serverless['refused']} |")
+                     f"{serverless['max']:.0f} | {express['refused']} / {serverless['refused']} | "
+                     f"{express['warmup']} / {serverless['warmup']} |")
     first = cold["first_ms"]
     lines += [
         "",
