@@ -9,6 +9,7 @@ in one process serve side by side, each from its own objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from api.app import FUNCTION_ROUTERS, function_resolver
@@ -18,10 +19,18 @@ from runtime.event_handler import guarded_event_handler
 from runtime.wrapper import LambdaHandler, guarded_handler
 
 
-def build_handlers(deps: Dependencies) -> dict[str, LambdaHandler]:
-    """``{function: handler}`` for every function of the architecture, all serving from ``deps``."""
+def build_handlers(
+    deps: Dependencies, *, on_lambda_invocation: Callable[[], object] | None = None
+) -> dict[str, LambdaHandler]:
+    """``{function: handler}`` for every function of the architecture, all serving from ``deps``.
+
+    ``on_lambda_invocation`` runs first in each HTTP function's invocations (Lambda's breaker gauge).
+    """
     handlers = {
-        function: guarded_handler(function_resolver(function, deps), function=function, warmup=deps.warmup)
+        function: guarded_handler(
+            function_resolver(function, deps), function=function, warmup=deps.warmup,
+            on_lambda_invocation=on_lambda_invocation,
+        )
         for function in FUNCTION_ROUTERS
     }
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
+from guards.breaker_gauge import InvocationGauge
 from runtime import (
     coldstart,  # noqa: F401  - first import: marks the start of init for InitDuration
     config,
 )
 
 DEPENDENCIES = Dependencies(config.load())
-HANDLERS = build_handlers(DEPENDENCIES)
+# a frozen environment runs no gauge thread: every invocation (keep-warm pings too) ticks it instead
+BREAKER_GAUGE = InvocationGauge(DEPENDENCIES.breakers.snapshot, DEPENDENCIES.settings.breaker_gauge_period_ms / 1000)
+HANDLERS = build_handlers(DEPENDENCIES, on_lambda_invocation=BREAKER_GAUGE.tick)
 
 health = HANDLERS["health"]
 mocs = HANDLERS["mocs"]

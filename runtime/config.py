@@ -53,6 +53,8 @@ class Settings:
     """Base of the URLs put in responses (a CDN); default: the bucket's endpoint URL."""
     csv_parser_function: str | None = None
     """Name or ARN of the csv-parser function the upload function invokes (``Event``)."""
+    breaker_gauge_period_ms: int = 60_000
+    """How often a Lambda environment republishes its breakers' states (the breaker alarms' period)."""
 
     @property
     def cache_prefix(self) -> str:
@@ -171,6 +173,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         debug_config=debug_config,
         s3_bucket=env.get("S3_BUCKET") or None,
         csv_parser_function=env.get("CSV_PARSER_FUNCTION") or None,
+        breaker_gauge_period_ms=_positive_int(env, "BRICKGUARD_BREAKER_GAUGE_PERIOD_MS", 60_000),
         s3_endpoint_url=(
             validate_url(env["S3_ENDPOINT_URL"], "S3_ENDPOINT_URL", ("http", "https"))
             if env.get("S3_ENDPOINT_URL") else None

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import uuid
@@ -28,6 +29,8 @@ from runtime.telemetry.context import RequestContext
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+_log = logging.getLogger(__name__)
 
 
 def invocation_deadline(lambda_context: Any, budget_ms: int) -> float:
@@ -54,17 +57,30 @@ def _no_warmup() -> None:
     """Handlers without dependencies have nothing to warm."""
 
 
+def _run_hook(hook: Callable[[], object]) -> None:
+    try:
+        hook()
+    except Exception:  # telemetry never fails a request
+        _log.exception("on_lambda_invocation hook failed")
+
+
 def guarded_handler(
     resolver: APIGatewayHttpResolver,
     *,
     function: str,
     warmup: Callable[[], None] | None = None,
+    on_lambda_invocation: Callable[[], object] | None = None,
 ) -> LambdaHandler:
     """Wrap ``resolver`` as a Lambda handler named ``function`` with the guard runtime.
 
     Whatever the event and context are, the handler returns a response: a
     malformed event gets a 4xx envelope (:mod:`runtime.http_event`), a
     failure anywhere else a 500 envelope that says nothing but its request id.
+    ``on_lambda_invocation`` runs first in every invocation, keep-warm pings
+    included: Lambda's composition hands in its breaker gauge (a frozen
+    environment runs nothing between invocations); the serverful backend,
+    whose threads run, hands in none. Its failure is logged, never the
+    invocation's.
     """
     resolver_hooks.install(resolver)
 
@@ -72,6 +88,8 @@ def guarded_handler(
         started = time.perf_counter()
         guard = process.get()
         cold = coldstart.take_cold_start()  # whatever this invocation turns out to be, it was the cold start
+        if on_lambda_invocation is not None:
+            _run_hook(on_lambda_invocation)
         if keepwarm.is_keepwarm_ping(event):  # before any business code; never true for an HTTP API event
             return keepwarm.answer_ping(
                 event, lambda_context, guard.telemetry,

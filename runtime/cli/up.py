@@ -28,7 +28,7 @@ from runtime import config, running
 from runtime.admin import ChaosFn
 from runtime.cli import failure_queue, local_rollout, local_s3
 from runtime.cli.local_chaos import chaos_endpoint, proxied_settings
-from runtime.cli.local_cloudwatch import start_breaker_gauge, start_observatory
+from runtime.cli.local_cloudwatch import ALARM_PERIOD_S, period_scale, start_breaker_gauge, start_observatory
 from runtime.cli.options import data_dir_option, load_settings
 
 if TYPE_CHECKING:
@@ -112,6 +112,9 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
         "JWT_AUDIENCE": settings.jwt_audience,
         "JWT_JWKS_URL": settings.jwt_jwks_url or "",
         "BRICKGUARD_DATA_DIR": str(Path(settings.data_dir).resolve()),
+        # a pin set for up pins the functions' breakers too; they republish them at the alarms' (scaled) period
+        "BRICKGUARD_BREAKER_FORCE": ",".join(f"{name}={state}" for name, state in settings.breaker_overrides.items()),
+        "BRICKGUARD_BREAKER_GAUGE_PERIOD_MS": str(round(ALARM_PERIOD_S * 1000 / period_scale())),
         **local_s3.environment(settings),
     }
     return {name: value for name, value in variables.items() if value}

@@ -14,6 +14,10 @@ same schema Powertools emits; we only decide the grouping:
 * at most 100 metrics and 100 values per metric in one document (EMF limits),
   more are split into further documents of the same flush.
 
+A value recorded with :meth:`EmfSink.record_at` carries its own timestamp: a gauge sample that
+was due while the environment was frozen (``guards.breaker_gauge.InvocationGauge``), written in
+a document of its own at the next flush.
+
 Groups are cached across invocations (their cardinality is bounded by the
 catalogue), and so is each group's document *shape* per set of metric names:
 Powertools serializes (and validates) it once, and the JSON text around the
@@ -134,6 +138,7 @@ class EmfSink:
         self._lock = threading.Lock()
         self._groups: dict[tuple[Any, ...], _Group] = {}
         self._dirty: list[_Group] = []
+        self._stamped: list[tuple[float, _Group, str, float]] = []  # (epoch seconds, group, metric name, value)
         self._units: dict[str, str] = {}
 
     @property
@@ -157,13 +162,28 @@ class EmfSink:
             for spec, value in entries:
                 values = group.values.get(spec.name)
                 if values is None:
-                    if spec.name not in self._units:
-                        self._units[spec.name] = extract_cloudwatch_metric_unit_value(
-                            metric_units=_UNITS, metric_valid_options=_UNIT_OPTIONS, unit=spec.unit
-                        )
+                    self._learn_unit(spec)
                     group.values[spec.name] = [float(value)]
                 else:
                     values.append(float(value))
+
+    def record_at(self, spec: MetricSpec, value: float, dimensions: Mapping[str, str], at: float) -> None:
+        """Buffer ``value`` stamped ``at`` (epoch seconds) rather than the flush's time, for the next flush."""
+        names = spec.dimensions
+        key = (names, *map(dimensions.__getitem__, names))
+        with self._lock:
+            group = self._groups.get(key)
+            if group is None:
+                group = self._new_group(key, names, dimensions)
+            self._learn_unit(spec)
+            self._stamped.append((at, group, spec.name, float(value)))
+
+    def _learn_unit(self, spec: MetricSpec) -> None:
+        """Powertools' unit value of ``spec``, validated once per metric name. Lock held."""
+        if spec.name not in self._units:
+            self._units[spec.name] = extract_cloudwatch_metric_unit_value(
+                metric_units=_UNITS, metric_valid_options=_UNIT_OPTIONS, unit=spec.unit
+            )
 
     def _new_group(self, key: tuple[Any, ...], names: tuple[str, ...], dimensions: Mapping[str, str]) -> _Group:
         primary = {name: str(dimensions[name]) for name in names}
@@ -180,14 +200,15 @@ class EmfSink:
         """
         with self._lock:
             dirty, self._dirty = self._dirty, []
+            stamped, self._stamped = self._stamped, []
             batches = []
             for group in dirty:
                 batches.append((group, group.values))
                 group.values = {}
-        if not batches:
+        if not batches and not stamped:
             return 0
         try:
-            lines = self._serialize(batches)
+            lines = self._serialize_stamped(stamped) + self._serialize(batches)
             stream = self._stream or sys.stdout
             stream.write("\n".join(lines) + "\n")
             return len(lines)
@@ -205,6 +226,15 @@ class EmfSink:
                     shape = self._shape(group, chunk)
                 # '{"_aws":{"Timestamp":' ts ',"CloudWatchMetrics":[…]},"service":…,' '"Requests":[1.0],…}'
                 lines.append(_DOCUMENT_START + timestamp + shape + _values_json(chunk))
+        return lines
+
+    def _serialize_stamped(self, stamped: list[tuple[float, _Group, str, float]]) -> list[str]:
+        """One document per value recorded with :meth:`record_at`, under its own timestamp."""
+        lines = []
+        for at, group, name, value in stamped:
+            chunk = {name: [value]}
+            shape = group.shapes.get((name,)) or self._shape(group, chunk)
+            lines.append(_DOCUMENT_START + str(int(at * 1000)) + shape + _values_json(chunk))
         return lines
 
     def _shape(self, group: _Group, chunk: dict[str, list[float]]) -> str:
@@ -236,4 +266,4 @@ class EmfSink:
     def pending(self) -> int:
         """How many values are buffered (for tests and diagnostics)."""
         with self._lock:
-            return sum(len(v) for group in self._dirty for v in group.values.values())
+            return sum(len(v) for group in self._dirty for v in group.values.values()) + len(self._stamped)

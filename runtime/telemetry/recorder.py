@@ -113,3 +113,18 @@ def record_many(entries: Sequence[tuple[MetricSpec, float]], **dimensions: str) 
     dims = _dimensions(first, dimensions)
     for batch in _batches:
         batch(entries, dims)
+
+
+def record_at(spec: MetricSpec, value: float, at: float, **dimensions: str) -> None:
+    """Record ``value`` as of ``at`` (epoch seconds) in the sinks that keep timestamps (EMF).
+
+    For a gauge sample that was due while nothing could write it (a frozen Lambda environment);
+    sinks without timestamps (Prometheus, scraped for the value now) are left alone.
+    """
+    if not _sinks:
+        return
+    dims = _dimensions(spec, dimensions)
+    for sink in _sinks:
+        stamped = getattr(sink, "record_at", None)  # EmfSink.record_at
+        if callable(stamped):
+            stamped(spec, value, dims, at)

@@ -6,8 +6,10 @@ import io
 import json
 import time
 
-from guards.breaker_gauge import BreakerGauge, publish_states
+from guards.breaker_gauge import BreakerGauge, InvocationGauge, publish_states
 from guards.breaker_registry import BreakerRegistry
+from runtime.telemetry import recorder
+from runtime.telemetry.emf import EmfSink
 from runtime.telemetry.facade import Telemetry
 
 
@@ -41,3 +43,37 @@ def test_every_breaker_state_is_published_at_each_beat() -> None:
         assert set(_gauge_values(emf)["redis"]) == {2.0} and len(_gauge_values(emf)["redis"]) >= 3
     finally:
         telemetry.uninstall()
+
+
+def _stamped_gauge(emf: io.StringIO) -> list[tuple[int, str, float]]:
+    """``(timestamp ms, dependency, value)`` of every BreakerState document, in order."""
+    return [
+        (document["_aws"]["Timestamp"], document["dependency"], value)
+        for document in map(json.loads, emf.getvalue().splitlines())
+        if "BreakerState" in document
+        for value in document["BreakerState"]
+    ]
+
+
+def test_an_environment_woken_after_idle_periods_writes_the_samples_it_owed_stamped_when_due() -> None:
+    emf = io.StringIO()
+    now = [1_000.0]
+    sink = EmfSink(stream=emf, clock=lambda: now[0])  # the flush stamps "now" by the same clock
+    recorder.install_sink(sink)
+    registry = BreakerRegistry(overrides={"redis": "open"})
+    try:
+        sink.flush()  # the pin's own transition sample
+        emf.truncate(0)
+        emf.seek(0)
+        gauge = InvocationGauge(registry.snapshot, period_s=60, clock=lambda: now[0], max_catch_up=3)
+        now[0] = 1_030.0
+        assert gauge.tick() == 0  # within a period of init: nothing due
+        now[0] = 1_000.0 + 5 * 60 + 10  # frozen for five periods, then a keep-warm ping
+        assert gauge.tick() == len(registry) * 4  # the last 3 owed samples (the bound) and one now
+        sink.flush()
+        redis = [(at, value) for at, dependency, value in _stamped_gauge(emf) if dependency == "redis"]
+        assert redis == [(1_180_000, 2.0), (1_240_000, 2.0), (1_300_000, 2.0), (1_310_000, 2.0)]
+        now[0] += 30
+        assert gauge.tick() == 0  # under traffic: one sample a period, not one per invocation
+    finally:
+        recorder.remove_sink(sink)
