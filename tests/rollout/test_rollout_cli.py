@@ -78,6 +78,20 @@ def test_status_advance_watch_and_rollback_from_the_command_line(aws, tmp_path):
     assert config_object(target)[0]["useServerless"] is False
 
 
+def test_rollback_and_status_without_figures_do_not_import_scipy():
+    """scipy.stats takes ~1.5 s to import: the emergency rollback must not wait for it, nor a gate with no data."""
+    code = (
+        "import sys\n"
+        "from rollout.gate import GateConfig, evaluate\n"
+        "import runtime.cli.rollout\n"
+        "assert evaluate([], [], GateConfig()).decision == 'inconclusive'\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_a_missing_target_is_a_usage_error_naming_the_options(tmp_path):
     result = run("status", data_dir=tmp_path, check=False)
     assert result.returncode == 2 and "--hosted-zone-id" in result.stderr and "--stack-name" in result.stderr
