@@ -8,7 +8,9 @@ answers "no changes" and nothing is executed. ``dry_run`` creates the change set
 deletes it (and the empty stack a first dry run leaves in ``REVIEW_IN_PROGRESS``).
 
 Parameters not given on an update keep their previous values (read back from the stack; NoEcho ones
-through ``UsePreviousValue``), so a second ``brickguard deploy`` needs no ``--param`` at all.
+through ``UsePreviousValue``), so a second ``brickguard deploy`` needs no ``--param`` at all. The
+weighted records' weights are the exception: an update passes the weights Route53 has now (the
+rollout moved them without CloudFormation), so a deploy never moves traffic.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from stack.functions import FunctionSpec, Wiring
 from stack.package import CodePackage, release_id
-from stack.parameters import PARAMETERS
+from stack.parameters import PARAMETERS, ROUTING_PARAMETERS
 from stack.resource_filter import without_types
 from stack.template import synthesize
 
@@ -69,6 +71,8 @@ class DeployResult:
     executed: bool
     status: str
     dropped: list[str] = field(default_factory=list)
+    kept_weights: dict[str, str] = field(default_factory=dict)
+    """The weights read from Route53 and passed on (an update of a stack with weighted records)."""
 
 
 Progress = Callable[[str], None]
@@ -105,6 +109,7 @@ class StackDeployer:
         session = boto3.session.Session(region_name=options.region)
         self.s3 = session.client("s3", endpoint_url=options.endpoint_url)
         self.cloudformation = session.client("cloudformation", endpoint_url=options.endpoint_url)
+        self.route53 = session.client("route53", endpoint_url=options.endpoint_url)
 
     def _upload(self, key: str, data: bytes) -> None:
         from botocore.exceptions import ClientError
@@ -133,6 +138,22 @@ class StackDeployer:
                 return None
             raise
         return dict(stacks[0]) if stacks else None
+
+    def _weights_now(self, previous: dict[str, str]) -> dict[str, str]:
+        """The weights Route53 has now for the records the stack made (none given, found or readable: {})."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from rollout.weights import WeightedRecords, WeightsError
+
+        zone, name = previous.get("HostedZoneId"), previous.get("ApiRecordName")
+        if not zone or not name or any(key in self.options.parameters for key in ROUTING_PARAMETERS):
+            return {}
+        try:
+            weights = WeightedRecords(self.route53, zone, name).current()
+        except (WeightsError, ClientError, BotoCoreError):
+            return {}
+        self.progress(f"keeping the traffic split: express={weights.express} serverless={weights.serverless}")
+        return {"ExpressWeight": str(weights.express), "ServerlessWeight": str(weights.serverless)}
 
     def _stack_status(self) -> str | None:
         stack = self._stack()
@@ -223,10 +244,14 @@ class StackDeployer:
             raise DeployError(f"unknown stack parameter(s) {', '.join(unknown)}")
         stack = self._stack()
         code_key = code.s3_key(options.prefix)
-        values = {**_previous(stack), **options.parameters, "CodeS3Bucket": options.bucket, "CodeS3Key": code_key}
-        # NoEcho values come back masked and reach no function: they do not make a release.
+        previous = _previous(stack)
+        kept_weights = self._weights_now(previous)
+        values = {**previous, **options.parameters, **kept_weights, "CodeS3Bucket": options.bucket,
+                  "CodeS3Key": code_key}
+        # NoEcho values come back masked and reach no function, nor do the weights: they do not make a release.
         release = release_id(code, {name: values.get(name, str(spec.get("Default", "")))
-                                    for name, spec in declared.items() if not spec.get("NoEcho")})
+                                    for name, spec in declared.items()
+                                    if not spec.get("NoEcho") and name not in ROUTING_PARAMETERS})
         template = synthesize(table, release, wiring)
         dropped: list[str] = []
         if options.drop_types:
@@ -257,11 +282,13 @@ class StackDeployer:
         changes = self._changes(name) if self._wait_for_change_set(name) else []
         if not changes:  # CloudFormation fails such a change set; some endpoints complete it empty
             self._delete_change_set(name)
-            return DeployResult(options.stack_name, release, change_set_type, [], False, status or "-", dropped)
+            return DeployResult(options.stack_name, release, change_set_type, [], False, status or "-", dropped,
+                                kept_weights)
         if options.dry_run:
             self._delete_change_set(name)
             if change_set_type == "CREATE" and status is None:
                 self.cloudformation.delete_stack(StackName=options.stack_name)  # the empty REVIEW_IN_PROGRESS stack
-            return DeployResult(options.stack_name, release, change_set_type, changes, False, "dry run", dropped)
+            return DeployResult(options.stack_name, release, change_set_type, changes, False, "dry run", dropped,
+                                kept_weights)
         final = self._execute(name, change_set_type)
-        return DeployResult(options.stack_name, release, change_set_type, changes, True, final, dropped)
+        return DeployResult(options.stack_name, release, change_set_type, changes, True, final, dropped, kept_weights)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alarms.profiles import PROFILES
+from rollout.weights import weights_for
 from runtime.telemetry.aws_metrics import HEALTH_CHECK_REGION
 from stack.edge import CORS_DEFAULT_ORIGINS
 
@@ -26,7 +27,14 @@ DEFAULTS: dict[str, str] = {
     "DatabaseUser": "lego_api",
     "DatabaseSecretArn": "",
     "CorsAllowOrigins": ",".join(CORS_DEFAULT_ORIGINS),
+    "ExpressWeight": str(weights_for(0)[0]),
+    "ServerlessWeight": str(weights_for(0)[1]),
 }
+
+# The weighted records' weights belong to `brickguard rollout` once the stack exists: `brickguard deploy`
+# passes the weights Route53 has now, so a deploy never moves traffic. No function sees them, so they
+# are not part of the release (a rollout step must not publish new function versions).
+ROUTING_PARAMETERS = ("ExpressWeight", "ServerlessWeight")
 
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = [str(days) for days in (
@@ -67,6 +75,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "ApiRecordName": _string("the API's DNS name clients call, e.g. api.lego-moc.example.com: two weighted records "
                              "(express, serverless) and the HTTP API's custom domain", AllowedPattern=HOST_PATTERN,
                              MinLength=1),
+    "ExpressWeight": {"Type": "Number", "Default": DEFAULTS["ExpressWeight"], "MinValue": 0, "MaxValue": 255,
+                      "Description": "weight of the express record; set by brickguard deploy to the record's current "
+                                     "weight (brickguard rollout owns the weights)"},
+    "ServerlessWeight": {"Type": "Number", "Default": DEFAULTS["ServerlessWeight"], "MinValue": 0, "MaxValue": 255,
+                         "Description": "weight of the serverless record; set by brickguard deploy like ExpressWeight"},
     "ApiCertificateArn": _string("ACM certificate for ApiRecordName in the stack's region (the custom domain)",
                                  AllowedPattern="^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$"),
     "CodeS3Bucket": _string("artifact bucket holding the Lambda deployment package (brickguard deploy uploads it)"),

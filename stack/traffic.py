@@ -9,8 +9,9 @@ serverless one points at, and the bucket of ``/config.json`` — declared here, 
 - **Two weighted CNAME records** of ``ApiRecordName`` with SetIdentifier ``express`` and
   ``serverless``, TTL 60 s (the seeds' value; an alias record has no TTL of its own), created at
   100/0 (all express). From then on ``brickguard rollout`` owns the weights: it UPSERTs both in one
-  change batch and CloudFormation never sees that. A deploy that changes a record's other
-  properties (``ExpressHost``, the custom domain) writes the template's 100/0 back — docs/deploy.md.
+  change batch, which CloudFormation never sees, so ``brickguard deploy`` passes the weights Route53
+  has now as ``ExpressWeight``/``ServerlessWeight``: a deploy that rewrites a record (a new
+  ``ExpressHost``, a new custom domain) keeps the traffic split where the rollout left it.
 - **The serverless record points at a regional custom domain** of the HTTP API
   (``ApiCertificateArn`` covers ``ApiRecordName``): API Gateway answers only for host names it
   knows, so a CNAME straight at ``…execute-api…`` would fail TLS and routing. No health check on
@@ -26,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from rollout.target import EXPRESS, OUTPUT_KEYS, SERVERLESS
-from rollout.weights import TTL_SECONDS, weights_for
+from rollout.weights import TTL_SECONDS
 from stack import http_api
 from stack.intrinsics import get_att, ref
 
@@ -39,7 +40,7 @@ def record_logical_id(identifier: str) -> str:
     return f"{identifier.capitalize()}WeightedRecord"
 
 
-def _weighted(identifier: str, weight: int, target: Any) -> dict[str, Any]:
+def _weighted(identifier: str, weight: Any, target: Any) -> dict[str, Any]:
     return {
         "Type": "AWS::Route53::RecordSet",
         "Properties": {
@@ -55,10 +56,11 @@ def _weighted(identifier: str, weight: int, target: Any) -> dict[str, Any]:
 
 
 def _records() -> dict[str, Any]:
-    express, serverless = weights_for(0)
     return {
-        record_logical_id(EXPRESS): _weighted(EXPRESS, express, ref("ExpressHost")),
-        record_logical_id(SERVERLESS): _weighted(SERVERLESS, serverless, get_att(API_DOMAIN, "RegionalDomainName")),
+        record_logical_id(EXPRESS): _weighted(EXPRESS, ref("ExpressWeight"), ref("ExpressHost")),
+        record_logical_id(SERVERLESS): _weighted(
+            SERVERLESS, ref("ServerlessWeight"), get_att(API_DOMAIN, "RegionalDomainName")
+        ),
     }
 
 

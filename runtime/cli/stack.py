@@ -157,6 +157,9 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
     for change in result.changes:
         table.add_row(change.action, change.logical_id, change.resource_type, change.replacement)
     console.print(table)
+    if result.kept_weights:
+        console.print("traffic split kept as Route53 has it: " + ", ".join(
+            f"{name}={value}" for name, value in result.kept_weights.items()))
     if result.dropped:
         console.print(f"left out for the endpoint: {len(result.dropped)} resources of unmodelled types")
     if not result.changes:

@@ -251,3 +251,32 @@ def test_a_stack_without_the_target_outputs_names_what_to_give(moto_endpoint: st
                                           "--record-name, --config-bucket"):
         resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
                 stack_name="bare", region=REGION, endpoint_url=moto_endpoint)
+
+
+def _weights(endpoint: str, zone: str) -> dict[str, int]:
+    listed = _client("route53", endpoint).list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    return {record["SetIdentifier"]: record["Weight"] for record in listed if record.get("SetIdentifier")}
+
+
+def test_a_deploy_passes_the_traffic_split_the_rollout_left_and_publishes_no_new_versions_for_it(
+    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+) -> None:
+    code = _code(tmp_path, "a")
+    first = _deploy(moto_endpoint, account, code, stand_ins=dict(MOTO_STAND_INS))
+    assert first.kept_weights == {}  # a create: the template's 100/0
+    zone = account["HostedZoneId"]
+    WeightedRecords(_client("route53", moto_endpoint), zone, account["ApiRecordName"], sleep=lambda _: None).apply(25)
+
+    again = _deploy(moto_endpoint, {}, code, stand_ins=dict(MOTO_STAND_INS))
+    assert again.kept_weights == {"ExpressWeight": "75", "ServerlessWeight": "25"}  # read from Route53
+    assert again.release == first.release  # the weights are no release: no function version published
+    assert not any(change.resource_type == "AWS::Lambda::Version" for change in again.changes)
+    # (moto sees template changes only, so it executes nothing for new parameter values; CloudFormation
+    # would update both records to the weights they already have.)
+    assert _weights(moto_endpoint, zone) == {"express": 75, "serverless": 25}
+    # A deploy that rewrites a record (a new express host) passes the split as well. moto cannot show
+    # the outcome in its records: its RecordSet update deletes every record of the name before it
+    # re-creates the one updated (CloudFormation updates a weighted record by its SetIdentifier).
+    moved = _deploy(moto_endpoint, {"ExpressHost": "express-2.lego-moc.example.com"}, code,
+                    stand_ins=dict(MOTO_STAND_INS), dry_run=True)
+    assert moved.kept_weights == {"ExpressWeight": "75", "ServerlessWeight": "25"}

@@ -98,7 +98,10 @@ def test_the_rollout_target_is_declared_with_the_outputs_rollout_reads(template:
     records = {r["Properties"]["SetIdentifier"]: r["Properties"]
                for r in _of_type(template, "AWS::Route53::RecordSet").values()}
     assert {name: (props["Weight"], props["TTL"], props["Type"]) for name, props in records.items()} == {
-        "express": (100, str(TTL_SECONDS), "CNAME"), "serverless": (0, str(TTL_SECONDS), "CNAME")}
+        "express": ({"Ref": "ExpressWeight"}, str(TTL_SECONDS), "CNAME"),
+        "serverless": ({"Ref": "ServerlessWeight"}, str(TTL_SECONDS), "CNAME")}
+    parameters = template["Parameters"]  # created all express; later deploys pass what Route53 has
+    assert (parameters["ExpressWeight"]["Default"], parameters["ServerlessWeight"]["Default"]) == ("100", "0")
     for props in records.values():  # one name in the existing zone, both records
         assert (props["HostedZoneId"], props["Name"]) == ({"Ref": "HostedZoneId"}, {"Fn::Sub": "${ApiRecordName}."})
     assert records["express"]["ResourceRecords"] == [{"Ref": "ExpressHost"}]
