@@ -80,13 +80,13 @@ def role_logical_id(function: str) -> str:
     return f"{pascal(function)}Role"
 
 
-def _function_arns(function: str) -> list[dict[str, str]]:
-    arn = FUNCTION_ARN.replace("{name}", function)
-    return [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}:live"}]
-
-
 def live_alias_arn(function: str) -> dict[str, str]:
     return {"Fn::Sub": FUNCTION_ARN.replace("{name}", function) + ":live"}
+
+
+def _function_arns(function: str) -> list[dict[str, str]]:
+    """The function unqualified and its ``live`` alias."""
+    return [{"Fn::Sub": FUNCTION_ARN.replace("{name}", function)}, live_alias_arn(function)]
 
 
 def _database_statement() -> dict[str, Any]:
