@@ -1,8 +1,9 @@
 """VPC interface endpoints the functions need when their subnets have no NAT route.
 
 In a VPC a function reaches AWS APIs only through NAT or endpoints. It calls Lambda (keep-warm
-fan-out), Secrets Manager (``DatabaseAuth=secret``) and S3 (uploads; a gateway endpoint on the
-route tables given in ``RouteTableIds``); RDS IAM tokens are signed locally and logs,
+fan-out, upload's ``Event`` invocation of the csv-parser), Secrets Manager (``DatabaseAuth=secret``)
+and S3 (uploads; a gateway endpoint on the route tables given in ``RouteTableIds``); RDS IAM tokens
+are signed locally and logs,
 metrics (EMF) and X-Ray leave through the Lambda service, so they need neither. With
 ``CreateVpcEndpoints=false`` the subnets must route to a NAT gateway instead (docs/deploy.md).
 """
