@@ -92,6 +92,7 @@ def _environment(invokes: Sequence[str]) -> dict[str, Any]:
         "BRICKGUARD_BACKEND": "serverless",
         "BRICKGUARD_TRACING": "xray",
         "STAGE": ref("Stage"),  # /debug/config answers in dev and staging only
+        "MIGRATION_MODE": ref("MigrationMode"),  # v2: cache keys while express still serves
         "POWERTOOLS_SERVICE_NAME": ref("ServiceName"),
         "POWERTOOLS_METRICS_NAMESPACE": catalogue.DEFAULT_NAMESPACE,
         "DATABASE_URL": {"Fn::Sub": "postgresql://${DatabaseUser}@${DatabaseProxyEndpoint}:"

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     "DatabaseUser": "lego_api",
     "DatabaseSecretArn": "",
     "CorsAllowOrigins": ",".join(CORS_DEFAULT_ORIGINS),
+    "MigrationMode": "true",
     "ExpressWeight": str(weights_for(0)[0]),
     "ServerlessWeight": str(weights_for(0)[1]),
 }
@@ -87,6 +88,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                          AllowedPattern=r"^.+\.zip$"),
     "Stage": _string("deployment stage; provisioned concurrency is configured in prod only",
                      Default=DEFAULTS["Stage"], AllowedValues=["dev", "staging", "prod"]),
+    "MigrationMode": _string(
+        "true during the migration: the functions prefix every cache key with v2:, so the serverless backend's "
+        "keys never collide with express's (as brickguard up runs it); false once express is retired",
+        Default=DEFAULTS["MigrationMode"], AllowedValues=["true", "false"]),
     "LogRetentionDays": {"Type": "Number", "Description": "days the functions' log groups keep events",
                          "Default": DEFAULTS["LogRetentionDays"], "AllowedValues": LOG_RETENTION_DAYS},
     "SubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>",

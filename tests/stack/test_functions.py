@@ -141,3 +141,16 @@ def test_only_the_upload_function_is_told_the_parsers_name() -> None:
         "CSV_PARSER_FUNCTION") for spec in FUNCTIONS}
     assert {name: value for name, value in told.items() if value} == {
         "upload": {"Fn::Sub": "${ServiceName}-csv-parser:live"}}
+
+
+def test_every_function_runs_in_migration_mode_as_up_runs_them_until_the_parameter_says_otherwise() -> None:
+    from runtime.cli.up import function_environment
+    from runtime.config import load
+
+    resources = synthesize(FUNCTIONS, "release-a")["Resources"]
+    for spec in FUNCTIONS:
+        variables = resources[function_logical_id(spec.name)]["Properties"]["Environment"]["Variables"]
+        assert variables["MIGRATION_MODE"] == {"Ref": "MigrationMode"}, spec.name
+    parameter = synthesize(FUNCTIONS, "release-a")["Parameters"]["MigrationMode"]
+    local = function_environment(load({}))["MIGRATION_MODE"]
+    assert parameter["Default"] == local == "true" and parameter["AllowedValues"] == ["true", "false"]
