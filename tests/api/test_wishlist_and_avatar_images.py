@@ -220,3 +220,20 @@ def test_images_over_the_ceiling_go_through_a_presigned_upload(client, user, loc
     refused = client.call("POST", f"/api/wishlist/{other}/image/upload-url", user=user,
                           json_body={"contentType": "image/png"})
     assert_envelope(refused, 404, "NOT_FOUND")
+
+
+def test_an_avatar_whose_row_cannot_be_written_is_a_503_and_keeps_the_object(
+    lambda_client, api_dependencies, user, local_s3: LocalS3
+) -> None:
+    """The key is shared with the avatar the row may still name: only a vanished owner deletes it again."""
+    path = f"/api/users/{user}/avatar"
+    first_url, key, _ = _stored(lambda_client, user, path, "avatarUrl", ("file", "a.png", png(40, 40), "image/png"),
+                                local_s3)
+    api_dependencies.breakers.force("postgres", "open")
+    try:
+        reply = upload(lambda_client, path, user, {}, [("file", "b.png", png(50, 30, BLUE), "image/png")])
+    finally:
+        api_dependencies.breakers.force("postgres", None)
+    assert_envelope(reply, 503, "SERVICE_UNAVAILABLE")
+    assert object_exists(local_s3.client(), local_s3.bucket, key)  # not deleted: the profile still names this key
+    assert lambda_client.call("GET", path.rsplit("/", 1)[0], user=user).json["data"]["avatarUrl"] == first_url
