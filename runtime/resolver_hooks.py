@@ -29,6 +29,11 @@ from runtime.errors import ApiError, MethodNotAllowed, NotFound, UnsupportedMedi
 from runtime.telemetry import context
 
 UNMATCHED_ROUTE = "UNMATCHED"
+# Per-route facts computed on a route's first request and kept on the Powertools ``Route`` object
+# itself: it lives exactly as long as they stay true (the 404 route, built per request, takes its
+# own along when it goes), and an attribute read is cheaper than any cache keyed by route.
+_TEMPLATE = "_brickguard_template"
+_DECLARED_QUERY = "_brickguard_declared_query"
 
 
 def _request_id() -> str:
@@ -55,7 +60,11 @@ def _record_route_templates(app: APIGatewayHttpResolver) -> None:
         route = additional_context.get("_route")
         ctx = context.current()
         if route is not None and ctx is not None:
-            ctx.route = f"{route.method} {route.openapi_path}"
+            template = getattr(route, _TEMPLATE, None)
+            if template is None:  # once per route: the f-string is a measurable share of the hook
+                template = f"{route.method} {route.openapi_path}"
+                setattr(route, _TEMPLATE, template)
+            ctx.route = template
 
     app.append_context = append_and_record  # type: ignore[method-assign]
 
@@ -101,9 +110,13 @@ class StrictRequestValidation(OpenAPIRequestValidationMiddleware):
 
     def handler(self, app: Any, next_middleware: Any) -> Any:
         route = app.context.get("_route")
-        if any(route is served for served in app._static_routes + app._dynamic_routes):  # not the 404/405 route
-            declared = {param.alias for param in route.dependant.query_params}
-            unknown = sorted(set(app.current_event.query_string_parameters or {}) - declared)
+        declared = getattr(route, _DECLARED_QUERY, None)
+        if declared is None and any(route is served for served in app._static_routes + app._dynamic_routes):
+            declared = frozenset(param.alias for param in route.dependant.query_params)
+            setattr(route, _DECLARED_QUERY, declared)  # a served route's parameters never change
+        if declared is not None:  # not the 404/405 route Powertools builds per request
+            query = app.current_event.query_string_parameters
+            unknown = sorted(name for name in query if name not in declared) if query else None
             if unknown:
                 raise RequestValidationError([_unknown_query_parameter(name) for name in unknown])
         return super().handler(app, next_middleware)
