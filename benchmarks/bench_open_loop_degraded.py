@@ -127,18 +127,22 @@ def run_once(
     headers: dict[str, str],
     moc_ids: list[str],
     timeline_dir: Path | None = None,
+    stacks: bool = False,
 ) -> dict[str, float]:
     """One open-loop run: p95/p99 per kind, non-200 answers, and requests over SLOW_MS after the onset.
 
-    With ``timeline_dir``, also each request's timeline, the machine's CPU use and the server's
-    stacks around the onset (``benchmarks/timeline.py``), to explain a stall.
+    With ``timeline_dir``, also each request's timeline and the machine's CPU use, and with
+    ``stacks`` the server's stacks from the onset on (``benchmarks/timeline.py``), to explain a stall.
     """
     paths = _paths(moc_ids, int(RATE * SECONDS))
     onset: list[float] = []
     sampler = None
     if timeline_dir is not None:
         timeline_dir.mkdir(parents=True, exist_ok=True)
-        sampler = MachineSampler(server.pid, timeline_dir, dump_from=ONSET_S - 0.2, dump_until=ONSET_S + 3.5)
+        dump_until = SECONDS if stacks else 0.0  # py-spy costs CPU (a dump every 0.4 s): only when asked
+        sampler = MachineSampler(
+            server.pid, timeline_dir, dump_from=ONSET_S - 0.2, dump_until=dump_until, dump_every=0.4
+        )
 
     def inject(start: float) -> None:
         if sampler is not None:
@@ -188,8 +192,9 @@ def main() -> None:
     parser.add_argument("--only", choices=["redis paused", "redis breaker forced open", "search hung"])
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/performance.md alone")
     parser.add_argument(
-        "--timeline", type=Path, help="write each run's request timeline, CPU samples, stacks and server log here"
+        "--timeline", type=Path, help="write each run's request timeline, CPU samples and server log here"
     )
+    parser.add_argument("--stacks", action="store_true", help="with --timeline: py-spy stacks from the onset on")
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-open-loop-") as tmp:
@@ -223,7 +228,7 @@ def main() -> None:
                         moc_ids = [item["id"] for item in body["data"]]
                         open_loop(server.port, _paths(moc_ids, 200), headers, rate=RATE, seconds=2.0)  # warm up
                         run_dir = args.timeline / data_dir.name if args.timeline else None
-                        figures = run_once(server, scenario, headers, moc_ids, run_dir)
+                        figures = run_once(server, scenario, headers, moc_ids, run_dir, args.stacks)
                     if run_dir is not None:
                         shutil.copy(data_dir / "up.log", run_dir / "up.log")
                     results.setdefault(scenario.name, []).append(figures)
@@ -237,7 +242,7 @@ def _report(results: dict[str, list[dict[str, float]]], runs_per_scenario: int, 
     lines = [
         "## Degraded reads under open-loop load (`brickguard up`)",
         "",
-        machine_line() + " The machine was shared with four other developers' builds, tests and benchmarks "
+        machine_line() + " The machine was shared with five other developers' builds, tests and benchmarks "
         "during this run, so absolute figures are pessimistic and vary between runs.",
         "",
         f"`python -m benchmarks.bench_open_loop_degraded`: {RATE:g} requests/s scheduled for {SECONDS:g} s over "

@@ -67,7 +67,10 @@ templates of other record attributes, ISO or UTC time); EMF documents are splice
 text of a shape Powertools' `serialize_metric_set` produced and validated once, with only the \
 timestamp and the value lists encoded per flush; the four request metrics go to the EMF buffer \
 under one lock and one group lookup (`record_many`); the request context is set and reset without \
-a generator context manager. SQLAlchemy, the pydantic \
+a generator context manager; the route-template hook and the strict query-parameter check compute \
+their per-route facts (template string, declared parameters) on a route's first request and keep \
+them on the route instead of once per request (about 3 µs, measured before/after side by side). \
+SQLAlchemy, the pydantic \
 schemas and the models stay eager: every database route needs them (the Powertools module imports \
 SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed). Made lazy: the circuit \
 breakers. `pybreaker` imports `redis` at import time, and redis 8 loads \

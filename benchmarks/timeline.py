@@ -6,12 +6,14 @@ A latency spike has three possible owners, and each leaves a different trace:
   late (``started - due`` large) while the server's CPU is idle;
 * **the server queueing** (its worker threads are busy or blocked): requests
   are sent on time and answered late;
-* **the machine** (other processes hold the CPUs): the machine is busy while
-  neither the server nor the client is.
+* **the machine** (other processes hold the CPUs): the server's threads are
+  runnable but it gets little CPU while processes outside the benchmark take it.
 
 :class:`MachineSampler` records, every ``interval`` seconds, the CPU time of
-the ``brickguard up`` process, of this (client) process and of the whole
-machine, and how many of the server's threads are runnable. Around a fault's
+the ``brickguard up`` process, of this (client) process, of the rest of the
+benchmark's own process tree (PostgreSQL, Redis, the stand-in, up's children:
+the rig the server needs) and of the whole machine, and how many of the
+server's threads are runnable. Around a fault's
 onset it also takes ``py-spy dump`` snapshots of every server thread's stack
 (non-blocking, when ``py-spy`` is installed). :func:`write_timeline` writes
 the per-request CSV beside them.
@@ -38,6 +40,7 @@ class MachineSample:
     at: float  # seconds after the run started
     server_cpu: float  # CPU seconds of the server process so far
     client_cpu: float
+    rig_cpu: float  # the benchmark's other processes (its servers, up's children), those alive now
     machine_busy: float  # CPU seconds of the whole machine so far (all CPUs)
     server_runnable: int  # server threads in state R
 
@@ -45,6 +48,34 @@ class MachineSample:
 def _process_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (one pass over /proc; refreshed once a second, not per sample)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def _cpu_of(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _process_cpu(pid)
+        except (OSError, IndexError, ValueError):
+            continue  # exited
+    return total
 
 
 def _machine_busy() -> float:
@@ -68,12 +99,20 @@ class MachineSampler:
     """Samples CPU use every ``interval`` s and dumps server stacks in ``[dump_from, dump_until)`` (run-relative)."""
 
     def __init__(
-        self, server_pid: int, out_dir: Path, *, interval: float = 0.02, dump_from: float = 0.0, dump_until: float = 0.0
+        self,
+        server_pid: int,
+        out_dir: Path,
+        *,
+        interval: float = 0.02,
+        dump_from: float = 0.0,
+        dump_until: float = 0.0,
+        dump_every: float = 0.1,
     ) -> None:
         self._pid = server_pid
         self._out = out_dir
         self._interval = interval
         self._dump_window = (dump_from, dump_until)
+        self._dump_every = dump_every
         self._stop = threading.Event()
         self._start = 0.0
         self.samples: list[MachineSample] = []
@@ -95,13 +134,19 @@ class MachineSampler:
     def _sample(self) -> None:
         me = os.getpid()
         deadline = 120.0
+        rig: list[int] = []
+        rig_listed = 0.0
         while not self._stop.is_set() and time.monotonic() - self._start < deadline:
+            if time.monotonic() - rig_listed > 1.0:
+                rig = [pid for pid in _descendants(me) if pid != self._pid]
+                rig_listed = time.monotonic()
             try:
                 self.samples.append(
                     MachineSample(
                         time.monotonic() - self._start,
                         _process_cpu(self._pid),
                         _process_cpu(me),
+                        _cpu_of(rig),
                         _machine_busy(),
                         _runnable_threads(self._pid),
                     )
@@ -125,24 +170,27 @@ class MachineSampler:
                 )
                 out.write(f"==== t={at:.3f}s (dump took {time.monotonic() - self._start - at:.3f}s)\n")
                 out.write(dumped.stdout + dumped.stderr)
-                self._stop.wait(0.1)
+                self._stop.wait(self._dump_every)
 
     def write(self) -> None:
-        """``machine.csv``: per interval, the CPU share (of one CPU) of the server, the client and everyone else."""
+        """``machine.csv``: per interval, the CPU share (of one CPU) of the server, the client, the rest of
+        the benchmark's processes and everyone else, and the server's runnable threads."""
         with (self._out / "machine.csv").open("w", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(["at_s", "server_cpu", "client_cpu", "other_cpu", "server_runnable_threads"])
+            writer.writerow(["at_s", "server_cpu", "client_cpu", "rig_cpu", "other_cpu", "server_runnable_threads"])
             for before, after in zip(self.samples, self.samples[1:], strict=False):
                 span = after.at - before.at
                 server = (after.server_cpu - before.server_cpu) / span
                 client = (after.client_cpu - before.client_cpu) / span
+                rig = max(0.0, after.rig_cpu - before.rig_cpu) / span  # a process that exited takes its time along
                 machine = (after.machine_busy - before.machine_busy) / span
                 writer.writerow(
                     [
                         f"{after.at:.3f}",
                         f"{server:.2f}",
                         f"{client:.2f}",
-                        f"{max(0.0, machine - server - client):.2f}",
+                        f"{rig:.2f}",
+                        f"{max(0.0, machine - server - client - rig):.2f}",
                         after.server_runnable,
                     ]
                 )
