@@ -55,6 +55,14 @@ class Outbox:
         if deleted_objects and outbox.STORAGE in self._appliers:
             outbox.enqueue(session, outbox.STORAGE, {name: list(values) for name, values in deleted_objects.items()})
 
+    def withdraw_object_delete(self, session: Session, key: str) -> None:
+        """Take back pending deletes of the object ``key`` alone (it is written again in this transaction).
+
+        Waits for a drain applying one right now, so the caller can then check the object is still there.
+        """
+        if outbox.STORAGE in self._appliers:
+            outbox.withdraw(session, outbox.STORAGE, {"keys": [key]})
+
     def after_commit(self) -> None:
         """Apply the side effects just committed; whatever fails stays pending for a later drain."""
         try:

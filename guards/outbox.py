@@ -23,7 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table, delete, func, select
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table, cast, delete, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -73,6 +74,24 @@ def enqueue(session: Session, target: str, payload: Mapping[str, Any]) -> None:
     if target not in TARGETS:
         raise ValueError(f"unknown outbox target {target!r}")
     session.execute(outbox_table.insert().values(target=target, payload=dict(payload)))
+
+
+def withdraw(session: Session, target: str, payload: Mapping[str, Any]) -> int:
+    """Remove pending entries of ``target`` equal to ``payload`` in the current transaction; how many.
+
+    For a side effect that a newer change makes wrong (deleting an object that is being
+    written again). An entry a drain is applying right now is locked by it: this waits for
+    that drain to finish, so once it returns no such side effect is in flight.
+    """
+    matching = (
+        select(outbox_table.c.id)
+        .where(outbox_table.c.target == target, cast(outbox_table.c.payload, JSONB) == cast(dict(payload), JSONB))
+        .with_for_update()
+    )
+    ids = list(session.scalars(matching))
+    if ids:
+        session.execute(delete(outbox_table).where(outbox_table.c.id.in_(ids)))
+    return len(ids)
 
 
 class Outbox:

@@ -1,9 +1,14 @@
 """Uploaded images: processed, stored in S3 under DESIGN.md's keys, then recorded in PostgreSQL.
 
-The objects are written first and the row second (:func:`~api.services.object_writes.store_then_record`).
-A gallery image gets keys of its own (its id); a wishlist item's image and an avatar have one
-key each, replaced in place, so their URLs carry ``?v=`` and a digest of the stored bytes:
-a browser or CDN holding the previous picture fetches the new one.
+A gallery image gets keys of its own (its id): the objects are written first and the row
+second (:func:`~api.services.object_writes.store_then_record`).
+
+A wishlist item's image and an avatar have one key each, replaced in place, so their URLs carry
+``?v=`` and a digest of the stored bytes (a browser or CDN holding the previous picture fetches
+the new one). The key is shared with the previous picture, whose delete may still be pending in
+the outbox (removed while S3 refused) or being applied by a drain right now, so the object is
+written inside the row's transaction, with the row locked: first the pending delete of the key
+is taken back (waiting for a drain applying it), then the object is written, then the row.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ from api import image_processing, object_keys, schemas
 from api.multipart_form import Form, UploadedFile
 from api.services import gallery, profile, wishlist
 from api.services.object_writes import store_then_record
+from api.storage_errors import storage_errors
 from api.upload_schemas import ImageUploadFields, form_model
-from runtime.errors import NotFound, ValidationError
+from runtime.errors import ValidationError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from api.database import Database
     from api.outbox import Outbox
     from api.storage import Storage
@@ -83,13 +91,16 @@ def store_wishlist_image(
     database: Database, changes: Outbox, storage: Storage, user_id: str, item_id: uuid.UUID, data: bytes
 ) -> dict[str, Any]:
     """The item's image as an 800 px WebP at its one key; the item, naming it (404 for anyone else's item)."""
-    database.read(lambda session: wishlist.get_item(session, user_id, item_id))  # before any S3 work
+    database.read(lambda session: wishlist.get_item(session, user_id, item_id))  # before any image work
     return _store_in_place(
+        changes,
         storage,
         object_keys.wishlist_image(user_id, item_id),
         image_processing.WISHLIST,
         data,
-        lambda url: database.write(lambda session: wishlist.set_image(session, changes, user_id, item_id, url)),
+        lambda url, put: database.write(
+            lambda session: wishlist.set_image(session, changes, user_id, item_id, url, put_object=put)
+        ),
     )
 
 
@@ -98,21 +109,31 @@ def store_avatar(
 ) -> dict[str, Any]:
     """The caller's avatar as a 256x256 WebP (centre-cropped) at its one key; the profile, naming it."""
     return _store_in_place(
+        changes,
         storage,
         object_keys.avatar(user_id),
         image_processing.AVATAR,
         data,
-        lambda url: database.write(lambda session: profile.set_avatar(session, changes, user_id, url, claims)),
+        lambda url, put: database.write(
+            lambda session: profile.set_avatar(session, changes, user_id, url, claims, put_object=put)
+        ),
     )
+
+
+PutObject = Callable[["Session"], None]
 
 
 def _store_in_place(
-    storage: Storage, key: str, spec: image_processing.ImageSpec, data: bytes, record: Callable[[str], dict[str, Any]]
+    changes: Outbox, storage: Storage, key: str, spec: image_processing.ImageSpec, data: bytes,
+    record: Callable[[str, PutObject], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Render ``spec``, replace the object at ``key``, then ``record`` its versioned URL."""
+    """Render ``spec``; ``record(versioned URL, put_object)`` writes the row and calls ``put_object`` under its lock."""
     (rendition,) = image_processing.process(data, spec)
     store = storage.objects
-    url = f"{store.url(key)}?v={hashlib.sha256(rendition.data).hexdigest()[:16]}"
-    return store_then_record(
-        store, [(key, rendition.data, rendition.content_type)], lambda: record(url), discard_on=(NotFound,)
-    )
+
+    def put_object(session: Session) -> None:
+        changes.withdraw_object_delete(session, key)  # the previous picture's delete must not remove this one
+        with storage_errors():
+            store.put(key, rendition.data, rendition.content_type)
+
+    return record(f"{store.url(key)}?v={hashlib.sha256(rendition.data).hexdigest()[:16]}", put_object)

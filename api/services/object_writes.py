@@ -4,11 +4,6 @@ When the row cannot be written (PostgreSQL down, the MOC or album not the
 caller's) the objects just written are deleted again, best effort: an object
 left over by a failed delete is unreachable (no row names it) and costs
 storage, never correctness.
-
-An object replaced in place (one key per wishlist item, one per avatar) is only
-deleted again when its owner is gone (``discard_on=(NotFound,)``): after any
-other failure the row may still name that key, whose previous object the new
-one has already replaced.
 """
 
 from __future__ import annotations
@@ -27,21 +22,14 @@ T = TypeVar("T")
 log = logging.getLogger("brickguard.api.uploads")
 
 
-def store_then_record(
-    store: ObjectStore,
-    objects: Sequence[tuple[str, bytes, str]],
-    record: Callable[[], T],
-    *,
-    discard_on: tuple[type[Exception], ...] = (Exception,),
-) -> T:
-    """PUT every ``(key, data, content_type)`` into ``store``, then ``record()``; if it raises ``discard_on``, delete
-    them again."""
+def store_then_record(store: ObjectStore, objects: Sequence[tuple[str, bytes, str]], record: Callable[[], T]) -> T:
+    """PUT every ``(key, data, content_type)`` into ``store``, then ``record()``; if that fails, delete them again."""
     with storage_errors():
         for key, data, content_type in objects:
             store.put(key, data, content_type)
     try:
         return record()
-    except discard_on:
+    except Exception:
         keys = [key for key, _, _ in objects]
         try:
             store.delete(keys)

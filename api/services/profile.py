@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -54,10 +56,19 @@ def update_name(session: Session, changes: Outbox, user_id: str, name: str, clai
     return compose(user_id, stored_profile(session, user_id), claims)
 
 
+def _lock_avatar(session: Session, user_id: str) -> None:
+    """Serialize the user's avatar changes until the transaction ends (there may be no row to lock)."""
+    key = int.from_bytes(hashlib.blake2b(f"avatar:{user_id}".encode(), digest_size=8).digest(), "big", signed=True)
+    session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def set_avatar(
-    session: Session, changes: Outbox, user_id: str, image_url: str, claims: dict[str, Any]
+    session: Session, changes: Outbox, user_id: str, image_url: str, claims: dict[str, Any],
+    *, put_object: Callable[[Session], None],
 ) -> dict[str, Any]:
-    """Name the avatar just stored at the user's one avatar key (an upsert, like the name)."""
+    """Name the new avatar (an upsert, like the name); ``put_object`` writes it at the one avatar key, locked."""
+    _lock_avatar(session, user_id)
+    put_object(session)
     session.execute(
         insert(UserAvatar)
         .values(user_id=user_id, image_url=image_url)
@@ -71,6 +82,7 @@ def set_avatar(
 
 def remove_avatar(session: Session, changes: Outbox, user_id: str, claims: dict[str, Any]) -> dict[str, Any]:
     """No avatar any more; its object is deleted through the outbox (a no-op when there was none)."""
+    _lock_avatar(session, user_id)
     session.execute(delete(UserAvatar).where(UserAvatar.user_id == user_id))
     commit_change(
         session,

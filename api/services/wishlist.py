@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -84,9 +85,13 @@ def update_item(
     return _commit_item_change(session, changes, item, _uploaded_image(user_id, item_id) if replaced else None)
 
 
-def set_image(session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID, image_url: str) -> dict[str, Any]:
-    """Name the item's freshly stored image (the object was just written at the item's one key)."""
+def set_image(
+    session: Session, changes: Outbox, user_id: str, item_id: uuid.UUID, image_url: str,
+    *, put_object: Callable[[Session], None],
+) -> dict[str, Any]:
+    """Name the item's new image; ``put_object`` writes it at the item's one key, with the item locked."""
     item = _item(session, user_id, item_id, for_update=True)
+    put_object(session)
     item.image_url = image_url
     return _commit_item_change(session, changes, item)
 

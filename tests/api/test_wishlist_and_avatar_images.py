@@ -6,11 +6,14 @@ link PATCHed over it, avatar removed) deletes the object through the outbox.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 
 from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
+from guards import outbox
 from tests.api.helpers import assert_envelope
 from tests.api.uploads import (
     BLUE,
@@ -222,18 +225,95 @@ def test_images_over_the_ceiling_go_through_a_presigned_upload(client, user, loc
     assert_envelope(refused, 404, "NOT_FOUND")
 
 
-def test_an_avatar_whose_row_cannot_be_written_is_a_503_and_keeps_the_object(
+def test_an_avatar_that_cannot_be_recorded_is_a_503_and_leaves_the_avatar_as_it_was(
     lambda_client, api_dependencies, user, local_s3: LocalS3
 ) -> None:
-    """The key is shared with the avatar the row may still name: only a vanished owner deletes it again."""
+    """The object is written inside the row's transaction: no row, no new object over the old one."""
     path = f"/api/users/{user}/avatar"
-    first_url, key, _ = _stored(lambda_client, user, path, "avatarUrl", ("file", "a.png", png(40, 40), "image/png"),
-                                local_s3)
+    part = ("file", "a.png", png(40, 40, GREEN), "image/png")
+    first_url, key, _ = _stored(lambda_client, user, path, "avatarUrl", part, local_s3)
     api_dependencies.breakers.force("postgres", "open")
     try:
         reply = upload(lambda_client, path, user, {}, [("file", "b.png", png(50, 30, BLUE), "image/png")])
     finally:
         api_dependencies.breakers.force("postgres", None)
     assert_envelope(reply, 503, "SERVICE_UNAVAILABLE")
-    assert object_exists(local_s3.client(), local_s3.bucket, key)  # not deleted: the profile still names this key
+    assert close_to(read_image(local_s3.client(), local_s3.bucket, key).getpixel((128, 128)), GREEN)
     assert lambda_client.call("GET", path.rsplit("/", 1)[0], user=user).json["data"]["avatarUrl"] == first_url
+
+
+@pytest.mark.parametrize("kind", ["wishlist", "avatar"])
+def test_a_new_upload_outlives_a_pending_delete_of_the_same_key(
+    lambda_client, api_dependencies, user, local_s3: LocalS3, kind: str
+) -> None:
+    """Remove the image while S3 refuses (its delete waits in the outbox), upload a new one: the new one stays."""
+    path = f"/api/wishlist/{_item(lambda_client, user)}/image" if kind == "wishlist" else f"/api/users/{user}/avatar"
+    field = "imageUrl" if kind == "wishlist" else "avatarUrl"
+    _, key, _ = _stored(lambda_client, user, path, field, ("file", "old.png", png(40, 40), "image/png"), local_s3)
+    api_dependencies.breakers.force("s3", "open")
+    try:
+        assert lambda_client.call("DELETE", path, user=user).status == 200
+        assert api_dependencies.outbox.pending()[outbox.STORAGE] >= 1  # the delete of the key waits
+    finally:
+        api_dependencies.breakers.force("s3", None)
+    new_url, _, new = _stored(lambda_client, user, path, field, ("file", "new.png", png(60, 30, RED), "image/png"),
+                              local_s3)
+    assert api_dependencies.outbox.drain([outbox.STORAGE]).pending[outbox.STORAGE] == 0
+    assert object_exists(local_s3.client(), local_s3.bucket, key), "the pending delete removed the new upload"
+    assert new.size == ((60, 30) if kind == "wishlist" else (256, 256))
+    current = lambda_client.call("GET", path.rsplit("/", 1)[0], user=user).json["data"][field]
+    assert current == new_url
+
+
+def test_an_upload_waits_for_a_drain_deleting_the_same_key_and_then_writes_its_object(
+    lambda_client, api_dependencies, user, local_s3: LocalS3
+) -> None:
+    """A drain applying the previous picture's delete holds the entry: the upload waits, then writes after it."""
+    from sqlalchemy import text
+
+    item = _item(lambda_client, user)
+    path = f"/api/wishlist/{item}/image"
+    _, key, _ = _stored(lambda_client, user, path, "imageUrl", ("file", "old.png", png(40, 40), "image/png"), local_s3)
+    api_dependencies.breakers.force("s3", "open")
+    try:
+        assert lambda_client.call("DELETE", path, user=user).status == 200
+    finally:
+        api_dependencies.breakers.force("s3", None)
+    engine = api_dependencies.database.engine
+    replies: list = []
+    with engine.connect() as drain:  # plays a drain in the middle of applying the entry
+        drain.begin()
+        (entry,) = drain.execute(
+            text("SELECT id FROM brickguard_outbox WHERE target = 'storage' AND payload::jsonb = CAST(:p AS jsonb) "
+                 "FOR UPDATE"), {"p": f'{{"keys": ["{key}"]}}'}
+        ).scalars()
+        uploader = threading.Thread(target=lambda: replies.append(
+            upload(lambda_client, path, user, {}, [("file", "new.png", png(60, 30, RED), "image/png")])
+        ))
+        uploader.start()
+        _wait_until_blocked_on_a_lock(engine, drain)
+        local_s3.client().delete_object(Bucket=local_s3.bucket, Key=key)  # the drain's S3 delete
+        drain.execute(text("DELETE FROM brickguard_outbox WHERE id = :id"), {"id": entry})
+        drain.commit()
+    uploader.join(30)
+    assert replies and replies[0].status == 200, replies
+    assert read_image(local_s3.client(), local_s3.bucket, key).size == (60, 30)
+
+
+def _wait_until_blocked_on_a_lock(engine, holder, timeout_s: float = 20.0) -> None:
+    """Until another session waits for a lock that ``holder``'s transaction holds (bounded)."""
+    from sqlalchemy import text
+
+    holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    deadline = time.monotonic() + timeout_s
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            blocked = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                {"pid": holder_pid},
+            ).scalar_one()
+            watcher.rollback()
+            if blocked:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the upload never waited for the entry the drain holds")
