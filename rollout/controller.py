@@ -22,8 +22,9 @@ from rollout.config_flag import MAX_AGE_SECONDS, ConfigFlag
 from rollout.deploy_window import DeployWindow, alarm_states
 from rollout.gate import GateConfig, Verdict, evaluate
 from rollout.metric_source import MetricSource
-from rollout.target import EXPRESS, SERVERLESS, Target
-from rollout.weights import TTL_SECONDS, WeightedRecords, propagation_seconds
+from rollout.target import Target
+from rollout.weights import WeightedRecords, propagation_seconds
+from stack.rollout_contract import EXPRESS, SERVERLESS, TTL_SECONDS
 
 STAGES = (0, 10, 25, 50, 100)
 DEFAULT_MIN_STAGE_SECONDS = 24 * 3600  # the seeds wait a day per stage

@@ -10,16 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stack.rollout_contract import OUTPUT_KEYS
+
 DEFAULT_SERVICE = "lego-projects-api"
 DEFAULT_REGION = "us-east-1"
-OUTPUT_KEYS = {
-    "hosted_zone_id": "HostedZoneId",
-    "record_name": "ApiRecordName",
-    "config_bucket": "ConfigBucketName",
-    "deploy_window_alarm": "DeployWindowAlarmName",
-    "service": "ServiceName",
-}
-EXPRESS, SERVERLESS = "express", "serverless"  # the weighted records' SetIdentifiers
 
 
 class TargetError(ValueError):

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rollout.target import EXPRESS, SERVERLESS
+from stack.rollout_contract import EXPRESS, SERVERLESS, TTL_SECONDS
 
-TTL_SECONDS = 60
 WAIT_TIMEOUT_SECONDS = 300.0
 POLL_SECONDS = 2.0
 

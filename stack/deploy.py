@@ -76,6 +76,9 @@ class DeployResult:
 
 
 Progress = Callable[[str], None]
+ReadWeights = Callable[[str, str], tuple[int, int] | None]
+"""``(zone id, record name)`` -> the weighted records' ``(express, serverless)`` weights now, or None
+when they cannot be read. The rollout owns the records, so the CLI supplies this (stack never imports rollout)."""
 
 
 def _list_value(value: str) -> str:
@@ -101,15 +104,17 @@ def _previous(stack: dict[str, Any] | None) -> dict[str, str]:
 class StackDeployer:
     """Runs one deploy; ``progress`` hears each step."""
 
-    def __init__(self, options: DeployOptions, progress: Progress | None = None) -> None:
+    def __init__(
+        self, options: DeployOptions, progress: Progress | None = None, read_weights: ReadWeights | None = None
+    ) -> None:
         import boto3  # lazy: the CLI's other commands do not pay for it
 
         self.options = options
         self.progress = progress or (lambda step: None)
+        self.read_weights = read_weights
         session = boto3.session.Session(region_name=options.region)
         self.s3 = session.client("s3", endpoint_url=options.endpoint_url)
         self.cloudformation = session.client("cloudformation", endpoint_url=options.endpoint_url)
-        self.route53 = session.client("route53", endpoint_url=options.endpoint_url)
 
     def _upload(self, key: str, data: bytes) -> None:
         from botocore.exceptions import ClientError
@@ -141,19 +146,17 @@ class StackDeployer:
 
     def _weights_now(self, previous: dict[str, str]) -> dict[str, str]:
         """The weights Route53 has now for the records the stack made (none given, found or readable: {})."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from rollout.weights import WeightedRecords, WeightsError
-
         zone, name = previous.get("HostedZoneId"), previous.get("ApiRecordName")
-        if not zone or not name or any(key in self.options.parameters for key in ROUTING_PARAMETERS):
+        if self.read_weights is None or not zone or not name:
             return {}
-        try:
-            weights = WeightedRecords(self.route53, zone, name).current()
-        except (WeightsError, ClientError, BotoCoreError):
+        if any(key in self.options.parameters for key in ROUTING_PARAMETERS):
             return {}
-        self.progress(f"keeping the traffic split: express={weights.express} serverless={weights.serverless}")
-        return {"ExpressWeight": str(weights.express), "ServerlessWeight": str(weights.serverless)}
+        weights = self.read_weights(zone, name)
+        if weights is None:
+            return {}
+        express, serverless = weights
+        self.progress(f"keeping the traffic split: express={express} serverless={serverless}")
+        return {"ExpressWeight": str(express), "ServerlessWeight": str(serverless)}
 
     def _stack_status(self) -> str | None:
         stack = self._stack()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from alarms.profiles import PROFILES
-from rollout.weights import weights_for
 from runtime.telemetry.aws_metrics import HEALTH_CHECK_REGION
 from stack.edge import CORS_DEFAULT_ORIGINS
+from stack.rollout_contract import INITIAL_WEIGHTS
 
 DEFAULTS: dict[str, str] = {
     "ServiceName": "lego-projects-api",
@@ -28,8 +28,8 @@ DEFAULTS: dict[str, str] = {
     "DatabaseSecretArn": "",
     "CorsAllowOrigins": ",".join(CORS_DEFAULT_ORIGINS),
     "MigrationMode": "true",
-    "ExpressWeight": str(weights_for(0)[0]),
-    "ServerlessWeight": str(weights_for(0)[1]),
+    "ExpressWeight": str(INITIAL_WEIGHTS[0]),
+    "ServerlessWeight": str(INITIAL_WEIGHTS[1]),
 }
 
 # The weighted records' weights belong to `brickguard rollout` once the stack exists: `brickguard deploy`

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from alarms.composites import DEPLOY_WINDOW
-from rollout.target import OUTPUT_KEYS
 from stack import functions, health_checks, http_api, monitoring, network, traffic
 from stack.functions import FunctionSpec, Wiring
 from stack.intrinsics import alarm_logical_id, get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS, RULES
+from stack.rollout_contract import OUTPUT_KEYS
 
 TEMPLATE_FILE = "brickguard.template.json"
 

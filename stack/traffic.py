@@ -26,10 +26,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rollout.target import EXPRESS, OUTPUT_KEYS, SERVERLESS
-from rollout.weights import TTL_SECONDS
 from stack import http_api
 from stack.intrinsics import get_att, ref
+from stack.rollout_contract import EXPRESS, OUTPUT_KEYS, SERVERLESS, TTL_SECONDS
 
 API_DOMAIN = "ApiDomain"
 CONFIG_BUCKET = "ConfigBucket"

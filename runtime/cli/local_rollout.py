@@ -44,8 +44,8 @@ def create_parts(endpoint_url: str, urls: dict[str, str], service: str) -> dict[
     import boto3
 
     from rollout.config_flag import ConfigFlag
-    from rollout.weights import TTL_SECONDS
     from runtime.cli.local_s3 import local_credentials
+    from stack.rollout_contract import TTL_SECONDS
 
     route53 = boto3.client("route53", endpoint_url=endpoint_url, region_name=REGION, **local_credentials())
     zone = route53.create_hosted_zone(Name=ZONE, CallerReference=f"brickguard-up-{service}")["HostedZone"]["Id"]

@@ -15,6 +15,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from api.functions import LambdaFunction
+    from stack.deploy import ReadWeights
     from stack.functions import Wiring
     from stack.package import CodePackage
 
@@ -106,6 +107,25 @@ def _parameters(raw: tuple[str, ...]) -> dict[str, str]:
     return parsed
 
 
+def route53_weights_reader(region: str, endpoint_url: str | None) -> ReadWeights:
+    """How a deploy reads the traffic split the rollout left (a missing or unreadable record: None)."""
+
+    def read(zone: str, name: str) -> tuple[int, int] | None:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from rollout.weights import WeightedRecords, WeightsError
+
+        route53 = boto3.client("route53", region_name=region, endpoint_url=endpoint_url)
+        try:
+            weights = WeightedRecords(route53, zone, name).current()
+        except (WeightsError, ClientError, BotoCoreError):
+            return None
+        return weights.express, weights.serverless
+
+    return read
+
+
 @click.command()
 @click.option("--stack-name", default="lego-projects-api", show_default=True, help="CloudFormation stack name.")
 @click.option("--region", envvar="AWS_REGION", default="us-east-1", show_default=True, help="AWS region.")
@@ -146,7 +166,9 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
     with console.status("packaging") as status:
         code = _package(vendor)
         try:
-            result = StackDeployer(options, lambda step: status.update(step)).deploy(_table(), code, wiring())
+            read_weights = route53_weights_reader(region, endpoint_url)
+            deployer = StackDeployer(options, lambda step: status.update(step), read_weights)
+            result = deployer.deploy(_table(), code, wiring())
         except DeployError as error:
             raise click.ClickException(str(error)) from None
         except Exception as error:  # botocore errors: one clear line, no traceback

@@ -20,6 +20,7 @@ from rollout.config_flag import ConfigFlag
 from rollout.target import TargetError, resolve
 from rollout.weights import WeightedRecords
 from runtime.cli.main import cli
+from runtime.cli.stack import route53_weights_reader
 from stack.deploy import DeployOptions, StackDeployer
 from stack.package import CodePackage, build
 from stack.resource_filter import MOTO_STAND_INS, MOTO_UNMODELLED, without_types
@@ -72,7 +73,7 @@ def _deploy(endpoint: str, parameters: dict[str, str], code: CodePackage, **extr
     options = DeployOptions(stack_name="lego", region=REGION, bucket=BUCKET, parameters=parameters,
                             endpoint_url=endpoint, drop_types=MOTO_UNMODELLED, wait={"Delay": 1, "MaxAttempts": 60},
                             **extra)
-    return StackDeployer(options).deploy(FUNCTIONS, code)
+    return StackDeployer(options, read_weights=route53_weights_reader(REGION, endpoint)).deploy(FUNCTIONS, code)
 
 
 def test_deploy_creates_the_stack_and_a_second_deploy_changes_nothing(

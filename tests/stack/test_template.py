@@ -92,8 +92,7 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
 
 
 def test_the_rollout_target_is_declared_with_the_outputs_rollout_reads(template: dict[str, Any]) -> None:
-    from rollout.target import OUTPUT_KEYS
-    from rollout.weights import TTL_SECONDS
+    from stack.rollout_contract import OUTPUT_KEYS, TTL_SECONDS
 
     records = {r["Properties"]["SetIdentifier"]: r["Properties"]
                for r in _of_type(template, "AWS::Route53::RecordSet").values()}

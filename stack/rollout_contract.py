@@ -1,0 +1,19 @@
+"""What the stack declares for ``brickguard rollout`` to find and move: the weighted records'
+identifiers, TTL and first weights, and the names of the outputs that locate them.
+
+Kept here because the stack makes these things and the rollout reads them: ``rollout`` imports
+this module, the stack never imports ``rollout`` (DESIGN.md's layering).
+"""
+
+from __future__ import annotations
+
+EXPRESS, SERVERLESS = "express", "serverless"  # the weighted records' SetIdentifiers
+TTL_SECONDS = 60  # the seeds' TTL of both weighted records
+INITIAL_WEIGHTS = (100, 0)  # (express, serverless): a new stack sends everything to express
+OUTPUT_KEYS = {  # rollout option -> the stack output that gives it
+    "hosted_zone_id": "HostedZoneId",
+    "record_name": "ApiRecordName",
+    "config_bucket": "ConfigBucketName",
+    "deploy_window_alarm": "DeployWindowAlarmName",
+    "service": "ServiceName",
+}
