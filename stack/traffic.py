@@ -110,7 +110,7 @@ def resources() -> dict[str, Any]:
 
 
 def outputs() -> dict[str, Any]:
-    """The outputs ``brickguard rollout --stack-name`` reads (rollout/target.py ``OUTPUT_KEYS``)."""
+    """The outputs `brickguard rollout --stack-name` reads (names in stack/rollout_contract.py ``OUTPUT_KEYS``)."""
     return {
         OUTPUT_KEYS["hosted_zone_id"]: {"Value": ref("HostedZoneId")},
         OUTPUT_KEYS["record_name"]: {"Value": ref("ApiRecordName")},
