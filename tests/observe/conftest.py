@@ -11,7 +11,7 @@ from tests.support.running_up import RunningUp, running_up
 
 @pytest.fixture(scope="session")
 def observed_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUp]:
-    """Alarm minutes evaluated as 5 s (``BRICKGUARD_ALARM_PERIOD_SCALE=12``), X-Ray on."""
+    """Alarm minutes evaluated as 2 s (``BRICKGUARD_ALARM_PERIOD_SCALE=30``), X-Ray on."""
     root = tmp_path_factory.mktemp("observed-up")
-    with running_up(root, {"BRICKGUARD_ALARM_PERIOD_SCALE": "12", "BRICKGUARD_TRACING": "xray"}) as up:
+    with running_up(root, {"BRICKGUARD_ALARM_PERIOD_SCALE": "30", "BRICKGUARD_TRACING": "xray"}) as up:
         yield up

@@ -5,7 +5,8 @@ drawn on the latency widget and checks the cost table shows the figures ``/dashb
 served it (``brickguard rollout status`` reads the same route), then pauses Redis with
 ``brickguard chaos`` and waits until the ``breaker-open-express`` alarm turns to ALARM on the page
 (and in ``brickguard alarms status``).
-Alarm periods are scaled (``BRICKGUARD_ALARM_PERIOD_SCALE=12``: a minute is evaluated as 5 s).
+Alarm periods are scaled (``BRICKGUARD_ALARM_PERIOD_SCALE=30``: a minute is evaluated as 2 s, so the
+alarm's 5 of 5 minutes take 10 s).
 Skipped, saying so, only when no Chromium is installed (CI installs Debian's ``chromium``).
 ``BRICKGUARD_SCREENSHOT_DIR=docs/img`` keeps its two screenshots (the ones in docs/ come from here).
 """
