@@ -3,7 +3,7 @@
 A Lambda environment is frozen between invocations, so it cannot republish ``BreakerState`` on a
 timer as the express process does (``guards/breaker_gauge.py``). Against a real ``brickguard up``
 (``--no-keep-warm``: the test sends the pings itself, directly through the local Invoke API as
-EventBridge would) with ``BRICKGUARD_BREAKER_FORCE=redis=open`` and alarm minutes evaluated as 5 s:
+EventBridge would) with ``BRICKGUARD_BREAKER_FORCE=redis=open`` and alarm minutes evaluated as 2 s:
 one ping wakes an environment, nothing else happens for longer than the alarm's 5-of-5 needs, a
 second ping comes — and ``breaker-open-serverless`` must turn to ALARM.
 """
@@ -19,8 +19,8 @@ from devstack.metrics.local_names import LocalNames
 from runtime import running
 from tests.support.running_up import running_up
 
-PERIOD_SCALE = 12  # an alarm minute is 5 s
-IDLE_S = 30  # six alarm periods: the bau alarm needs 5 of 5 (of the 7 it reads, 35 scaled seconds)
+PERIOD_SCALE = 30  # an alarm minute is 2 s
+IDLE_S = 12  # six alarm periods: the bau alarm needs 5 of 5 (of the 7 it reads, 14 scaled seconds)
 ALARM_WAIT_S = 60
 
 
