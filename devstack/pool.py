@@ -80,7 +80,7 @@ class FunctionPool:
             environment = max(idle, key=lambda env: env.idle_since)
         elif len(self.live) >= self.concurrency_limit:
             raise Throttled(RESERVED_LIMIT)
-        elif not self._account.has_room():
+        elif not await self._account.make_room():
             raise Throttled(ACCOUNT_LIMIT)
         else:
             environment = await self._spawn(ON_DEMAND)
@@ -135,8 +135,28 @@ class EnvironmentPool:
         self._tasks: set[asyncio.Task[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
-    def has_room(self) -> bool:
-        return sum(len(pool.live) for pool in self.functions.values()) < self.capacity.total
+    async def make_room(self) -> bool:
+        """Room for one more environment: under the machine's cap, or once an idle one gives way.
+
+        Lambda's account limit counts invocations in flight, not idle environments, so a function
+        with no environment of its own is not throttled because others sit idle. The machine still
+        caps processes: the longest-idle on-demand environment of any function is reclaimed (a
+        cold start later, as after Lambda reclaims it). Only when every environment is busy or
+        provisioned is the account full.
+        """
+        while sum(len(pool.live) for pool in self.functions.values()) >= self.capacity.total:
+            idle = [
+                env
+                for pool in self.functions.values()
+                for env in pool.live
+                if env.initialization_type == ON_DEMAND and env.available
+            ]
+            if not idle:
+                return False
+            reclaimed = min(idle, key=lambda env: env.idle_since)
+            reclaimed.kill()
+            await reclaimed.gone.wait()
+        return True
 
     async def start(self, *, provision: bool = True) -> None:
         """Initialise provisioned environments and start reaping idle ones."""
