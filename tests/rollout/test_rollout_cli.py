@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -60,10 +61,12 @@ def test_status_advance_watch_and_rollback_from_the_command_line(aws, tmp_path):
     run("advance", *options, "--skip-cache-flush", data_dir=tmp_path)
     assert route53_records(target)["serverless"]["Weight"] == 10
 
-    # moto fails CloudWatch percentile queries (HTTP 500): no figures is "inconclusive", never a crash or a pass
+    # moto fails CloudWatch percentile queries (HTTP 500): no figures is "inconclusive", never a crash or a pass.
+    # Stamped a minute back: a datum stamped "now" is outside a query made within the same second (moto: no data).
     boto3.client("cloudwatch", endpoint_url=target.endpoint_url, region_name="us-east-1").put_metric_data(
         Namespace="LegoApi", MetricData=[{
             "MetricName": "Latency", "Value": 120, "Unit": "Milliseconds",
+            "Timestamp": datetime.now(UTC) - timedelta(minutes=1),
             "Dimensions": [
                 {"Name": "service", "Value": "lego-projects-api"}, {"Name": "backend", "Value": "serverless"}
             ],
