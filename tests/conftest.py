@@ -27,6 +27,21 @@ import pytest
 from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.support.opensearch_standin import OpenSearchStandIn
 
+WAITING_ON_UP = ("tests/observe/", "tests/api/test_rollout_gate_end_to_end.py")
+"""Tests that mostly wait on a `brickguard up` of their own (alarm periods, load phases, a browser).
+
+``scripts/test`` runs pytest-xdist with two workers and ``--dist loadgroup``: these form one group
+on one worker while every other test runs on the other, in the serial order, so process-global
+state (telemetry sinks, ``runtime.process``'s guard) sees exactly what a serial run gives it.
+"""
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = "waiting-on-up" if item.nodeid.startswith(WAITING_ON_UP) else "in-order"
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session")
 def _postgres_root() -> Iterator[Path]:
