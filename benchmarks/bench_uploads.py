@@ -261,9 +261,8 @@ def _report(
     lines = [
         "## Uploads (`benchmarks/bench_uploads.py`)",
         "",
-        machine_line() + f" The machine was shared with five other developers' work (load average {load[0]:.1f} "
-        f"before the run, {load[1]:.1f} after, on {os.cpu_count()} CPUs): absolute figures are inflated, "
-        "ratios measured side by side are the point.",
+        machine_line() + f" Load average {load[0]:.1f} before the run, {load[1]:.1f} after, on {os.cpu_count()} "
+        "CPUs (above 1 the machine was shared: absolute figures are inflated, ratios side by side are the point).",
         "",
         "**Image processing** (decode, EXIF orientation, resize, WebP q80) per use: gallery 2048 px + 400 px "
         "thumbnail, wishlist 800 px, avatar 256x256 centre crop; median of 3, a fresh process each, peak RSS "
