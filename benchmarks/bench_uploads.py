@@ -299,7 +299,7 @@ def _report(
         f"**Cold start of the upload function**: first `POST /api/mocs/{{id}}/files` (100 KB PDF) through the local "
         f"gateway after its environments were destroyed, {len(first)} times: "
         f"p50 {percentile(first, 0.5):.0f} ms, max {max(first):.0f} ms against the 2,000 ms target "
-        f"({'met' if max(first) <= 2000 else 'missed'} on this shared machine); statuses {cold['statuses']}.",
+        f"({'met' if max(first) <= 2000 else 'missed'} on this machine); statuses {cold['statuses']}.",
     ]
     return "\n".join(lines) + "\n"
 
