@@ -14,8 +14,8 @@ builders wrap it twice for good. The stacks are therefore built once, under a lo
 request is resolved.
 
 :class:`ThreadSafeHttpResolver` keeps those four attributes in thread-local storage shared by
-every instance (a thread resolves one request at a time, and a router delegates to the last
-resolver that included it, which may not be the one resolving). Everything else is Powertools.
+every instance (a thread resolves one request at a time, and Powertools reads the event through
+the ``BaseRouter`` class, not through the resolver that is resolving). Everything else is Powertools.
 """
 
 from __future__ import annotations
