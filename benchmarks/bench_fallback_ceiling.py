@@ -71,7 +71,7 @@ def main() -> None:
     lines = [
         "## No-cache throughput ceiling (Redis breaker forced open)",
         "",
-        machine_line() + " The machine was shared with four other developers' builds and tests during this run.",
+        machine_line(),
         "",
         f"`python -m benchmarks.bench_fallback_ceiling --before DIR`: `brickguard up` with "
         f"`BRICKGUARD_BREAKER_FORCE=redis=open` (every read goes to PostgreSQL), {WORKERS} back-to-back clients "

@@ -266,8 +266,7 @@ def _report(warm: dict[str, Any], cold: dict[str, Any], on: dict[str, int], off:
             "## The local AWS: serverless through the gateway vs express, cold starts, keep-warm "
             "(`benchmarks/bench_local_aws.py`)",
             "",
-            f"{machine_line()} The machine was shared with four other developers' builds and tests during "
-            "this run. One PostgreSQL and one Redis for everything.",
+            f"{machine_line()} One PostgreSQL and one Redis for everything.",
             "",
             f"**Warm latency**, open loop at {WARM_RATE:.0f} req/s over 4 connections, {WARM_ROUNDS} alternating "
             f"rounds of {WARM_SECONDS:.0f} s per backend, GET `/health`, `/api/mocs?limit=5`, `/api/wishlist`:",

@@ -246,8 +246,7 @@ def _report(results: dict[str, list[dict[str, float]]], runs_per_scenario: int, 
     lines = [
         "## Degraded reads under open-loop load (`brickguard up`)",
         "",
-        machine_line() + " The machine was shared with five other developers' builds, tests and benchmarks "
-        "during this run, so absolute figures are pessimistic and vary between runs.",
+        machine_line(),
         "",
         f"`python -m benchmarks.bench_open_loop_degraded`: {RATE:g} requests/s scheduled for {SECONDS:g} s over "
         f"{CONNECTIONS} keep-alive connections, latency from each request's scheduled time (open loop), cycling "

@@ -50,7 +50,7 @@ def main() -> None:
     lines = [
         "## A paused PostgreSQL under a 1.5 s request budget",
         "",
-        machine_line() + " The machine was shared with other developers' work during this run.",
+        machine_line(),
         "",
         f"`python -m benchmarks.bench_paused_postgres`: `brickguard up` with `BRICKGUARD_REQUEST_BUDGET_MS="
         f"{BUDGET_MS}` and the Redis breaker forced open; PostgreSQL (postmaster and backends) SIGSTOPped after the "

@@ -18,9 +18,11 @@ DOC_HEADER = (
 
 
 def machine_line() -> str:
-    """When and where the figures were measured."""
+    """When and where the figures were measured, and how busy the machine was (it may be shared)."""
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    return f"Measured {stamp} on {os.cpu_count()} CPUs, Python {platform.python_version()}."
+    load = os.getloadavg()[0]
+    return (f"Measured {stamp} on {os.cpu_count()} CPUs, Python {platform.python_version()}, 1-minute load average "
+            f"{load:.1f} at the end (near or above the CPU count, other work shared the machine).")
 
 
 def write_section(name: str, body: str) -> None:
