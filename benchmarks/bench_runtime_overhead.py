@@ -387,9 +387,8 @@ def render(results: dict[str, Any]) -> str:
         f"*interleaved calls* — {results['calls'] * results['rounds'] // 4} turns of one call of each variant "
         "(order reversed every other turn), each call timed alone, median per variant: every variant runs "
         "under the same conditions, with the caches as cold as a lone invocation finds them. "
-        f"**The machine was shared** with other developers' builds and tests during the run (1-minute load "
-        f"average {load_start:.1f} at the start, {load_end:.1f} at the end, on {os.cpu_count()} CPUs): the "
-        "absolute µs are inflated and swing between runs; read the ratios.",
+        f"1-minute load average {load_start:.1f} at the start, {load_end:.1f} at the end, on {os.cpu_count()} "
+        "CPUs: on a shared machine the absolute µs are inflated and swing between runs; read the ratios.",
         "",
         "| tracing, method | bare resolver µs | brickguard wrapper µs (added) | Powertools decorators µs (added) "
         "| Powertools + same output µs (added) | ours ÷ decorators (added) | ours ÷ same output (added) |",
