@@ -256,8 +256,8 @@ def _report(results: dict[str, list[dict[str, float]]], runs_per_scenario: int, 
         "'over 150 ms' every slow request due after the onset. Median of "
         f"{runs_per_scenario} runs "
         "(each figure's median taken separately). Targets: p95 < 50 ms, p99 < 100 ms, at most 5 over 150 ms "
-        "per onset. 'load avg' is the machine's 1-minute load average at the end of the run (2 CPUs; other "
-        "developers' test suites were running): runs at a load far above 2 measure the machine, not the code.",
+        "per onset. 'load avg' is the machine's 1-minute load average at the end of the run (2 CPUs): "
+        "runs at a load far above 2 measure the machine, not the code.",
         "",
         "| scenario | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),
