@@ -72,10 +72,11 @@ their per-route facts (template string, declared parameters) on a route's first 
 them on the route instead of once per request (about 3 µs, measured before/after side by side). \
 SQLAlchemy, the pydantic \
 schemas and the models stay eager: every database route needs them (the Powertools module imports \
-SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed). Made lazy: the circuit \
-breakers. `pybreaker` imports `redis` at import time, and redis 8 loads \
-`opentelemetry.sdk.metrics` whenever it is installed (~100 ms); `guards.breaker` is now imported \
-when the first request (or keep-warm ping) builds the dependencies, where Redis is needed anyway."""
+SQLAlchemy too: its `Tracer()` patches `sqlalchemy_core` when installed). Made lazy or dropped: \
+`pybreaker` is not imported at all (it imports `redis` at import time, and redis 8 loads \
+`opentelemetry.sdk.metrics` whenever it is installed, ~100 ms); `guards/breaker.py` keeps its \
+vocabulary. Lambda composes the dependencies at module init (`api/handlers.py`), and the Redis, \
+OpenSearch and boto3 clients are built on their first use, so the init imports none of them."""
 
 WARM_CHILD = r"""
 import json, os, sys, time

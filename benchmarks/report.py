@@ -22,7 +22,7 @@ def machine_line() -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load = os.getloadavg()[0]
     return (f"Measured {stamp} on {os.cpu_count()} CPUs, Python {platform.python_version()}, 1-minute load average "
-            f"{load:.1f} at the end (near or above the CPU count, other work shared the machine).")
+            f"{load:.1f} at the end (a load near or above the CPU count means other work shared the machine).")
 
 
 def write_section(name: str, body: str) -> None:
