@@ -1,9 +1,9 @@
 """One composition of the API's dependencies: one object per dependency, handed to the code that needs it.
 
-:class:`~api.database.Database`, :class:`~api.cache.Cache`,
-:class:`~api.search.Search` and :class:`~api.outbox.Outbox` are separate
+:class:`~api.adapters.database.Database`, :class:`~api.adapters.cache.Cache`,
+:class:`~api.adapters.search.Search` and :class:`~api.adapters.outbox.Outbox` are separate
 objects, each owning its client, breaker and failure mapping, and so is
-:class:`~api.storage.Storage` (S3): a new dependency is one more object here,
+:class:`~api.adapters.storage.Storage` (S3): a new dependency is one more object here,
 not a larger class. Each builds its client on first use, so a handler module
 imports fast and a keep-warm ping is what opens connections.
 
@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from api.cache import Cache
-from api.database import Database
-from api.outbox import Outbox
-from api.search import Search
-from api.storage import Storage
+from api.adapters.cache import Cache
+from api.adapters.database import Database
+from api.adapters.outbox import Outbox
+from api.adapters.search import Search
+from api.adapters.storage import Storage
 from guards import db_credentials
 from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
 from guards.health import HealthProbe

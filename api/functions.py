@@ -31,6 +31,8 @@ class LambdaFunction:
     """Environments initialised ahead of traffic in production (0: on demand only)."""
     cold_start_p99_target_ms: int | None
     """The seeds' cold-start target at p99; None where no user waits (asynchronous functions)."""
+    public_routes: tuple[str, ...] = ()
+    """Routes of ``routes`` served without the JWT authorizer (the load balancer's and Route53's health checks)."""
 
     @property
     def handler(self) -> str:
@@ -47,6 +49,7 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         reserved_concurrency=5,
         provisioned_concurrency=5,
         cold_start_p99_target_ms=500,
+        public_routes=("GET /health",),
     ),
     LambdaFunction(
         name="mocs",
@@ -148,6 +151,9 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
 )
 
 FUNCTIONS_BY_NAME: dict[str, LambdaFunction] = {function.name: function for function in FUNCTIONS}
+
+PUBLIC_ROUTES: frozenset[str] = frozenset(route for function in FUNCTIONS for route in function.public_routes)
+"""Route keys the edge lets through without a token: express, the local gateway, the stack and OpenAPI read this."""
 
 FUNCTION_ROUTES: dict[str, tuple[str, ...]] = {function.name: function.routes for function in FUNCTIONS}
 

@@ -23,10 +23,11 @@ import yaml
 
 from api.app import full_resolver
 from api.dependencies import Dependencies
+from api.functions import PUBLIC_ROUTES
 from api.responses import ERROR_STATUSES, GATEWAY_STATUSES, GatewayRefusal
 from runtime import config
-from runtime.server import PUBLIC_PATHS
 
+PUBLIC_PATHS = frozenset(route.split(" ", 1)[1] for route in PUBLIC_ROUTES)
 TITLE = "LEGO Projects API"
 VERSION = "1.0.0"
 UNANSWERED = ("422",)  # Powertools' validation status: this API answers 400 instead

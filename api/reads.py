@@ -15,8 +15,8 @@ from runtime.errors import NotFound
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from api.cache import Cache
-    from api.database import Database
+    from api.adapters.cache import Cache
+    from api.adapters.database import Database
 
 T = TypeVar("T")
 

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api.adapters.search_index import init_indices
 from api.composition import build_handlers
 from api.dependencies import Dependencies
 from api.schema_setup import create_schema
-from api.search_index import init_indices
 from benchmarks.report import machine_line, percentile, write_section
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from guards.breaker_registry import DEFAULT_CONFIGS
 from runtime import config, process
-from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
 from runtime.telemetry import recorder
 from tests.api.clients import LambdaClient
 from tests.support.opensearch_standin import OpenSearchStandIn

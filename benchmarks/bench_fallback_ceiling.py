@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.open_loop import UpServer, closed_loop_rate
 from benchmarks.report import machine_line, write_section
-from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 
 HERE = Path(__file__).resolve().parents[1]
 WORKERS = 8

@@ -39,15 +39,15 @@ from api.demo_data import DEMO_USER
 from api.functions import FUNCTIONS
 from benchmarks.open_loop import open_loop
 from benchmarks.report import machine_line, percentile, write_section
-from devstack import authorizer
+from cli.up import LOCAL_KEEP_WARM_CONCURRENCY, function_environment
+from devstack.apigateway import authorizer
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from devstack.eventbridge.scheduler import KeepWarmRule
+from devstack.lambda_.platform_logs import LogCollector, init_duration_ms
+from devstack.lambda_.pool import LocalCapacity
 from devstack.local_aws import LocalAws, LocalAwsConfig
-from devstack.platform_logs import LogCollector, init_duration_ms
-from devstack.pool import LocalCapacity
-from devstack.scheduler import KeepWarmRule
 from runtime import config
 from runtime.auth import mint_token
-from runtime.cli.up import LOCAL_KEEP_WARM_CONCURRENCY, function_environment
-from runtime.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_RATE = 20.0
@@ -76,7 +76,7 @@ def _start_up(settings: config.Settings, data_dir: Path) -> tuple[subprocess.Pop
         "BRICKGUARD_TRACING": "off",
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "runtime.cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
+    command = [sys.executable, "-m", "cli", "up", "--port", str(express), "--serverless-port", str(serverless)]
     command += ["--data-dir", str(data_dir), "--no-keep-warm"]
     log = (data_dir / "up.log").open("wb")
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -41,7 +41,7 @@ from pathlib import Path
 from benchmarks.open_loop import CONNECTIONS, Sample, UpServer, open_loop
 from benchmarks.report import machine_line, percentile, write_section
 from benchmarks.timeline import MachineSampler, write_timeline
-from runtime.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from tests.support.opensearch_standin import OpenSearchStandIn
 
 HERE = Path(__file__).resolve().parents[1]

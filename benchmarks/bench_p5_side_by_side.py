@@ -56,7 +56,7 @@ def run(seconds: int, lambda_concurrency: int) -> list[tuple[str, dict]]:
         root = Path(scratch)
         env = {"OPENSEARCH_URL": standin.url, "BRICKGUARD_TRACING": "xray"}
         with running_up(root, env, ["--lambda-concurrency", str(lambda_concurrency)]) as up:
-            subprocess.run([sys.executable, "-m", "runtime.cli", "search", "init"], check=True, timeout=120,
+            subprocess.run([sys.executable, "-m", "cli", "search", "init"], check=True, timeout=120,
                            env={**os.environ, "OPENSEARCH_URL": standin.url}, capture_output=True)
             _cli(up, "load", "--rps", "20", "--duration", "5", timeout=120)  # warm both backends first
             for name, fault, heal in SCENARIOS:

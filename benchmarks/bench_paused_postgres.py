@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.open_loop import UpServer
 from benchmarks.report import machine_line, write_section
-from runtime.embedded import EmbeddedPostgres
+from devstack.embedded import EmbeddedPostgres
 
 HERE = Path(__file__).resolve().parents[1]
 BUDGET_MS = 1500

@@ -4,7 +4,7 @@
    up`` with S3 on a local moto server; express and serverless are loaded *at the same time*
    (side by side, same machine state), open loop: request ``i`` is due at ``start + i / rate``
    and its latency counts from then, so a backlog shows as latency.
-2. **Processing** (``api.image_processing.process``: decode, orient, resize, WebP) per size and
+2. **Processing** (``api.uploads.image_processing.process``: decode, orient, resize, WebP) per size and
    per use — gallery (2048 px + 400 px thumbnail), wishlist (800 px), avatar (256x256 crop):
    time and peak RSS, each in a fresh process (Pillow allocates outside Python's allocator, so
    ``tracemalloc`` would not see it; the kernel's high-water mark ``VmHWM`` does).
@@ -40,11 +40,11 @@ from urllib3 import encode_multipart_formdata
 
 from benchmarks.bench_local_aws import _destroy_environments, _local_aws, _start_up
 from benchmarks.report import machine_line, percentile, write_section
-from devstack.platform_logs import LogCollector
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
+from devstack.lambda_.platform_logs import LogCollector
+from devstack.s3 import local_s3
 from runtime import config
 from runtime.auth import mint_token
-from runtime.cli import local_s3
-from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"100 KB": 100_000, "1 MB": 1_000_000, "4 MB": 4_000_000}
@@ -55,7 +55,7 @@ REQUEST_TIMEOUT_S = 60.0
 COLD_STARTS = 4
 USER = "bench-uploader"
 USES = ("gallery", "wishlist", "avatar")
-"""The renditions ``api.image_processing`` makes per use (the specs of each, largest first)."""
+"""The renditions ``api.uploads.image_processing`` makes per use (the specs of each, largest first)."""
 
 
 def jpeg_of(target_bytes: int) -> bytes:
@@ -159,7 +159,7 @@ def upload_latency(settings: config.Settings, data_dir: Path, images: dict[str, 
 
 PROCESS_PROBE = """
 import sys, time
-from api import image_processing as ip
+from api.uploads import image_processing as ip
 from PIL import Image, ImageOps, WebPImagePlugin  # imported before the baseline, as in a warm environment
 
 SPECS = {"gallery": (ip.GALLERY, ip.GALLERY_THUMBNAIL), "wishlist": (ip.WISHLIST,), "avatar": (ip.AVATAR,)}

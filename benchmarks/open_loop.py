@@ -7,7 +7,7 @@ free and not before its due time, and its latency is counted from the due
 time. When every connection is busy the backlog shows up as latency, as it
 would for real users.
 
-:class:`UpServer` runs ``python -m runtime.cli up`` from a given source tree
+:class:`UpServer` runs ``python -m cli up`` from a given source tree
 (so a benchmark can compare two trees side by side) against servers the
 benchmark started itself and may pause.
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runtime.embedded import free_port
+from devstack.embedded import free_port
 
 CONNECTIONS = 32
 REQUEST_TIMEOUT_S = 10.0
@@ -75,7 +75,7 @@ class UpServer:
         command = [
             sys.executable,
             "-m",
-            "runtime.cli",
+            "cli",
             "up",
             "--port",
             str(self.port),
@@ -111,7 +111,7 @@ class UpServer:
     def cli(self, *args: str) -> str:
         """Run ``brickguard ARGS`` against the same servers; its standard output."""
         out = subprocess.run(
-            [sys.executable, "-m", "runtime.cli", *args],
+            [sys.executable, "-m", "cli", *args],
             cwd=self.source,
             env=self._env,
             check=True,

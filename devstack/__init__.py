@@ -1,14 +1,12 @@
-"""The local AWS that ``brickguard up`` runs for the serverless backend.
+"""The local AWS that ``brickguard up`` runs, one sub-package per AWS service it mirrors.
 
-One module per AWS piece, each naming the behaviour it mirrors: the HTTP API
-gateway (``gateway``, ``payload_v2``, ``authorizer``, ``limits``), Lambda's
-Runtime API (``runtime_api``) and execution environments (``environment``,
-``pool``), the Invoke API (``invoke_api``), the EventBridge keep-warm schedule
-(``scheduler``) and the X-Ray daemon (``xray``). ``local_aws`` composes them.
+Like LocalStack's and moto's source trees, a reader finds a service by folder name:
+``apigateway`` (the HTTP API and its JWT authorizer), ``lambda_`` (Runtime API, execution
+environments running ``awslambdaric``, the pool, the Invoke API, the on-failure queue),
+``eventbridge`` (the keep-warm schedule), ``xray`` (the daemon), ``cloudwatch`` (metric store,
+live alarms, the dashboard page), ``route53`` (weighted records and the front door), ``s3`` (a moto
+server). ``local_aws`` composes the serverless side. Beside them: the embedded PostgreSQL and Redis
+servers (``embedded``), fault injection (``chaos``) and the open-loop load generator (``load``).
 
-Beside them: the local CloudWatch (``metrics``: store, EMF ingestion, platform
-metrics, live alarms; ``dashboard``: the comparison page; ``observatory``
-composes them), fault injection (``chaos``) and the load generator (``load``).
-
-Nothing that ships to Lambda imports this package.
+Nothing that ships to Lambda or runs in the express server imports this package.
 """

@@ -20,16 +20,16 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from devstack.async_invoke import AsyncInvoker, FailureDestination
-from devstack.authorizer import JwtAuthorizer
-from devstack.environment import FunctionRuntime, LogSink
-from devstack.gateway import Gateway, TokenBucket, routes_from_table
-from devstack.invocation import Invocation, InvocationResult
-from devstack.invoke_api import invoke_api_app
-from devstack.metrics.platform import PlatformMetrics
-from devstack.pool import EnvironmentPool, LocalCapacity, Throttled
-from devstack.scheduler import KeepWarmRule, KeepWarmScheduler
-from devstack.xray import SegmentStore, lambda_trace, sampling_app
+from devstack.apigateway.authorizer import JwtAuthorizer
+from devstack.apigateway.gateway import Gateway, TokenBucket, routes_from_table
+from devstack.cloudwatch.metrics.platform import PlatformMetrics
+from devstack.eventbridge.scheduler import KeepWarmRule, KeepWarmScheduler
+from devstack.lambda_.async_invoke import AsyncInvoker, FailureDestination
+from devstack.lambda_.environment import FunctionRuntime, LogSink
+from devstack.lambda_.invocation import Invocation, InvocationResult
+from devstack.lambda_.invoke_api import invoke_api_app
+from devstack.lambda_.pool import EnvironmentPool, LocalCapacity, Throttled
+from devstack.xray.daemon import SegmentStore, lambda_trace, sampling_app
 from stack.functions import FunctionSpec
 
 T = TypeVar("T")

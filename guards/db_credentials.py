@@ -2,7 +2,7 @@
 
 Through RDS Proxy with IAM authentication the password is a SigV4-signed token that expires after
 15 minutes, so it cannot sit in ``DATABASE_URL``: :func:`connection_hook` is the ``on_connect``
-hook of ``api.database.Database`` (SQLAlchemy's ``do_connect``), so every new pool connection asks
+hook of ``api.adapters.database.Database`` (SQLAlchemy's ``do_connect``), so every new pool connection asks
 its provider. An IAM token is generated fresh each time (local signing, no network call); a secret
 is read from Secrets Manager and kept for ``SECRET_TTL_S`` so a rotation is picked up without a
 call per connection.

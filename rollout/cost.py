@@ -305,7 +305,7 @@ def usage_from_log(
     Lines are ``brickguard up``'s output (``[function] line``) or a CloudWatch Logs export:
     ``REPORT`` lines give invocations and billed duration; EMF documents give each backend's
     ``Requests`` and the keep-warm pings; their timestamps give the window. ``parse_report`` reads
-    a ``REPORT`` line (``devstack.platform_logs.parse_report``: Lambda's format, handed in by the CLI).
+    a ``REPORT`` line (``devstack.lambda_.platform_logs.parse_report``: Lambda's format, handed in by the CLI).
     """
     meter = CostMeter(provisioned, parse_report)
     for raw in lines:

@@ -1,7 +1,7 @@
 """Asynchronous invocation of a function without routes (the csv-parser): its ``EventInvokeConfig`` and
 the SQS queue its failed events go to.
 
-Lambda's semantics, as ``brickguard up`` reproduces them (devstack/async_invoke.py): an ``Event``
+Lambda's semantics, as ``brickguard up`` reproduces them (devstack/lambda_/async_invoke.py): an ``Event``
 invocation is queued; a failed attempt is retried twice (``MaximumRetryAttempts: 2``); an event
 whose last attempt failed goes to the on-failure destination as Lambda's invocation record. The
 queue is named like the local one (``{function name}-failures``) and keeps records for 14 days,

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from runtime.embedded import EmbeddedPostgres, EmbeddedRedis
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.support.opensearch_standin import OpenSearchStandIn
 
 WAITING_ON_UP = ("tests/observe/", "tests/api/test_rollout_gate_end_to_end.py")

@@ -28,7 +28,7 @@ from runtime import config
 def test_malformed_variable_is_one_line_naming_it(variable, value, tmp_path):
     env = {**os.environ, variable: value}
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "up", "--data-dir", str(tmp_path), "--port", "1"],
+        [sys.executable, "-m", "cli", "up", "--data-dir", str(tmp_path), "--port", "1"],
         env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2
@@ -49,7 +49,7 @@ def test_migration_mode_prefixes_cache_keys():
 def test_every_command_has_help():
     from click.testing import CliRunner
 
-    from runtime.cli.main import cli
+    from cli.main import cli
 
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])

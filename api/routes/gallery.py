@@ -9,27 +9,19 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from sqlalchemy.orm import Session
 
-from api import (
-    cache_keys,
-    caller,
-    multipart_form,
-    responses,
-    schemas,
-    upload_openapi,
-    upload_requests,
-    upload_schemas,
-)
+from api import cache_keys, caller, responses, schemas
 from api.pagination import Limit, Page, list_body
 from api.reads import owned_by, read_through
 from api.responses import answers
 from api.services import gallery, image_uploads, presigned_uploads
-from api.upload_responses import UploadOfferResponse
+from api.uploads import multipart_form, upload_openapi, upload_requests, upload_schemas
+from api.uploads.upload_responses import UploadOfferResponse
 
 if TYPE_CHECKING:
-    from api.cache import Cache
-    from api.database import Database
-    from api.outbox import Outbox
-    from api.storage import Storage
+    from api.adapters.cache import Cache
+    from api.adapters.database import Database
+    from api.adapters.outbox import Outbox
+    from api.adapters.storage import Storage
 
 AlbumFilter = Annotated[uuid.UUID | None, Query(alias="albumId", description="only images of this album")]
 

@@ -9,19 +9,19 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api import cache_keys, caller, responses, schemas
+from api.adapters.search_index import MOCS_INDEX, search_ids
 from api.pagination import Limit, Page, SearchTerm, Tag, list_body, offset
 from api.reads import owned_by, read_through
 from api.responses import answers
-from api.search_index import MOCS_INDEX, search_ids
 from api.services import mocs
 from guards.search import SEARCH_BACKEND_HEADER
 from runtime.telemetry import context
 
 if TYPE_CHECKING:
-    from api.cache import Cache
-    from api.database import Database
-    from api.outbox import Outbox
-    from api.search import Search
+    from api.adapters.cache import Cache
+    from api.adapters.database import Database
+    from api.adapters.outbox import Outbox
+    from api.adapters.search import Search
 
 
 def build_router(database: Database, cache: Cache, search_backend: Search, outbox: Outbox) -> Router:

@@ -7,18 +7,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api import cache_keys, caller, multipart_form, responses, schemas, upload_openapi, upload_schemas
+from api import cache_keys, caller, responses, schemas
 from api.reads import read_through
 from api.responses import answers
 from api.services import image_uploads, presigned_uploads, profile
-from api.upload_responses import UploadOfferResponse
+from api.uploads import multipart_form, upload_openapi, upload_schemas
+from api.uploads.upload_responses import UploadOfferResponse
 from runtime.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
-    from api.cache import Cache
-    from api.database import Database
-    from api.outbox import Outbox
-    from api.storage import Storage
+    from api.adapters.cache import Cache
+    from api.adapters.database import Database
+    from api.adapters.outbox import Outbox
+    from api.adapters.storage import Storage
 
 UserId = Annotated[str, Path(max_length=255)]
 

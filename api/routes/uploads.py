@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from api import caller, multipart_form, upload_openapi, upload_schemas
+from api import caller
 from api.responses import answers
 from api.services import moc_files, presigned_uploads
-from api.upload_responses import MocFilesResponse, PartsListImportResponse, UploadOfferResponse
+from api.uploads import multipart_form, upload_openapi, upload_schemas
+from api.uploads.upload_responses import MocFilesResponse, PartsListImportResponse, UploadOfferResponse
 
 if TYPE_CHECKING:
-    from api.database import Database
-    from api.outbox import Outbox
-    from api.storage import Storage
+    from api.adapters.database import Database
+    from api.adapters.outbox import Outbox
+    from api.adapters.storage import Storage
 
 
 def build_router(database: Database, outbox: Outbox, storage: Storage, parser_function: str | None) -> Router:

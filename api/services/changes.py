@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.outbox import Outbox
+from api.adapters.outbox import Outbox
 
 
 def commit_change(

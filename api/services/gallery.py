@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import cache_keys, object_keys, schemas
+from api.adapters.outbox import Outbox
+from api.adapters.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.models import GalleryAlbum, GalleryImage
-from api.outbox import Outbox
-from api.search_index import IMAGES_INDEX, delete_op, image_document, index_op
 from api.services.changes import commit_change
 from api.services.paging import page_with_total
 from api.services.updates import apply_patch, owned

@@ -18,20 +18,21 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from api import image_processing, object_keys, schemas
-from api.multipart_form import Form, UploadedFile
+from api import object_keys, schemas
 from api.services import gallery, profile, wishlist
 from api.services.object_writes import store_then_record
-from api.storage_errors import storage_errors
-from api.upload_schemas import ImageUploadFields, form_model
+from api.uploads import image_processing
+from api.uploads.multipart_form import Form, UploadedFile
+from api.uploads.storage_errors import storage_errors
+from api.uploads.upload_schemas import ImageUploadFields, form_model
 from runtime.errors import ValidationError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from api.database import Database
-    from api.outbox import Outbox
-    from api.storage import Storage
+    from api.adapters.database import Database
+    from api.adapters.outbox import Outbox
+    from api.adapters.storage import Storage
 
 IMAGE_FIELD = "file"
 

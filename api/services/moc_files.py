@@ -16,20 +16,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from api import cache_keys, file_types, object_keys, responses
+from api import cache_keys, object_keys, responses
+from api.adapters.outbox import Outbox
 from api.models import MocFile, MocInstruction, PartsListImport
-from api.multipart_form import Form, UploadedFile
-from api.outbox import Outbox
 from api.services.changes import commit_change
 from api.services.object_writes import store_then_record
 from api.services.updates import owned
-from api.upload_limits import MAX_MOC_FILES_PER_REQUEST
+from api.uploads import file_types
+from api.uploads.multipart_form import Form, UploadedFile
+from api.uploads.upload_limits import MAX_MOC_FILES_PER_REQUEST
 from guards.object_store import ObjectStore
 from runtime.errors import NotFound, ValidationError
 
 if TYPE_CHECKING:
-    from api.database import Database
-    from api.storage import Storage
+    from api.adapters.database import Database
+    from api.adapters.storage import Storage
 
 FILES_FIELD = "files"
 MAX_FILENAME = 255
@@ -123,9 +124,9 @@ def upload_parts_list(
     moc_id: uuid.UUID, form: Form,
 ) -> dict[str, Any]:
     """Store the CSV with a ``moc_files`` row and a ``queued`` import, then queue ``parser_function``."""
-    from api.parser_invoke import invoke_parser
     from api.services import parts_import
     from api.services.image_uploads import single_file
+    from api.uploads.parser_invoke import invoke_parser
 
     check_owned(database, user_id, moc_id)
     upload = single_file(form)

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from api import cache_keys, object_keys, schemas
+from api.adapters.outbox import Outbox
+from api.adapters.search_index import MOCS_INDEX, delete_op, index_op, moc_document
 from api.models import MocInstruction
-from api.outbox import Outbox
-from api.search_index import MOCS_INDEX, delete_op, index_op, moc_document
 from api.services.changes import commit_change
 from api.services.paging import page_with_total
 from api.services.updates import apply_patch, owned

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from api.storage_errors import storage_errors
+from api.uploads.storage_errors import storage_errors
 
 if TYPE_CHECKING:
     from guards.object_store import ObjectStore

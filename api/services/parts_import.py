@@ -5,7 +5,7 @@ and invokes the parser asynchronously with :func:`parser_event`. The parser:
 
 1. skips an import that is already ``imported`` or ``failed`` (a retried or duplicated
    event changes nothing: Lambda delivers asynchronous events at least once);
-2. streams the object from S3 and parses it (:mod:`api.parts_csv`) outside any transaction;
+2. streams the object from S3 and parses it (:mod:`api.uploads.parts_csv`) outside any transaction;
 3. in one transaction, with the MOC row locked and the import re-checked: the parts list,
    every accepted line, the list's and the MOC's piece counts (``partsCount``, the sum of
    the MOC's parts lists) and the import's result (rejected lines with their numbers).
@@ -25,15 +25,15 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from api import cache_keys
+from api.adapters.outbox import Outbox
 from api.models import MocInstruction, MocPart, MocPartsList, PartsListImport
-from api.outbox import Outbox
-from api.parts_csv import FileRefused, ParseResult, parse
 from api.services.changes import commit_change
+from api.uploads.parts_csv import FileRefused, ParseResult, parse
 from guards.object_store import ObjectStore
 
 if TYPE_CHECKING:
-    from api.database import Database
-    from api.storage import Storage
+    from api.adapters.database import Database
+    from api.adapters.storage import Storage
 
 QUEUED = "queued"
 IMPORTED = "imported"

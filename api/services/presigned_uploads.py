@@ -1,7 +1,7 @@
 """Uploads past the direct ceiling: a presigned S3 POST to a staging key, then a confirm call.
 
 ``offer`` signs a POST form for ``uploads/{userId}/{uploadId}`` whose policy
-says the content type and at most :data:`~api.upload_limits.PRESIGNED_UPLOAD_MAX_BYTES`.
+says the content type and at most :data:`~api.uploads.upload_limits.PRESIGNED_UPLOAD_MAX_BYTES`.
 S3 enforces that policy; moto (the local S3) does not, and a policy is only as good as
 the client that was handed it, so ``claim`` checks the stored object's size itself
 before reading it, and the caller judges the bytes by their content as for a direct
@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api import object_keys
-from api.storage_errors import storage_errors
-from api.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
+from api.uploads.storage_errors import storage_errors
+from api.uploads.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
 from runtime.errors import NotFound, PayloadTooLarge, ValidationError
 
 if TYPE_CHECKING:
-    from api.storage import Storage
+    from api.adapters.storage import Storage
     from guards.object_store import ObjectStore
 
 T = TypeVar("T")

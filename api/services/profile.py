@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api import cache_keys, object_keys
+from api.adapters.outbox import Outbox
 from api.models import GalleryImage, MocInstruction, UserAvatar, UserProfile, WishlistItem
-from api.outbox import Outbox
 from api.services.changes import commit_change
 
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import cache_keys, object_keys, schemas
+from api.adapters.outbox import Outbox
+from api.adapters.search_index import WISHLIST_INDEX, delete_op, index_op, wishlist_document
 from api.models import WishlistItem
-from api.outbox import Outbox
-from api.search_index import WISHLIST_INDEX, delete_op, index_op, wishlist_document
 from api.services.changes import commit_change
 from api.services.updates import apply_patch, owned
 from runtime.errors import NotFound, ValidationError

@@ -37,7 +37,7 @@ class ChaosError(ValueError):
 
 
 class Server(Protocol):
-    """What the embedded servers offer (``runtime.embedded``)."""
+    """What the embedded servers offer (``devstack.embedded``)."""
 
     @property
     def pid(self) -> int | None: ...

@@ -188,7 +188,7 @@ class FaultProxy:
 
     def __init__(self, process: ProxyProcess, name: str, upstream_host: str, upstream_port: int) -> None:
         self.name = name
-        from runtime.embedded import free_port  # the parent's helper; the proxy process imports only asyncio
+        from devstack.embedded import free_port  # the parent's helper; the proxy process imports only asyncio
 
         self.upstream = (upstream_host, upstream_port)
         self.port = free_port()

@@ -103,5 +103,5 @@ ASYNC_FUNCTIONS = ("csv-parser",)
 
 def failure_queue_name(function: str) -> str:
     """The SQS on-failure destination of an asynchronously invoked function (``brickguard up`` names its local
-    queue the same way, runtime/cli/failure_queue.py)."""
+    queue the same way, devstack/lambda_/failure_queue.py)."""
     return f"{function_name(function)}-failures"

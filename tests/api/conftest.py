@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
+from devstack.embedded import free_port
 from runtime import config
-from runtime.embedded import free_port
 from tests.api.clients import ExpressClient, LambdaClient, ServerlessClient
 from tests.conftest import LocalS3
 
@@ -85,7 +85,7 @@ def up_urls(api_settings: config.Settings, lambda_client: LambdaClient, local_s3
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "runtime.cli", "up", "--port", str(port)),
+                *(sys.executable, "-m", "cli", "up", "--port", str(port)),
                 *("--serverless-port", str(serverless_port), "--data-dir", api_settings.data_dir),
             ],
             env=env,

@@ -7,7 +7,7 @@ import json
 import requests
 from click.testing import CliRunner
 
-from runtime.cli.main import cli
+from cli.main import cli
 from tests.api.helpers import moc_body
 
 

@@ -18,7 +18,7 @@ def test_cost_of_both_backends_from_the_real_log(express_client, serverless_clie
     assert serverless_client.call("GET", "/api/wishlist", user=user).status == 200
     log = Path(api_settings.data_dir) / "up.log"
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "cost", "--log", str(log), "--json", "--express-utilisation", "0.2"],
+        [sys.executable, "-m", "cli", "cost", "--log", str(log), "--json", "--express-utilisation", "0.2"],
         env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -33,7 +33,7 @@ def test_cost_of_both_backends_from_the_real_log(express_client, serverless_clie
 
 def rollout_status(data_dir: str, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "rollout", "status", "--metrics", "none", "--data-dir", data_dir,
+        [sys.executable, "-m", "cli", "rollout", "status", "--metrics", "none", "--data-dir", data_dir,
          *options],
         env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
     )
@@ -59,7 +59,7 @@ def test_rollout_status_shows_the_cost_up_measures_with_brickguard_costs_computa
 
     log = Path(data_dir) / "up.log"
     from_log = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "cost", "--log", str(log), "--json"],
+        [sys.executable, "-m", "cli", "cost", "--log", str(log), "--json"],
         env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
     )
     assert from_log.returncode == 0, from_log.stderr

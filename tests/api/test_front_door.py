@@ -45,7 +45,7 @@ def test_requests_split_by_the_weights_and_a_rollback_sends_them_all_to_express(
     assert split["express"] > 0 and split["serverless"] > 0  # P(all 60 on one side at 50 %) = 2 * 2**-60
 
     rollback = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "rollout", "rollback", "--reason", "test", "--data-dir",
+        [sys.executable, "-m", "cli", "rollout", "rollback", "--reason", "test", "--data-dir",
          api_settings.data_dir],
         env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
     )
@@ -58,7 +58,7 @@ def test_requests_split_by_the_weights_and_a_rollback_sends_them_all_to_express(
 def test_brickguard_load_can_aim_at_the_front_door(up_urls, api_settings, tmp_path):
     out = tmp_path / "load.json"
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "load", "--rps", "5", "--duration", "2", "--backend", "front-door",
+        [sys.executable, "-m", "cli", "load", "--rps", "5", "--duration", "2", "--backend", "front-door",
          "--json", str(out), "--data-dir", api_settings.data_dir],
         env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=120, check=False,
     )

@@ -13,8 +13,8 @@ import pytest
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
+from devstack.embedded import free_port
 from runtime import config
-from runtime.embedded import free_port
 from tests.api.clients import LambdaClient
 
 

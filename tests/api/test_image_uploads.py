@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
+from api.uploads.upload_limits import DIRECT_UPLOAD_MAX_BYTES
 from tests.api.helpers import assert_envelope
 from tests.api.uploads import (
     BLUE,

@@ -13,7 +13,7 @@ from rollout.parity import READS, WRITES
 
 def test_parity_of_the_two_real_backends_is_clean_and_saved_for_the_rollout(up_urls, api_settings):
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "parity", "--json", "--data-dir", api_settings.data_dir],
+        [sys.executable, "-m", "cli", "parity", "--json", "--data-dir", api_settings.data_dir],
         env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True, text=True, timeout=300, check=False,
     )
     body = json.loads(result.stdout)

@@ -19,7 +19,7 @@ from api import object_keys
 from api.composition import build_handlers
 from api.dependencies import Dependencies
 from api.services import parts_import
-from runtime import running
+from cli import running
 from tests.api.clients import FakeLambdaContext, LambdaClient
 from tests.api.helpers import assert_envelope, moc_body
 from tests.api.uploads import upload

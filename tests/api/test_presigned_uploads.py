@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from api.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
+from api.uploads.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
 from tests.api.helpers import assert_envelope, moc_body
 from tests.api.uploads import read_image, s3_key, send_to_s3, staged_uploads, two_colour_jpeg
 from tests.conftest import LocalS3

@@ -81,7 +81,7 @@ class Load:
 
     def __init__(self, up: RunningUp, log: Path) -> None:
         self._up, self._log = up, log
-        command = [sys.executable, "-m", "runtime.cli", "load", "--rps", str(RPS), "--duration",
+        command = [sys.executable, "-m", "cli", "load", "--rps", str(RPS), "--duration",
                    str(LOAD_BOUND_SECONDS), "--backend", "both", "--data-dir", str(up.data_dir)]
         with log.open("wb") as out:
             self._proc = subprocess.Popen(command, stdout=out, stderr=out)
@@ -111,7 +111,7 @@ class Load:
 
 def chaos(up: RunningUp, action: str, *options: str) -> None:
     """The same proxy fault on serverless's Redis and PostgreSQL, both commands at once."""
-    commands = [[sys.executable, "-m", "runtime.cli", "chaos", dependency, action, *options,
+    commands = [[sys.executable, "-m", "cli", "chaos", dependency, action, *options,
                  "--backend", "serverless", "--data-dir", str(up.data_dir)] for dependency in ("redis", "postgres")]
     running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for command in commands]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from runtime.cli.main import cli
+from cli.main import cli
 from tests.api.helpers import moc_body
 
 

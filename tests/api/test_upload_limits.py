@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import os
 
-from api import upload_limits
+from api.uploads import upload_limits
 
 
 def test_base64_size_is_what_base64_produces() -> None:

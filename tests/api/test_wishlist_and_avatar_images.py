@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from api.upload_limits import DIRECT_UPLOAD_MAX_BYTES
+from api.uploads.upload_limits import DIRECT_UPLOAD_MAX_BYTES
 from guards import outbox
 from tests.api.helpers import assert_envelope
 from tests.api.uploads import (

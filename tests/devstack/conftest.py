@@ -13,12 +13,12 @@ import jwt
 import pytest
 import requests
 
-from devstack import authorizer
+from cli.up import function_environment
+from devstack.apigateway import authorizer
+from devstack.lambda_.platform_logs import LogCollector
 from devstack.local_aws import LocalAws, LocalAwsConfig
-from devstack.platform_logs import LogCollector
 from runtime import config
 from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
-from runtime.cli.up import function_environment
 
 
 @dataclass(frozen=True)

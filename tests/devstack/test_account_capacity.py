@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from devstack.pool import LocalCapacity
+from devstack.lambda_.pool import LocalCapacity
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction, process_alive
 
 FUNCTIONS = [

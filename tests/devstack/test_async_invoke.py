@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from devstack.async_invoke import RETRY_DELAYS_S, AsyncInvoker
-from devstack.invocation import InvocationResult, Outcome
-from devstack.pool import Throttled
+from devstack.lambda_.async_invoke import RETRY_DELAYS_S, AsyncInvoker
+from devstack.lambda_.invocation import InvocationResult, Outcome
+from devstack.lambda_.pool import Throttled
 from tests.conftest import LocalS3
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:lego-projects-api-csv-parser"
@@ -72,7 +72,7 @@ def test_up_sends_spent_events_to_an_sqs_queue_on_the_local_aws(local_s3: LocalS
     """The record lands in a real queue (moto's SQS on the local endpoint ``up`` uses), as up wires it."""
     import boto3
 
-    from runtime.cli.failure_queue import queue_name, sqs_destination
+    from devstack.lambda_.failure_queue import queue_name, sqs_destination
 
     name = "lego-projects-api-csv-parser-test"
     to_queue = sqs_destination(local_s3.endpoint, {"csv-parser": name})

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from devstack.platform_logs import init_duration_ms
-from devstack.pool import LocalCapacity
+from devstack.lambda_.platform_logs import init_duration_ms
+from devstack.lambda_.pool import LocalCapacity
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction, process_alive
 
 IDLE_SECONDS = 2.0

@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from devstack.platform_logs import init_duration_ms
+from devstack.lambda_.platform_logs import init_duration_ms
 from runtime.telemetry import catalogue
 from tests.api.clients import v2_event
 from tests.devstack.conftest import RunningAws, SpecFunction

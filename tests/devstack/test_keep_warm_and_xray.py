@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from devstack.pool import LocalCapacity
-from devstack.scheduler import KeepWarmRule, rate_seconds
+from devstack.eventbridge.scheduler import KeepWarmRule, rate_seconds
+from devstack.lambda_.pool import LocalCapacity
 from runtime.telemetry import catalogue
 from tests.devstack.conftest import RunningAws, SpecFunction
 

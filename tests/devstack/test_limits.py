@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack import limits
-from devstack.gateway import TokenBucket
-from devstack.pool import LocalCapacity
+from devstack.apigateway import limits
+from devstack.apigateway.gateway import TokenBucket
+from devstack.lambda_.pool import LocalCapacity
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
 
 ROOT = Path(__file__).resolve().parents[2]

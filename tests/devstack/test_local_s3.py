@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 import requests
 
+from devstack.s3 import local_s3
 from runtime import config
-from runtime.cli import local_s3
 
 
 def test_the_local_bucket_serves_uploaded_objects_but_not_staged_uploads(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from api.demo_data import DEMO_USER
+from devstack.embedded import free_port
 from runtime import config
 from runtime.auth import mint_token
-from runtime.embedded import free_port
 from tests.devstack.conftest import process_alive
 from tests.support.running_up import start_up
 

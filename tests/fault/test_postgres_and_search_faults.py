@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from api.search_index import init_indices
+from api.adapters.search_index import init_indices
 from guards import outbox
 from tests.api.helpers import assert_envelope, moc_body
 from tests.fault.conftest import wait_until

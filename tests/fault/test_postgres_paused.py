@@ -15,7 +15,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from api import database as database_module
+from api.adapters import database as database_module
 from runtime.errors import GatewayTimeout
 from runtime.telemetry.context import RequestContext, request_scope
 from tests.api.helpers import moc_body

@@ -1,6 +1,6 @@
 """A hung OpenSearch at the moment a process first checks its index mappings stalls one search, not the server.
 
-The mapping check (``api.search_index.MappingGate``) runs inside a user's search
+The mapping check (``api.adapters.search_index.MappingGate``) runs inside a user's search
 when nothing checked before — a process whose earlier searches were all answered
 from the cache. In the open-loop benchmark with the search backend hung, every
 worker thread made its own check with a 2 s timeout and the server answered
@@ -19,7 +19,7 @@ import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionTimeout
 
-from api.search_index import INDICES, MappingGate, init_indices, search_ids
+from api.adapters.search_index import INDICES, MappingGate, init_indices, search_ids
 from guards.errors import is_dependency_failure
 from tests.support.opensearch_standin import OpenSearchStandIn
 
@@ -51,7 +51,7 @@ def client(opensearch_standin: OpenSearchStandIn) -> OpenSearch:
 
 def test_the_mapping_check_inside_a_search_is_bounded_by_the_search_timeout(client, opensearch_standin, monkeypatch):
     gate = MappingGate()
-    monkeypatch.setattr("api.search_index.mapping_gate", gate)
+    monkeypatch.setattr("api.adapters.search_index.mapping_gate", gate)
     calls = MappingCalls(client)
     opensearch_standin.set_mode("hang")
     with pytest.raises(ConnectionTimeout) as failure:

@@ -12,7 +12,7 @@ import psutil
 import psycopg
 import pytest
 
-from runtime.embedded import PG_SYSTEM_USER, EmbeddedPostgres, EmbeddedServerError
+from devstack.embedded import PG_SYSTEM_USER, EmbeddedPostgres, EmbeddedServerError
 
 StartPostgres = Callable[..., EmbeddedPostgres]
 
@@ -169,7 +169,7 @@ def test_no_directory_brickguard_does_not_own_is_loosened(tmp_path_factory: pyte
     import shutil
     import tempfile
 
-    from runtime.embedded import postgres_bin_path
+    from devstack.embedded import postgres_bin_path
 
     private = Path(tempfile.mkdtemp(prefix="brickguard-private-"))  # 0700 and not brickguard's
     before = _modes(private, postgres_bin_path())

@@ -11,7 +11,7 @@ import psutil
 import pytest
 import redis
 
-from runtime.embedded import EmbeddedRedis, EmbeddedServerError
+from devstack.embedded import EmbeddedRedis, EmbeddedServerError
 
 StartRedis = Callable[..., EmbeddedRedis]
 

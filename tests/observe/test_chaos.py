@@ -9,7 +9,7 @@ import redis
 
 from devstack.chaos.controller import ChaosController, ChaosError
 from devstack.chaos.proxies import ProxySet, through
-from runtime.admin import AdminEndpoints
+from runtime.serverful.admin import AdminEndpoints
 
 pytestmark = pytest.mark.fault
 

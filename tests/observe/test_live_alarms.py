@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from api.functions import FUNCTIONS
-from devstack.metrics.live_alarms import LiveAlarms
-from devstack.metrics.local_names import LOCAL_API_ID, LocalNames
-from devstack.metrics.notifications import NotificationSink
-from devstack.metrics.platform import PlatformMetrics
-from devstack.metrics.store import MetricStore
+from devstack.cloudwatch.metrics.live_alarms import LiveAlarms
+from devstack.cloudwatch.metrics.local_names import LOCAL_API_ID, LocalNames
+from devstack.cloudwatch.metrics.notifications import NotificationSink
+from devstack.cloudwatch.metrics.platform import PlatformMetrics
+from devstack.cloudwatch.metrics.store import MetricStore
 from runtime.telemetry import catalogue
 from tests.observe.test_metric_store import Clock
 

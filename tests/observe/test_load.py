@@ -74,7 +74,7 @@ def test_load_against_the_running_up_writes_results_and_a_plot(observed_up: Runn
 def test_load_says_when_no_up_runs(tmp_path) -> None:
     from click.testing import CliRunner
 
-    from runtime.cli.main import cli
+    from cli.main import cli
 
     outcome = CliRunner().invoke(cli, ["load", "--rps", "1", "--duration", "1", "--data-dir", str(tmp_path)])
     assert outcome.exit_code == 1 and "no running `brickguard up" in outcome.output

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from alarms.evaluator.series import metric_key
-from devstack.metrics.emf import EmfIngest
-from devstack.metrics.store import MetricStore
+from devstack.cloudwatch.metrics.emf import EmfIngest
+from devstack.cloudwatch.metrics.store import MetricStore
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.facade import Telemetry

@@ -15,8 +15,8 @@ import time
 
 import boto3
 
-from devstack.metrics.local_names import LocalNames
-from runtime import running
+from cli import running
+from devstack.cloudwatch.metrics.local_names import LocalNames
 from tests.support.running_up import running_up
 
 PERIOD_SCALE = 30  # an alarm minute is 2 s

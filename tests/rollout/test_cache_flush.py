@@ -191,7 +191,7 @@ def test_the_cli_dry_run_prints_counts_per_pattern_as_json_and_changes_nothing(c
     client.mset({"moc:detail:1": "{}", "v2:wishlist:item:2": "{}", "sessions:x": "keep"})
     env = {**os.environ, "REDIS_URL": redis_server.url, "PYTHONPATH": os.getcwd()}
     run = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "cache", "flush", "--dry-run", "--json", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "cli", "cache", "flush", "--dry-run", "--json", "--data-dir", str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert run.returncode == 0, run.stderr
@@ -201,7 +201,7 @@ def test_the_cli_dry_run_prints_counts_per_pattern_as_json_and_changes_nothing(c
     assert client.get("moc:detail:1") == "{}"
 
     run = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "cache", "flush", "--json", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "cli", "cache", "flush", "--json", "--data-dir", str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert run.returncode == 0, run.stderr
@@ -212,14 +212,14 @@ def test_the_cli_dry_run_prints_counts_per_pattern_as_json_and_changes_nothing(c
 def test_without_redis_url_or_a_running_up_the_cli_says_what_to_do(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"PYTHONPATH": os.getcwd()}
     run = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "cache", "flush", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "cli", "cache", "flush", "--data-dir", str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert run.returncode == 1 and "REDIS_URL" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_the_running_up_announces_its_redis_for_the_flush(tmp_path):
-    from runtime import running
+    from cli import running
 
     running.announce(tmp_path, "0.0.0.0", 9000, redis_url="redis://127.0.0.1:6390/0")  # noqa: S104
     assert running.running_url(tmp_path) == "http://127.0.0.1:9000"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from devstack.platform_logs import parse_report
+from devstack.lambda_.platform_logs import parse_report
 from rollout.cost import (
     MONTH_SECONDS,
     ExpressFleet,
@@ -113,8 +113,8 @@ def test_the_status_lines_show_each_backends_figures_of_the_report():
 
 
 def test_cost_from_an_up_that_does_not_answer_says_why_instead_of_failing_status():
+    from devstack.embedded import free_port
     from rollout.local_source import local_cost
-    from runtime.embedded import free_port
 
     figures = local_cost(f"http://127.0.0.1:{free_port()}", timeout=5)()  # nothing listens there: refused
     assert figures["observed"] is False and figures["reason"].startswith("cost unavailable:")

@@ -7,9 +7,9 @@ import random
 from datetime import UTC, datetime
 
 from alarms.evaluator.series import metric_key
-from devstack.metrics.emf import EmfIngest
-from devstack.metrics.gate_feed import route
-from devstack.metrics.store import MetricStore
+from devstack.cloudwatch.metrics.emf import EmfIngest
+from devstack.cloudwatch.metrics.gate_feed import route
+from devstack.cloudwatch.metrics.store import MetricStore
 from rollout.gate import GateConfig, evaluate
 from rollout.local_source import group_seconds
 

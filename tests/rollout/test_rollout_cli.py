@@ -12,7 +12,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from runtime.cli.main import cli
+from cli.main import cli
 from tests.rollout.aws_parts import BUCKET, RECORD, make_target
 from tests.rollout.test_rollout_controller import config_object, route53_records
 
@@ -21,7 +21,7 @@ def run(*args: str, data_dir, check: bool = True) -> subprocess.CompletedProcess
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     env.pop("REDIS_URL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "rollout", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "cli", "rollout", *args, "--data-dir", str(data_dir)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     if check:
@@ -86,7 +86,7 @@ def test_rollback_and_status_without_figures_do_not_import_scipy():
     code = (
         "import sys\n"
         "from rollout.gate import GateConfig, evaluate\n"
-        "import runtime.cli.rollout\n"
+        "import cli.rollout\n"
         "assert evaluate([], [], GateConfig()).decision == 'inconclusive'\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
     )

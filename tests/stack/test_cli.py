@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from runtime.cli.main import cli
+from cli.main import cli
 
 WIDE = {"COLUMNS": "220"}  # rich wraps long alarm names at 80 columns
 

@@ -8,7 +8,7 @@ import re
 from click.testing import CliRunner
 
 from api.functions import FUNCTIONS
-from runtime.cli.main import cli
+from cli.main import cli
 from stack.template import dashboard_bodies, synthesize
 
 

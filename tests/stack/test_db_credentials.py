@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from api.dependencies import Dependencies
+from devstack.embedded import EmbeddedPostgres
 from guards.db_credentials import CredentialsError, IamAuthToken, SecretPassword, from_environment
 from runtime.config import Settings
-from runtime.embedded import EmbeddedPostgres
 
 REGION = "eu-west-1"
 

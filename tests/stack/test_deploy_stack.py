@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from api.functions import FUNCTIONS
+from cli.main import cli
+from cli.stack import route53_weights_reader
 from rollout.config_flag import ConfigFlag
 from rollout.target import TargetError, resolve
 from rollout.weights import WeightedRecords
-from runtime.cli.main import cli
-from runtime.cli.stack import route53_weights_reader
 from stack.deploy import DeployOptions, StackDeployer
 from stack.package import CodePackage, build
 from stack.resource_filter import MOTO_STAND_INS, MOTO_UNMODELLED, without_types
@@ -174,7 +174,7 @@ def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, ac
             Bucket=BUCKET, Key=next(o["Key"] for o in _client("s3", moto_endpoint).list_objects_v2(
                 Bucket=BUCKET)["Contents"] if o["Key"].endswith(".zip")))["Body"].read())) as shipped:
         names = shipped.namelist()
-    assert "api/handlers.py" in names and not any(name.startswith("runtime/cli/") for name in names)
+    assert "api/handlers.py" in names and not any(name.startswith("cli/") for name in names)
 
 
 def test_cli_rejects_an_unknown_parameter(moto_endpoint: str, account: dict[str, str]) -> None:

@@ -107,9 +107,9 @@ def test_keep_warm_fan_out_invokes_the_qualified_arn_it_was_invoked_with() -> No
 
 
 def test_the_parser_is_invoked_asynchronously_with_lambdas_retries_and_a_failure_queue() -> None:
-    from devstack.async_invoke import RETRY_DELAYS_S
-    from runtime.cli.failure_queue import queue_name
-    from runtime.cli.stack import wiring
+    from cli.stack import wiring
+    from devstack.lambda_.async_invoke import RETRY_DELAYS_S
+    from devstack.lambda_.failure_queue import queue_name
     from runtime.telemetry.aws_metrics import ASYNC_FUNCTIONS
 
     assert set(ASYNC_FUNCTIONS) == {spec.name for spec in FUNCTIONS if not spec.routes} == {"csv-parser"}
@@ -118,7 +118,7 @@ def test_the_parser_is_invoked_asynchronously_with_lambdas_retries_and_a_failure
     assert list(configs) == ["CsvParserEventInvokeConfig"]
     config = configs["CsvParserEventInvokeConfig"]
     props = config["Properties"]
-    # the same two retries the local Lambda makes (devstack/async_invoke.py), on the alias callers invoke
+    # the same two retries the local Lambda makes (devstack/lambda_/async_invoke.py), on the alias callers invoke
     assert props["MaximumRetryAttempts"] == len(RETRY_DELAYS_S) == 2
     assert (props["FunctionName"], props["Qualifier"]) == ({"Ref": "CsvParserFunction"}, "live")
     assert config["DependsOn"] == [alias_logical_id("csv-parser")]
@@ -134,7 +134,7 @@ def test_the_parser_is_invoked_asynchronously_with_lambdas_retries_and_a_failure
 
 
 def test_only_the_upload_function_is_told_the_parsers_name() -> None:
-    from runtime.cli.stack import wiring
+    from cli.stack import wiring
 
     resources = synthesize(FUNCTIONS, "release-a", wiring())["Resources"]
     told = {spec.name: resources[function_logical_id(spec.name)]["Properties"]["Environment"]["Variables"].get(
@@ -144,7 +144,7 @@ def test_only_the_upload_function_is_told_the_parsers_name() -> None:
 
 
 def test_every_function_runs_in_migration_mode_as_up_runs_them_until_the_parameter_says_otherwise() -> None:
-    from runtime.cli.up import function_environment
+    from cli.up import function_environment
     from runtime.config import load
 
     resources = synthesize(FUNCTIONS, "release-a")["Resources"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from api.functions import FUNCTIONS
-from runtime.cli.stack import wiring
+from cli.stack import wiring
 from stack.async_invoke import queue_logical_id
 from stack.functions import function_logical_id
 from stack.iam import STAR_ACTIONS, role_logical_id

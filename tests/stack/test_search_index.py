@@ -7,8 +7,16 @@ import pytest
 from click.testing import CliRunner
 from opensearchpy import OpenSearch
 
-from api.search_index import INDEX_BODY, INDICES, IndexNotReady, MappingGate, init_indices, mapping_problems, search_ids
-from runtime.cli.main import cli
+from api.adapters.search_index import (
+    INDEX_BODY,
+    INDICES,
+    IndexNotReady,
+    MappingGate,
+    init_indices,
+    mapping_problems,
+    search_ids,
+)
+from cli.main import cli
 from tests.support.opensearch_standin import OpenSearchStandIn
 
 SUB = "3f9a2c1e-7b4d-4e8a-9c2f-Cognito"
@@ -73,8 +81,8 @@ def test_cli_search_init_reports_each_index(opensearch_standin: OpenSearchStandI
 
 def test_warmup_checks_the_mappings_before_any_search(opensearch_standin: OpenSearchStandIn, database_url: str,
                                                       caplog: pytest.LogCaptureFixture) -> None:
+    from api.adapters.search_index import mapping_gate
     from api.dependencies import Dependencies
-    from api.search_index import mapping_gate
     from runtime.config import Settings
 
     deps = Dependencies(Settings(database_url=database_url, opensearch_url=opensearch_standin.url, tracing="off"))

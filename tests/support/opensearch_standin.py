@@ -53,7 +53,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from runtime.embedded import free_port
+from devstack.embedded import free_port
 
 MODES = ("normal", "refuse", "hang", "error500", "error429")
 REFRESH_INTERVAL_S = 1.0

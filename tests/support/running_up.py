@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.embedded import free_port
+from devstack.embedded import free_port
 
 STARTUP_TIMEOUT_S = 180
 UNSET = ("DATABASE_URL", "REDIS_URL", "OPENSEARCH_URL")  # up starts its own servers unless told otherwise
@@ -28,14 +28,14 @@ class RunningUp:
     log: Path
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--data-dir", str(self.data_dir)],
+        return subprocess.run([sys.executable, "-m", "cli", *args, "--data-dir", str(self.data_dir)],
                               capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def start_up(options: Sequence[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
     """``brickguard up OPTIONS`` with its output in ``log``, returned once its banner says it serves."""
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "up", *options], env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "up", *options], env=env, stdout=out, stderr=out)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while "Press Ctrl-C to stop." not in log.read_text(errors="replace"):
         if proc.poll() is not None or time.monotonic() > deadline:

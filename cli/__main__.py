@@ -1,0 +1,5 @@
+"""``python -m cli`` — the same as the ``brickguard`` command."""
+
+from cli.main import cli
+
+cli()

@@ -1,0 +1,29 @@
+"""``brickguard token``: mint a JWT the local backends accept."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import data_dir_option, load_settings
+from runtime.auth import DEFAULT_TOKEN_TTL_SECONDS, mint_token
+
+
+@click.command()
+@click.option("--sub", required=True, help="The user id (the token's `sub` claim).")
+@click.option("--email", default=None, help="Optional `email` claim.")
+@click.option("--name", default=None, help="Optional `name` claim.")
+@click.option(
+    "--ttl", type=click.IntRange(1, 7 * 24 * 3600), default=DEFAULT_TOKEN_TTL_SECONDS, show_default=True,
+    help="Lifetime in seconds.",
+)
+@data_dir_option
+def token(sub: str, email: str | None, name: str | None, ttl: int, data_dir: str) -> None:
+    """Print an RS256 JWT (iss, aud, exp) signed with the dev key in the data directory.
+
+    \b
+    Example:
+      TOKEN=$(brickguard token --sub demo-user --email demo@example.com)
+      curl -H "Authorization: Bearer $TOKEN" localhost:9000/api/mocs
+    """
+    settings = load_settings(data_dir=data_dir)
+    click.echo(mint_token(settings, sub=sub, email=email, name=name, ttl_seconds=ttl))

@@ -1,0 +1,244 @@
+"""A local API Gateway HTTP API: routes, JWT authorizer, Lambda proxy integration (payload 2.0), limits.
+
+Built from the same function/route table the CloudFormation stack is
+synthesized from. A request is throttled at the stage (token bucket), sized
+against the 10 MB payload limit, matched to a route (most specific first;
+unmatched is 404), authorized unless the route is public (``GET /health``),
+turned into a payload 2.0 event, checked against Lambda's 6 MB request limit,
+and invoked synchronously with the 30 s integration timeout. Every refusal is
+API Gateway's ``{"message": …}`` answer from :mod:`devstack.apigateway.limits`; each
+response carries ``apigw-requestid``. Served by aiohttp (HTTP/1.1 keep-alive).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from devstack.apigateway import limits
+from devstack.apigateway.authorizer import JwtAuthorizer, Rejected
+from devstack.apigateway.payload_v2 import HttpRequest, MalformedResponse, build_event, http_response
+from devstack.lambda_.invocation import InvocationResult, Outcome
+from devstack.lambda_.pool import Throttled
+from stack.functions import FunctionSpec
+
+PUBLIC_ROUTES = frozenset({"GET /health"})
+TRACE_HEADER = "x-amzn-trace-id"
+INTEGRATION_MS = web.ResponseKey("integration_ms", float)  # kept on the response for IntegrationLatency
+
+Invoker = Callable[[str, bytes, str], Awaitable[InvocationResult]]
+"""``invoke(function, event_bytes, trace_header)``: a synchronous Lambda invocation."""
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    method: str
+    pattern: re.Pattern[str]
+    function: str
+    public: bool
+    scopes: tuple[str, ...] = ()
+    literal_segments: int = 0
+
+
+def _route(key: str, function: str, scopes: Sequence[str]) -> Route:
+    method, template = key.split(" ", 1)
+    regex = "".join(
+        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") and part.endswith("}") else re.escape(part)
+        for part in re.split(r"(\{[^}]+\})", template)
+    )
+    literal = sum(1 for segment in template.split("/") if segment and not segment.startswith("{"))
+    public = key in PUBLIC_ROUTES
+    return Route(key, method, re.compile(f"^{regex}$"), function, public, tuple(scopes), literal)
+
+
+def routes_from_table(
+    functions: Sequence[FunctionSpec], scopes: Mapping[str, Sequence[str]] | None = None
+) -> list[Route]:
+    """Every route of the table, most specific (most literal segments) first, as API Gateway matches.
+
+    ``scopes`` maps a route key to its authorization scopes (none are configured in the stack today).
+    """
+    scopes = scopes or {}
+    routes = [_route(key, function.name, scopes.get(key, ())) for function in functions for key in function.routes]
+    return sorted(routes, key=lambda route: -route.literal_segments)
+
+
+def trace_header(incoming: str | None) -> str:
+    """The ``x-amzn-trace-id`` the integration sees: the client's root, or a new one."""
+    if incoming and "Root=" in incoming:
+        return incoming
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+
+
+class TokenBucket:
+    """Stage throttling: ``burst`` tokens refilled at ``rate`` per second."""
+
+    def __init__(self, burst: int, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._burst = burst
+        self._rate = rate
+        self._tokens = float(burst)
+        self._clock = clock
+        self._last = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+def _refusal(limit: limits.Limit, request_id: str, extra: dict[str, str] | None = None) -> web.Response:
+    headers = {"apigw-requestid": request_id, **(extra or {})}
+    return web.json_response(limit.body, status=limit.status, headers=headers, dumps=_compact)
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class Gateway:
+    """The HTTP API in front of the local Lambda functions."""
+
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        invoke: Invoker,
+        authorizer: JwtAuthorizer,
+        *,
+        throttle: TokenBucket | None = None,
+        integration_timeout: float = limits.INTEGRATION_TIMEOUT_SECONDS,
+        on_answer: Callable[[int, float, float | None], None] | None = None,
+    ) -> None:
+        self._routes = list(routes)
+        self._invoke = invoke
+        self._authorizer = authorizer
+        self._throttle = throttle or TokenBucket(limits.STAGE_BURST, limits.STAGE_RATE_PER_SECOND)
+        self._integration_timeout = integration_timeout
+        self._in_flight: set[asyncio.Task[InvocationResult]] = set()
+        self._on_answer = on_answer
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self._routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groupdict()
+        return None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one request; API Gateway's own metrics (Count, 4xx, 5xx, Latency, IntegrationLatency) follow."""
+        started = time.perf_counter()
+        response = await self._answer(request)
+        if self._on_answer is not None:
+            integration_ms = response.get(INTEGRATION_MS)
+            self._on_answer(response.status, (time.perf_counter() - started) * 1000, integration_ms)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        request_id = base64.b64encode(os.urandom(10)).decode()
+        received_ms = int(time.time() * 1000)
+        if not self._throttle.take():
+            return _refusal(limits.STAGE_THROTTLED, request_id)
+        body = await _read_body(request)
+        if body is None:
+            return _refusal(limits.PAYLOAD_TOO_LARGE, request_id, {"Connection": "close"})
+        matched = self.match(request.method, request.path)
+        if matched is None:
+            return _refusal(limits.NO_ROUTE, request_id)
+        route, path_parameters = matched
+        claims = scopes = None
+        if not route.public:
+            try:
+                authorized = self._authorizer.authorize(request.headers.get("Authorization"), route.scopes)
+            except Rejected as rejected:
+                limit = limits.UNAUTHORIZED if rejected.status == 401 else limits.FORBIDDEN_SCOPE
+                header = rejected.www_authenticate
+                return _refusal(limit, request_id, {"www-authenticate": header} if header else None)
+            claims, scopes = authorized.claims, authorized.scopes
+        headers = list(request.headers.items())
+        trace = trace_header(request.headers.get(TRACE_HEADER))
+        headers = [(name, value) for name, value in headers if name.lower() != TRACE_HEADER]
+        headers.append((TRACE_HEADER, trace))
+        http_request = HttpRequest(
+            method=request.method,
+            raw_path=request.raw_path.partition("?")[0],
+            raw_query=request.raw_path.partition("?")[2],
+            headers=headers,
+            body=body,
+            source_ip=request.remote or "127.0.0.1",
+            received_epoch_ms=received_ms,
+            request_id=request_id,
+        )
+        event = build_event(
+            http_request, route_key=route.key, path_parameters=path_parameters, claims=claims, scopes=scopes
+        )
+        payload = json.dumps(event).encode()
+        if len(payload) > limits.LAMBDA_SYNC_PAYLOAD_BYTES:
+            return _refusal(limits.LAMBDA_REQUEST_TOO_LARGE, request_id)
+        return await self._integrate(route.function, payload, trace, request_id)
+
+    async def _integrate(self, function: str, payload: bytes, trace: str, request_id: str) -> web.Response:
+        started = time.perf_counter()
+        task = asyncio.ensure_future(self._invoke(function, payload, trace))
+        self._in_flight.add(task)  # the function runs on after an integration timeout, as in Lambda
+        task.add_done_callback(self._in_flight.discard)
+        try:
+            result = await asyncio.wait_for(asyncio.shield(task), self._integration_timeout)
+        except TimeoutError:
+            return _refusal(limits.INTEGRATION_TIMEOUT, request_id)
+        except Throttled:
+            return _refusal(limits.LAMBDA_THROTTLED, request_id)  # no integration ran: no IntegrationLatency
+        integration_ms = (time.perf_counter() - started) * 1000
+        answer = _response_of(result, request_id)
+        answer[INTEGRATION_MS] = integration_ms
+        return answer
+
+
+def _response_of(result: InvocationResult, request_id: str) -> web.Response:
+    """The HTTP answer for an invocation's result: the function's response, or API Gateway's refusal."""
+    if result.outcome is Outcome.RESPONSE_TOO_LARGE:
+        return _refusal(limits.LAMBDA_RESPONSE_TOO_LARGE, request_id)
+    if result.is_error:
+        return _refusal(limits.FUNCTION_ERROR, request_id)
+    try:
+        response = http_response(result.payload)
+    except MalformedResponse:
+        return _refusal(limits.FUNCTION_ERROR, request_id)
+    answer = web.Response(status=response.status, body=response.body)
+    for name, value in response.headers:
+        answer.headers.add(name, value)
+    answer.headers["apigw-requestid"] = request_id
+    return answer
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The request body, or None once it passes the 10 MB HTTP API payload limit."""
+    limit = limits.HTTP_API_PAYLOAD_BYTES
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

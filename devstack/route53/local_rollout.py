@@ -1,0 +1,106 @@
+"""The rollout's AWS parts under ``brickguard up``, in its moto server, and the front door that obeys them.
+
+``up`` creates what the stack creates in AWS — a hosted zone with the API's two
+weighted records (100 % express, TTL 60), the config bucket with
+``/config.json`` and the deploy-window alarm (a metric alarm: moto has no
+composite alarms) — and serves a third port that splits requests by those
+weights. ``up.json`` records where they are, so ``brickguard rollout`` needs no
+options under ``up``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+ZONE = "lego-moc.local"
+RECORD = f"api.{ZONE}"
+CONFIG_BUCKET = "lego-config-local"
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class LocalRollout:
+    endpoint_url: str
+    hosted_zone_id: str
+    record_name: str
+    config_bucket: str
+    deploy_window_alarm: str
+    front_door_url: str
+
+    def announced(self) -> dict[str, str]:
+        """What ``up.json`` records for ``brickguard rollout``."""
+        return {
+            "aws_endpoint_url": self.endpoint_url, "hosted_zone_id": self.hosted_zone_id,
+            "record_name": self.record_name, "config_bucket": self.config_bucket,
+            "deploy_window_alarm": self.deploy_window_alarm, "front_door_url": self.front_door_url,
+        }
+
+
+def create_parts(endpoint_url: str, urls: dict[str, str], service: str) -> dict[str, str]:
+    """Zone + weighted records, config bucket + /config.json, deploy-window alarm; returns their names."""
+    import boto3
+
+    from devstack.s3.local_s3 import local_credentials
+    from rollout.config_flag import ConfigFlag
+    from stack.rollout_contract import TTL_SECONDS
+
+    route53 = boto3.client("route53", endpoint_url=endpoint_url, region_name=REGION, **local_credentials())
+    zone = route53.create_hosted_zone(Name=ZONE, CallerReference=f"brickguard-up-{service}")["HostedZone"]["Id"]
+    changes = [
+        {"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": RECORD, "Type": "CNAME", "SetIdentifier": name, "Weight": 100 if name == "express" else 0,
+            "TTL": TTL_SECONDS, "ResourceRecords": [{"Value": url.split("//", 1)[-1].split(":")[0]}],
+        }}
+        for name, url in urls.items()
+    ]
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
+    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=REGION, **local_credentials())
+    s3.create_bucket(Bucket=CONFIG_BUCKET)
+    ConfigFlag(s3, CONFIG_BUCKET).set(False)
+    alarm = f"{service}-deploy-window"
+    boto3.client("cloudwatch", endpoint_url=endpoint_url, region_name=REGION, **local_credentials()).put_metric_alarm(
+        AlarmName=alarm, Namespace="brickguard/local", MetricName="DeployWindow", Statistic="Maximum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+        AlarmDescription="local stand-in for the stack's deploy-window composite (moto has no composites)",
+    )
+    return {"hosted_zone_id": zone, "deploy_window_alarm": alarm}
+
+
+def start(
+    stack: contextlib.ExitStack, endpoint_url: str, urls: dict[str, str], service: str, *, host: str, port: int
+) -> LocalRollout:
+    """Create the parts and serve the front door on ``host:port`` in a thread until ``stack`` closes."""
+    import boto3
+    from waitress.server import create_server
+
+    from devstack.route53.front_door import FrontDoor
+    from devstack.s3.local_s3 import local_credentials
+    from rollout.weights import WeightedRecords
+
+    names = create_parts(endpoint_url, urls, service)
+    records = WeightedRecords(
+        boto3.client("route53", endpoint_url=endpoint_url, region_name=REGION, **local_credentials()),
+        names["hosted_zone_id"], RECORD,
+    )
+
+    def read_weights() -> dict[str, int]:
+        current = records.current()
+        return {"express": current.express, "serverless": current.serverless}
+
+    door = FrontDoor(urls, read_weights)
+    try:
+        server: Any = create_server(door, host=host, port=port, threads=8, ident="brickguard-front-door")
+    except OSError:  # taken (another up, a test run): any free port, printed in the banner and in up.json
+        server = create_server(door, host=host, port=0, threads=8, ident="brickguard-front-door")
+    for target in (server.run, door.run_refresh):
+        threading.Thread(target=target, name="front-door", daemon=True).start()
+    stack.callback(door.stop)
+    stack.callback(server.close)
+    return LocalRollout(
+        endpoint_url, names["hosted_zone_id"], RECORD, CONFIG_BUCKET, names["deploy_window_alarm"],
+        f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{server.effective_port}",  # noqa: S104
+    )
+

@@ -1,5 +1,0 @@
-"""``python -m runtime.cli`` — the same as the ``brickguard`` command."""
-
-from runtime.cli.main import cli
-
-cli()
