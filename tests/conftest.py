@@ -27,7 +27,20 @@ import pytest
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.support.opensearch_standin import OpenSearchStandIn
 
-WAITING_ON_UP = ("tests/observe/", "tests/api/test_rollout_gate_end_to_end.py")
+pytest_plugins = [
+    "tests.support.api_fixtures",
+    "tests.support.guarded_api",
+    "tests.support.observed_up",
+    "tests.support.stack_fixtures",
+]
+"""Fixtures shared across subjects (the API's clients and `up`, the observed `up`, moto for the stack)."""
+
+WAITING_ON_UP = (
+    "tests/devstack/chaos/",
+    "tests/devstack/cloudwatch/",
+    "tests/devstack/load/",
+    "tests/rollout/test_rollout_gate_end_to_end.py",
+)
 """Tests that mostly wait on a `brickguard up` of their own (alarm periods, load phases, a browser).
 
 ``scripts/test`` runs pytest-xdist with two workers and ``--dist loadgroup``: these form one group

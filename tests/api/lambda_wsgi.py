@@ -2,7 +2,7 @@
 
 Like API Gateway's JWT authorizer, a valid bearer token puts its claims on the
 event and a missing or bad one puts none (the handler answers 401 itself); the
-event is the AWS-sample-shaped payload v2.0 of ``tests.api.clients``.
+event is the AWS-sample-shaped payload v2.0 of ``tests.support.clients``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import quote
 from api.functions import function_for_path
 from runtime.auth import TokenValidator, bearer_token
 from runtime.errors import ApiError
-from tests.api.clients import FakeLambdaContext, v2_event
+from tests.support.clients import FakeLambdaContext, v2_event
 
 
 class LambdaAsWsgi:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.api.helpers import assert_envelope, assert_refused, moc_body
+from tests.support.helpers import assert_envelope, assert_refused, moc_body
 
 VALIDATION_CASES = [
     ("POST", "/api/mocs", '{"type": "moc", "title": ', "malformed JSON"),

@@ -19,8 +19,8 @@ from api.composition import build_handlers
 from api.dependencies import Dependencies
 from api.schema_setup import create_schema
 from runtime import config, process
-from tests.api.clients import LambdaClient
-from tests.api.helpers import moc_body
+from tests.support.clients import LambdaClient
+from tests.support.helpers import moc_body
 
 ROUNDS = 20
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.helpers import moc_body
+from tests.support.helpers import moc_body
 
 
 def _title(client, moc_id: str, user: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from api.composition import build_handlers
 from api.dependencies import Dependencies
 from runtime import config
-from tests.api.clients import LambdaClient
+from tests.support.clients import LambdaClient
 
 
 def test_each_backend_says_who_answered_and_how_it_is_configured(client, user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.helpers import assert_envelope, moc_body
+from tests.support.helpers import assert_envelope, moc_body
 
 
 def _image(client, user, title="Photo", **extra):

@@ -15,7 +15,7 @@ from api.composition import build_handlers
 from api.dependencies import Dependencies
 from devstack.embedded import free_port
 from runtime import config
-from tests.api.clients import LambdaClient
+from tests.support.clients import LambdaClient
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from tests.api.clients import FakeLambdaContext, v2_event
-from tests.api.helpers import assert_envelope, moc_body
+from tests.support.clients import FakeLambdaContext, v2_event
+from tests.support.helpers import assert_envelope, moc_body
 
 DEEP = "[" * 10_000 + "]" * 10_000
 HUGE_INT = "1" + "0" * 5000

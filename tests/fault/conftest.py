@@ -15,7 +15,7 @@ from guards.breaker import BreakerConfig
 from runtime import config, process
 from runtime.telemetry import recorder
 from runtime.telemetry.catalogue import MetricSpec
-from tests.api.clients import LambdaClient
+from tests.support.clients import LambdaClient
 
 # Short windows so a test sees a breaker open and close within seconds.
 FAST_BREAKERS = {

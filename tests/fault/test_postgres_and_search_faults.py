@@ -9,8 +9,8 @@ import pytest
 
 from api.adapters.search_index import init_indices
 from guards import outbox
-from tests.api.helpers import assert_envelope, moc_body
 from tests.fault.conftest import wait_until
+from tests.support.helpers import assert_envelope, moc_body
 
 pytestmark = pytest.mark.fault
 

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from api.adapters import database as database_module
 from runtime.errors import GatewayTimeout
 from runtime.telemetry.context import RequestContext, request_scope
-from tests.api.helpers import moc_body
 from tests.fault.conftest import FAST_BREAKERS, wait_until
+from tests.support.helpers import moc_body
 
 pytestmark = pytest.mark.fault
 

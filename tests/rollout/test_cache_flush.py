@@ -18,7 +18,7 @@ from api.dependencies import Dependencies
 from api.schema_setup import create_schema
 from rollout.cache_flush import CacheFlush, RateLimiter, flush_patterns, is_generation_counter
 from runtime import config, process
-from tests.api.clients import LambdaClient
+from tests.support.clients import LambdaClient
 
 PRESERVED = {
     "sessions:abc": "s", "ratelimit:1.2.3.4": "9", "user-profiles:u1": "{}",

@@ -1,1 +1,0 @@
-"""Tests of the test infrastructure itself: embedded servers and the OpenSearch stand-in."""

@@ -1,0 +1,28 @@
+"""The Lambda handlers on the session's real PostgreSQL and Redis, with the production breaker defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.composition import build_handlers
+from api.dependencies import Dependencies
+from api.schema_setup import create_schema
+from runtime import config, process
+from tests.support.clients import LambdaClient
+
+
+@pytest.fixture
+def api(database_url: str, redis_url: str, tmp_path) -> Iterator[tuple[LambdaClient, Dependencies]]:
+    """Handlers serving from a fresh composition of the dependencies (fresh breakers); process guard restored after."""
+    saved_process = process._current
+    settings = config.Settings(
+        backend="serverless", database_url=database_url, redis_url=redis_url, data_dir=str(tmp_path), tracing="off"
+    )
+    deps = Dependencies(settings)
+    process.install(settings)
+    create_schema(deps.database.engine)
+    yield LambdaClient(build_handlers(deps)), deps
+    deps.database.dispose()
+    process._current = saved_process
