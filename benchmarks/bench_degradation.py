@@ -29,7 +29,7 @@ from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from guards.breaker_registry import DEFAULT_CONFIGS
 from runtime import config, process
 from runtime.telemetry import recorder
-from tests.api.clients import LambdaClient
+from tests.support.clients import LambdaClient
 from tests.support.opensearch_standin import OpenSearchStandIn
 
 PLOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "degradation-latency.png"
