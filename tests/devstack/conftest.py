@@ -19,6 +19,7 @@ from devstack.lambda_.platform_logs import LogCollector
 from devstack.local_aws import LocalAws, LocalAwsConfig
 from runtime import config
 from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
+from tests.support.waiting import wait_until
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,7 @@ class LogBook(LogCollector):
         return values
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.05)
-        raise AssertionError("condition not met within the time limit")
+        return wait_until(predicate, "the platform logs to show what the test expects", limit=timeout, step=0.05)
 
 
 def process_alive(pid: int) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 
 import pytest
 
@@ -24,7 +22,6 @@ FAST_BREAKERS = {
     )
     for name, slow in (("postgres", 2.0), ("redis", 0.2), ("opensearch", 0.8))
 }
-WAIT_LIMIT_S = 20.0
 
 
 class RecordingSink:
@@ -73,13 +70,3 @@ def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[Lam
         deps.database.dispose()
     process._current = saved_process
 
-
-def wait_until(predicate: Callable[[], Any], what: str, limit: float = WAIT_LIMIT_S, step: float = 0.1) -> Any:
-    """Poll ``predicate`` until it is truthy; fail after ``limit`` seconds (bounded)."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(step)
-    pytest.fail(f"timed out after {limit:.0f}s waiting for {what}")

@@ -9,8 +9,8 @@ import pytest
 
 from api.adapters.search_index import init_indices
 from guards import outbox
-from tests.fault.conftest import wait_until
 from tests.support.helpers import assert_envelope, moc_body
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.fault
 

@@ -18,8 +18,9 @@ from sqlalchemy import text
 from api.adapters import database as database_module
 from runtime.errors import GatewayTimeout
 from runtime.telemetry.context import RequestContext, request_scope
-from tests.fault.conftest import FAST_BREAKERS, wait_until
+from tests.fault.conftest import FAST_BREAKERS
 from tests.support.helpers import moc_body
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.fault
 

@@ -8,8 +8,8 @@ import pytest
 import redis as redis_lib
 
 from guards import outbox
-from tests.fault.conftest import wait_until
 from tests.support.helpers import moc_body
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.fault
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 from guards.breaker_gauge import BreakerGauge, InvocationGauge, publish_states
 from guards.breaker_registry import BreakerRegistry
 from runtime.telemetry import recorder
 from runtime.telemetry.emf import EmfSink
 from runtime.telemetry.facade import Telemetry
+from tests.support.waiting import wait_until
 
 
 def _gauge_values(emf: io.StringIO) -> dict[str, list[float]]:
@@ -36,9 +36,7 @@ def test_every_breaker_state_is_published_at_each_beat() -> None:
         values = _gauge_values(emf)
         assert values["redis"] == [2.0] and values["postgres"] == [0.0]
         gauge = BreakerGauge(registry.snapshot, interval_s=0.05, flush=telemetry.flush).start()
-        deadline = time.monotonic() + 5
-        while len(_gauge_values(emf)["redis"]) < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: len(_gauge_values(emf)["redis"]) >= 3, "three beats of the gauge", limit=5, step=0.02)
         gauge.stop()
         assert set(_gauge_values(emf)["redis"]) == {2.0} and len(_gauge_values(emf)["redis"]) >= 3
     finally:

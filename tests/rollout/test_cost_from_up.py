@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.waiting import wait_until
+
 
 def test_cost_of_both_backends_from_the_real_log(express_client, serverless_client, api_settings, user):
     for _ in range(5):
@@ -47,10 +49,18 @@ def test_rollout_status_shows_the_cost_up_measures_with_brickguard_costs_computa
     assert before.returncode == 0, before.stderr
     for _ in range(4):
         assert serverless_client.call("GET", "/api/mocs", user=user).status == 200
-    time.sleep(1.1)  # the requests' EMF carries a later timestamp than what up saw before
-    after = rollout_status(data_dir, "--json")
-    assert after.returncode == 0, after.stderr
-    earlier, cost = json.loads(before.stdout)["cost"], json.loads(after.stdout)["cost"]
+    earlier = json.loads(before.stdout)["cost"]
+    served_before = earlier["measured"]["requests"].get("serverless", 0)
+
+    def cost_after_the_requests() -> dict | None:
+        after = rollout_status(data_dir, "--json")
+        assert after.returncode == 0, after.stderr
+        cost = json.loads(after.stdout)["cost"]
+        counted = cost["observed"] and cost["measured"]["requests"].get("serverless", 0) >= served_before + 4
+        return cost if counted and cost["window_seconds"] > earlier["window_seconds"] else None
+
+    # up's meter reads the requests' EMF as it arrives, and the window grows with their later timestamps
+    cost = wait_until(cost_after_the_requests, "up's meter to count the four requests", limit=30, step=0.5)
     assert cost["observed"] is True, cost
     # up's meter counted the traffic it served since the first status
     assert cost["measured"]["requests"]["serverless"] >= earlier["measured"]["requests"].get("serverless", 0) + 4

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import boto3
 import requests
 
 from rollout.weights import WeightedRecords
+from tests.support.waiting import wait_until
 
 
 def _up(data_dir: str) -> dict:
@@ -40,7 +40,8 @@ def test_requests_split_by_the_weights_and_a_rollback_sends_them_all_to_express(
     assert _served_by(up["front_door_url"], token, 10) == {"express": 10}  # 100 % express at start
 
     records.apply(50)
-    time.sleep(2.5)  # the front door re-reads the weights every second
+    # the front door re-reads the weights on its own schedule: wait until it serves from serverless at all
+    wait_until(lambda: _served_by(up["front_door_url"], token, 10)["serverless"], "the front door to read 50 %")
     split = _served_by(up["front_door_url"], token, 60)
     assert split["express"] > 0 and split["serverless"] > 0  # P(all 60 on one side at 50 %) = 2 * 2**-60
 
@@ -51,7 +52,8 @@ def test_requests_split_by_the_weights_and_a_rollback_sends_them_all_to_express(
     )
     assert rollback.returncode == 0, rollback.stderr
     assert records.current().serverless == 0
-    time.sleep(2.5)
+    wait_until(lambda: _served_by(up["front_door_url"], token, 10) == {"express": 10},
+               "the front door to read the rollback")
     assert _served_by(up["front_door_url"], token, 20) == {"express": 20}
 
 

@@ -9,7 +9,6 @@ same PostgreSQL and S3.
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -24,6 +23,7 @@ from tests.conftest import LocalS3
 from tests.support.clients import FakeLambdaContext, LambdaClient
 from tests.support.helpers import assert_envelope, moc_body
 from tests.support.uploads import upload
+from tests.support.waiting import wait_until
 
 HEADER = "Part ID,Part Name,Quantity,Color\n"
 POLL_S = 60.0
@@ -55,13 +55,11 @@ def _moc(client, user: str) -> str:
 
 
 def _wait_for_import(client, user: str, moc: str, file_id: str) -> dict:
-    deadline = time.monotonic() + POLL_S
-    while time.monotonic() < deadline:
+    def settled() -> dict | None:
         state = client.call("GET", f"/api/mocs/{moc}/upload-parts-list/{file_id}", user=user).json["data"]
-        if state["status"] != "queued":
-            return state
-        time.sleep(0.2)
-    pytest.fail(f"the import of {file_id} was still queued after {POLL_S}s")
+        return state if state["status"] != "queued" else None
+
+    return wait_until(settled, f"the import of {file_id} to leave the queue", limit=POLL_S, step=0.2)
 
 
 def test_an_uploaded_parts_list_is_parsed_asynchronously(client, user) -> None:

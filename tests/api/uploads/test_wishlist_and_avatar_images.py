@@ -7,7 +7,6 @@ link PATCHed over it, avatar removed) deletes the object through the outbox.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -30,6 +29,7 @@ from tests.support.uploads import (
     two_colour_jpeg,
     upload,
 )
+from tests.support.waiting import wait_until
 
 GREEN = (20, 200, 20)
 
@@ -305,15 +305,14 @@ def _wait_until_blocked_on_a_lock(engine, holder, timeout_s: float = 20.0) -> No
     from sqlalchemy import text
 
     holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    deadline = time.monotonic() + timeout_s
     with engine.connect() as watcher:
-        while time.monotonic() < deadline:
-            blocked = watcher.execute(
+
+        def blocked() -> int:
+            count = watcher.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
                 {"pid": holder_pid},
             ).scalar_one()
             watcher.rollback()
-            if blocked:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the upload never waited for the entry the drain holds")
+            return count
+
+        wait_until(blocked, "the upload to wait for the entry the drain holds", limit=timeout_s, step=0.02)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 
 import requests
 
 from tests.support.running_up import RunningUp
+from tests.support.waiting import wait_until
 
 
 def test_reaping_every_environment_makes_the_next_invocation_a_cold_start(observed_up: RunningUp) -> None:
@@ -45,14 +45,13 @@ def test_express_reaches_redis_through_its_own_proxy(observed_up: RunningUp) -> 
     refused = observed_up.cli("chaos", "redis", "refuse", "--backend", "express")
     assert refused.returncode == 0, refused.stderr
     try:
-        deadline = time.monotonic() + 30
-        components: dict[str, str] = {}
-        while time.monotonic() < deadline:  # the health verdict is cached briefly
-            components = requests.get(observed_up.express + "/health", timeout=30).json()["components"]
-            if components["redis"] == "unhealthy":
-                break
-            time.sleep(0.5)
-        assert components["redis"] == "unhealthy" and components["database"] == "healthy"
+        def components() -> dict[str, str]:
+            return requests.get(observed_up.express + "/health", timeout=30).json()["components"]
+
+        # the health verdict is cached briefly
+        seen = wait_until(lambda: (c := components())["redis"] == "unhealthy" and c, "express to see Redis refused",
+                          limit=30, step=0.5)
+        assert seen["database"] == "healthy"
     finally:
         healed = observed_up.cli("chaos", "redis", "heal", "--backend", "express")
     assert healed.returncode == 0, healed.stderr

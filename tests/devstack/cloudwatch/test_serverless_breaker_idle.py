@@ -18,6 +18,7 @@ import boto3
 from cli import running
 from devstack.cloudwatch.metrics.local_names import LocalNames
 from tests.support.running_up import running_up
+from tests.support.waiting import wait_until
 
 PERIOD_SCALE = 30  # an alarm minute is 2 s
 IDLE_S = 12  # six alarm periods: the bau alarm needs 5 of 5 (of the 7 it reads, 14 scaled seconds)
@@ -47,10 +48,6 @@ def test_a_pinned_open_serverless_breaker_with_only_keep_warm_pings_reaches_alar
         _ping(invoke_url, function)
         time.sleep(IDLE_S)
         _ping(invoke_url, function)
-        deadline = time.monotonic() + ALARM_WAIT_S
-        state = _state(up, "breaker-open-serverless")
-        while state != "ALARM" and time.monotonic() < deadline:
-            time.sleep(2)
-            state = _state(up, "breaker-open-serverless")
-        assert state == "ALARM"
+        wait_until(lambda: _state(up, "breaker-open-serverless") == "ALARM",
+                   "the serverless breaker alarm to fire", limit=ALARM_WAIT_S, step=2)
         assert _state(up, "breaker-open-express") == "ALARM"  # the same pin, republished by express's thread
