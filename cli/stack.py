@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from stack.package import CodePackage
 
 
-# What ships inside every Lambda: the CLI (and what only it imports) stays out.
+# What ships inside every Lambda: the floor, the guards and the API; the serverful backend (express
+# only) stays out, like the CLI and the local AWS, which are not among the packages at all.
 SHIPPED_PACKAGES = ("runtime", "guards", "api")
-NOT_SHIPPED = ("cli",)
+NOT_SHIPPED = ("runtime/serverful",)
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,7 +58,8 @@ def _functions() -> list[str]:
     return [function.name for function in _table()]
 
 
-def _package(vendor: Path | None = None) -> CodePackage:
+def lambda_code_package(vendor: Path | None = None) -> CodePackage:
+    """The one zip every function runs, built as ``synth`` and ``deploy`` build it (``vendor``: its dependencies)."""
     from stack.package import build
 
     return build(REPOSITORY_ROOT, SHIPPED_PACKAGES, exclude=NOT_SHIPPED, vendor=vendor)
@@ -80,7 +82,7 @@ def synth(out_dir: Path) -> None:
 
     console = Console()
     with console.status("synthesizing template"):
-        template = synthesize(_table(), _package().sha256_hex[:16], wiring())
+        template = synthesize(_table(), lambda_code_package().sha256_hex[:16], wiring())
         path = write(template, out_dir)
         resources = template["Resources"]
         preview = out_dir / "dashboards.html"
@@ -164,7 +166,7 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
         stand_ins=dict(MOTO_STAND_INS) if skip_unmodelled else {},
     )
     with console.status("packaging") as status:
-        code = _package(vendor)
+        code = lambda_code_package(vendor)
         try:
             read_weights = route53_weights_reader(region, endpoint_url)
             deployer = StackDeployer(options, lambda step: status.update(step), read_weights)
