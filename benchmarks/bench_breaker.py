@@ -14,7 +14,7 @@
 Bounded: about 5 seconds. Writes its section of ``docs/performance.md``
 between ``<!-- bench:breaker -->`` markers.
 
-Run: ``python -m benchmarks.bench_breaker``
+Run: ``python -m benchmarks.bench_breaker [--write-docs]``
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Callable
 import pybreaker
 import tenacity
 
-from benchmarks.report import DOC, machine_line, write_section
+from benchmarks.report import DOC, command_line, machine_line, write_section
 from guards.breaker import Breaker
 from guards.errors import is_retryable
 from guards.retry import retry_call
@@ -191,12 +191,14 @@ def pybreaker_version() -> str:
 
 
 def main() -> None:
+    args = command_line(__doc__).parse_args()
     cost = measure_cost()
     concurrency = measure_concurrency()
     section = render(cost, concurrency)
     print(section)
-    write_section(SECTION, section)
-    print(f"\nwrote {DOC}")
+    if args.write_docs:
+        write_section(SECTION, section)
+        print(f"\nwrote {DOC}")
 
 
 if __name__ == "__main__":

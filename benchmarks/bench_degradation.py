@@ -24,7 +24,7 @@ from api.adapters.search_index import init_indices
 from api.composition import build_handlers
 from api.dependencies import Dependencies
 from api.schema_setup import create_schema
-from benchmarks.report import machine_line, percentile, write_section
+from benchmarks.report import command_line, machine_line, percentile, write_section
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from guards.breaker_registry import DEFAULT_CONFIGS
 from runtime import config, process
@@ -125,6 +125,7 @@ def _plot(panels: list[tuple[str, list[float], str, list[float]]]) -> None:
 
 
 def main() -> None:
+    args = command_line(__doc__).parse_args()
     counter = ErrorCounter()
     recorder.install_sink(counter)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedPostgres(Path(tmp) / "pg", durable=False) as pg, \
@@ -190,7 +191,8 @@ def main() -> None:
         ("OpenSearch hung, breaker open", search_ours, "PostgreSQL-only search", search_base),
     ])
     print(body)
-    write_section("degradation", body)
+    if args.write_docs:
+        write_section("degradation", body)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ this shared machine.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 from pathlib import Path
 
-from benchmarks.open_loop import UpServer, closed_loop_rate
-from benchmarks.report import machine_line, write_section
+from benchmarks.report import command_line, machine_line, write_section
+from benchmarks.up_server import UpServer, closed_loop_rate
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 
 HERE = Path(__file__).resolve().parents[1]
@@ -52,7 +51,7 @@ def measure(source: Path, root: Path, env: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = command_line(__doc__)
     parser.add_argument("--before", type=Path, required=True, help="source tree of the version to compare with")
     parser.add_argument("--before-label", default="an older tree", help="what --before is, for the report")
     args = parser.parse_args()
@@ -87,7 +86,8 @@ def main() -> None:
         lines.append(f"| {kind} | {before:.0f} | {after:.0f} | {after / before:.2f}x |")
     body = "\n".join(lines)
     print(body)
-    write_section("fallback-ceiling", body)
+    if args.write_docs:
+        write_section("fallback-ceiling", body)
 
 
 if __name__ == "__main__":

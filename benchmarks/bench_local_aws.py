@@ -20,7 +20,6 @@ Figures go to the ``local-aws`` section of docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -37,8 +36,8 @@ import requests
 
 from api.demo_data import DEMO_USER
 from api.functions import FUNCTIONS
-from benchmarks.open_loop import open_loop
-from benchmarks.report import machine_line, percentile, write_section
+from benchmarks.report import command_line, machine_line, percentile, write_section
+from benchmarks.up_server import open_loop
 from cli.up import LOCAL_KEEP_WARM_CONCURRENCY, function_environment
 from devstack.apigateway import authorizer
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
@@ -210,7 +209,7 @@ def user_cold_starts(settings: config.Settings, keep_warm: bool) -> dict[str, in
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    args = command_line(__doc__).parse_args()
     base = Path(tempfile.mkdtemp(prefix="brickguard-bench-"))
     base.chmod(0o755)  # the embedded PostgreSQL runs as an unprivileged user
     try:
@@ -229,7 +228,10 @@ def main() -> None:
             without = user_cold_starts(settings, keep_warm=False)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    write_section("local-aws", _report(warm, cold, with_keep_warm, without))
+    body = _report(warm, cold, with_keep_warm, without)
+    print(body)
+    if args.write_docs:
+        write_section("local-aws", body)
     print(json.dumps({"warm": warm, "cold": cold, "keep_warm": with_keep_warm, "no_keep_warm": without}, indent=1))
 
 

@@ -3,7 +3,7 @@
 ``python -m benchmarks.bench_open_loop_degraded`` starts a real PostgreSQL, a
 real Redis and the OpenSearch stand-in, runs ``brickguard up`` on them, and
 for each scenario sends ``RATE`` requests/s for ``SECONDS`` s over
-``CONNECTIONS`` keep-alive connections (``benchmarks/open_loop.py``: requests
+``CONNECTIONS`` keep-alive connections (``benchmarks/up_server.py``, devstack's open-loop generator: requests
 are due at a fixed rate and latency counts from the due time). The requests
 cycle through a MOC detail, the MOC list and a search with a term of its own
 (a search always misses the cache, as the long tail of real searches does: the
@@ -23,7 +23,6 @@ requests over 150 ms per fault onset.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import os
 import shutil
@@ -38,10 +37,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from benchmarks.open_loop import CONNECTIONS, Sample, UpServer, open_loop
-from benchmarks.report import machine_line, percentile, write_section
+from benchmarks.report import command_line, machine_line, percentile, write_section
 from benchmarks.timeline import MachineSampler, write_timeline
+from benchmarks.up_server import CONNECTIONS, UpServer, open_loop
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from devstack.load.scheduler import Sample
 from tests.support.opensearch_standin import OpenSearchStandIn
 
 HERE = Path(__file__).resolve().parents[1]
@@ -178,10 +178,10 @@ def _summary(samples: list[Sample], onset: float) -> dict[str, float]:
         latencies = [s.latency_ms for s in samples if _kind(s.path) == kind]
         figures[f"{kind} p95"] = percentile(latencies, 0.95)
         figures[f"{kind} p99"] = percentile(latencies, 0.99)
-    figures["over 150 ms"] = sum(1 for s in samples if s.due >= onset and s.latency_ms > SLOW_MS)
+    figures["over 150 ms"] = sum(1 for s in samples if s.due_s >= onset and s.latency_ms > SLOW_MS)
     # the target's own measure; the same second of the run for the scenario without a fault (a control)
     figures["onset 1 s over 150 ms"] = sum(
-        1 for s in samples if ONSET_S <= s.due < ONSET_S + 1.0 and s.latency_ms > SLOW_MS
+        1 for s in samples if ONSET_S <= s.due_s < ONSET_S + 1.0 and s.latency_ms > SLOW_MS
     )
     figures["not 200"] = sum(1 for s in samples if s.status != 200)
     for status, count in Counter(s.status for s in samples if s.status != 200).items():
@@ -191,10 +191,9 @@ def _summary(samples: list[Sample], onset: float) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = command_line(__doc__)
     parser.add_argument("--runs", type=int, default=RUNS, help="runs per scenario (median reported)")
     parser.add_argument("--only", choices=["redis paused", "redis breaker forced open", "search hung"])
-    parser.add_argument("--no-report", action="store_true", help="print only; leave docs/performance.md alone")
     parser.add_argument(
         "--timeline", type=Path, help="write each run's request timeline, CPU samples and server log here"
     )
@@ -237,7 +236,7 @@ def main() -> None:
                         shutil.copy(data_dir / "up.log", run_dir / "up.log")
                     results.setdefault(scenario.name, []).append(figures)
                     print(scenario.name, run, {k: round(v, 1) for k, v in figures.items()}, flush=True)
-    _report(results, args.runs, write=not args.no_report)
+    _report(results, args.runs, write=args.write_docs)
 
 
 def _report(results: dict[str, list[dict[str, float]]], runs_per_scenario: int, *, write: bool) -> None:

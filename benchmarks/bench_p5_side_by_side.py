@@ -18,7 +18,6 @@ of each scenario goes to ``docs/img/p5-<scenario>.png``; figures to docs/perform
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_open_loop_degraded import StandInProcess
-from benchmarks.report import machine_line, write_section
+from benchmarks.report import command_line, machine_line, write_section
 from tests.support.running_up import RunningUp, running_up
 
 HERE = Path(__file__).resolve().parents[1]
@@ -122,8 +121,8 @@ def report(results: list[tuple[str, dict]], seconds: int, lambda_concurrency: in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=60)
+    parser = command_line(__doc__)
+    parser.add_argument("--seconds", type=int, default=60, help="load duration per backend")
     parser.add_argument("--lambda-concurrency", type=int, default=4,
                         help="environments per function (up's default local cap, 2, throttles at 100 rps here)")
     args = parser.parse_args()
@@ -132,7 +131,8 @@ def main() -> None:
     load = f"{before:.1f} before the run, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs"
     body = report(results, args.seconds, args.lambda_concurrency, load)
     print(body)
-    write_section("p5-side-by-side", body)
+    if args.write_docs:
+        write_section("p5-side-by-side", body)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.open_loop import UpServer
-from benchmarks.report import machine_line, write_section
+from benchmarks.report import command_line, machine_line, write_section
+from benchmarks.up_server import UpServer
 from devstack.embedded import EmbeddedPostgres
 
 HERE = Path(__file__).resolve().parents[1]
@@ -28,6 +28,7 @@ USER = "demo-user"
 
 
 def main() -> None:
+    args = command_line(__doc__).parse_args()
     rows: list[tuple[int, str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-paused-pg-") as tmp:
         root = Path(tmp)
@@ -63,7 +64,8 @@ def main() -> None:
     lines += [f"| {n + 1} | {status} | {code} | {ms:.0f} |" for n, (status, code, ms) in enumerate(rows)]
     body = "\n".join(lines)
     print(body)
-    write_section("paused-postgres", body)
+    if args.write_docs:
+        write_section("paused-postgres", body)
 
 
 def _timed(port: int, path: str, headers: dict[str, str]) -> tuple[int, str, float]:

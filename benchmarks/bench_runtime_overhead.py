@@ -30,13 +30,12 @@ environment (``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``; ``BRICKGUARD_TR
 first invocation builds the telemetry and the X-Ray recorder, which the Powertools module
 already did at import).
 
-Run: ``python -m benchmarks.bench_runtime_overhead [--quick] [--no-write]``; figures go to
-docs/performance.md between ``<!-- bench:runtime -->`` markers.
+Run: ``python -m benchmarks.bench_runtime_overhead [--quick] [--write-docs]``; with ``--write-docs`` the figures
+go to docs/performance.md between ``<!-- bench:runtime -->`` markers.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -45,7 +44,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import machine_line, percentile, write_section
+from benchmarks.report import command_line, machine_line, percentile, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 SECTION = "runtime"
@@ -489,9 +488,8 @@ def render(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = command_line(__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer calls and runs (smoke run)")
-    parser.add_argument("--no-write", action="store_true", help="print only, leave docs/performance.md alone")
     args = parser.parse_args()
     calls, rounds, runs = (200, 3, 3) if args.quick else (1000, 31, 15)
     daemon_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the X-Ray "daemon": receives, never read
@@ -510,7 +508,7 @@ def main() -> None:
         daemon_socket.close()
     body = render(results)
     print(body)
-    if not args.no_write:
+    if args.write_docs:
         write_section(SECTION, body)
 
 

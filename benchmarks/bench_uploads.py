@@ -14,12 +14,12 @@
 Bounded: a fixed number of requests per size and backend, each with a timeout. Every request's
 outcome is recorded: a status other than the expected one, or a failure (timeout, connection
 refused: its exception's name), is listed next to the latencies of the ones that succeeded.
-Run: ``python -m benchmarks.bench_uploads``; figures go to docs/performance.md.
+Run: ``python -m benchmarks.bench_uploads [--write-docs]``; with ``--write-docs`` the figures go to
+docs/performance.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import io
@@ -39,7 +39,7 @@ import requests
 from urllib3 import encode_multipart_formdata
 
 from benchmarks.bench_local_aws import _destroy_environments, _local_aws, _start_up
-from benchmarks.report import machine_line, percentile, write_section
+from benchmarks.report import command_line, machine_line, percentile, write_section
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from devstack.lambda_.platform_logs import LogCollector
 from devstack.s3 import local_s3
@@ -229,7 +229,7 @@ def upload_cold_starts(settings: config.Settings) -> dict[str, Any]:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    args = command_line(__doc__).parse_args()
     base = Path(tempfile.mkdtemp(prefix="brickguard-bench-uploads-"))
     base.chmod(0o755)  # the embedded PostgreSQL runs as an unprivileged user
     images = {label: jpeg_of(size) for label, size in SIZES.items()}
@@ -250,7 +250,10 @@ def main() -> None:
         shutil.rmtree(base, ignore_errors=True)
     sizes = {label: len(data) for label, data in images.items()}
     load = (load_before, os.getloadavg()[0])
-    write_section("uploads", _report(sizes, processed, latency, cold, load))
+    body = _report(sizes, processed, latency, cold, load)
+    print(body)
+    if args.write_docs:
+        write_section("uploads", body)
     print(json.dumps({"sizes": sizes, "processing": processed, "latency": latency, "cold": cold}, indent=1))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -13,8 +14,16 @@ DOC_HEADER = (
     "# Performance\n\n"
     "Figures measured by the scripts in `benchmarks/`, each in one run, side by side (these machines are "
     "noisy: compare ratios, not absolute numbers). Each benchmark owns one section between "
-    "`<!-- bench:NAME -->` markers and rewrites only that.\n"
+    "`<!-- bench:NAME -->` markers and rewrites only that, and only when run with `--write-docs`.\n"
 )
+
+
+def command_line(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line: ``--help`` shows its docstring and exits; the docs change only when asked."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also write the figures into docs/performance.md (default: print them only)")
+    return parser
 
 
 def machine_line() -> str:

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.open_loop import Sample
+from devstack.load.scheduler import Sample
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -203,5 +203,5 @@ def write_timeline(samples: list[Sample], path: Path) -> None:
         writer.writerow(["due_s", "sent_s", "answered_s", "latency_ms", "status", "path"])
         for s in samples:
             writer.writerow(
-                [f"{s.due:.4f}", f"{s.started:.4f}", f"{s.finished:.4f}", f"{s.latency_ms:.1f}", s.status, s.path]
+                [f"{s.due_s:.4f}", f"{s.sent_s:.4f}", f"{s.answered_s:.4f}", f"{s.latency_ms:.1f}", s.status, s.path]
             )

@@ -1,17 +1,15 @@
-"""Open-loop load against a running ``brickguard up``: requests scheduled at a rate, latency from the schedule.
+"""``brickguard up`` for benchmarks, and a closed-loop throughput ceiling against it.
 
-A closed loop (send, wait, send) slows down with the server and hides queueing
-("coordinated omission"). Here request ``i`` is due at ``start + i / rate``;
-one of ``connections`` keep-alive HTTP connections sends it as soon as it is
-free and not before its due time, and its latency is counted from the due
-time. When every connection is busy the backlog shows up as latency, as it
-would for real users.
+Open-loop load (requests due at a fixed rate, latency from the due time) is devstack's
+generator, ``devstack/load/scheduler.py``, the one ``brickguard load`` uses; :func:`open_loop`
+here only shapes its arguments and samples for the benchmarks. ``CONNECTIONS`` bounds the
+requests in flight: past it a request waits, and the wait counts as latency.
 
 :class:`UpServer` runs ``python -m cli up`` from a given source tree
 (so a benchmark can compare two trees side by side) against servers the
 benchmark started itself and may pause.
 
-Every run is bounded: ``rate * seconds`` requests, each with a socket timeout.
+Every run is bounded: ``rate * seconds`` requests, each with a timeout.
 """
 
 from __future__ import annotations
@@ -26,31 +24,16 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devstack.embedded import free_port
+from devstack.load import scheduler
+from devstack.load.mixes import Request
 
 CONNECTIONS = 32
 REQUEST_TIMEOUT_S = 10.0
 STARTUP_TIMEOUT_S = 90.0
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One request: when it was due, sent and answered (seconds after the run started), its latency, its status.
-
-    ``started - due`` is time the request waited for a free client connection (or
-    for the load generator's thread to run); ``finished - started`` is the server's.
-    """
-
-    due: float
-    latency_ms: float
-    status: int
-    path: str
-    started: float = 0.0
-    finished: float = 0.0
 
 
 class UpServer:
@@ -141,57 +124,21 @@ def open_loop(
     seconds: float,
     connections: int = CONNECTIONS,
     on_start: Any = None,
-) -> list[Sample]:
-    """Send ``rate * seconds`` GETs cycling through ``paths``, due at a fixed rate; one sample each.
+) -> list[scheduler.Sample]:
+    """``rate * seconds`` GETs cycling through ``paths`` at a fixed rate, sorted by due time.
 
-    ``on_start(start)`` (optional) is called once with the run's start time
-    (``time.monotonic()``), e.g. to inject a fault at a known offset.
+    At most ``connections`` in flight. ``on_start(start)`` (optional) is called once with the run's
+    start in ``time.monotonic()`` terms, e.g. to inject a fault at a known offset; it must not block.
     """
-    total = int(rate * seconds)
-    counter = itertools.count()
-    lock = threading.Lock()
-    samples: list[Sample] = []
-    start = time.monotonic() + 0.2
+    requests = [Request("GET", paths[index % len(paths)]) for index in range(int(rate * seconds))]
+    target = scheduler.Target("up", f"http://127.0.0.1:{port}", headers)
 
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
-        try:
-            while True:
-                with lock:
-                    index = next(counter)
-                if index >= total:
-                    return
-                due = start + index / rate
-                delay = due - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                path = paths[index % len(paths)]
-                sent = time.monotonic()
-                try:
-                    connection.request("GET", path, headers=dict(headers))
-                    response = connection.getresponse()
-                    response.read()
-                    status = response.status
-                except OSError:
-                    connection.close()
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
-                    status = 0
-                finished = time.monotonic()
-                with lock:
-                    samples.append(
-                        Sample(due - start, (finished - due) * 1000.0, status, path, sent - start, finished - start)
-                    )
-        finally:
-            connection.close()
+    def started(start: float) -> None:
+        if on_start is not None:
+            on_start(time.monotonic() + (start - time.perf_counter()))
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    if on_start is not None:
-        on_start(start)
-    for thread in threads:
-        thread.join(seconds + 4 * REQUEST_TIMEOUT_S)
-    return sorted(samples, key=lambda sample: sample.due)
+    samples = scheduler.run([target], requests, rate, max_in_flight=connections, on_start=started)
+    return sorted(samples, key=lambda sample: sample.due_s)
 
 
 def closed_loop_rate(
