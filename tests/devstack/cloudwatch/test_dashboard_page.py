@@ -121,7 +121,10 @@ def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(obs
                     page.wait_for_selector('tr[data-alarm="breaker-open-express"][data-state="ALARM"]',
                                            timeout=100_000)
                     status = observed_up.cli("alarms", "status", "--json")
-                    page.wait_for_timeout(3500)  # one more refresh: the alarm's widget lines too
+                    # one more refresh, so the screenshot shows the alarm's widget lines too
+                    before = page.get_attribute("body", "data-refreshed")
+                    page.wait_for_function("(before) => document.body.getAttribute('data-refreshed') !== before",
+                                           arg=before, timeout=30_000)
                     page.screenshot(path=str(shots / "dashboard-redis-paused.png"))
                 finally:
                     resumed = observed_up.cli("chaos", "redis", "resume")
