@@ -56,7 +56,7 @@ TARGET_VS_SAME_OUTPUT = 0.5  # and ≤ 0.5x what Powertools adds writing the sam
 TARGET_IMPORT_RATIO = 1.1
 
 CUTS = """\
-What was cut, without changing any output (tests/telemetry, tests/e2e and tests/api green before \
+What was cut, without changing any output (the telemetry, end-to-end and API tests green before \
 and after, and tests that compare the bytes with Powertools' own): the access line is written by \
 `runtime/telemetry/access_line.py`, which builds the object Powertools Logger's formatter would \
 build (same keys, order and values, from the formatter's own layout, its encoder, its handler's \

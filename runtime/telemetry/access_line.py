@@ -29,7 +29,7 @@ other handler (a root handler without Powertools' ``SuppressFilter``) that
 would have received the ``LogRecord``.
 :meth:`AccessLineWriter.for_logger` returns ``None`` otherwise, and
 :meth:`AccessLineWriter.write` returns ``False`` once that stops being true, so
-the caller logs through Powertools instead. ``tests/telemetry/test_logs.py``
+the caller logs through Powertools instead. ``tests/runtime/telemetry/test_logs.py``
 compares the lines with Powertools' output for the same record.
 """
 

@@ -23,7 +23,7 @@ This package is the floor of the runtime: it knows nothing of cold-start
 detection, keep-warm pings or settings. The wrapper decides whether an
 invocation is the cold start (``ctx.cold_start``, ``init_ms``) and answers
 keep-warm pings itself with :meth:`record_environment` and :meth:`flush`.
-The wrapper's use is ``runtime/wrapper.py``; tests/telemetry run it.
+The wrapper's use is ``runtime/wrapper.py``; tests/runtime/telemetry run it.
 """
 
 from __future__ import annotations
