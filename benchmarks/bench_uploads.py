@@ -38,6 +38,7 @@ from typing import Any
 import requests
 from urllib3 import encode_multipart_formdata
 
+from api import object_keys
 from benchmarks.bench_local_aws import _destroy_environments, _local_aws, _start_up
 from benchmarks.report import command_line, machine_line, percentile, write_section
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
@@ -241,7 +242,7 @@ def main() -> None:
             (base / "data").mkdir()
             settings = config.Settings(backend="serverless", database_url=postgres.url, redis_url=redis.url,
                                        data_dir=str(base / "data"), tracing="off")
-            settings = local_s3.start(stack, settings, base)
+            settings = local_s3.start(stack, settings, base, public_prefixes=object_keys.PUBLIC_PREFIXES)
             os.environ.update(local_s3.environment(settings))  # for the up subprocess
             processed = processing(images, base)
             latency = upload_latency(settings, base / "data", images)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cli.options import data_dir_option
 from cli.running import running_url
+from stack import function_environment as env
 
 if TYPE_CHECKING:
     from rollout.hit_rate import RecoveryReport
@@ -21,7 +22,7 @@ console = Console(stderr=True, highlight=False)
 
 
 def _redis_url(data_dir: str) -> str:
-    url = os.environ.get("REDIS_URL") or running_url(data_dir, "redis_url")
+    url = os.environ.get(env.REDIS_URL) or running_url(data_dir, "redis_url")
     if not url:
         raise click.ClickException(f"set REDIS_URL, or start `brickguard up --data-dir {data_dir}` (none is running)")
     return url

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from runtime import config
+from stack import function_environment as env
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -17,7 +18,7 @@ data_dir_option = click.option(
     type=click.Path(file_okay=False),
     default=".brickguard",
     show_default=True,
-    envvar="BRICKGUARD_DATA_DIR",
+    envvar=env.DATA_DIR,
     help="Where PostgreSQL, Redis and the dev signing key keep their files.",
 )
 

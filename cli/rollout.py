@@ -15,6 +15,7 @@ from rich.console import Console
 from cli.options import data_dir_option
 from cli.parity import REPORT_FILE
 from cli.running import running_url
+from stack import function_environment as env
 
 if TYPE_CHECKING:
     from rollout.controller import RolloutController, StepReport
@@ -122,7 +123,7 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
 
 
 def _cache_flush(data_dir: str) -> Callable[[bool], dict[str, Any]]:
-    redis_url = os.environ.get("REDIS_URL") or running_url(data_dir, "redis_url")
+    redis_url = os.environ.get(env.REDIS_URL) or running_url(data_dir, "redis_url")
     if not redis_url:
         raise click.UsageError(
             f"an advance flushes the cache: set REDIS_URL or start `brickguard up --data-dir {data_dir}` "

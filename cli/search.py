@@ -6,6 +6,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.options import load_settings
+from stack import function_environment as env
 
 
 @click.group()
@@ -61,7 +62,7 @@ def reindex() -> None:
     from api.dependencies import Dependencies
 
     settings = load_settings()
-    for name, value in (("DATABASE_URL", settings.database_url), ("OPENSEARCH_URL", settings.opensearch_url)):
+    for name, value in ((env.DATABASE_URL, settings.database_url), (env.OPENSEARCH_URL, settings.opensearch_url)):
         if not value:
             raise click.UsageError(f"{name} is not set")
     deps = Dependencies(settings)

@@ -38,17 +38,19 @@ def wiring() -> Wiring:
     """What the stack needs beyond the table: each function's upload-bucket prefixes (api/object_keys.py's
     keys, DESIGN.md) — read-write where it stores objects, read-only where it only reads (the parser
     reads the CSVs under ``mocs/``), ``uploads/`` for the presigned staging — and who invokes whom."""
+    from api.object_keys import AVATAR_PREFIX, GALLERY_PREFIX, MOC_FILES_PREFIX, STAGING_PREFIX, WISHLIST_PREFIX
     from stack.functions import Wiring
     from stack.iam import ObjectAccess
 
     return Wiring(
         objects={
-            "mocs": ObjectAccess(read_write=("mocs/",)),
-            "gallery": ObjectAccess(read_write=("images/", "uploads/")),
-            "wishlist": ObjectAccess(read_write=("wishlist/", "uploads/")),  # uploads/: presigned image uploads
-            "profile": ObjectAccess(read_write=("avatars/", "uploads/")),
-            "upload": ObjectAccess(read_write=("mocs/", "uploads/")),  # presigned MOC files
-            "csv-parser": ObjectAccess(read_only=("mocs/",)),
+            "mocs": ObjectAccess(read_write=(MOC_FILES_PREFIX,)),
+            "gallery": ObjectAccess(read_write=(GALLERY_PREFIX, STAGING_PREFIX)),
+            # staging: presigned image uploads
+            "wishlist": ObjectAccess(read_write=(WISHLIST_PREFIX, STAGING_PREFIX)),
+            "profile": ObjectAccess(read_write=(AVATAR_PREFIX, STAGING_PREFIX)),
+            "upload": ObjectAccess(read_write=(MOC_FILES_PREFIX, STAGING_PREFIX)),  # presigned MOC files
+            "csv-parser": ObjectAccess(read_only=(MOC_FILES_PREFIX,)),
         },
         invokes={"upload": ("csv-parser",)},
     )

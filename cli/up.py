@@ -33,6 +33,8 @@ from devstack.route53 import local_rollout
 from devstack.s3 import local_s3
 from runtime import config
 from runtime.serverful.admin import ChaosFn
+from stack import function_environment as env
+from stack.async_invoke import caller_variable
 
 if TYPE_CHECKING:
     from devstack.cloudwatch.observatory import Observatory
@@ -103,21 +105,23 @@ def _log_sink(observatory: Observatory) -> Callable[[str, str], None]:
 def function_environment(settings: config.Settings) -> dict[str, str]:
     """The variables each function is configured with, as the stack sets them, pointed at local servers."""
     variables = {
-        "BRICKGUARD_BACKEND": "serverless",
-        "BRICKGUARD_TRACING": settings.tracing,
-        "POWERTOOLS_SERVICE_NAME": settings.service,
-        "POWERTOOLS_METRICS_NAMESPACE": settings.namespace,
-        "MIGRATION_MODE": "true",
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "OPENSEARCH_URL": settings.opensearch_url or "",
-        "JWT_ISSUER": settings.jwt_issuer,
-        "JWT_AUDIENCE": settings.jwt_audience,
-        "JWT_JWKS_URL": settings.jwt_jwks_url or "",
-        "BRICKGUARD_DATA_DIR": str(Path(settings.data_dir).resolve()),
+        **env.shared_variables(
+            tracing=settings.tracing,
+            service=settings.service,
+            namespace=settings.namespace,
+            migration_mode="true",
+            database_url=settings.database_url or "",
+            redis_url=settings.redis_url or "",
+            opensearch_url=settings.opensearch_url or "",
+            s3_bucket=settings.s3_bucket or "",
+        ),
+        env.JWT_ISSUER: settings.jwt_issuer,
+        env.JWT_AUDIENCE: settings.jwt_audience,
+        env.JWT_JWKS_URL: settings.jwt_jwks_url or "",
+        env.DATA_DIR: str(Path(settings.data_dir).resolve()),
         # a pin set for up pins the functions' breakers too; they republish them at the alarms' (scaled) period
-        "BRICKGUARD_BREAKER_FORCE": ",".join(f"{name}={state}" for name, state in settings.breaker_overrides.items()),
-        "BRICKGUARD_BREAKER_GAUGE_PERIOD_MS": str(round(ALARM_PERIOD_S * 1000 / period_scale())),
+        env.BREAKER_FORCE: ",".join(f"{name}={state}" for name, state in settings.breaker_overrides.items()),
+        env.BREAKER_GAUGE_PERIOD_MS: str(round(ALARM_PERIOD_S * 1000 / period_scale())),
         **local_s3.environment(settings),
     }
     return {name: value for name, value in variables.items() if value}
@@ -152,7 +156,9 @@ def _local_aws(
         LocalAwsConfig(
             functions=FUNCTIONS,
             function_names=names,
-            function_environment={**function_environment(settings), "CSV_PARSER_FUNCTION": names["csv-parser"]},
+            function_environment={
+                **function_environment(settings), caller_variable("csv-parser"): names["csv-parser"],
+            },
             authorizer=authorizer.from_settings(settings),
             log_sink=_log_sink(observatory),
             on_async_failure=(
@@ -285,7 +291,9 @@ def up(
         try:
             settings, servers = _start_embedded(stack, settings, root)
             with console.status("Starting S3 (moto server)…"):
-                settings = local_s3.start(stack, settings, root)
+                from api.object_keys import PUBLIC_PREFIXES
+
+                settings = local_s3.start(stack, settings, root, public_prefixes=PUBLIC_PREFIXES)
             proxies = ProxySet()
             express_settings = proxied_settings(stack, proxies, settings, "express")
             serverless_settings = proxied_settings(stack, proxies, settings, "serverless")

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-BACKENDS = ("express", "serverless")
+from runtime.telemetry.catalogue import BACKENDS, DEPENDENCIES, SERVERLESS
+
 STAGES = ("dev", "staging", "prod")
 TRACING_MODES = ("xray", "otel", "off")
-BREAKER_NAMES = ("postgres", "redis", "opensearch", "s3")
 BREAKER_OVERRIDES = ("open", "closed")
 CACHE_PREFIXES = ("", "v2:")  # express's key space, and serverless's under MIGRATION_MODE
 
@@ -28,7 +28,7 @@ class ConfigError(ValueError):
 class Settings:
     """Everything the runtime, guards and API read from the environment."""
 
-    backend: str = "serverless"
+    backend: str = SERVERLESS
     service: str = "lego-projects-api"
     namespace: str = "LegoApi"
     database_url: str | None = None
@@ -131,10 +131,10 @@ def _breaker_overrides(env: Mapping[str, str]) -> dict[str, str]:
         return overrides
     for item in raw.split(","):
         name, _, state = item.strip().partition("=")
-        if name not in BREAKER_NAMES or state not in BREAKER_OVERRIDES:
+        if name not in DEPENDENCIES or state not in BREAKER_OVERRIDES:
             raise ConfigError(
                 f"BRICKGUARD_BREAKER_FORCE item {item!r} must be NAME=open|closed "
-                f"with NAME one of {', '.join(BREAKER_NAMES)}"
+                f"with NAME one of {', '.join(DEPENDENCIES)}"
             )
         overrides[name] = state
     return overrides
@@ -151,7 +151,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if debug_config and stage == "prod":
         raise ConfigError("BRICKGUARD_DEBUG_CONFIG cannot be true with STAGE=prod: /debug/config never answers in prod")
     return Settings(
-        backend=_choice(env, "BRICKGUARD_BACKEND", "serverless", BACKENDS),
+        backend=_choice(env, "BRICKGUARD_BACKEND", SERVERLESS, BACKENDS),
         service=env.get("POWERTOOLS_SERVICE_NAME") or "lego-projects-api",
         namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "LegoApi",
         database_url=validate_database_url(database_url) if database_url else None,

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from runtime.telemetry import catalogue
 from runtime.telemetry.aws_metrics import function_name
 from stack import async_invoke, iam
+from stack import function_environment as env
 from stack.iam import ObjectAccess, RoleGrants
 from stack.intrinsics import get_att, pascal, ref
 
@@ -89,19 +90,20 @@ def log_group_logical_id(function: str) -> str:
 
 def _environment(invokes: Sequence[str]) -> dict[str, Any]:
     return {
-        "BRICKGUARD_BACKEND": "serverless",
-        "BRICKGUARD_TRACING": "xray",
-        "STAGE": ref("Stage"),  # /debug/config answers in dev and staging only
-        "MIGRATION_MODE": ref("MigrationMode"),  # v2: cache keys while express still serves
-        "POWERTOOLS_SERVICE_NAME": ref("ServiceName"),
-        "POWERTOOLS_METRICS_NAMESPACE": catalogue.DEFAULT_NAMESPACE,
-        "DATABASE_URL": {"Fn::Sub": "postgresql://${DatabaseUser}@${DatabaseProxyEndpoint}:"
-                                    f"{POSTGRES_PORT}/${{DatabaseName}}?sslmode=require"},
-        "BRICKGUARD_DB_AUTH": ref("DatabaseAuth"),
-        "BRICKGUARD_DB_SECRET_ARN": ref("DatabaseSecretArn"),
-        "REDIS_URL": {"Fn::Sub": "rediss://${RedisEndpoint}/0"},
-        "OPENSEARCH_URL": {"Fn::Sub": "https://${OpenSearchEndpoint}"},
-        "S3_BUCKET": ref("UploadBucketName"),
+        **env.shared_variables(
+            tracing="xray",
+            service=ref("ServiceName"),
+            namespace=catalogue.DEFAULT_NAMESPACE,
+            migration_mode=ref("MigrationMode"),  # v2: cache keys while express still serves
+            database_url={"Fn::Sub": "postgresql://${DatabaseUser}@${DatabaseProxyEndpoint}:"
+                                     f"{POSTGRES_PORT}/${{DatabaseName}}?sslmode=require"},
+            redis_url={"Fn::Sub": "rediss://${RedisEndpoint}/0"},
+            opensearch_url={"Fn::Sub": "https://${OpenSearchEndpoint}"},
+            s3_bucket=ref("UploadBucketName"),
+        ),
+        env.STAGE: ref("Stage"),  # /debug/config answers in dev and staging only
+        env.DATABASE_AUTH: ref("DatabaseAuth"),
+        env.DATABASE_SECRET_ARN: ref("DatabaseSecretArn"),
         **{async_invoke.caller_variable(target): async_invoke.invoked_name(target) for target in invokes},
     }
 

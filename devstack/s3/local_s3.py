@@ -15,29 +15,17 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from devstack.embedded import free_port
 from runtime import config
+from stack import function_environment as env
 
 LOCAL_BUCKET = "lego-uploads-local"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 STARTUP_TIMEOUT_S = 30.0
-PUBLIC_PREFIXES = ("images/", "mocs/", "wishlist/", "avatars/")
-"""What the URLs in responses point at; in AWS a CDN (S3_PUBLIC_URL) reads them, here anyone may."""
-PUBLIC_READ_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": [f"arn:aws:s3:::{LOCAL_BUCKET}/{prefix}*" for prefix in PUBLIC_PREFIXES],
-        }
-    ],
-}
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
                         "AWS_REGION")
 
@@ -52,8 +40,14 @@ class LocalS3Unavailable(RuntimeError):
     """moto's server is not installed or did not start."""
 
 
-def start(stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path) -> config.Settings:
-    """``settings`` pointing at a fresh moto S3 with the local bucket, unless a bucket is configured."""
+def start(
+    stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path, *, public_prefixes: Sequence[str]
+) -> config.Settings:
+    """``settings`` pointing at a fresh moto S3 with the local bucket, unless a bucket is configured.
+
+    The URLs in responses point under ``public_prefixes`` (the API's object keys): in AWS a CDN
+    (``S3_PUBLIC_URL``) reads them, here anyone may.
+    """
     if settings.s3_bucket:
         return settings
     try:
@@ -62,7 +56,7 @@ def start(stack: contextlib.ExitStack, settings: config.Settings, data_dir: Path
         raise LocalS3Unavailable("no S3: set S3_BUCKET, or install moto[server] (pip install -e '.[test]')") from None
     for name, value in LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)  # the express backend's boto3, and the environments below
-    endpoint = start_moto(stack, data_dir, "s3.log", ready=_create_bucket)
+    endpoint = start_moto(stack, data_dir, "s3.log", ready=lambda client: _create_bucket(client, public_prefixes))
     return dataclasses.replace(settings, s3_bucket=LOCAL_BUCKET, s3_endpoint_url=endpoint)
 
 
@@ -85,9 +79,9 @@ def start_moto(
 def environment(settings: config.Settings) -> dict[str, str]:
     """What a Lambda environment needs to reach the bucket: its settings and the credentials in force."""
     variables = {
-        "S3_BUCKET": settings.s3_bucket or "",
-        "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "S3_PUBLIC_URL": settings.s3_public_url or "",
+        env.S3_BUCKET: settings.s3_bucket or "",
+        env.S3_ENDPOINT_URL: settings.s3_endpoint_url or "",
+        env.S3_PUBLIC_URL: settings.s3_public_url or "",
         **{name: os.environ.get(name, "") for name in CREDENTIAL_VARIABLES},
     }
     return {name: value for name, value in variables.items() if value}
@@ -121,7 +115,21 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
-def _create_bucket(client: Any) -> None:
-    """The local bucket, readable by anyone under :data:`PUBLIC_PREFIXES` (a CDN's part in AWS)."""
+def public_read_policy(public_prefixes: Sequence[str]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [f"arn:aws:s3:::{LOCAL_BUCKET}/{prefix}*" for prefix in public_prefixes],
+            }
+        ],
+    }
+
+
+def _create_bucket(client: Any, public_prefixes: Sequence[str]) -> None:
+    """The local bucket, readable by anyone under ``public_prefixes`` (a CDN's part in AWS)."""
     client.create_bucket(Bucket=LOCAL_BUCKET)
-    client.put_bucket_policy(Bucket=LOCAL_BUCKET, Policy=json.dumps(PUBLIC_READ_POLICY))
+    client.put_bucket_policy(Bucket=LOCAL_BUCKET, Policy=json.dumps(public_read_policy(public_prefixes)))

@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 DEFAULT_NAMESPACE = "LegoApi"
 
@@ -23,8 +23,15 @@ Kind = Literal["counter", "histogram", "gauge"]
 Unit = Literal["Count", "Milliseconds", "None"]
 
 ALLOWED_DIMENSIONS = frozenset({"service", "backend", "route", "dependency"})
-BACKENDS = ("express", "serverless")
-DEPENDENCIES = ("postgres", "redis", "opensearch", "s3")
+# The values of the ``backend`` and ``dependency`` dimensions: the one place they are spelled, read by
+# the configuration, the breakers, the dashboards, the alarms, the stack, the rollout tools and the CLI.
+Backend = Literal["express", "serverless"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
+EXPRESS, SERVERLESS = BACKENDS
+Dependency = Literal["postgres", "redis", "opensearch", "s3"]
+DEPENDENCIES: tuple[Dependency, ...] = get_args(Dependency)
+"""Each dependency has a circuit breaker of the same name."""
+POSTGRES, REDIS, OPENSEARCH, S3 = DEPENDENCIES
 
 REQUEST_DIMS = ("service", "backend", "route")
 BACKEND_DIMS = ("service", "backend")

@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import requests
 
+from api import object_keys
 from devstack.s3 import local_s3
 from runtime import config
 
@@ -15,7 +16,7 @@ from runtime import config
 def test_the_local_bucket_serves_uploaded_objects_but_not_staged_uploads(tmp_path: Path) -> None:
     keys = ("images/u/1.webp", "mocs/u/m/2.pdf", "wishlist/u/4.webp", "avatars/u/avatar.webp", "uploads/u/3")
     with contextlib.ExitStack() as stack:
-        settings = local_s3.start(stack, config.Settings(), tmp_path)
+        settings = local_s3.start(stack, config.Settings(), tmp_path, public_prefixes=object_keys.PUBLIC_PREFIXES)
         assert settings.s3_bucket == local_s3.LOCAL_BUCKET and settings.s3_endpoint_url
         client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name="us-east-1")
         for key in keys:
@@ -30,5 +31,5 @@ def test_the_local_bucket_serves_uploaded_objects_but_not_staged_uploads(tmp_pat
 def test_a_configured_bucket_starts_nothing(tmp_path: Path) -> None:
     with contextlib.ExitStack() as stack:
         given = config.Settings(s3_bucket="mine", s3_endpoint_url="http://127.0.0.1:1")
-        assert local_s3.start(stack, given, tmp_path) is given
+        assert local_s3.start(stack, given, tmp_path, public_prefixes=object_keys.PUBLIC_PREFIXES) is given
     assert not (tmp_path / "s3.log").exists()
