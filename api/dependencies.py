@@ -29,6 +29,7 @@ from guards import db_credentials
 from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
 from guards.health import HealthProbe
 from runtime import config
+from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
     from guards.breaker import BreakerConfig
@@ -40,22 +41,24 @@ class Dependencies:
     def __init__(self, settings: config.Settings, breaker_configs: Mapping[str, BreakerConfig] | None = None) -> None:
         self.settings = settings
         self.breakers = BreakerRegistry(breaker_configs or DEFAULT_CONFIGS, settings.breaker_overrides)
-        self.database = Database(settings.database_url, self.breakers["postgres"], on_connect=_credentials(settings))
+        self.database = Database(
+            settings.database_url, self.breakers[catalogue.POSTGRES], on_connect=_credentials(settings)
+        )
         self.outbox = Outbox(self.database)
         self.cache = Cache(
             settings.redis_url,
-            self.breakers["redis"],
+            self.breakers[catalogue.REDIS],
             self.outbox,
             prefix=settings.cache_prefix,
             also_invalidate=config.CACHE_PREFIXES,
         )
-        self.search = Search(settings.opensearch_url, self.breakers["opensearch"], self.outbox)
-        self.storage = Storage(settings, lambda: self.breakers["s3"], self.outbox)
+        self.search = Search(settings.opensearch_url, self.breakers[catalogue.OPENSEARCH], self.outbox)
+        self.storage = Storage(settings, lambda: self.breakers[catalogue.S3], self.outbox)
         self.health = HealthProbe(
             {
                 "database": self.database.ping,
-                "redis": self.cache.ping if self.cache.configured else None,
-                "opensearch": self.search.ping if self.search.configured else None,
+                catalogue.REDIS: self.cache.ping if self.cache.configured else None,
+                catalogue.OPENSEARCH: self.search.ping if self.search.configured else None,
             }
         )
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from runtime.telemetry import catalogue
+
 ComponentStatus = Literal["healthy", "unhealthy", "not_configured"]
 
 
@@ -218,7 +220,7 @@ class DeletedResponse(_Ok):
 class DebugConfig(_Out):
     """Which backend answered and how it is configured (dev and staging only)."""
 
-    backend: Literal["express", "serverless"]
+    backend: catalogue.Backend
     service: str
     stage: Literal["dev", "staging"]
     version: str

@@ -12,8 +12,8 @@ from rich.table import Table
 from cli.options import data_dir_option
 from cli.running import running_url
 from runtime.serverful.admin import ADMIN_HEADER, admin_token
+from runtime.telemetry import catalogue
 
-BREAKER_NAMES = ("postgres", "redis", "opensearch", "s3")
 url_option = click.option(
     "--url", envvar="BRICKGUARD_URL",
     help="The running `brickguard up` (default: the one serving --data-dir).",
@@ -68,7 +68,7 @@ def breaker() -> None:
 
 
 @breaker.command()
-@click.argument("name", required=False, type=click.Choice(BREAKER_NAMES))
+@click.argument("name", required=False, type=click.Choice(catalogue.DEPENDENCIES))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @url_option
 @data_dir_option
@@ -83,7 +83,7 @@ def status(name: str | None, as_json: bool, url: str | None, data_dir: str) -> N
 
 def _force_command(action: str, help_text: str) -> click.Command:
     @click.command(name=action, help=help_text)
-    @click.argument("name", type=click.Choice(BREAKER_NAMES))
+    @click.argument("name", type=click.Choice(catalogue.DEPENDENCIES))
     @url_option
     @data_dir_option
     def command(name: str, url: str | None, data_dir: str) -> None:

@@ -8,15 +8,15 @@ from rich.console import Console
 from cli.options import data_dir_option
 from cli.running import running_url
 from runtime.serverful.admin import ADMIN_HEADER, admin_token
+from runtime.telemetry import catalogue
 
-BACKENDS = ("express", "serverless")
 DEFAULT_LATENCY_MS = 300.0
 
 
 @click.command()
-@click.argument("target", type=click.Choice(["redis", "postgres", "opensearch", "lambda"]))
+@click.argument("target", type=click.Choice([catalogue.REDIS, catalogue.POSTGRES, catalogue.OPENSEARCH, "lambda"]))
 @click.argument("action")
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+@click.option("--backend", type=click.Choice(catalogue.BACKENDS), default=None,
               help="Confine a proxy fault (latency, hang, refuse, heal) to one backend (default: both).")
 @click.option("--latency-ms", type=click.FloatRange(0, 600_000), default=DEFAULT_LATENCY_MS, show_default=True,
               help="Delay added by the latency action.")

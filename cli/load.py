@@ -13,8 +13,8 @@ from rich.table import Table
 
 from cli.options import data_dir_option, load_settings
 from cli.running import running_url
+from runtime.telemetry import catalogue
 
-BACKENDS = ("express", "serverless")
 FRONT_DOOR = "front-door"  # up's third port: split by the Route53 weights (docs/rollout.md)
 MAX_RPS = 2000
 MAX_DURATION_S = 3600
@@ -22,9 +22,9 @@ LOAD_USER = "demo-user"
 
 
 def _targets(data_dir: str, backend: str) -> dict[str, str]:
-    wanted = BACKENDS if backend == "both" else (backend,)
+    wanted = catalogue.BACKENDS if backend == "both" else (backend,)
     found = {
-        "express": running_url(data_dir), "serverless": running_url(data_dir, "serverless_url"),
+        catalogue.EXPRESS: running_url(data_dir), catalogue.SERVERLESS: running_url(data_dir, "serverless_url"),
         FRONT_DOOR: running_url(data_dir, "front_door_url"),
     }
     if found["express"] is None:
@@ -62,7 +62,8 @@ def _table(results: dict[str, Any], seconds: float) -> Table:
 @click.option("--rps", type=click.FloatRange(0.1, MAX_RPS), required=True, help="Requests per second, per backend.")
 @click.option("--duration", type=click.FloatRange(1, MAX_DURATION_S), required=True, metavar="SECONDS",
               help="How long to send.")
-@click.option("--backend", type=click.Choice([*BACKENDS, "both", FRONT_DOOR]), default="both", show_default=True,
+@click.option("--backend", type=click.Choice([*catalogue.BACKENDS, "both", FRONT_DOOR]), default="both",
+              show_default=True,
               help="Which backend, or the front door that splits by the rollout's weights.")
 @click.option("--mix", type=click.Choice(["read-heavy", "write-heavy", "search"]), default="read-heavy",
               show_default=True, help="The request mix (the same sequence for both backends).")

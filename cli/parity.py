@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli.options import data_dir_option, load_settings
 from cli.running import running_url
+from runtime.telemetry import catalogue
 
 REPORT_FILE = "parity.json"  # `brickguard rollout advance` reads it before 0 -> 10 %
 
@@ -43,8 +44,8 @@ def parity(express_url: str | None, serverless_url: str | None, as_json: bool, d
     from runtime.auth import mint_token
 
     urls = {
-        "express": express_url or running_url(data_dir),
-        "serverless": serverless_url or running_url(data_dir, "serverless_url"),
+        catalogue.EXPRESS: express_url or running_url(data_dir),
+        catalogue.SERVERLESS: serverless_url or running_url(data_dir, "serverless_url"),
     }
     missing = [name for name, url in urls.items() if not url]
     if missing:

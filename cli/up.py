@@ -33,6 +33,7 @@ from devstack.route53 import local_rollout
 from devstack.s3 import local_s3
 from runtime import config
 from runtime.serverful.admin import ChaosFn
+from runtime.telemetry import catalogue
 from stack import function_environment as env
 from stack.async_invoke import caller_variable
 
@@ -229,7 +230,7 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     show_default=True,
     help="Serverless port: the local HTTP API gateway.",
 )
-@click.option("--only", type=click.Choice(["express", "serverless"]), help="Run one backend only.")
+@click.option("--only", type=click.Choice(catalogue.BACKENDS), help="Run one backend only.")
 @click.option(
     "--lambda-idle",
     type=click.FloatRange(min=0.1),
@@ -376,7 +377,7 @@ def _front_door(
     local = settings.s3_bucket == local_s3.LOCAL_BUCKET and settings.s3_endpoint_url
     endpoint = settings.s3_endpoint_url if local else local_s3.start_moto(stack, Path(settings.data_dir), "aws.log")
     assert endpoint is not None
-    urls = {"express": f"http://127.0.0.1:{port}", "serverless": local_aws.gateway_url}
+    urls = {catalogue.EXPRESS: f"http://127.0.0.1:{port}", catalogue.SERVERLESS: local_aws.gateway_url}
     return local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port)
 
 

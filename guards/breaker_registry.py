@@ -37,7 +37,7 @@ from runtime.telemetry import catalogue
 DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
     {
         # Source of truth, no fallback: open only on a clear outage, probe again soon.
-        "postgres": BreakerConfig(
+        catalogue.POSTGRES: BreakerConfig(
             failure_rate_threshold=0.5,
             minimum_calls=5,
             window_seconds=30.0,
@@ -45,7 +45,7 @@ DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
             reset_timeout=5.0,
         ),
         # Cache with a PostgreSQL fallback: a 100 ms Redis call is already slower than the fallback.
-        "redis": BreakerConfig(
+        catalogue.REDIS: BreakerConfig(
             failure_rate_threshold=0.5,
             minimum_calls=5,
             window_seconds=10.0,
@@ -53,7 +53,7 @@ DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
             reset_timeout=5.0,
         ),
         # Search with an ILIKE fallback and lower traffic: longer window, slower probes.
-        "opensearch": BreakerConfig(
+        catalogue.OPENSEARCH: BreakerConfig(
             failure_rate_threshold=0.5,
             minimum_calls=5,
             window_seconds=30.0,
@@ -61,7 +61,7 @@ DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
             reset_timeout=10.0,
         ),
         # Uploads only, no fallback: a multi-megabyte PUT takes a while, so only a very slow call is a failure.
-        "s3": BreakerConfig(
+        catalogue.S3: BreakerConfig(
             failure_rate_threshold=0.5,
             minimum_calls=5,
             window_seconds=30.0,

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.telemetry import catalogue
+
 Send = Callable[[str, str, str, Any, str], tuple[int, Any]]
 """``send(backend, method, path, json body or None, user) -> (status, parsed JSON or text)``."""
 
-BACKENDS = ("express", "serverless")
 MISSING = "<missing>"
 
 
@@ -161,10 +162,11 @@ class ParityRun:
     def run(self, reads: tuple[Step, ...] = READS, writes: tuple[Step, ...] = WRITES) -> ParityReport:
         read_ids = self._read_ids()
         for step in reads:
-            self._record(step, [normalised(*self._call(backend, step, read_ids), {}) for backend in BACKENDS
+            self._record(step, [normalised(*self._call(backend, step, read_ids), {}) for backend in catalogue.BACKENDS
                                 for _copy in "ab"])
         users = {
-            (backend, copy): f"parity-{self._run_id}-{backend}-{copy}" for backend in BACKENDS for copy in "ab"
+            (backend, copy): f"parity-{self._run_id}-{backend}-{copy}"
+            for backend in catalogue.BACKENDS for copy in "ab"
         }
         captured: dict[tuple[str, str], dict[str, str]] = {slot: {"user": user} for slot, user in users.items()}
         for step in writes:
@@ -176,7 +178,7 @@ class ParityRun:
                 if step.capture and isinstance(body, dict) and isinstance(body.get("data"), dict):
                     ids[step.capture] = str(body["data"].get("id"))
                 answers[slot] = normalised(status, body, {value: f"<{name}>" for name, value in ids.items()})
-            self._record(step, [answers[(backend, copy)] for backend in BACKENDS for copy in "ab"])
+            self._record(step, [answers[(backend, copy)] for backend in catalogue.BACKENDS for copy in "ab"])
         return self.report
 
     def _read_ids(self) -> dict[str, str]:
@@ -200,7 +202,7 @@ class ParityRun:
         report.noise |= differing(express_a, express_b) | differing(serverless_a, serverless_b)
         for path in sorted(differing(express_a, serverless_a) - report.noise):
             report.differences[path] = {
-                "express": express_a.get(path, MISSING), "serverless": serverless_a.get(path, MISSING)
+                catalogue.EXPRESS: express_a.get(path, MISSING), catalogue.SERVERLESS: serverless_a.get(path, MISSING)
             }
         for path in list(report.differences):
             if path in report.noise:  # seen to vary on its own in a later call of the same route

@@ -37,7 +37,7 @@ class Weights:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "express": self.express, "serverless": self.serverless, "ttl": self.ttl,
+            EXPRESS: self.express, SERVERLESS: self.serverless, "ttl": self.ttl,
             "serverless_percent": self.serverless_percent,
         }
 

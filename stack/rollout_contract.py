@@ -7,7 +7,9 @@ this module, the stack never imports ``rollout`` (DESIGN.md's layering).
 
 from __future__ import annotations
 
-EXPRESS, SERVERLESS = "express", "serverless"  # the weighted records' SetIdentifiers
+from runtime.telemetry import catalogue
+
+EXPRESS, SERVERLESS = catalogue.EXPRESS, catalogue.SERVERLESS  # the weighted records' SetIdentifiers
 TTL_SECONDS = 60  # the seeds' TTL of both weighted records
 INITIAL_WEIGHTS = (100, 0)  # (express, serverless): a new stack sends everything to express
 OUTPUT_KEYS = {  # rollout option -> the stack output that gives it

@@ -25,8 +25,8 @@ from runtime.telemetry import catalogue
 
 PROXY_ACTIONS = ("latency", "hang", "refuse", "heal")
 SERVER_ACTIONS = {
-    "redis": ("pause", "resume", "kill", "restart", "restart-empty"),
-    "postgres": ("stop", "start", "kill"),
+    catalogue.REDIS: ("pause", "resume", "kill", "restart", "restart-empty"),
+    catalogue.POSTGRES: ("stop", "start", "kill"),
 }
 TARGETS = (*catalogue.DEPENDENCIES, "lambda")
 DEFAULT_LATENCY_MS = 300.0

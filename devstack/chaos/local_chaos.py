@@ -16,8 +16,11 @@ from typing import Any
 from devstack.chaos.controller import ChaosController, ChaosError, Server
 from devstack.chaos.proxies import ProxySet
 from runtime import config
+from runtime.telemetry import catalogue
 
-SETTINGS_FIELDS = {"postgres": "database_url", "redis": "redis_url", "opensearch": "opensearch_url"}
+SETTINGS_FIELDS = {
+    catalogue.POSTGRES: "database_url", catalogue.REDIS: "redis_url", catalogue.OPENSEARCH: "opensearch_url",
+}
 
 
 def proxied_settings(stack: contextlib.ExitStack, proxies: ProxySet, settings: config.Settings,

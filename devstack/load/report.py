@@ -20,6 +20,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from devstack.load.scheduler import Sample
+from runtime.telemetry import catalogue
 
 LOWEST_US = 1
 HIGHEST_US = 600_000_000
@@ -104,7 +105,7 @@ def collect(samples: Iterable[Sample], backends: Sequence[str]) -> dict[str, Bac
 def result_document(results: dict[str, BackendResult], seconds: float) -> dict[str, Any]:
     """The JSON file's shape: ``{"backends": {...}, "comparison": {...}}`` (comparison only with both)."""
     document: dict[str, Any] = {"backends": {name: result.summary(seconds) for name, result in results.items()}}
-    if {"express", "serverless"} <= results.keys():
+    if set(catalogue.BACKENDS) <= results.keys():
         comparison = compare(results["serverless"].latencies_ms, results["express"].latencies_ms)
         document["comparison"] = {"mann_whitney_p": comparison.p_value, "effect_size": round(comparison.effect_size, 4)}
     return document
@@ -123,7 +124,7 @@ def plot_cdf(results: dict[str, BackendResult], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    colours = {"express": "#0972d3", "serverless": "#d45b07"}
+    colours = {catalogue.EXPRESS: "#0972d3", catalogue.SERVERLESS: "#d45b07"}
     figure, axes = plt.subplots(figsize=(8, 4.5))
     for name, result in results.items():
         if not result.latencies_ms:

@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.telemetry import catalogue
+
 ZONE = "lego-moc.local"
 RECORD = f"api.{ZONE}"
 CONFIG_BUCKET = "lego-config-local"
@@ -88,7 +90,7 @@ def start(
 
     def read_weights() -> dict[str, int]:
         current = records.current()
-        return {"express": current.express, "serverless": current.serverless}
+        return {catalogue.EXPRESS: current.express, catalogue.SERVERLESS: current.serverless}
 
     door = FrontDoor(urls, read_weights)
     try:

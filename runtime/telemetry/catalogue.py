@@ -26,10 +26,10 @@ ALLOWED_DIMENSIONS = frozenset({"service", "backend", "route", "dependency"})
 # The values of the ``backend`` and ``dependency`` dimensions: the one place they are spelled, read by
 # the configuration, the breakers, the dashboards, the alarms, the stack, the rollout tools and the CLI.
 Backend = Literal["express", "serverless"]
-BACKENDS: tuple[Backend, ...] = get_args(Backend)
+BACKENDS: tuple[str, ...] = get_args(Backend)
 EXPRESS, SERVERLESS = BACKENDS
 Dependency = Literal["postgres", "redis", "opensearch", "s3"]
-DEPENDENCIES: tuple[Dependency, ...] = get_args(Dependency)
+DEPENDENCIES: tuple[str, ...] = get_args(Dependency)
 """Each dependency has a circuit breaker of the same name."""
 POSTGRES, REDIS, OPENSEARCH, S3 = DEPENDENCIES
 

@@ -24,6 +24,7 @@ from alarms.evaluator.math import compile_expression
 from alarms.evaluator.series import metric_key
 from devstack.cloudwatch.metrics.local_names import LocalNames
 from devstack.cloudwatch.metrics.store import MetricStore
+from runtime.telemetry import catalogue
 from stack.monitoring_plan import dashboard_request, profile_plan, shared_dashboards
 
 DEFAULT_PERIOD_S = 10
@@ -47,7 +48,7 @@ def backend_of(label: str, array: Sequence[Any]) -> str | None:
     for index, item in enumerate(strings[:-1]):
         if item == "backend":
             return strings[index + 1]
-    return next((word for word in label.split() if word in ("express", "serverless")), None)
+    return next((word for word in label.split() if word in catalogue.BACKENDS), None)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from runtime.telemetry import catalogue
 
 PATH = "/dashboard/gate.json"
 FEED_WINDOW_S = 1800
-BACKENDS = ("express", "serverless")
 
 
 def gate_feed(store: MetricStore, service: str, namespace: str = catalogue.DEFAULT_NAMESPACE) -> dict[str, Any]:
@@ -31,7 +30,7 @@ def gate_feed(store: MetricStore, service: str, namespace: str = catalogue.DEFAU
     end = math.floor(now)
     start = end - FEED_WINDOW_S
     backends: dict[str, list[list[Any]]] = {}
-    for backend in BACKENDS:
+    for backend in catalogue.BACKENDS:
         dims = {"service": service, "backend": backend}
         requests = metric_key(namespace, catalogue.REQUESTS.name, dims)
         errors = metric_key(namespace, catalogue.ERRORS_5XX.name, dims)
