@@ -14,17 +14,15 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from api import dependency_errors
 from api.routes import debug, gallery, health, mocs, profile, uploads, wishlist
 from guards.deadline import DeadlineExceeded
-from runtime.errors import GatewayTimeout
 from runtime.json_body import parse_json_body
 from runtime.resolver_hooks import envelope_response
 from runtime.thread_safe_resolver import ThreadSafeHttpResolver
 
 if TYPE_CHECKING:
     from api.dependencies import Dependencies
-
-OUT_OF_TIME = "The request ran out of time"
 
 FUNCTION_ROUTERS: dict[str, Callable[[Dependencies], tuple[Router, ...]]] = {
     "health": lambda deps: (
@@ -50,8 +48,9 @@ def build_resolver(*routers: Router) -> ThreadSafeHttpResolver:
 
     @app.exception_handler(DeadlineExceeded)
     def _out_of_time(_exc: DeadlineExceeded) -> Response[Any]:
-        """No time left for the next dependency call: answer 504 before the Lambda or the gateway cuts us off."""
-        return envelope_response(GatewayTimeout(OUT_OF_TIME))
+        """No time left for a call no adapter answered for (a cache or search wait): answer 504 before the
+        Lambda or the gateway cuts us off."""
+        return envelope_response(dependency_errors.out_of_time())
 
     return app
 

@@ -1,6 +1,7 @@
 """Which dependency errors are worth a retry, and which say the dependency is unhealthy.
 
-Three questions, three predicates:
+Three questions, three predicates, and one verdict that combines them (:func:`classify`,
+which ``api.dependency_errors`` turns into HTTP answers: no HTTP here):
 
 * :func:`is_retryable` — would the same call, made again in a moment, probably
   succeed? (connection refused/reset, timeouts, HTTP 429/503, PostgreSQL
@@ -30,6 +31,8 @@ Example::
 """
 
 from __future__ import annotations
+
+import enum
 
 from guards.deadline import DeadlineExceeded
 
@@ -175,3 +178,40 @@ def is_dependency_failure(exc: BaseException) -> bool:
         status = http_status(exc)
         return status is None or status >= 500 or status == 429
     return bool(keys & _SERVER_FAULT_CLASSES)
+
+
+class Failure(enum.Enum):
+    """What a failed dependency call means for the request that made it."""
+
+    BREAKER_OPEN = "breaker_open"
+    """The call was not made: the dependency's breaker is open (or probing)."""
+    OUT_OF_TIME = "out_of_time"
+    """The request's deadline ran out (before the call, or while waiting on it)."""
+    CONFLICT = "conflict"
+    """The transaction lost to another one and was rolled back (deadlock, serialization failure)."""
+    BUSY = "busy"
+    """This request waited too long on a lock or a statement; the dependency is fine."""
+    UNAVAILABLE = "unavailable"
+    """The dependency is down or broken (see :func:`is_dependency_failure`)."""
+
+
+_BREAKER_OPEN_CLASSES = frozenset({("pybreaker", "CircuitBreakerError"), ("guards", "BreakerOpenError")})
+
+
+def classify(exc: BaseException) -> Failure | None:
+    """The verdict on ``exc``, or None when the dependency did not cause it (a bug, a 404, a bad key).
+
+    A wait abandoned because the request's deadline came (an exception with a true ``by_deadline``,
+    e.g. the database's watchdog) is out of time, like :class:`~guards.deadline.DeadlineExceeded`.
+    """
+    if _class_keys(type(exc)) & _BREAKER_OPEN_CLASSES:
+        return Failure.BREAKER_OPEN
+    if isinstance(exc, DeadlineExceeded) or getattr(exc, "by_deadline", False) is True:
+        return Failure.OUT_OF_TIME
+    if is_transaction_conflict(exc):
+        return Failure.CONFLICT
+    if is_contention(exc):
+        return Failure.BUSY
+    if is_dependency_failure(exc):
+        return Failure.UNAVAILABLE
+    return None

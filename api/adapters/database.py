@@ -1,4 +1,5 @@
-"""PostgreSQL for the API: sessions bounded by the request's deadline, errors mapped to the envelope.
+"""PostgreSQL for the API: sessions bounded by the request's deadline, failures answered by
+:mod:`api.dependency_errors`.
 
 Every Redis outage falls back to this path, so an uncached read must be cheap:
 
@@ -28,7 +29,6 @@ parameters: IAM-auth tokens go there).
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import socket
@@ -38,13 +38,13 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from api.dependency_errors import answered_as_http
 from guards import deadline, errors
 from guards.bounded_wait import WaitExpired, call_within
 from guards.retry import connect_with_backoff, retry_call
 from guards.retry_budget import RetryBudget
 from guards.watchdog import WATCHDOG
 from runtime.config import ConfigError
-from runtime.errors import ApiError, Conflict, GatewayTimeout, ServiceUnavailable
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.tracing import dependency_span
 
@@ -67,10 +67,6 @@ POOL_RECYCLE_S = 300
 PREPARE_THRESHOLD = 1
 CONFLICT_ATTEMPTS = 3
 CONFLICT_BACKOFF_S = 0.02
-UNAVAILABLE = "The database is unavailable, retry shortly"
-BUSY = "The database is busy, retry shortly"
-CONFLICTED = "The resource is being changed by another request, retry shortly"
-OUT_OF_TIME = "The request ran out of time waiting for the database"
 _ABANDONED = "brickguard_abandoned"
 
 
@@ -83,7 +79,10 @@ def sqlalchemy_url(database_url: str) -> str:
 
 
 class Abandoned(TimeoutError):
-    """The watchdog ended the unit of work: its time ran out before PostgreSQL answered."""
+    """The watchdog ended the unit of work: its time ran out before PostgreSQL answered.
+
+    ``by_deadline``: the request's deadline cut it (out of time, 504), not the statement timeout (503).
+    """
 
     def __init__(self, seconds: float, by_deadline: bool) -> None:
         super().__init__(f"no answer from PostgreSQL within {seconds * 1000:.0f} ms")
@@ -91,7 +90,7 @@ class Abandoned(TimeoutError):
 
 
 class Database:
-    """One process's PostgreSQL: engine, guarded sessions, and the mapping of failures to API errors."""
+    """One process's PostgreSQL: engine and guarded sessions whose failures become the API's errors."""
 
     def __init__(
         self,
@@ -152,7 +151,7 @@ class Database:
 
     def read(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in autocommit; run once more when the pooled connection turned out dead."""
-        with mapped_errors():
+        with answered_as_http(catalogue.POSTGRES):
             try:
                 with self._guarded_session(autocommit=True) as session:
                     return work(session)
@@ -165,7 +164,7 @@ class Database:
     def write(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a transaction (``work`` commits); rerun after a deadlock or serialization failure."""
         attempt = 1
-        with mapped_errors():
+        with answered_as_http(catalogue.POSTGRES):
             while True:
                 try:
                     with self._guarded_session(autocommit=False) as session:
@@ -183,7 +182,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transactional session for code that manages its own unit of work (setup, CLI, tests)."""
-        with mapped_errors(), self._guarded_session(autocommit=False) as session:
+        with answered_as_http(catalogue.POSTGRES), self._guarded_session(autocommit=False) as session:
             yield session
 
     @contextmanager
@@ -280,37 +279,3 @@ def _keep_pool_after_abandon(context: Any) -> None:
     connection = context.connection
     if connection is not None and connection.info.get(_ABANDONED):
         context.invalidate_pool_on_disconnect = False
-
-
-@contextmanager
-def mapped_errors() -> Iterator[None]:
-    """Turn database failures into the API's 503/504/409 errors; anything else propagates."""
-    try:
-        yield
-    except ApiError:
-        raise
-    except Exception as exc:
-        mapped = _api_error(exc)
-        if mapped is None:
-            raise
-        raise mapped from exc
-
-
-def _api_error(exc: Exception) -> ApiError | None:
-    from guards.breaker import BreakerOpenError
-
-    if isinstance(exc, BreakerOpenError):
-        return ServiceUnavailable(UNAVAILABLE, retry_after=max(1, math.ceil(exc.retry_after)))
-    if isinstance(exc, deadline.DeadlineExceeded) or (isinstance(exc, Abandoned) and exc.by_deadline):
-        return GatewayTimeout(OUT_OF_TIME)
-    if isinstance(exc, Abandoned):
-        return ServiceUnavailable(UNAVAILABLE)
-    if errors.is_transaction_conflict(exc):
-        return Conflict(CONFLICTED)
-    if errors.is_contention(exc):
-        return ServiceUnavailable(BUSY, retry_after=1)
-    if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("sqlalchemy"):
-        return ServiceUnavailable(UNAVAILABLE)  # no pooled connection came free in time
-    if getattr(exc, "connection_invalidated", False) or type(exc).__name__ in ("OperationalError", "InterfaceError"):
-        return ServiceUnavailable(UNAVAILABLE)
-    return None

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from api import object_keys, schemas
+from api.dependency_errors import answered_as_http
 from api.services import gallery, profile, wishlist
 from api.services.object_writes import store_then_record
 from api.uploads import image_processing
 from api.uploads.multipart_form import Form, UploadedFile
-from api.uploads.storage_errors import storage_errors
 from api.uploads.upload_schemas import ImageUploadFields, form_model
 from runtime.errors import ValidationError
+from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -134,7 +135,7 @@ def _store_in_place(
 
     def put_object(session: Session) -> None:
         changes.withdraw_object_delete(session, key)  # the previous picture's delete must not remove this one
-        with storage_errors():
+        with answered_as_http(catalogue.S3):
             store.put(key, rendition.data, rendition.content_type)
 
     return record(f"{store.url(key)}?v={hashlib.sha256(rendition.data).hexdigest()[:16]}", put_object)

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from api.uploads.storage_errors import storage_errors
+from api.dependency_errors import answered_as_http
+from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
     from guards.object_store import ObjectStore
@@ -24,7 +25,7 @@ log = logging.getLogger("brickguard.api.uploads")
 
 def store_then_record(store: ObjectStore, objects: Sequence[tuple[str, bytes, str]], record: Callable[[], T]) -> T:
     """PUT every ``(key, data, content_type)`` into ``store``, then ``record()``; if that fails, delete them again."""
-    with storage_errors():
+    with answered_as_http(catalogue.S3):
         for key, data, content_type in objects:
             store.put(key, data, content_type)
     try:

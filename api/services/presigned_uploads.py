@@ -20,9 +20,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api import object_keys
-from api.uploads.storage_errors import storage_errors
+from api.dependency_errors import answered_as_http
 from api.uploads.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
 from runtime.errors import NotFound, PayloadTooLarge, ValidationError
+from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
     from api.adapters.storage import Storage
@@ -59,7 +60,7 @@ def confirm(storage: Storage, user_id: str, upload_id: uuid.UUID, process: Calla
     """
     store = storage.objects
     key = object_keys.staged_upload(user_id, upload_id)
-    with storage_errors():
+    with answered_as_http(catalogue.S3):
         stored = store.head(key)
         if stored is None:
             raise NotFound("No uploaded file for this uploadId (expired, already confirmed, or never sent)")
