@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api import cache_keys, caller, responses, schemas
-from api.adapters.search_index import MOCS_INDEX, search_ids
-from api.pagination import Limit, Page, SearchTerm, Tag, list_body, offset
+from api.pagination import Limit, Page, SearchTerm, Tag
 from api.reads import owned_by, read_through
 from api.responses import answers
-from api.services import mocs
-from guards.search import SEARCH_BACKEND_HEADER
-from runtime.telemetry import context
+from api.services import moc_search, mocs
 
 if TYPE_CHECKING:
     from api.adapters.cache import Cache
@@ -33,37 +30,10 @@ def build_router(database: Database, cache: Cache, search_backend: Search, outbo
         user = caller.user_id(router)
         key = cache_keys.moc_list(user, page, limit, search, tag)
         body = cache.read(
-            key, cache_keys.mocs_ns(user), cache_keys.LIST_TTL_S, lambda: list_or_search(user, page, limit, search, tag)
+            key, cache_keys.mocs_ns(user), cache_keys.LIST_TTL_S,
+            lambda: moc_search.list_or_search(database, search_backend, user, page, limit, search, tag),
         )
-        if search:  # also when the page came from the cache: say which engine produced it
-            context.set_response_header(SEARCH_BACKEND_HEADER, body["meta"]["searchBackend"])
-        return body
-
-    def list_or_search(user: str, page: int, limit: int, term: str | None, tag: str | None) -> dict[str, Any]:
-        if not term or tag:
-            items, total = database.read(
-                lambda session: mocs.list_mocs(session, user, page=page, limit=limit, search=term, tag=tag)
-            )
-            body = list_body(items, total, page, limit)
-            if term:
-                body["meta"] = {"searchBackend": "postgres"}
-            return body
-
-        def with_opensearch(client: Any, timeout: float) -> tuple[list[str], int]:
-            return search_ids(client, MOCS_INDEX, user, term, offset=offset(page, limit), size=limit, timeout=timeout)
-
-        def with_postgres() -> tuple[list[dict[str, Any]], int]:
-            return database.read(
-                lambda session: mocs.list_mocs(session, user, page=page, limit=limit, search=term, tag=None)
-            )
-
-        result, engine = search_backend.run(with_opensearch, with_postgres)
-        if engine == "opensearch":
-            ids, total = cast(tuple[list[str], int], result)
-            items = database.read(lambda session: mocs.ranked_mocs(session, user, ids))
-        else:
-            items, total = cast(tuple[list[dict[str, Any]], int], result)
-        return {**list_body(items, total, page, limit), "meta": {"searchBackend": engine}}
+        return moc_search.announce_engine(body) if search else body
 
     @router.post("/api/mocs", tags=["mocs"], **answers(responses.MocResponse, status=201, also=(409,)))
     def create_moc(body: Annotated[schemas.MocCreate, Body()]) -> tuple[dict[str, Any], int]:
