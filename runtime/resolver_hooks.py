@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.depends import DependencyResolutionError
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -138,6 +139,13 @@ def install(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response[Any]:
         return envelope_response(exc)
+
+    @app.exception_handler(DependencyResolutionError)
+    def _dependency_refused(exc: DependencyResolutionError) -> Response[Any]:
+        """Powertools wraps what a ``Depends`` callable raises: a refusal (the caller's 401) is still that."""
+        if isinstance(exc.__cause__, ApiError):
+            return envelope_response(exc.__cause__)
+        raise exc
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[Any]:

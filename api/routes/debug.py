@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api import caller, responses
+from api import responses
+from api.caller import CallerId
 from api.responses import answers
 from runtime.errors import NotFound
 
@@ -36,8 +37,7 @@ def build_router(settings: Settings, breakers: BreakerRegistry) -> Router:
     router = Router()
 
     @router.get("/debug/config", tags=["health"], **answers(responses.DebugConfigResponse, also=(404,)))
-    def debug_config() -> dict[str, Any]:
-        caller.user_id(router)  # any signed-in user: API Gateway's authorizer checks it too
+    def debug_config(_signed_in: CallerId) -> dict[str, Any]:  # any signed-in user (API Gateway checks it too)
         if not settings.debug_config or settings.stage == "prod":
             raise NotFound("Resource not found")
         data = {

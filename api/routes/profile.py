@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from api import cache_keys, caller, responses, schemas
+from api.caller import CallerId
 from api.reads import read_through
 from api.responses import answers
 from api.services import image_uploads, presigned_uploads, profile
@@ -29,8 +30,7 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
     router = Router()
 
     @router.get("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse))
-    def get_profile(id: UserId) -> dict[str, Any]:
-        user = caller.user_id(router)
+    def get_profile(user: CallerId, id: UserId) -> dict[str, Any]:
         if id != user:
             raise NotFound("User not found")
         stored = read_through(
@@ -44,16 +44,17 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         return {"success": True, "data": profile.compose(user, stored, caller.claims(router))}
 
     @router.patch("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
-    def update_profile(id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]) -> dict[str, Any]:
-        user = own_profile(id)
+    def update_profile(
+        caller_id: CallerId, id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]
+    ) -> dict[str, Any]:
+        user = own_profile(id, caller_id)
         data = database.write(
             lambda session: profile.update_name(session, outbox, user, body.name, caller.claims(router))
         )
         return {"success": True, "data": data}
 
-    def own_profile(id: str) -> str:
+    def own_profile(id: str, user: str) -> str:
         """The caller's id when ``id`` is the caller's own profile; anyone else's is a 403."""
-        user = caller.user_id(router)
         if id != user:
             raise Forbidden("You can only change your own profile")
         return user
@@ -64,32 +65,37 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         **answers(responses.ProfileResponse, also=(403,)),
         openapi_extensions=upload_openapi.AVATAR_REQUEST,
     )
-    def upload_avatar(id: UserId) -> dict[str, Any]:
+    def upload_avatar(caller_id: CallerId, id: UserId) -> dict[str, Any]:
         """Set or replace the avatar (multipart ``file``): a 256x256 WebP, centre-cropped, at ``avatars/{userId}/…``."""
-        user = own_profile(id)
+        user = own_profile(id, caller_id)
         data = image_uploads.only_file(multipart_form.parse(router.current_event.raw_event))
         avatar = image_uploads.store_avatar(database, outbox, storage, user, data, caller.claims(router))
         return {"success": True, "data": avatar}
 
     @router.delete("/api/users/<id>/avatar", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
-    def delete_avatar(id: UserId) -> dict[str, Any]:
+    def delete_avatar(caller_id: CallerId, id: UserId) -> dict[str, Any]:
         """Remove the avatar; its object is deleted from S3 through the outbox."""
-        user = own_profile(id)
+        user = own_profile(id, caller_id)
         claims = caller.claims(router)
         data = database.write(lambda session: profile.remove_avatar(session, outbox, user, claims))
         return {"success": True, "data": data}
 
     @router.post("/api/users/<id>/avatar/upload-url", tags=["profile"], **answers(UploadOfferResponse, also=(403,)))
-    def avatar_upload_url(id: UserId, body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]) -> dict[str, Any]:
+    def avatar_upload_url(
+        caller_id: CallerId, id: UserId, body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]
+    ) -> dict[str, Any]:
         """A presigned S3 POST for an avatar over the direct-upload ceiling; then ``POST …/avatar/confirm``."""
-        return {"success": True, "data": presigned_uploads.offer(storage, own_profile(id), body.content_type)}
+        user = own_profile(id, caller_id)
+        return {"success": True, "data": presigned_uploads.offer(storage, user, body.content_type)}
 
     @router.post(
         "/api/users/<id>/avatar/confirm", tags=["profile"], **answers(responses.ProfileResponse, also=(403, 413))
     )
-    def confirm_avatar(id: UserId, body: Annotated[upload_schemas.UploadConfirm, Body()]) -> dict[str, Any]:
+    def confirm_avatar(
+        caller_id: CallerId, id: UserId, body: Annotated[upload_schemas.UploadConfirm, Body()]
+    ) -> dict[str, Any]:
         """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
-        user = own_profile(id)
+        user = own_profile(id, caller_id)
         claims = caller.claims(router)
         data = presigned_uploads.confirm(
             storage,

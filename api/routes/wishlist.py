@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api import cache_keys, caller, responses, schemas
+from api import cache_keys, responses, schemas
+from api.caller import CallerId
 from api.reads import owned_by, read_through
 from api.responses import answers
 from api.services import image_uploads, presigned_uploads, wishlist
@@ -31,8 +32,7 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
     router = Router()
 
     @router.get("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistList))
-    def list_items(category: Category = None) -> dict[str, Any]:
-        user = caller.user_id(router)
+    def list_items(user: CallerId, category: Category = None) -> dict[str, Any]:
         items = read_through(
             cache,
             database,
@@ -46,20 +46,17 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         return {"success": True, "data": items, "total": len(items)}
 
     @router.post("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistItemResponse, status=201))
-    def create_item(body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
-        user = caller.user_id(router)
+    def create_item(user: CallerId, body: Annotated[schemas.WishlistCreate, Body()]) -> tuple[dict[str, Any], int]:
         data = database.write(lambda session: wishlist.create_item(session, outbox, user, body))
         return {"success": True, "data": data}, 201
 
     @router.post("/api/wishlist/reorder", tags=["wishlist"], **answers(responses.WishlistList, also=(404,)))
-    def reorder(body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
-        user = caller.user_id(router)
+    def reorder(user: CallerId, body: Annotated[schemas.WishlistReorder, Body()]) -> dict[str, Any]:
         items = database.write(lambda session: wishlist.reorder(session, outbox, user, body))
         return {"success": True, "data": items, "total": len(items)}
 
     @router.get("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
-    def get_item(id: uuid.UUID) -> dict[str, Any]:
-        user = caller.user_id(router)
+    def get_item(user: CallerId, id: uuid.UUID) -> dict[str, Any]:
         data = read_through(
             cache,
             database,
@@ -71,14 +68,12 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         return {"success": True, "data": owned_by(data, user, "Wishlist item")}
 
     @router.patch("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.WishlistItemResponse))
-    def update_item(id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
-        user = caller.user_id(router)
+    def update_item(user: CallerId, id: uuid.UUID, body: Annotated[schemas.WishlistUpdate, Body()]) -> dict[str, Any]:
         data = database.write(lambda session: wishlist.update_item(session, outbox, user, id, body))
         return {"success": True, "data": data}
 
     @router.delete("/api/wishlist/<id>", tags=["wishlist"], **answers(responses.DeletedResponse))
-    def delete_item(id: uuid.UUID) -> dict[str, Any]:
-        user = caller.user_id(router)
+    def delete_item(user: CallerId, id: uuid.UUID) -> dict[str, Any]:
         database.write(lambda session: wishlist.delete_item(session, outbox, user, id))
         return {"success": True, "data": {"id": str(id), "deleted": True}}
 
@@ -88,34 +83,32 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         **answers(responses.WishlistItemResponse),
         openapi_extensions=upload_openapi.WISHLIST_IMAGE_REQUEST,
     )
-    def upload_image(id: uuid.UUID) -> dict[str, Any]:
+    def upload_image(user: CallerId, id: uuid.UUID) -> dict[str, Any]:
         """Set or replace the item's image (multipart ``file``): an 800 px WebP at ``wishlist/{userId}/{itemId}…``."""
-        user = caller.user_id(router)
         data = image_uploads.only_file(multipart_form.parse(router.current_event.raw_event))
         return {"success": True, "data": image_uploads.store_wishlist_image(database, outbox, storage, user, id, data)}
 
     @router.delete("/api/wishlist/<id>/image", tags=["wishlist"], **answers(responses.WishlistItemResponse))
-    def delete_image(id: uuid.UUID) -> dict[str, Any]:
+    def delete_image(user: CallerId, id: uuid.UUID) -> dict[str, Any]:
         """Remove the item's image; an uploaded one is deleted from S3 through the outbox."""
-        user = caller.user_id(router)
         data = database.write(lambda session: wishlist.remove_image(session, outbox, user, id))
         return {"success": True, "data": data}
 
     @router.post("/api/wishlist/<id>/image/upload-url", tags=["wishlist"], **answers(UploadOfferResponse))
-    def image_upload_url(
+    def image_upload_url(user: CallerId,
         id: uuid.UUID, body: Annotated[upload_schemas.ImageUploadUrlRequest, Body()]
     ) -> dict[str, Any]:
         """A presigned S3 POST for an image over the direct-upload ceiling; then ``POST …/image/confirm``."""
-        user = caller.user_id(router)
         database.read(lambda session: wishlist.get_item(session, user, id))
         return {"success": True, "data": presigned_uploads.offer(storage, user, body.content_type)}
 
     @router.post(
         "/api/wishlist/<id>/image/confirm", tags=["wishlist"], **answers(responses.WishlistItemResponse, also=(413,))
     )
-    def confirm_image(id: uuid.UUID, body: Annotated[upload_schemas.UploadConfirm, Body()]) -> dict[str, Any]:
+    def confirm_image(
+        user: CallerId, id: uuid.UUID, body: Annotated[upload_schemas.UploadConfirm, Body()]
+    ) -> dict[str, Any]:
         """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
-        user = caller.user_id(router)
         data = presigned_uploads.confirm(
             storage,
             user,
