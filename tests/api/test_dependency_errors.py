@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.helpers import assert_envelope, moc_body
-from tests.api.uploads import png, upload
+from tests.support.helpers import assert_envelope, moc_body
+from tests.support.uploads import png, upload
 
 
 def test_an_open_database_breaker_is_a_503_naming_postgres_with_retry_after(lambda_client, api_dependencies) -> None:
