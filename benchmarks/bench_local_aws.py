@@ -39,7 +39,6 @@ from api.functions import FUNCTIONS
 from benchmarks.report import command_line, machine_line, percentile, write_section
 from benchmarks.up_server import open_loop
 from cli.up import LOCAL_KEEP_WARM_CONCURRENCY, function_environment
-from devstack.apigateway import authorizer
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from devstack.eventbridge.scheduler import KeepWarmRule
 from devstack.lambda_.platform_logs import LogCollector, init_duration_ms
@@ -47,6 +46,7 @@ from devstack.lambda_.pool import LocalCapacity
 from devstack.local_aws import LocalAws, LocalAwsConfig
 from runtime import config
 from runtime.auth import mint_token
+from runtime.edge import authorizer
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_RATE = 20.0

@@ -141,10 +141,10 @@ def _local_aws(
 ) -> Any:
     """Compose the local AWS from the function table (the CLI hands it over; devstack never imports api)."""
     from api.functions import FUNCTIONS
-    from devstack.apigateway import authorizer
     from devstack.eventbridge.scheduler import KeepWarmRule, rate_seconds
     from devstack.lambda_.pool import LocalCapacity
     from devstack.local_aws import LocalAws, LocalAwsConfig
+    from runtime.edge import authorizer
     from stack.functions import KEEP_WARM_SCHEDULE
 
     every = rate_seconds(KEEP_WARM_SCHEDULE)
@@ -385,9 +385,10 @@ def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observato
     """Compose the serverful backend: its dependencies and the API's handlers over them (its composition root)."""
     from api.composition import build_handlers
     from api.dependencies import Dependencies
-    from api.functions import function_for_path
+    from api.functions import FUNCTIONS, function_for_path
     from runtime import process
-    from runtime.auth import TokenValidator
+    from runtime.edge import authorizer
+    from runtime.edge.routes import routes_from_table
     from runtime.serverful.admin import AdminEndpoints, admin_token
     from runtime.serverful.server import ServerfulApp
 
@@ -400,8 +401,9 @@ def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observato
     assert token is not None
     return ServerfulApp(
         build_handlers(deps),
+        routes_from_table(FUNCTIONS),
         function_for_path,
-        TokenValidator(settings),
+        authorizer.from_settings(settings),
         budget_ms=settings.request_budget_ms,
         extra_routes={**guard.extra_routes(), **observatory.routes()},
         admin=AdminEndpoints(token, breakers.snapshot, breakers.force, chaos),

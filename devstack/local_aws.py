@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from devstack.apigateway.authorizer import JwtAuthorizer
-from devstack.apigateway.gateway import Gateway, TokenBucket, routes_from_table
+from devstack.apigateway.gateway import Gateway
+from devstack.apigateway.throttling import Throttling
 from devstack.cloudwatch.metrics.platform import PlatformMetrics
 from devstack.eventbridge.scheduler import KeepWarmRule, KeepWarmScheduler
 from devstack.lambda_.async_invoke import AsyncInvoker, FailureDestination
@@ -30,6 +30,8 @@ from devstack.lambda_.invocation import Invocation, InvocationResult
 from devstack.lambda_.invoke_api import invoke_api_app
 from devstack.lambda_.pool import EnvironmentPool, LocalCapacity, Throttled
 from devstack.xray.daemon import SegmentStore, lambda_trace, sampling_app
+from runtime.edge.authorizer import JwtAuthorizer
+from runtime.edge.routes import routes_from_table
 from stack.functions import FunctionSpec
 
 T = TypeVar("T")
@@ -58,7 +60,7 @@ class LocalAwsConfig:
     serverless: bool = True
     """False: only the X-Ray daemon (``brickguard up --only express``)."""
     integration_timeout: float | None = None
-    throttle: TokenBucket | None = None
+    throttle: Throttling | None = None
     route_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     platform_metrics: PlatformMetrics | None = None
     """Where the platform publishes AWS/Lambda and AWS/ApiGateway metrics (the local metric store)."""

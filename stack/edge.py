@@ -1,6 +1,8 @@
 """The HTTP API's edge settings from the architecture: CORS, throttling, the access log format.
 
-One place for them, read by the stack and by the local gateway, so both edges behave alike.
+One place for them, read by the stack (``stack/http_api.py``), by the local gateway
+(``devstack/apigateway``: throttling and CORS) and, through the composition root, by express (CORS),
+so every edge behaves alike.
 """
 
 from __future__ import annotations

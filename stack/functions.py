@@ -50,6 +50,11 @@ class FunctionSpec(Protocol):
     def routes(self) -> Sequence[str]: ...
 
     @property
+    def public_routes(self) -> Sequence[str]:
+        """Routes served without the JWT authorizer (the stack, express and the local gateway read it)."""
+        ...
+
+    @property
     def memory_mb(self) -> int: ...
 
     @property

@@ -1,21 +1,20 @@
 """The HTTP API: CORS, JWT authorizer (Cognito issuer and app clients), a stage with throttling and
 access logs, one integration per function (its ``live`` alias), and the routes of the function
-table it is given (``GET /health`` stays unauthenticated)."""
+table it is given (the table's public routes, ``GET /health``, run without the authorizer)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from stack import edge
-from stack.functions import alias_logical_id
+from stack.functions import FunctionSpec, alias_logical_id
 from stack.intrinsics import get_att, pascal, ref
 
 API = "HttpApi"
 AUTHORIZER = "JwtAuthorizer"
 STAGE = "DefaultStage"
 ACCESS_LOGS = "ApiAccessLogGroup"
-PUBLIC_ROUTES = frozenset({"GET /health"})
 
 
 def route_logical_id(route: str) -> str:
@@ -36,13 +35,13 @@ def _integration(function: str) -> dict[str, Any]:
     }
 
 
-def _route(route: str, function: str) -> dict[str, Any]:
+def _route(route: str, function: str, public: bool) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "ApiId": ref(API),
         "RouteKey": route,
         "Target": {"Fn::Join": ["/", ["integrations", ref(f"{pascal(function)}Integration")]]},
     }
-    if route in PUBLIC_ROUTES:
+    if public:
         properties["AuthorizationType"] = "NONE"
     else:
         properties.update(AuthorizationType="JWT", AuthorizerId=ref(AUTHORIZER))
@@ -85,9 +84,10 @@ def _stage(upload_routes: Sequence[str]) -> dict[str, Any]:
     return stage
 
 
-def resources(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """API, authorizer, stage, access log group, and per function: integration, permission, routes."""
-    declared = [route for function_routes in routes.values() for route in function_routes]
+def resources(table: Sequence[FunctionSpec]) -> dict[str, Any]:
+    """API, authorizer, stage, access log group, and per function with routes: integration, permission, routes."""
+    served = [spec for spec in table if spec.routes]
+    declared = [route for spec in served for route in spec.routes]
     found: dict[str, Any] = {
         API: {
             "Type": "AWS::ApiGatewayV2::Api",
@@ -122,9 +122,9 @@ def resources(routes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
             },
         },
     }
-    for function, function_routes in routes.items():
-        found[f"{pascal(function)}Integration"] = _integration(function)
-        found[f"{pascal(function)}ApiPermission"] = _permission(function)
-        for route in function_routes:
-            found[route_logical_id(route)] = _route(route, function)
+    for spec in served:
+        found[f"{pascal(spec.name)}Integration"] = _integration(spec.name)
+        found[f"{pascal(spec.name)}ApiPermission"] = _permission(spec.name)
+        for route in spec.routes:
+            found[route_logical_id(route)] = _route(route, spec.name, route in spec.public_routes)
     return found

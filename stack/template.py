@@ -29,7 +29,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
     for part in (
         functions.resources(table, release, wiring or Wiring()),
         network.resources(),
-        http_api.resources({spec.name: spec.routes for spec in table if spec.routes}),
+        http_api.resources(table),
         health_checks.resources(),
         traffic.resources(),
         monitoring.resources(names),

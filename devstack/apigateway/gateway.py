@@ -1,9 +1,10 @@
 """A local API Gateway HTTP API: routes, JWT authorizer, Lambda proxy integration (payload 2.0), limits.
 
 Built from the same function/route table the CloudFormation stack is
-synthesized from. A request is throttled at the stage (token bucket), sized
-against the 10 MB payload limit, matched to a route (most specific first;
-unmatched is 404), authorized unless the route is public (``GET /health``),
+synthesized from, with the edge express runs too (:mod:`runtime.edge`: routes, authorizer, event).
+A request is matched to a route (most specific first), throttled (the stage's or the route's token
+bucket, :mod:`devstack.apigateway.throttling`), sized against the 10 MB payload limit (unmatched is
+404), authorized unless the table flags the route public (``GET /health``),
 turned into a payload 2.0 event, checked against Lambda's 6 MB request limit,
 and invoked synchronously with the 30 s integration timeout. Every refusal is
 API Gateway's ``{"message": …}`` answer from :mod:`devstack.apigateway.limits`; each
@@ -16,21 +17,19 @@ import asyncio
 import base64
 import json
 import os
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from devstack.apigateway import limits
-from devstack.apigateway.authorizer import JwtAuthorizer, Rejected
-from devstack.apigateway.payload_v2 import HttpRequest, MalformedResponse, build_event, http_response
+from devstack.apigateway.throttling import Throttling
 from devstack.lambda_.invocation import InvocationResult, Outcome
 from devstack.lambda_.pool import Throttled
-from stack.functions import FunctionSpec
+from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
+from runtime.edge.payload_v2 import HttpRequest, MalformedResponse, build_event, http_response
+from runtime.edge.routes import Matched, RouteTable
 
-PUBLIC_ROUTES = frozenset({"GET /health"})
 TRACE_HEADER = "x-amzn-trace-id"
 INTEGRATION_MS = web.ResponseKey("integration_ms", float)  # kept on the response for IntegrationLatency
 
@@ -38,65 +37,11 @@ Invoker = Callable[[str, bytes, str], Awaitable[InvocationResult]]
 """``invoke(function, event_bytes, trace_header)``: a synchronous Lambda invocation."""
 
 
-@dataclass(frozen=True)
-class Route:
-    key: str
-    method: str
-    pattern: re.Pattern[str]
-    function: str
-    public: bool
-    scopes: tuple[str, ...] = ()
-    literal_segments: int = 0
-
-
-def _route(key: str, function: str, scopes: Sequence[str]) -> Route:
-    method, template = key.split(" ", 1)
-    regex = "".join(
-        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") and part.endswith("}") else re.escape(part)
-        for part in re.split(r"(\{[^}]+\})", template)
-    )
-    literal = sum(1 for segment in template.split("/") if segment and not segment.startswith("{"))
-    public = key in PUBLIC_ROUTES
-    return Route(key, method, re.compile(f"^{regex}$"), function, public, tuple(scopes), literal)
-
-
-def routes_from_table(
-    functions: Sequence[FunctionSpec], scopes: Mapping[str, Sequence[str]] | None = None
-) -> list[Route]:
-    """Every route of the table, most specific (most literal segments) first, as API Gateway matches.
-
-    ``scopes`` maps a route key to its authorization scopes (none are configured in the stack today).
-    """
-    scopes = scopes or {}
-    routes = [_route(key, function.name, scopes.get(key, ())) for function in functions for key in function.routes]
-    return sorted(routes, key=lambda route: -route.literal_segments)
-
-
 def trace_header(incoming: str | None) -> str:
     """The ``x-amzn-trace-id`` the integration sees: the client's root, or a new one."""
     if incoming and "Root=" in incoming:
         return incoming
     return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
-
-
-class TokenBucket:
-    """Stage throttling: ``burst`` tokens refilled at ``rate`` per second."""
-
-    def __init__(self, burst: int, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._burst = burst
-        self._rate = rate
-        self._tokens = float(burst)
-        self._clock = clock
-        self._last = clock()
-
-    def take(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
-        self._last = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
 
 
 def _refusal(limit: limits.Limit, request_id: str, extra: dict[str, str] | None = None) -> web.Response:
@@ -113,18 +58,18 @@ class Gateway:
 
     def __init__(
         self,
-        routes: Sequence[Route],
+        routes: RouteTable,
         invoke: Invoker,
         authorizer: JwtAuthorizer,
         *,
-        throttle: TokenBucket | None = None,
+        throttle: Throttling | None = None,
         integration_timeout: float = limits.INTEGRATION_TIMEOUT_SECONDS,
         on_answer: Callable[[int, float, float | None], None] | None = None,
     ) -> None:
-        self._routes = list(routes)
+        self._routes = routes
         self._invoke = invoke
         self._authorizer = authorizer
-        self._throttle = throttle or TokenBucket(limits.STAGE_BURST, limits.STAGE_RATE_PER_SECOND)
+        self._throttle = throttle or Throttling.from_edge()
         self._integration_timeout = integration_timeout
         self._in_flight: set[asyncio.Task[InvocationResult]] = set()
         self._on_answer = on_answer
@@ -134,14 +79,8 @@ class Gateway:
         app.router.add_route("*", "/{tail:.*}", self.handle)
         return app
 
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        for route in self._routes:
-            if route.method != method:
-                continue
-            found = route.pattern.match(path)
-            if found:
-                return route, found.groupdict()
-        return None
+    def match(self, method: str, path: str) -> Matched | None:
+        return self._routes.match(method, path)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request; API Gateway's own metrics (Count, 4xx, 5xx, Latency, IntegrationLatency) follow."""
@@ -155,19 +94,19 @@ class Gateway:
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         request_id = base64.b64encode(os.urandom(10)).decode()
         received_ms = int(time.time() * 1000)
-        if not self._throttle.take():
+        matched = self.match(request.method, request.raw_path.partition("?")[0])
+        if not self._throttle.take(matched.route.key if matched else None):
             return _refusal(limits.STAGE_THROTTLED, request_id)
         body = await _read_body(request)
         if body is None:
             return _refusal(limits.PAYLOAD_TOO_LARGE, request_id, {"Connection": "close"})
-        matched = self.match(request.method, request.path)
         if matched is None:
             return _refusal(limits.NO_ROUTE, request_id)
-        route, path_parameters = matched
+        route, path_parameters = matched.route, matched.raw_parameters
         claims = scopes = None
         if not route.public:
             try:
-                authorized = self._authorizer.authorize(request.headers.get("Authorization"), route.scopes)
+                authorized = self._authorizer.authorize(identity_source(list(request.headers.items())), route.scopes)
             except Rejected as rejected:
                 limit = limits.UNAUTHORIZED if rejected.status == 401 else limits.FORBIDDEN_SCOPE
                 header = rejected.www_authenticate

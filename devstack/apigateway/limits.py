@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stack import edge
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -31,8 +33,6 @@ MiB = 1024 * 1024
 HTTP_API_PAYLOAD_BYTES = 10 * MiB
 LAMBDA_SYNC_PAYLOAD_BYTES = 6 * MiB
 INTEGRATION_TIMEOUT_SECONDS = 30.0
-STAGE_BURST = 500
-STAGE_RATE_PER_SECOND = 1000.0
 
 NO_ROUTE = Limit(
     "No route matches method and path",
@@ -109,8 +109,9 @@ LAMBDA_THROTTLED = Limit(
     "own Knowledge Center.",
 )
 STAGE_THROTTLED = Limit(
-    "HTTP API stage throttling",
-    f"burst {STAGE_BURST}, rate {STAGE_RATE_PER_SECOND:.0f}/s (DESIGN.md)",
+    "HTTP API stage and route throttling",
+    f"burst {edge.THROTTLE_BURST}, rate {edge.THROTTLE_RATE_PER_S}/s; {', '.join(edge.UPLOAD_ROUTES)}: "
+    f"burst {edge.UPLOAD_BURST}, rate {edge.UPLOAD_RATE_PER_S}/s (stack/edge.py)",
     429,
     "Too Many Requests",
     'API Gateway throttling: 429 {"message":"Too Many Requests"} once the token bucket is empty.',

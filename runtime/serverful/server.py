@@ -1,9 +1,11 @@
 """The serverful ("express") backend: waitress serving the same Lambda handlers.
 
-Each HTTP request becomes an API Gateway HTTP API payload v2.0 event, the JWT
-is validated here (API Gateway's authorizer does it for Lambda), and the event
-goes to the same guarded handler the Lambda function runs. Only the
-``backend`` tag differs, which is what makes the side-by-side comparison honest.
+Each HTTP request goes through the API Gateway edge of :mod:`runtime.edge` — the route table its
+composition root hands it, the JWT authorizer (API Gateway's does it for Lambda), the one payload
+v2.0 event builder — and the event goes to the same guarded handler the Lambda function runs. Only
+the ``backend`` tag differs, which is what makes the side-by-side comparison honest. A path no route
+matches still reaches the function owning its prefix, whose resolver answers the envelope's 404 or
+405 (express has no API Gateway in front of it to answer ``{"message": "Not Found"}``).
 """
 
 from __future__ import annotations
@@ -12,17 +14,23 @@ import base64
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
-from runtime.auth import TokenValidator, bearer_token
-from runtime.errors import ApiError, PayloadTooLarge, Unauthorized, error_response
+from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
+from runtime.edge.payload_v2 import HttpRequest, build_event
+from runtime.edge.routes import RouteTable
+from runtime.errors import ApiError, Forbidden, PayloadTooLarge, Unauthorized, error_response
 from runtime.serverful.admin import ADMIN_PREFIX, AdminEndpoints, json_payload
 from runtime.serverful.http_channel import EnvelopeChannel
 from runtime.wrapper import MAX_BODY_BYTES, LambdaHandler
 
-PUBLIC_PATHS = frozenset({"/health"})
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+COOKIE_DEPRECATED = (
+    "The token cookie is no longer accepted: send the token in the Authorization header "
+    "(API Gateway's JWT authorizer reads only that header)"
+)
+_WSGI_HEADERS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
 
 
 class ServerfulContext:
@@ -40,24 +48,28 @@ class ServerfulContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
-    headers = {
-        key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
-    }
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").lower()] = environ[key]
+def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers as the edge receives them (WSGI has lower-cased names and joined repeats)."""
+    headers = [
+        (key[5:].replace("_", "-").lower(), value) for key, value in environ.items() if key.startswith("HTTP_")
+    ]
+    headers += [(name, environ[key]) for key, name in _WSGI_HEADERS.items() if environ.get(key)]
     return headers
 
 
-def _query_parameters(raw_query: str) -> dict[str, str] | None:
-    from urllib.parse import parse_qsl
+def _raw_target(environ: Mapping[str, Any]) -> tuple[str, str]:
+    """The request target's raw path and query, as the client sent them (``PATH_INFO`` is decoded)."""
+    uri = environ.get("REQUEST_URI")
+    if uri and uri.startswith("/"):
+        path, _, query = uri.partition("?")
+        return path, query
+    return quote(environ.get("PATH_INFO") or "/", safe="/%:@!$&'()*+,;="), environ.get("QUERY_STRING", "")
 
-    params: dict[str, list[str]] = {}
-    for key, value in parse_qsl(raw_query, keep_blank_values=True):
-        params.setdefault(key, []).append(value)
-    # API Gateway v2 joins repeated parameters with commas
-    return {key: ",".join(values) for key, values in params.items()} or None
+
+def _cookie_only(headers: list[tuple[str, str]]) -> bool:
+    """True when the request carries the retired ``token`` cookie (and no Authorization header)."""
+    cookies = (part for name, value in headers if name == "cookie" for part in value.split(";"))
+    return any(cookie.strip().partition("=")[0] == "token" for cookie in cookies)
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:
@@ -76,73 +88,28 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
     return body
 
 
-def build_event(environ: Mapping[str, Any], body: bytes, claims: dict[str, Any] | None, request_id: str) -> dict:
-    """The API Gateway HTTP API payload v2.0 event for one WSGI request."""
-    method = environ["REQUEST_METHOD"].upper()
-    path = environ.get("PATH_INFO") or "/"
-    raw_query = environ.get("QUERY_STRING", "")
-    headers = _headers(environ)
-    cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
-    try:
-        text_body: str | None = body.decode("utf-8") if body else None
-        is_base64 = False
-    except UnicodeDecodeError:
-        text_body, is_base64 = base64.b64encode(body).decode("ascii"), True
-    now = datetime.now(UTC)
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "express",
-            "apiId": "express",
-            "domainName": headers.get("host", "localhost"),
-            "domainPrefix": "express",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                "sourceIp": environ.get("REMOTE_ADDR", "127.0.0.1"),
-                "userAgent": headers.get("user-agent", ""),
-            },
-            "requestId": request_id,
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        },
-        "isBase64Encoded": is_base64,
-    }
-    if cookies:
-        event["cookies"] = cookies
-    query = _query_parameters(raw_query)
-    if query:
-        event["queryStringParameters"] = query
-    if text_body is not None:
-        event["body"] = text_body
-    if claims is not None:
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    return event
-
-
 class ServerfulApp:
-    """The WSGI application: routing by function, JWT validation, event translation."""
+    """The WSGI application: the edge (routes, JWT authorizer, v2.0 event), then the function's handler.
+
+    ``routes`` is the function table's route table; ``fallback_function`` names the function whose
+    resolver answers a path no route matches (404 or 405 in the envelope).
+    """
 
     def __init__(
         self,
         handlers: Mapping[str, LambdaHandler],
-        route_function: Callable[[str], str | None],
-        validator: TokenValidator,
+        routes: RouteTable,
+        fallback_function: Callable[[str], str | None],
+        authorizer: JwtAuthorizer,
         *,
         budget_ms: int,
         extra_routes: Mapping[str, Callable[[], tuple[bytes, str]]] | None = None,
         admin: AdminEndpoints | None = None,
     ) -> None:
         self._handlers = handlers
-        self._route_function = route_function
-        self._validator = validator
+        self._routes = routes
+        self._fallback_function = fallback_function
+        self._authorizer = authorizer
         self._budget_ms = budget_ms
         self._extra_routes = dict(extra_routes or {})
         self._admin = admin
@@ -171,17 +138,51 @@ class ServerfulApp:
 
     def _dispatch(self, environ: dict[str, Any], path: str, request_id: str) -> dict[str, Any]:
         body = _read_body(environ)
-        claims = None
-        if path not in PUBLIC_PATHS:
-            headers = _headers(environ)
-            cookies = [c for c in headers.get("cookie", "").split(";") if c.strip()]
-            token = bearer_token(headers, cookies)
-            if token is None:
-                raise Unauthorized("Authentication required")
-            claims = self._validator.claims(token)
-        event = build_event(environ, body, claims, request_id)
-        function = self._route_function(path) or "health"  # its resolver answers 404 for unknown paths
+        method = environ["REQUEST_METHOD"].upper()
+        raw_path, raw_query = _raw_target(environ)
+        headers = _headers(environ)
+        matched = self._routes.match(method, raw_path)
+        public = matched.route.public if matched else self._routes.is_public_path(raw_path)
+        claims = scopes = None
+        if not public:
+            claims, scopes = self._authorized(headers, matched.route.scopes if matched else ())
+        request = HttpRequest(
+            method=method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+            source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
+            received_epoch_ms=int(time.time() * 1000),
+            request_id=request_id,
+        )
+        if matched is not None:
+            event = build_event(
+                request, route_key=matched.route.key, path_parameters=matched.raw_parameters, claims=claims,
+                scopes=scopes,
+            )
+            function = matched.route.function
+        else:
+            event = build_event(request, route_key="$default", path_parameters={}, claims=claims, scopes=scopes)
+            function = self._fallback_function(path) or "health"  # its resolver answers 404 / 405
         return self._handlers[function](event, ServerfulContext(request_id, self._budget_ms))
+
+    def _authorized(
+        self, headers: list[tuple[str, str]], route_scopes: tuple[str, ...]
+    ) -> tuple[dict[str, Any], list[str] | None]:
+        """The authorizer's verdict, as the envelope's 401/403 when it refuses."""
+        authorization = identity_source(headers)
+        if authorization is None and _cookie_only(headers):
+            raise Unauthorized(COOKIE_DEPRECATED)
+        try:
+            authorized = self._authorizer.authorize(authorization, route_scopes)
+        except Rejected as rejected:
+            if rejected.status == 403:
+                raise Forbidden(f"Forbidden: {rejected.description}") from None
+            if authorization is None:
+                raise Unauthorized("Authentication required") from None
+            raise Unauthorized(f"Invalid token: {rejected.description}") from None
+        return authorized.claims, authorized.scopes
 
     @staticmethod
     def _respond(response: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -201,13 +202,11 @@ class ServerfulApp:
         return [payload]
 
 
-def serve(
-    app: ServerfulApp, *, host: str, port: int, threads: int = 8, on_ready: Callable[[], None] | None = None
-) -> None:
-    """Serve ``app`` with waitress until interrupted (Ctrl-C / SIGTERM)."""
-    from waitress.server import create_server
+def create_server(app: ServerfulApp, *, host: str, port: int, threads: int = 8) -> Any:
+    """The waitress server for ``app`` (port 0: any free port), errors answered in the envelope."""
+    from waitress.server import create_server as waitress_server
 
-    server = create_server(
+    server = waitress_server(
         app,
         host=host,
         port=port,
@@ -217,6 +216,14 @@ def serve(
         clear_untrusted_proxy_headers=True,
     )
     server.channel_class = EnvelopeChannel  # one listening socket: one server
+    return server
+
+
+def serve(
+    app: ServerfulApp, *, host: str, port: int, threads: int = 8, on_ready: Callable[[], None] | None = None
+) -> None:
+    """Serve ``app`` with waitress until interrupted (Ctrl-C / SIGTERM)."""
+    server = create_server(app, host=host, port=port, threads=threads)
     if on_ready is not None:
         on_ready()
     try:

@@ -14,15 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 from api.functions import function_for_path
-from runtime.auth import TokenValidator, bearer_token
-from runtime.errors import ApiError
+from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
 from tests.support.clients import FakeLambdaContext, v2_event
 
 
 class LambdaAsWsgi:
-    def __init__(self, handlers: dict[str, Any], validator: TokenValidator) -> None:
+    def __init__(self, handlers: dict[str, Any], authorizer: JwtAuthorizer) -> None:
         self._handlers = handlers
-        self._validator = validator
+        self._authorizer = authorizer
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -32,13 +31,10 @@ class LambdaAsWsgi:
         }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
-        token = bearer_token(headers, [])
-        claims = None
-        if token is not None:
-            try:
-                claims = self._validator.claims(token)
-            except ApiError:
-                claims = None
+        try:
+            claims = self._authorizer.authorize(identity_source(list(headers.items()))).claims
+        except Rejected:
+            claims = None
         path = quote(environ.get("PATH_INFO") or "/", safe="/%")
         query = environ.get("QUERY_STRING", "")
         try:

@@ -21,7 +21,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 
 from api.openapi import openapi_document
-from runtime.auth import TokenValidator, mint_token
+from runtime.auth import mint_token
+from runtime.edge import authorizer
 from tests.api.lambda_wsgi import LambdaAsWsgi
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "5"))
@@ -69,7 +70,7 @@ def lambda_url(api_handlers, api_settings) -> Iterator[str]:
     """The in-process Lambda handlers behind a loopback HTTP listener (schemathesis speaks HTTP)."""
     from waitress.server import create_server
 
-    app = LambdaAsWsgi(api_handlers, TokenValidator(api_settings))
+    app = LambdaAsWsgi(api_handlers, authorizer.from_settings(api_settings))
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, name="lambda-wsgi", daemon=True)
     thread.start()

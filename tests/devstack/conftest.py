@@ -14,11 +14,11 @@ import pytest
 import requests
 
 from cli.up import function_environment
-from devstack.apigateway import authorizer
 from devstack.lambda_.platform_logs import LogCollector
 from devstack.local_aws import LocalAws, LocalAwsConfig
 from runtime import config
 from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
+from runtime.edge import authorizer
 from tests.support.waiting import wait_until
 
 
@@ -33,6 +33,7 @@ class SpecFunction:
     timeout_seconds: int = 3
     reserved_concurrency: int | None = None
     provisioned_concurrency: int = 0
+    public_routes: tuple[str, ...] = ()
 
 
 BEHAVIOURS = "tests.devstack.functions.behaviours"

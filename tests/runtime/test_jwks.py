@@ -11,9 +11,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from runtime.auth import TokenValidator
 from runtime.config import Settings
-from runtime.errors import Unauthorized
+from runtime.edge import authorizer
+from runtime.edge.authorizer import Rejected
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
 AUDIENCE = "app-client-id"
@@ -52,13 +52,13 @@ def _token(key, **overrides):
 
 
 def test_pool_tokens_are_accepted_and_others_rejected(jwks_url, pool_key, tmp_path):
-    validator = TokenValidator(
+    checker = authorizer.from_settings(
         Settings(jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_jwks_url=jwks_url, data_dir=str(tmp_path))
     )
-    assert validator.claims(_token(pool_key))["sub"] == "cognito-user"
+    assert checker.authorize(f"Bearer {_token(pool_key)}").claims["sub"] == "cognito-user"
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     for bad in (_token(other), _token(pool_key, aud="other-client"), _token(pool_key, iss="https://evil"),
                 _token(pool_key, exp=int(time.time()) - 5)):
-        with pytest.raises(Unauthorized):
-            validator.claims(bad)
+        with pytest.raises(Rejected):
+            checker.authorize(f"Bearer {bad}")
     assert not (tmp_path / "dev-jwt-key.pem").exists()  # no local key in JWKS mode

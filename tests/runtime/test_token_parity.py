@@ -1,4 +1,4 @@
-"""Token parity: express accepts exactly the tokens API Gateway's JWT authorizer accepts.
+"""Token parity: the one JWT authorizer (express and the local gateway run it) gives API Gateway's verdicts.
 
 The expected verdicts are API Gateway's documented rules for HTTP API JWT authorizers: RSA
 signatures only, ``iss`` equal to the issuer, ``aud`` matched when present and ``client_id`` only
@@ -14,9 +14,10 @@ from typing import Any
 import jwt
 import pytest
 
-from runtime.auth import TokenValidator, bearer_token, load_or_create_dev_key
+from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
 from runtime.config import Settings
-from runtime.errors import Unauthorized
+from runtime.edge import authorizer
+from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool"
 CLIENTS = "web-client,mobile-client"
@@ -42,42 +43,40 @@ CASES: dict[str, tuple[dict[str, Any], bool]] = {
 
 
 @pytest.fixture(scope="module")
-def signing(tmp_path_factory: pytest.TempPathFactory) -> tuple[TokenValidator, Any]:
+def signing(tmp_path_factory: pytest.TempPathFactory) -> tuple[JwtAuthorizer, Any]:
     data_dir = tmp_path_factory.mktemp("keys")
     settings = Settings(jwt_issuer=ISSUER, jwt_audience=CLIENTS, data_dir=str(data_dir))
-    return TokenValidator(settings), load_or_create_dev_key(data_dir)
+    return authorizer.from_settings(settings), load_or_create_dev_key(data_dir)
 
 
 def _token(key: Any, overrides: dict[str, Any], algorithm: str = "RS256") -> str:
     now = int(time.time())
     claims = {name: value + now if name in TIME_CLAIMS else value
               for name, value in {**BASE, **overrides}.items() if value is not None}
-    return jwt.encode(claims, key, algorithm=algorithm)
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": DEV_KEY_ID})
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_express_gives_api_gateways_verdict(signing: tuple[TokenValidator, Any], case: str) -> None:
-    validator, key = signing
+def test_the_authorizer_gives_api_gateways_verdict(signing: tuple[JwtAuthorizer, Any], case: str) -> None:
+    checker, key = signing
     overrides, accepted = CASES[case]
     token = _token(key, overrides)
     if accepted:
-        assert validator.claims(token)["sub"] == SUB
+        assert checker.authorize(f"Bearer {token}").claims["sub"] == SUB
+        assert checker.authorize(token).claims["sub"] == SUB  # the bare token, as API Gateway takes it
     else:
-        with pytest.raises(Unauthorized):
-            validator.claims(token)
+        with pytest.raises(Rejected):
+            checker.authorize(f"Bearer {token}")
 
 
-def test_only_rsa_signatures(signing: tuple[TokenValidator, Any]) -> None:
-    validator, key = signing
-    assert validator.claims(_token(key, {"aud": "web-client"}, "RS384"))["iss"] == ISSUER
-    with pytest.raises(Unauthorized):
-        validator.claims(_token("k" * 32, {"aud": "web-client"}, "HS256"))
+def test_only_rsa_signatures(signing: tuple[JwtAuthorizer, Any]) -> None:
+    checker, key = signing
+    assert checker.authorize(_token(key, {"aud": "web-client"}, "RS384")).claims["iss"] == ISSUER
+    with pytest.raises(Rejected):
+        checker.authorize(_token("k" * 32, {"aud": "web-client"}, "HS256"))
 
 
-def test_the_token_comes_from_the_authorization_header_only(tmp_path: Path) -> None:
-    assert bearer_token({"authorization": "Bearer abc"}, []) == "abc"
-    assert bearer_token({"authorization": "abc"}, []) == "abc"
-    assert bearer_token({}, ["theme=dark"]) is None
-    with pytest.raises(Unauthorized, match="cookie is no longer accepted"):
-        bearer_token({}, ["theme=dark", "token=abc"])
-    assert bearer_token({"authorization": "Bearer abc"}, ["token=zzz"]) == "abc"
+def test_the_identity_source_is_every_authorization_header_joined(tmp_path: Path) -> None:
+    assert identity_source([("authorization", "Bearer abc")]) == "Bearer abc"
+    assert identity_source([("Cookie", "token=abc")]) is None
+    assert identity_source([("Authorization", "Bearer a"), ("authorization", "Bearer b")]) == "Bearer a,Bearer b"

@@ -1,7 +1,7 @@
 """Three ways to call the API with the same interface: Lambda handlers, the serverful and the serverless backend.
 
-The Lambda client builds API Gateway HTTP API payload v2.0 events shaped like
-AWS's documented sample (JWT authorizer claims included); the express and
+The Lambda client builds API Gateway HTTP API payload v2.0 events with the edge's one builder
+(``runtime.edge.payload_v2``, JWT authorizer claims included); the express and
 serverless clients send real HTTP requests over a socket to ``brickguard up``
 (the serverless one through the local gateway and execution environments).
 """
@@ -13,13 +13,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
-from api.functions import function_for_path
+from api.functions import FUNCTIONS, function_for_path
+from runtime.edge.payload_v2 import HttpRequest, build_event
+from runtime.edge.routes import routes_from_table
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Reply:
         return json.loads(self.text)
 
 
+EDGE_ROUTES = routes_from_table(FUNCTIONS)
+TEST_SOURCE_IP = "192.0.2.1"
+
+
 def v2_event(
     method: str,
     path: str,
@@ -41,47 +46,28 @@ def v2_event(
     claims: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API payload v2.0 event like AWS's sample, for ``method path?query``."""
-    parts = urlsplit(path)
-    query: dict[str, str] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        query[key] = f"{query[key]},{value}" if key in query else value
-    now = datetime.now(UTC)
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": parts.path,
-        "rawQueryString": parts.query,
-        "headers": {"accept": "application/json", "content-type": "application/json", **(headers or {})},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "api-id",
-            "authentication": None,
-            "domainName": "id.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "id",
-            "http": {
-                "method": method,
-                "path": parts.path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "192.0.2.1",
-                "userAgent": "agent",
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        },
-        "isBase64Encoded": False,
-        "stageVariables": None,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if body is not None:
-        event["body"] = body
-    if claims is not None:
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    return event
+    """The HTTP API payload v2.0 event for ``method path?query``, from the edge's one builder, matched
+    to the function table's route and carrying ``claims`` as the JWT authorizer would."""
+    raw_path, _, raw_query = path.partition("?")
+    sent = {"accept": "application/json", "content-type": "application/json", **(headers or {})}
+    request = HttpRequest(
+        method=method,
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=list(sent.items()),
+        body=(body or "").encode("utf-8"),
+        source_ip=TEST_SOURCE_IP,
+        received_epoch_ms=int(time.time() * 1000),
+        request_id=str(uuid.uuid4()),
+    )
+    matched = EDGE_ROUTES.match(method, raw_path)
+    return build_event(
+        request,
+        route_key=matched.route.key if matched else "$default",
+        path_parameters=matched.raw_parameters if matched else {},
+        claims=claims,
+        scopes=None,
+    )
 
 
 class FakeLambdaContext:

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
 
-FUNCTIONS = [SpecFunction("echo", f"{BEHAVIOURS}.echo", ("GET /echo", "GET /health"))]
+FUNCTIONS = [SpecFunction("echo", f"{BEHAVIOURS}.echo", ("GET /echo", "GET /health"),
+                          public_routes=("GET /health",))]
 UNAUTHORIZED = (401, {"message": "Unauthorized"})
 
 

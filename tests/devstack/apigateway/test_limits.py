@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from devstack.apigateway import limits
-from devstack.apigateway.gateway import TokenBucket
+from devstack.apigateway.throttling import Throttling, TokenBucket
 from devstack.lambda_.pool import LocalCapacity
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
 
@@ -38,7 +38,7 @@ def aws(start_aws) -> RunningAws:
 @pytest.fixture(scope="module")
 def tight_stage(start_aws) -> RunningAws:
     """A stage with a two-request burst and no refill to speak of."""
-    return start_aws([], throttle=TokenBucket(burst=2, rate=0.001))
+    return start_aws([], throttle=Throttling(TokenBucket(burst=2, rate=0.001)))
 
 
 def _auth(aws: RunningAws, **claims) -> dict[str, str]:

@@ -14,7 +14,8 @@ from tests.support.clients import v2_event
 
 AGREEMENT_MS = 20.0
 FUNCTIONS = [
-    SpecFunction("slowinit", "tests.devstack.functions.slow_init.handler", ("GET /health",), memory_mb=512),
+    SpecFunction("slowinit", "tests.devstack.functions.slow_init.handler", ("GET /health",), memory_mb=512,
+                 public_routes=("GET /health",)),
     SpecFunction("health", "api.handlers.health", (), memory_mb=512, timeout_seconds=10),
 ]
 

@@ -13,7 +13,8 @@ from tests.devstack.conftest import RunningAws, SpecFunction
 
 IDLE_SECONDS = 3.0
 PING_EVERY_S = 0.5
-HEALTH = SpecFunction("health", "api.handlers.health", ("GET /health",), memory_mb=512, timeout_seconds=10)
+HEALTH = SpecFunction("health", "api.handlers.health", ("GET /health",), memory_mb=512, timeout_seconds=10,
+                      public_routes=("GET /health",))
 WARMED = SpecFunction("warmed", "api.handlers.health", (), memory_mb=512, timeout_seconds=10)
 
 

@@ -1,6 +1,8 @@
 """API Gateway HTTP API's Lambda payload format 2.0: the request event and the response rules.
 
-Mirrors the developer guide's 'Create AWS Lambda proxy integrations for HTTP
+The one builder of the event: the local gateway hands it to the local Lambda, express to the same
+handler in-process, the tests' in-process client to the handler directly. Mirrors the developer
+guide's 'Create AWS Lambda proxy integrations for HTTP
 APIs': ``routeKey`` is the matched route, headers are lower-cased with repeated
 values joined by commas, the ``Cookie`` header moves to ``cookies``, repeated
 query parameters are joined by commas, ``pathParameters`` come from the route
@@ -35,7 +37,7 @@ TEXT_TYPES = re.compile(
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """What the gateway received, before any AWS shaping."""
+    """What the edge received, before any AWS shaping (headers in arrival order, repeats kept)."""
 
     method: str
     raw_path: str

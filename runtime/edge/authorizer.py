@@ -1,4 +1,8 @@
-"""API Gateway HTTP API's JWT authorizer, as its developer guide describes it.
+"""API Gateway HTTP API's JWT authorizer, as its developer guide describes it: the one both backends run.
+
+The local gateway runs it in front of the local Lambda; express runs it in-process (in production
+API Gateway's own authorizer does this for Lambda, so express must decide exactly alike: a token one
+backend accepts the other accepts too, docs/deploy.md "Token parity").
 
 The token comes from the identity source, the ``Authorization`` header — bare
 or prefixed with ``Bearer`` (a JWT authorizer cannot read cookies). Then: the
@@ -9,7 +13,8 @@ match one configured audience; ``exp`` must be in the future, ``nbf`` and
 ``iat`` in the past; when the route has authorization scopes, ``scope`` /
 ``scp`` must contain at least one of them. A rejection is API Gateway's own
 ``401 {"message":"Unauthorized"}`` with a ``www-authenticate`` header (403 for
-a missing scope), never the function's error envelope.
+a missing scope), never the function's error envelope. Express answers the same verdict in its
+error envelope (the frontend's contract).
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ from typing import Any
 
 import jwt
 
-from runtime.auth import ALGORITHMS, DEV_KEY_ID, audience_matches, load_or_create_dev_key
+from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
 from runtime.config import Settings
+
+ALGORITHMS = ["RS256", "RS384", "RS512"]  # API Gateway's JWT authorizer supports RSA-based algorithms only
+MAX_TOKEN_BYTES = 8 * 1024  # Cognito ID tokens are 1-2 KB; a larger one is refused before any parsing
 
 
 class Rejected(Exception):
@@ -38,6 +46,21 @@ class Rejected(Exception):
         if self.status != 401:
             return None
         return f'Bearer scope="" error="invalid_token" error_description="{self.description}"'
+
+
+def identity_source(headers: Sequence[tuple[str, str]]) -> str | None:
+    """The identity source ``$request.header.Authorization``: every ``Authorization`` header of the
+    request joined by commas, as the v2.0 event joins repeated headers (two tokens are no token)."""
+    values = [value for name, value in headers if name.lower() == "authorization"]
+    return ",".join(values) if values else None
+
+
+def audience_matches(claims: dict[str, Any], audiences: frozenset[str]) -> bool:
+    """API Gateway's rule: ``aud`` must match when present; only without ``aud`` is ``client_id`` used."""
+    if "aud" in claims:
+        aud = claims["aud"]
+        return bool(audiences.intersection([aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []))
+    return isinstance(claims.get("client_id"), str) and claims["client_id"] in audiences
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,10 @@ class JwtAuthorizer:
             token = token[7:].strip()
         if not token:
             raise Rejected("the token is missing")
+        if len(token) > MAX_TOKEN_BYTES:
+            raise Rejected("the token is too large")
+        if not token.isascii():  # a JWT is base64url and dots; other bytes are no token
+            raise Rejected("the token is not a JWT")
         claims = self._verified_claims(token)
         self._check_claims(claims)
         scopes = _token_scopes(claims)

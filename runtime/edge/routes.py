@@ -1,0 +1,93 @@
+"""The HTTP API's route table: route keys of the function table, matched as API Gateway matches them.
+
+API Gateway picks the most specific route (most literal path segments) for the request's method and
+path; ``{name}`` matches one path segment. A route the function table flags public runs without the
+JWT authorizer. Both express and the local gateway are handed the table by their composition root
+(``runtime`` cannot import ``api``): :class:`EdgeFunction` is what they read of each function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class EdgeFunction(Protocol):
+    """What the edge reads of one function of the table (``api.functions.LambdaFunction``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def routes(self) -> Sequence[str]: ...
+
+    @property
+    def public_routes(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+    function: str
+    public: bool
+    scopes: tuple[str, ...] = ()
+    literal_segments: int = 0
+
+
+@dataclass(frozen=True)
+class Matched:
+    """A request's route and its path parameters, as the route template names them (still encoded)."""
+
+    route: Route
+    raw_parameters: dict[str, str]
+
+
+def _route(key: str, function: str, public: bool, scopes: Sequence[str]) -> Route:
+    method, template = key.split(" ", 1)
+    regex = "".join(
+        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") and part.endswith("}") else re.escape(part)
+        for part in re.split(r"(\{[^}]+\})", template)
+    )
+    literal = sum(1 for segment in template.split("/") if segment and not segment.startswith("{"))
+    return Route(key, method, template, re.compile(f"^{regex}$"), function, public, tuple(scopes), literal)
+
+
+class RouteTable:
+    """Every route of the table, most specific first."""
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self.routes = sorted(routes, key=lambda route: -route.literal_segments)
+        self._public_paths = frozenset(route.path for route in self.routes if route.public)
+
+    def match(self, method: str, path: str) -> Matched | None:
+        """The route for ``method path`` (the raw, still percent-encoded path), or None."""
+        for route in self.routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return Matched(route, found.groupdict())
+        return None
+
+    def is_public_path(self, path: str) -> bool:
+        """True when a public route has this exact path, whatever its method."""
+        return path in self._public_paths
+
+
+def routes_from_table(
+    functions: Sequence[EdgeFunction], scopes: Mapping[str, Sequence[str]] | None = None
+) -> RouteTable:
+    """The table's routes; ``scopes`` maps a route key to its authorization scopes (none in the stack today)."""
+    scopes = scopes or {}
+    return RouteTable(
+        [
+            _route(key, function.name, key in function.public_routes, scopes.get(key, ()))
+            for function in functions
+            for key in function.routes
+        ]
+    )
