@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from devstack.apigateway.gateway import Gateway
+from devstack.apigateway.http_protocol import GatewayRunner
 from devstack.apigateway.throttling import Throttling
 from devstack.cloudwatch.metrics.platform import PlatformMetrics
 from devstack.eventbridge.scheduler import KeepWarmRule, KeepWarmScheduler
@@ -185,8 +186,8 @@ class LocalAws:
     async def _direct_invoke(self, function: str, payload: bytes, client_context: str | None) -> InvocationResult:
         return await self.invoke(function, payload, "", client_context)
 
-    async def _serve(self, app: web.Application, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    async def _serve(self, app: web.Application, port: int, runner_class: type[web.AppRunner] = web.AppRunner) -> int:
+        runner = runner_class(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         self._runners.append(runner)
         await web.TCPSite(runner, self.config.host, port).start()
@@ -240,7 +241,7 @@ class LocalAws:
             on_answer=config.platform_metrics.api_request if config.platform_metrics else None,
             **({"integration_timeout": config.integration_timeout} if config.integration_timeout else {}),
         )
-        gateway_port = await self._serve(gateway.app(), config.gateway_port)
+        gateway_port = await self._serve(gateway.app(), config.gateway_port, GatewayRunner)
         self.gateway_url = f"http://{config.host}:{gateway_port}"
         if config.keep_warm:
             scheduler = KeepWarmScheduler(config.keep_warm, self._direct_invoke, self.keep_warm_fired.append)

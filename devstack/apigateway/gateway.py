@@ -14,7 +14,6 @@ response carries ``apigw-requestid``. Served by aiohttp (HTTP/1.1 keep-alive).
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import time
@@ -23,12 +22,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from devstack.apigateway import limits
+from devstack.apigateway.http_protocol import new_request_id, refusal
 from devstack.apigateway.throttling import Throttling
 from devstack.lambda_.invocation import InvocationResult, Outcome
 from devstack.lambda_.pool import Throttled
 from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
 from runtime.edge.payload_v2 import HttpRequest, MalformedResponse, build_event, http_response
-from runtime.edge.routes import Matched, RouteTable
+from runtime.edge.routes import MalformedPath, Matched, RouteTable, decoded_path
 
 TRACE_HEADER = "x-amzn-trace-id"
 INTEGRATION_MS = web.ResponseKey("integration_ms", float)  # kept on the response for IntegrationLatency
@@ -42,15 +42,6 @@ def trace_header(incoming: str | None) -> str:
     if incoming and "Root=" in incoming:
         return incoming
     return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
-
-
-def _refusal(limit: limits.Limit, request_id: str, extra: dict[str, str] | None = None) -> web.Response:
-    headers = {"apigw-requestid": request_id, **(extra or {})}
-    return web.json_response(limit.body, status=limit.status, headers=headers, dumps=_compact)
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 class Gateway:
@@ -76,7 +67,7 @@ class Gateway:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self.handle)  # every path, control characters too
         return app
 
     def match(self, method: str, path: str) -> Matched | None:
@@ -92,17 +83,24 @@ class Gateway:
         return response
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
-        request_id = base64.b64encode(os.urandom(10)).decode()
+        request_id = new_request_id()
         received_ms = int(time.time() * 1000)
-        matched = self.match(request.method, request.raw_path.partition("?")[0])
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        if _request_line_and_header_bytes(request) > limits.REQUEST_LINE_AND_HEADERS_BYTES:
+            return refusal(limits.HEADERS_TOO_LARGE, request_id, {"Connection": "close"})
+        try:
+            path = decoded_path(raw_path)
+        except MalformedPath:
+            return refusal(limits.MALFORMED_REQUEST, request_id)
+        matched = self.match(request.method, path)
         if not self._throttle.take(matched.route.key if matched else None):
-            return _refusal(limits.STAGE_THROTTLED, request_id)
+            return refusal(limits.STAGE_THROTTLED, request_id)
         body = await _read_body(request)
         if body is None:
-            return _refusal(limits.PAYLOAD_TOO_LARGE, request_id, {"Connection": "close"})
+            return refusal(limits.PAYLOAD_TOO_LARGE, request_id, {"Connection": "close"})
         if matched is None:
-            return _refusal(limits.NO_ROUTE, request_id)
-        route, path_parameters = matched.route, matched.raw_parameters
+            return refusal(limits.NO_ROUTE, request_id)
+        route, path_parameters = matched.route, matched.parameters
         claims = scopes = None
         if not route.public:
             try:
@@ -110,7 +108,7 @@ class Gateway:
             except Rejected as rejected:
                 limit = limits.UNAUTHORIZED if rejected.status == 401 else limits.FORBIDDEN_SCOPE
                 header = rejected.www_authenticate
-                return _refusal(limit, request_id, {"www-authenticate": header} if header else None)
+                return refusal(limit, request_id, {"www-authenticate": header} if header else None)
             claims, scopes = authorized.claims, authorized.scopes
         headers = list(request.headers.items())
         trace = trace_header(request.headers.get(TRACE_HEADER))
@@ -118,8 +116,8 @@ class Gateway:
         headers.append((TRACE_HEADER, trace))
         http_request = HttpRequest(
             method=request.method,
-            raw_path=request.raw_path.partition("?")[0],
-            raw_query=request.raw_path.partition("?")[2],
+            path=path,
+            raw_query=raw_query,
             headers=headers,
             body=body,
             source_ip=request.remote or "127.0.0.1",
@@ -131,7 +129,7 @@ class Gateway:
         )
         payload = json.dumps(event).encode()
         if len(payload) > limits.LAMBDA_SYNC_PAYLOAD_BYTES:
-            return _refusal(limits.LAMBDA_REQUEST_TOO_LARGE, request_id)
+            return refusal(limits.LAMBDA_REQUEST_TOO_LARGE, request_id)
         return await self._integrate(route.function, payload, trace, request_id)
 
     async def _integrate(self, function: str, payload: bytes, trace: str, request_id: str) -> web.Response:
@@ -142,9 +140,9 @@ class Gateway:
         try:
             result = await asyncio.wait_for(asyncio.shield(task), self._integration_timeout)
         except TimeoutError:
-            return _refusal(limits.INTEGRATION_TIMEOUT, request_id)
+            return refusal(limits.INTEGRATION_TIMEOUT, request_id)
         except Throttled:
-            return _refusal(limits.LAMBDA_THROTTLED, request_id)  # no integration ran: no IntegrationLatency
+            return refusal(limits.LAMBDA_THROTTLED, request_id)  # no integration ran: no IntegrationLatency
         integration_ms = (time.perf_counter() - started) * 1000
         answer = _response_of(result, request_id)
         answer[INTEGRATION_MS] = integration_ms
@@ -154,18 +152,24 @@ class Gateway:
 def _response_of(result: InvocationResult, request_id: str) -> web.Response:
     """The HTTP answer for an invocation's result: the function's response, or API Gateway's refusal."""
     if result.outcome is Outcome.RESPONSE_TOO_LARGE:
-        return _refusal(limits.LAMBDA_RESPONSE_TOO_LARGE, request_id)
+        return refusal(limits.LAMBDA_RESPONSE_TOO_LARGE, request_id)
     if result.is_error:
-        return _refusal(limits.FUNCTION_ERROR, request_id)
+        return refusal(limits.FUNCTION_ERROR, request_id)
     try:
         response = http_response(result.payload)
     except MalformedResponse:
-        return _refusal(limits.FUNCTION_ERROR, request_id)
+        return refusal(limits.FUNCTION_ERROR, request_id)
     answer = web.Response(status=response.status, body=response.body)
     for name, value in response.headers:
         answer.headers.add(name, value)
     answer.headers["apigw-requestid"] = request_id
     return answer
+
+
+def _request_line_and_header_bytes(request: web.Request) -> int:
+    """What API Gateway's 10,240-byte quota counts: the request line and the header values."""
+    request_line = len(request.method) + len(request.raw_path) + len(" HTTP/1.1") + 1
+    return request_line + sum(len(value) for _name, value in request.raw_headers)
 
 
 async def _read_body(request: web.Request) -> bytes | None:

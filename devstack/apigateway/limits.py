@@ -31,6 +31,7 @@ class Limit:
 MiB = 1024 * 1024
 
 HTTP_API_PAYLOAD_BYTES = 10 * MiB
+REQUEST_LINE_AND_HEADERS_BYTES = 10_240
 LAMBDA_SYNC_PAYLOAD_BYTES = 6 * MiB
 INTEGRATION_TIMEOUT_SECONDS = 30.0
 
@@ -57,6 +58,24 @@ FORBIDDEN_SCOPE = Limit(
     "Forbidden",
     "API Gateway developer guide, 'Control access to HTTP APIs with JWT authorizers': the token must "
     "include at least one of the route's scopes; a valid token without one is 403.",
+)
+MALFORMED_REQUEST = Limit(
+    "Malformed HTTP request (request line, header line without ':', bad Content-Length, "
+    "Transfer-Encoding with Content-Length, raw non-ASCII or a percent-escape that is not UTF-8 text in the path)",
+    "HTTP/1.1 (RFC 9112)",
+    400,
+    "Bad Request",
+    "AWS documents no body for requests its front end cannot parse; 400 is HTTP's answer (RFC 9112 "
+    "§3, §6.3), in API Gateway's {\"message\": …} shape. The parser's own text, which may quote the "
+    "request (a token), is never sent or logged.",
+)
+HEADERS_TOO_LARGE = Limit(
+    "Total combined size of request line and header values",
+    f"{REQUEST_LINE_AND_HEADERS_BYTES:,} bytes",
+    431,
+    "Request Header Fields Too Large",
+    "API Gateway quotas for HTTP APIs: 'Total combined size of request line and header values: 10240 "
+    "bytes' (hard limit). The quota names no status; we answer 431 (RFC 6585), as express does.",
 )
 PAYLOAD_TOO_LARGE = Limit(
     "HTTP API request payload",
@@ -118,6 +137,8 @@ STAGE_THROTTLED = Limit(
 )
 
 LIMITS: tuple[Limit, ...] = (
+    MALFORMED_REQUEST,
+    HEADERS_TOO_LARGE,
     NO_ROUTE,
     UNAUTHORIZED,
     FORBIDDEN_SCOPE,

@@ -7,13 +7,15 @@ API reference: ``FunctionName`` may be a name, a partial or a full ARN
 ``RequestResponse`` (200, ``X-Amz-Function-Error: Unhandled`` on a function
 error), ``Event`` (202, run in the background) or ``DryRun`` (204); an
 unknown function is 404 ``ResourceNotFoundException``, a payload over 6 MB is
-413 ``RequestEntityTooLargeException``, a throttle is 429
+413 ``RequestEntityTooLargeException``, a payload that is not JSON is 400
+``InvalidRequestContentException`` (the function is not invoked), a throttle is 429
 ``TooManyRequestsException`` with its ``Reason``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
@@ -32,6 +34,15 @@ def _error(status: int, error_type: str, message: str, **extra: str) -> web.Resp
     return web.json_response(
         {"Type": "User", "message": message, **extra}, status=status, headers={"x-amzn-ErrorType": error_type}
     )
+
+
+def _is_json(payload: bytes) -> bool:
+    """Lambda parses the payload as JSON before invoking: anything else never reaches the function."""
+    try:
+        json.loads(payload)
+    except ValueError:  # UnicodeDecodeError included
+        return False
+    return True
 
 
 def function_key(function_name: str, names: Mapping[str, str]) -> str | None:
@@ -73,6 +84,9 @@ def invoke_api_app(
         if len(payload) > limit:
             message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
             return _error(413, "RequestEntityTooLargeException", message)
+        if not _is_json(payload):
+            message = "Could not parse request body into json: Could not parse payload into json"
+            return _error(400, "InvalidRequestContentException", message)
         if invocation_type == "DryRun":
             return web.Response(status=204)
         client_context = request.headers.get("X-Amz-Client-Context")

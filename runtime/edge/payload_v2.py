@@ -7,7 +7,8 @@ APIs': ``routeKey`` is the matched route, headers are lower-cased with repeated
 values joined by commas, the ``Cookie`` header moves to ``cookies``, repeated
 query parameters are joined by commas, ``pathParameters`` come from the route
 template, ``requestContext.http`` / ``time`` / ``timeEpoch`` describe the
-request, the JWT authorizer's claims land in ``requestContext.authorizer.jwt``
+request, ``rawPath`` and ``pathParameters`` are percent-decoded (HTTP APIs decode them, unlike REST
+APIs and function URLs), the JWT authorizer's claims land in ``requestContext.authorizer.jwt``
 (every claim value a string, as API Gateway flattens them), and a body that is
 not text is base64-encoded with ``isBase64Encoded: true``.
 
@@ -40,7 +41,8 @@ class HttpRequest:
     """What the edge received, before any AWS shaping (headers in arrival order, repeats kept)."""
 
     method: str
-    raw_path: str
+    path: str
+    """Percent-decoded, as HTTP APIs hand ``rawPath`` on (``runtime.edge.routes.decoded_path``)."""
     raw_query: str
     headers: list[tuple[str, str]]
     body: bytes
@@ -113,7 +115,7 @@ def build_event(
         "domainPrefix": headers.get("host", DOMAIN).split(".")[0],
         "http": {
             "method": request.method,
-            "path": request.raw_path,
+            "path": request.path,
             "protocol": "HTTP/1.1",
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),
@@ -129,7 +131,7 @@ def build_event(
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": request.raw_path,
+        "rawPath": request.path,
         "rawQueryString": request.raw_query,
         "headers": headers,
         "requestContext": context,

@@ -12,6 +12,27 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import unquote
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class MalformedPath(ValueError):
+    """The path does not decode to text: invalid UTF-8 escapes, or a control character once decoded."""
+
+
+def decoded_path(raw_path: str) -> str:
+    """The request path as API Gateway HTTP APIs route it and hand it on (``rawPath``, ``pathParameters``):
+    percent-decoded as UTF-8. ``%2F`` decodes to ``/`` and so separates segments, as in the decoded
+    ``rawPath``; an escape that is not UTF-8, or a decoded control character (``%0A``), is refused.
+    """
+    try:
+        path = unquote(raw_path, errors="strict")
+    except UnicodeDecodeError:
+        raise MalformedPath("the path's percent-escapes are not UTF-8") from None
+    if _CONTROL.search(path):
+        raise MalformedPath("the path holds a control character")
+    return path
 
 
 class EdgeFunction(Protocol):
@@ -41,10 +62,10 @@ class Route:
 
 @dataclass(frozen=True)
 class Matched:
-    """A request's route and its path parameters, as the route template names them (still encoded)."""
+    """A request's route and its path parameters, as the route template names them."""
 
     route: Route
-    raw_parameters: dict[str, str]
+    parameters: dict[str, str]
 
 
 def _route(key: str, function: str, public: bool, scopes: Sequence[str]) -> Route:
@@ -65,7 +86,7 @@ class RouteTable:
         self._public_paths = frozenset(route.path for route in self.routes if route.public)
 
     def match(self, method: str, path: str) -> Matched | None:
-        """The route for ``method path`` (the raw, still percent-encoded path), or None."""
+        """The route for ``method path`` (the decoded path, :func:`decoded_path`), or None."""
         for route in self.routes:
             if route.method != method:
                 continue

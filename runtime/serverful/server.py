@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
 from runtime.edge.payload_v2 import HttpRequest, build_event
-from runtime.edge.routes import RouteTable
-from runtime.errors import ApiError, Forbidden, PayloadTooLarge, Unauthorized, error_response
+from runtime.edge.routes import MalformedPath, RouteTable, decoded_path
+from runtime.errors import ApiError, Forbidden, PayloadTooLarge, Unauthorized, ValidationError, error_response
 from runtime.serverful.admin import ADMIN_PREFIX, AdminEndpoints, json_payload
 from runtime.serverful.http_channel import EnvelopeChannel
 from runtime.wrapper import MAX_BODY_BYTES, LambdaHandler
@@ -130,25 +130,29 @@ class ServerfulApp:
             )
         request_id = str(uuid.uuid4())
         try:
-            response = self._dispatch(environ, path, request_id)
+            response = self._dispatch(environ, request_id)
         except ApiError as err:  # what API Gateway itself would reject before any Lambda runs
             response = error_response(err, request_id)
             response["headers"]["X-Request-Id"] = request_id
         return self._respond(response, start_response)
 
-    def _dispatch(self, environ: dict[str, Any], path: str, request_id: str) -> dict[str, Any]:
+    def _dispatch(self, environ: dict[str, Any], request_id: str) -> dict[str, Any]:
         body = _read_body(environ)
         method = environ["REQUEST_METHOD"].upper()
         raw_path, raw_query = _raw_target(environ)
+        try:
+            path = decoded_path(raw_path)
+        except MalformedPath as malformed:
+            raise ValidationError(f"Malformed request path: {malformed}") from None
         headers = _headers(environ)
-        matched = self._routes.match(method, raw_path)
-        public = matched.route.public if matched else self._routes.is_public_path(raw_path)
+        matched = self._routes.match(method, path)
+        public = matched.route.public if matched else self._routes.is_public_path(path)
         claims = scopes = None
         if not public:
             claims, scopes = self._authorized(headers, matched.route.scopes if matched else ())
         request = HttpRequest(
             method=method,
-            raw_path=raw_path,
+            path=path,
             raw_query=raw_query,
             headers=headers,
             body=body,
@@ -158,7 +162,7 @@ class ServerfulApp:
         )
         if matched is not None:
             event = build_event(
-                request, route_key=matched.route.key, path_parameters=matched.raw_parameters, claims=claims,
+                request, route_key=matched.route.key, path_parameters=matched.parameters, claims=claims,
                 scopes=scopes,
             )
             function = matched.route.function

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -37,6 +40,29 @@ class SpecFunction:
 
 
 BEHAVIOURS = "tests.devstack.functions.behaviours"
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """The answer to bytes sent as they are (what an HTTP client library would refuse to send)."""
+
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def send_raw(base_url: str, request: bytes, timeout: float = 30.0) -> RawReply:
+    """Send ``request`` byte for byte to ``base_url``'s host and port; read one response."""
+    address = urlsplit(base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        body = response.read()
+    return RawReply(response.status, {name.lower(): value for name, value in response.getheaders()}, body)
 
 
 class LogBook(LogCollector):

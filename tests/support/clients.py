@@ -20,7 +20,7 @@ import requests
 
 from api.functions import FUNCTIONS, function_for_path
 from runtime.edge.payload_v2 import HttpRequest, build_event
-from runtime.edge.routes import routes_from_table
+from runtime.edge.routes import decoded_path, routes_from_table
 
 
 @dataclass
@@ -49,10 +49,11 @@ def v2_event(
     """The HTTP API payload v2.0 event for ``method path?query``, from the edge's one builder, matched
     to the function table's route and carrying ``claims`` as the JWT authorizer would."""
     raw_path, _, raw_query = path.partition("?")
+    decoded = decoded_path(raw_path)
     sent = {"accept": "application/json", "content-type": "application/json", **(headers or {})}
     request = HttpRequest(
         method=method,
-        raw_path=raw_path,
+        path=decoded,
         raw_query=raw_query,
         headers=list(sent.items()),
         body=(body or "").encode("utf-8"),
@@ -60,11 +61,11 @@ def v2_event(
         received_epoch_ms=int(time.time() * 1000),
         request_id=str(uuid.uuid4()),
     )
-    matched = EDGE_ROUTES.match(method, raw_path)
+    matched = EDGE_ROUTES.match(method, decoded)
     return build_event(
         request,
         route_key=matched.route.key if matched else "$default",
-        path_parameters=matched.raw_parameters if matched else {},
+        path_parameters=matched.parameters if matched else {},
         claims=claims,
         scopes=None,
     )

@@ -12,7 +12,7 @@ import requests
 from devstack.apigateway import limits
 from devstack.apigateway.throttling import Throttling, TokenBucket
 from devstack.lambda_.pool import LocalCapacity
-from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
+from tests.devstack.conftest import BEHAVIOURS, RawReply, RunningAws, SpecFunction, send_raw
 
 ROOT = Path(__file__).resolve().parents[3]
 INTEGRATION_TIMEOUT_S = 2.0
@@ -48,6 +48,18 @@ def _auth(aws: RunningAws, **claims) -> dict[str, str]:
 def _post_body(aws: RunningAws, size: int) -> requests.Response:
     headers = {**_auth(aws), "Content-Type": "text/plain"}
     return aws.session.post(aws.url("/size"), data=b"x" * size, headers=headers, timeout=60)
+
+
+def malformed_request(aws: RunningAws, stage: RunningAws) -> RawReply:
+    request = b"GET /fail HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1x\r\n\r\nx"
+    return send_raw(aws.aws.gateway_url, request)
+
+
+def headers_too_large(aws: RunningAws, stage: RunningAws) -> requests.Response:
+    line = len("GET /fail HTTP/1.1") + 1
+    within = {**_auth(aws), "X-Pad": "p" * (limits.REQUEST_LINE_AND_HEADERS_BYTES - line - 3000)}
+    assert aws.get("/fail", headers=within).status_code == 500  # reached the function (which fails)
+    return aws.get("/fail", headers={**_auth(aws), "X-Pad": "p" * limits.REQUEST_LINE_AND_HEADERS_BYTES})
 
 
 def no_route(aws: RunningAws, stage: RunningAws) -> requests.Response:
@@ -108,7 +120,9 @@ def stage_throttled(aws: RunningAws, stage: RunningAws) -> requests.Response:
     return stage.get("/anything")
 
 
-CASES: dict[str, Callable[[RunningAws, RunningAws], requests.Response]] = {
+CASES: dict[str, Callable[[RunningAws, RunningAws], requests.Response | RawReply]] = {
+    limits.MALFORMED_REQUEST.name: malformed_request,
+    limits.HEADERS_TOO_LARGE.name: headers_too_large,
     limits.NO_ROUTE.name: no_route,
     limits.UNAUTHORIZED.name: unauthorized,
     limits.FORBIDDEN_SCOPE.name: forbidden_scope,

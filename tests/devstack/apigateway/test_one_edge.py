@@ -14,13 +14,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
 from runtime.edge import authorizer
 from runtime.edge.routes import routes_from_table
 from runtime.serverful.server import ServerfulApp, create_server
-from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
+from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction, send_raw
 from tests.devstack.functions.behaviours import echo
 
 ROUTES = ("GET /api/things/{id}", "POST /api/things/{id}/parts", "GET /health")
@@ -114,3 +117,61 @@ def test_each_edge_stamps_its_own_request_id_and_time(aws: RunningAws, express_u
     contexts = [reply.json()["event"]["requestContext"] for reply in replies]
     assert contexts[0]["requestId"] != contexts[1]["requestId"]
     assert all(context["timeEpoch"] >= before for context in contexts)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "decoded"),
+    [("brick%20fan", "brick fan"), ("eu-west-1%3Aabc", "eu-west-1:abc"), ("Zo%C3%AB%20W%C3%BCrfel", "Zoë Würfel"),
+     ("%C3%A9" * 200, "é" * 200)],
+)
+def test_path_parameters_are_percent_decoded_alike(aws: RunningAws, express_url: str, encoded: str,
+                                                   decoded: str) -> None:
+    token = aws.token("user-9")
+    express_event, gateway_event = _both(
+        aws, express_url, "GET", f"/api/things/{encoded}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert express_event == gateway_event
+    assert gateway_event["pathParameters"] == {"id": decoded}
+    assert gateway_event["rawPath"] == gateway_event["requestContext"]["http"]["path"] == f"/api/things/{decoded}"
+
+
+def _statuses(aws: RunningAws, express_url: str, request: bytes) -> tuple[int, int]:
+    express, gateway = (send_raw(base, request) for base in (express_url, aws.aws.gateway_url))
+    return express.status_code, gateway.status_code
+
+
+def _get(path: bytes, *headers: bytes) -> bytes:
+    head = [b"GET " + path + b" HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close", *headers]
+    return b"\r\n".join(head) + b"\r\n\r\n"
+
+
+def test_a_path_that_does_not_decode_to_text_is_refused_by_both(aws: RunningAws, express_url: str) -> None:
+    token = aws.token("user-9").encode()
+    for path in (b"/api/things/a%0Ab", b"/api/things/%FF"):
+        assert _statuses(aws, express_url, _get(path, b"Authorization: Bearer " + token)) == (400, 400)
+
+
+def test_one_authorizer_decides_alike_on_both_backends(aws: RunningAws, express_url: str) -> None:
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    valid = aws.token("user-10")
+    cases = {
+        "valid": (f"Bearer {valid}".encode(), 200),
+        "unknown kid": (f"Bearer {aws.token('user-10', kid='someone-elses-key')}".encode(), 401),
+        "jku naming another key set, own kid and key": (f"Bearer {_with_jku(aws, None)}".encode(), 200),
+        "jku naming another key set, signed by its key": (f"Bearer {_with_jku(aws, other_key)}".encode(), 401),
+        "UTF-8 bytes": (b"Bearer \xc3\xa9" + valid.encode(), 401),
+        "a byte that is not UTF-8": (b"Bearer \xff" + valid.encode(), 401),
+    }
+    for case, (authorization, status) in cases.items():
+        request = _get(b"/api/things/x", b"Authorization: " + authorization)
+        assert _statuses(aws, express_url, request) == (status, status), case
+    twice = _get(b"/api/things/x", b"Authorization: Bearer " + valid.encode(), b"Authorization: Bearer junk")
+    assert _statuses(aws, express_url, twice) == (401, 401)  # joined by a comma, as the event joins them
+
+
+def _with_jku(aws: RunningAws, key: Any) -> str:
+    claims = {"sub": "user-10", "iss": aws.settings.jwt_issuer, "aud": aws.settings.jwt_audience,
+              "iat": int(time.time()), "exp": int(time.time()) + 600}
+    signing_key = key or load_or_create_dev_key(aws.settings.data_dir)
+    headers = {"kid": DEV_KEY_ID, "jku": "https://attacker.example.com/jwks.json"}
+    return jwt.encode(claims, signing_key, algorithm="RS256", headers=headers)
