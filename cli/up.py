@@ -39,9 +39,11 @@ from stack.async_invoke import caller_variable
 
 if TYPE_CHECKING:
     from devstack.cloudwatch.observatory import Observatory
+    from runtime.edge.cors import CorsPolicy
 
 console = Console(stderr=True, highlight=False)
 DEFAULT_LAMBDA_IDLE_S = 420.0
+CORS_ORIGINS_VARIABLE = "BRICKGUARD_CORS_ORIGINS"
 LOCAL_KEEP_WARM_CONCURRENCY = 2
 _print_lock = threading.Lock()
 
@@ -128,6 +130,18 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
     return {name: value for name, value in variables.items() if value}
 
 
+def cors_policy() -> CorsPolicy:
+    """The stack's CORS declaration (``stack/edge.py``) for express and the local gateway alike; the
+    origins are ``BRICKGUARD_CORS_ORIGINS`` (comma-separated) when set, as the stack's ``CorsAllowOrigins``
+    parameter configures them in AWS."""
+    from runtime.edge.cors import CorsPolicy
+    from stack import edge
+
+    configured = os.environ.get(CORS_ORIGINS_VARIABLE, "")
+    origins = tuple(origin.strip() for origin in configured.split(",") if origin.strip()) or edge.CORS_DEFAULT_ORIGINS
+    return CorsPolicy(origins, edge.CORS_METHODS, edge.CORS_HEADERS, edge.CORS_ALLOW_CREDENTIALS, edge.CORS_MAX_AGE_S)
+
+
 def _local_aws(
     settings: config.Settings,
     observatory: Observatory,
@@ -177,6 +191,7 @@ def _local_aws(
             ),
             keep_warm=rules if keep_warm else [],
             serverless=serverless,
+            cors=cors_policy(),
         )
     )
 
@@ -407,4 +422,5 @@ def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observato
         budget_ms=settings.request_budget_ms,
         extra_routes={**guard.extra_routes(), **observatory.routes()},
         admin=AdminEndpoints(token, breakers.snapshot, breakers.force, chaos),
+        cors=cors_policy(),
     )

@@ -32,6 +32,7 @@ from devstack.lambda_.invoke_api import invoke_api_app
 from devstack.lambda_.pool import EnvironmentPool, LocalCapacity, Throttled
 from devstack.xray.daemon import SegmentStore, lambda_trace, sampling_app
 from runtime.edge.authorizer import JwtAuthorizer
+from runtime.edge.cors import CorsPolicy
 from runtime.edge.routes import routes_from_table
 from stack.functions import FunctionSpec
 
@@ -62,6 +63,8 @@ class LocalAwsConfig:
     """False: only the X-Ray daemon (``brickguard up --only express``)."""
     integration_timeout: float | None = None
     throttle: Throttling | None = None
+    cors: CorsPolicy | None = None
+    """The HTTP API's CORS configuration (the stack's declaration, handed over by the CLI); None: no CORS."""
     route_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     platform_metrics: PlatformMetrics | None = None
     """Where the platform publishes AWS/Lambda and AWS/ApiGateway metrics (the local metric store)."""
@@ -239,6 +242,7 @@ class LocalAws:
             config.authorizer,
             throttle=config.throttle,
             on_answer=config.platform_metrics.api_request if config.platform_metrics else None,
+            cors=config.cors,
             **({"integration_timeout": config.integration_timeout} if config.integration_timeout else {}),
         )
         gateway_port = await self._serve(gateway.app(), config.gateway_port, GatewayRunner)

@@ -18,6 +18,7 @@ CORS_DEFAULT_ORIGINS = (
 )
 CORS_METHODS = ("GET", "POST", "PATCH", "DELETE", "OPTIONS")
 CORS_HEADERS = ("Content-Type", "Authorization", "X-Requested-With", "X-CSRF-Token")
+CORS_ALLOW_CREDENTIALS = True
 CORS_MAX_AGE_S = 3600
 
 # Throttling (token bucket per stage and route): burst 500, rate 1000/s; uploads 100/s.

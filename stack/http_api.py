@@ -98,7 +98,7 @@ def resources(table: Sequence[FunctionSpec]) -> dict[str, Any]:
                     "AllowOrigins": ref("CorsAllowOrigins"),
                     "AllowMethods": list(edge.CORS_METHODS),
                     "AllowHeaders": list(edge.CORS_HEADERS),
-                    "AllowCredentials": True,
+                    "AllowCredentials": edge.CORS_ALLOW_CREDENTIALS,
                     "MaxAge": edge.CORS_MAX_AGE_S,
                 },
             },

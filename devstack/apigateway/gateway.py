@@ -6,7 +6,8 @@ A request is matched to a route (most specific first), throttled (the stage's or
 bucket, :mod:`devstack.apigateway.throttling`), sized against the 10 MB payload limit (unmatched is
 404), authorized unless the table flags the route public (``GET /health``),
 turned into a payload 2.0 event, checked against Lambda's 6 MB request limit,
-and invoked synchronously with the 30 s integration timeout. Every refusal is
+and invoked synchronously with the 30 s integration timeout. CORS preflights and headers are the
+stack's ``CorsConfiguration`` (:mod:`runtime.edge.cors`). Every refusal is
 API Gateway's ``{"message": …}`` answer from :mod:`devstack.apigateway.limits`; each
 response carries ``apigw-requestid``. Served by aiohttp (HTTP/1.1 keep-alive).
 """
@@ -27,11 +28,13 @@ from devstack.apigateway.throttling import Throttling
 from devstack.lambda_.invocation import InvocationResult, Outcome
 from devstack.lambda_.pool import Throttled
 from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
+from runtime.edge.cors import PREFLIGHT_STATUS, CorsPolicy
 from runtime.edge.payload_v2 import HttpRequest, MalformedResponse, build_event, http_response
 from runtime.edge.routes import MalformedPath, Matched, RouteTable, decoded_path
 
 TRACE_HEADER = "x-amzn-trace-id"
 INTEGRATION_MS = web.ResponseKey("integration_ms", float)  # kept on the response for IntegrationLatency
+PREFLIGHT = web.ResponseKey("preflight", bool)  # answered by the gateway itself
 
 Invoker = Callable[[str, bytes, str], Awaitable[InvocationResult]]
 """``invoke(function, event_bytes, trace_header)``: a synchronous Lambda invocation."""
@@ -56,6 +59,7 @@ class Gateway:
         throttle: Throttling | None = None,
         integration_timeout: float = limits.INTEGRATION_TIMEOUT_SECONDS,
         on_answer: Callable[[int, float, float | None], None] | None = None,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self._routes = routes
         self._invoke = invoke
@@ -64,6 +68,7 @@ class Gateway:
         self._integration_timeout = integration_timeout
         self._in_flight: set[asyncio.Task[InvocationResult]] = set()
         self._on_answer = on_answer
+        self._cors = cors
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -77,6 +82,8 @@ class Gateway:
         """Answer one request; API Gateway's own metrics (Count, 4xx, 5xx, Latency, IntegrationLatency) follow."""
         started = time.perf_counter()
         response = await self._answer(request)
+        if self._cors is not None:
+            _apply_cors(self._cors, request.headers.get("Origin"), response)
         if self._on_answer is not None:
             integration_ms = response.get(INTEGRATION_MS)
             self._on_answer(response.status, (time.perf_counter() - started) * 1000, integration_ms)
@@ -95,6 +102,13 @@ class Gateway:
         matched = self.match(request.method, path)
         if not self._throttle.take(matched.route.key if matched else None):
             return refusal(limits.STAGE_THROTTLED, request_id)
+        origin = request.headers.get("Origin")
+        if self._cors is not None and self._cors.is_preflight(
+            request.method, origin, request.headers.get("Access-Control-Request-Method")
+        ):
+            preflight = web.Response(status=PREFLIGHT_STATUS, headers={"apigw-requestid": request_id})
+            preflight[PREFLIGHT] = True
+            return preflight
         body = await _read_body(request)
         if body is None:
             return refusal(limits.PAYLOAD_TOO_LARGE, request_id, {"Connection": "close"})
@@ -164,6 +178,15 @@ def _response_of(result: InvocationResult, request_id: str) -> web.Response:
         answer.headers.add(name, value)
     answer.headers["apigw-requestid"] = request_id
     return answer
+
+
+def _apply_cors(cors: CorsPolicy, origin: str | None, response: web.StreamResponse) -> None:
+    """API Gateway's CORS headers on every answer (the integration's own are ignored); a preflight's
+    allowances on the preflight. A listed origin gets them, any other none."""
+    for name in [name for name in response.headers if name.lower().startswith("access-control-")]:
+        del response.headers[name]
+    preflight = response.get(PREFLIGHT, False)
+    response.headers.update(cors.preflight_headers(origin) if preflight else cors.response_headers(origin))
 
 
 def _request_line_and_header_bytes(request: web.Request) -> int:

@@ -3,7 +3,8 @@
 Each HTTP request goes through the API Gateway edge of :mod:`runtime.edge` — the route table its
 composition root hands it, the JWT authorizer (API Gateway's does it for Lambda), the one payload
 v2.0 event builder — and the event goes to the same guarded handler the Lambda function runs. Only
-the ``backend`` tag differs, which is what makes the side-by-side comparison honest. A path no route
+the ``backend`` tag differs, which is what makes the side-by-side comparison honest. CORS is
+answered as the HTTP API's ``CorsConfiguration`` does (:mod:`runtime.edge.cors`). A path no route
 matches still reaches the function owning its prefix, whose resolver answers the envelope's 404 or
 405 (express has no API Gateway in front of it to answer ``{"message": "Not Found"}``).
 """
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
+from runtime.edge.cors import CorsPolicy, without_cors_headers
 from runtime.edge.payload_v2 import HttpRequest, build_event
 from runtime.edge.routes import MalformedPath, RouteTable, decoded_path
 from runtime.errors import ApiError, Forbidden, PayloadTooLarge, Unauthorized, ValidationError, error_response
@@ -105,6 +107,7 @@ class ServerfulApp:
         budget_ms: int,
         extra_routes: Mapping[str, Callable[[], tuple[bytes, str]]] | None = None,
         admin: AdminEndpoints | None = None,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self._handlers = handlers
         self._routes = routes
@@ -113,6 +116,7 @@ class ServerfulApp:
         self._budget_ms = budget_ms
         self._extra_routes = dict(extra_routes or {})
         self._admin = admin
+        self._cors = cors
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -128,12 +132,22 @@ class ServerfulApp:
             return self._respond(
                 {"statusCode": status, "headers": headers, "body": json_payload(body).decode()}, start_response
             )
+        origin = environ.get("HTTP_ORIGIN")
+        cors = self._cors
+        if cors is not None and cors.is_preflight(
+            environ["REQUEST_METHOD"], origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        ):
+            start_response("204 No Content", [*cors.preflight_headers(origin).items(), ("Content-Length", "0")])
+            return [b""]
         request_id = str(uuid.uuid4())
         try:
             response = self._dispatch(environ, request_id)
         except ApiError as err:  # what API Gateway itself would reject before any Lambda runs
             response = error_response(err, request_id)
             response["headers"]["X-Request-Id"] = request_id
+        if cors is not None:
+            kept = without_cors_headers(list((response.get("headers") or {}).items()))
+            response["headers"] = {**dict(kept), **cors.response_headers(origin)}
         return self._respond(response, start_response)
 
     def _dispatch(self, environ: dict[str, Any], request_id: str) -> dict[str, Any]:

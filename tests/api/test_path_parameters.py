@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.helpers import assert_envelope
+from tests.support.helpers import assert_envelope
 
 SUBS = {
     "space": "brick fan {}",

@@ -100,7 +100,7 @@ def up_urls(api_settings: config.Settings, lambda_client: LambdaClient, local_s3
         try:
             if requests.get(base + "/health", timeout=1).status_code in (200, 503):
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a busy machine
             time.sleep(0.2)
     else:
         proc.kill()

@@ -19,32 +19,41 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cli.up import cors_policy
 from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
 from runtime.edge import authorizer
 from runtime.edge.routes import routes_from_table
 from runtime.serverful.server import ServerfulApp, create_server
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction, send_raw
-from tests.devstack.functions.behaviours import echo
+from tests.devstack.functions.behaviours import cors_headers_of_its_own, echo
 
 ROUTES = ("GET /api/things/{id}", "POST /api/things/{id}/parts", "GET /health")
-FUNCTIONS = [SpecFunction("echo", f"{BEHAVIOURS}.echo", ROUTES, public_routes=("GET /health",))]
+FUNCTIONS = [
+    SpecFunction("echo", f"{BEHAVIOURS}.echo", ROUTES, public_routes=("GET /health",)),
+    SpecFunction("leaky", f"{BEHAVIOURS}.cors_headers_of_its_own", ("GET /leaky",), public_routes=("GET /leaky",)),
+]
+HANDLERS = {"echo": echo, "leaky": cors_headers_of_its_own}
+CORS = cors_policy()  # the stack's declaration, as `up` hands it to both backends
+LISTED = "http://localhost:3002"
+UNLISTED = "https://evil.example.com"
 PER_EDGE_CONTEXT = ("requestId", "time", "timeEpoch", "domainName", "domainPrefix", "accountId", "apiId")
 TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793"
 
 
 @pytest.fixture(scope="module")
 def aws(start_aws) -> RunningAws:
-    return start_aws(FUNCTIONS)
+    return start_aws(FUNCTIONS, cors=CORS)
 
 
 @pytest.fixture(scope="module")
 def express_url(aws: RunningAws) -> Iterator[str]:
     app = ServerfulApp(
-        {"echo": echo},
+        HANDLERS,
         routes_from_table(FUNCTIONS),
         lambda path: "echo",
         authorizer.from_settings(aws.settings),
         budget_ms=10_000,
+        cors=CORS,
     )
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -175,3 +184,53 @@ def _with_jku(aws: RunningAws, key: Any) -> str:
     signing_key = key or load_or_create_dev_key(aws.settings.data_dir)
     headers = {"kid": DEV_KEY_ID, "jku": "https://attacker.example.com/jwks.json"}
     return jwt.encode(claims, signing_key, algorithm="RS256", headers=headers)
+
+
+def _cors(reply: requests.Response) -> dict[str, str]:
+    return {name.lower(): value for name, value in reply.headers.items() if name.lower().startswith("access-control-")}
+
+
+def _on_both(aws: RunningAws, express_url: str, method: str, path: str, **headers: str) -> list[requests.Response]:
+    bases = (express_url, aws.aws.gateway_url)
+    return [requests.request(method, base + path, headers=headers, timeout=60) for base in bases]
+
+
+def test_a_preflight_from_a_listed_origin_is_answered_by_the_edge_with_every_allowance(
+    aws: RunningAws, express_url: str
+) -> None:
+    before = len(aws.logs.reports("echo"))
+    replies = _on_both(aws, express_url, "OPTIONS", "/api/things/x", Origin=LISTED,
+                       **{"Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "authorization"})
+    expected = {
+        "access-control-allow-origin": LISTED,
+        "access-control-allow-credentials": "true",
+        "access-control-allow-methods": "GET,POST,PATCH,DELETE,OPTIONS",
+        "access-control-allow-headers": "content-type,authorization,x-requested-with,x-csrf-token",
+        "access-control-max-age": "3600",
+    }
+    assert [(reply.status_code, _cors(reply), reply.content) for reply in replies] == [(204, expected, b"")] * 2
+    assert len(aws.logs.reports("echo")) == before  # no token asked, no function invoked
+
+
+def test_an_unlisted_origin_gets_no_cors_header_from_either_backend(aws: RunningAws, express_url: str) -> None:
+    preflights = _on_both(aws, express_url, "OPTIONS", "/api/things/x", Origin=UNLISTED,
+                          **{"Access-Control-Request-Method": "GET"})
+    assert [(reply.status_code, _cors(reply)) for reply in preflights] == [(204, {})] * 2
+    token = aws.token("user-11")
+    calls = _on_both(aws, express_url, "GET", "/api/things/x", Origin=UNLISTED, Authorization=f"Bearer {token}")
+    assert [(reply.status_code, _cors(reply)) for reply in calls] == [(200, {})] * 2
+
+
+def test_answers_to_a_listed_origin_carry_the_edges_headers_not_the_functions(
+    aws: RunningAws, express_url: str
+) -> None:
+    allowed = {"access-control-allow-origin": LISTED, "access-control-allow-credentials": "true"}
+    token = aws.token("user-12")
+    ok = _on_both(aws, express_url, "GET", "/api/things/x", Origin=LISTED, Authorization=f"Bearer {token}")
+    refused = _on_both(aws, express_url, "GET", "/api/things/x", Origin=LISTED)  # 401 readable by the frontend
+    leaky = _on_both(aws, express_url, "GET", "/leaky", Origin=LISTED)
+    assert [(reply.status_code, _cors(reply)) for reply in ok + refused + leaky] == (
+        [(200, allowed)] * 2 + [(401, allowed)] * 2 + [(200, allowed)] * 2
+    )
+    plain = _on_both(aws, express_url, "GET", "/leaky")  # no Origin: not a CORS request, nothing added
+    assert [_cors(reply) for reply in plain] == [{}, {}]

@@ -61,3 +61,10 @@ def big_response(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def body_size(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """How many characters of body arrived (the request reached the function)."""
     return _http({"size": len(event.get("body") or "")})
+
+
+def cors_headers_of_its_own(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answers with CORS headers of its own, which an edge with a CORS configuration ignores."""
+    response = _http({"ok": True})
+    response["headers"].update({"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "PUT"})
+    return response
