@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from api.functions import FUNCTIONS
-from devstack.apigateway.throttling import Throttling
+from devstack.apigateway.throttling import Throttling, TokenBucket
 from stack import edge
 from stack.http_api import STAGE
 from stack.template import synthesize
+from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
 
 UPLOAD_ROUTE = "POST /api/mocs/{id}/files"
 OTHER_ROUTE = "GET /api/mocs"
@@ -46,3 +47,14 @@ def test_the_gateways_limits_are_the_deployed_stages() -> None:
     throttling = Throttling.from_edge(clock)
     for route, (burst, _rate) in per_route.items():
         assert _granted(throttling, route, burst + 10) == burst
+
+
+def test_the_gateway_throttles_a_route_by_its_own_bucket(start_aws) -> None:
+    tight_route = "GET /echo/{id}"
+    routes = ("GET /echo", tight_route)
+    functions = [SpecFunction("echo", f"{BEHAVIOURS}.echo", routes, public_routes=routes)]
+    throttling = Throttling(TokenBucket(burst=50, rate=0.001), {tight_route: TokenBucket(burst=2, rate=0.001)})
+    aws: RunningAws = start_aws(functions, throttle=throttling)
+    assert [aws.get(f"/echo/{n}").status_code for n in range(3)] == [200, 200, 429]
+    assert aws.get("/echo/4").json() == {"message": "Too Many Requests"}
+    assert [aws.get("/echo").status_code for _ in range(3)] == [200, 200, 200]  # the stage's bucket is its own
