@@ -40,6 +40,7 @@ WAITING_ON_UP = (
     "tests/devstack/cloudwatch/",
     "tests/devstack/load/",
     "tests/rollout/test_rollout_gate_end_to_end.py",
+    "tests/runtime/edge/test_cors_in_chromium.py",
 )
 """Tests that mostly wait on a `brickguard up` of their own (alarm periods, load phases, a browser).
 
