@@ -105,8 +105,8 @@ def import_parts_list(database: Database, changes: Outbox, storage: Storage, eve
     except Exception as exc:
         if _retry_can_cure(exc):
             raise
-        refused = _unexpected(exc, NOT_STORABLE)
-    return database.write(lambda session: _record(session, changes, user_id, moc_id, file_id, title, refused))
+        unstorable = _unexpected(exc, NOT_STORABLE)
+    return database.write(lambda session: _record(session, changes, user_id, moc_id, file_id, title, unstorable))
 
 
 def _retry_can_cure(exc: BaseException) -> bool:
