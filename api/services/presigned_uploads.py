@@ -29,7 +29,7 @@ from api import object_keys
 from api.dependency_errors import answered_as_http
 from api.models import UploadClaim
 from api.uploads.upload_limits import PRESIGNED_UPLOAD_MAX_BYTES, PRESIGNED_URL_TTL_SECONDS
-from runtime.errors import NotFound, PayloadTooLarge, ValidationError
+from runtime.errors import NotFound, PayloadTooLarge, ServiceUnavailable, ValidationError
 from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
@@ -89,8 +89,7 @@ def confirm(
     if not database.write(lambda session: _claim(session, user_id, upload_id)):
         raise NotFound(GONE)
     try:
-        with answered_as_http(catalogue.S3):
-            data = store.read(key, PRESIGNED_UPLOAD_MAX_BYTES)
+        data = _read_whole(store, key, stored.size)
         result = process(data)
     except (ValidationError, PayloadTooLarge, NotFound):
         _discard(store, key)
@@ -100,6 +99,20 @@ def confirm(
         raise
     _discard(store, key)
     return result
+
+
+def _read_whole(store: ObjectStore, key: str, size: int) -> bytes:
+    """The staged file, as long as HEAD said; a shorter read is read again once, then a 503 (confirm again).
+
+    S3 answers a GET with the whole object. moto does not always under concurrency: while other
+    requests HEAD the same key, a GET of it can come back empty (docs/uploads.md).
+    """
+    with answered_as_http(catalogue.S3):
+        for _ in range(2):
+            data = store.read(key, PRESIGNED_UPLOAD_MAX_BYTES)
+            if len(data) == size:
+                return data
+    raise ServiceUnavailable("The uploaded file could not be read whole; confirm again shortly", retry_after=1)
 
 
 def _claim(session: Session, user_id: str, upload_id: uuid.UUID) -> bool:
