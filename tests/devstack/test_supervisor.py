@@ -8,29 +8,17 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-import pytest
 import redis
 
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from devstack.supervisor import Supervisor
 from tests.support.running_up import running_up
+from tests.support.waiting import wait_until
 
 WAIT_S = 120.0
-
-
-def wait_until(condition: Callable[[], object], timeout: float = WAIT_S, what: str = "the condition") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not happen within {timeout:.0f}s")
 
 
 def _killed_outside(pid: int | None) -> None:
@@ -43,12 +31,12 @@ def test_a_redis_killed_from_outside_is_restarted_with_its_data(dedicated_redis)
     client = redis.Redis.from_url(server.url, socket_timeout=2)
     client.set("kept", "yes")
     client.execute_command("BGREWRITEAOF")
-    wait_until(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0, what="the AOF rewrite")
+    wait_until(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0, "the AOF rewrite to finish")
     said: list[str] = []
     supervisor = Supervisor({"redis": server}, say=said.append)
     old_pid, port = server.pid, server.port
     _killed_outside(old_pid)
-    wait_until(lambda: supervisor.check_once(), what="the supervisor noticing the death")
+    wait_until(supervisor.check_once, "the supervisor to notice the death", limit=WAIT_S)
     assert server.pid not in (None, old_pid) and server.port == port
     assert said == [f"{server.label} died (signal SIGKILL); restarted (pid {server.pid}, port {port})"]
     assert redis.Redis.from_url(server.url, socket_timeout=2).get("kept") == b"yes"
@@ -66,7 +54,7 @@ def test_a_postgres_killed_from_outside_is_restarted(dedicated_postgres) -> None
     server: EmbeddedPostgres = dedicated_postgres()
     supervisor = Supervisor({"postgres": server}, say=lambda message: None)
     _killed_outside(server.pid)
-    wait_until(lambda: supervisor.check_once() and server.is_running, what="PostgreSQL coming back")
+    wait_until(lambda: supervisor.check_once() and server.is_running, "PostgreSQL to come back", limit=WAIT_S)
     with psycopg.connect(server.url, connect_timeout=5) as connection:
         assert connection.execute("select 1").fetchone() == (1,)
 
@@ -77,8 +65,8 @@ def test_up_restarts_its_redis_after_kill_minus_nine_and_says_so(tmp_path: Path)
         old_pid = int(pid_file.read_text().split()[0])
         os.kill(old_pid, signal.SIGKILL)
         wait_until(lambda: "died (signal SIGKILL); restarted" in up.log.read_text(errors="replace"),
-                   what="up saying it restarted Redis")
-        new_pid = int(wait_until(lambda: _other_pid(pid_file, old_pid), what="a new Redis pid"))
+                   "up to say it restarted Redis", limit=WAIT_S)
+        new_pid = int(wait_until(lambda: _other_pid(pid_file, old_pid), "a new Redis pid", limit=WAIT_S))
         assert new_pid != old_pid
         assert up.cli("chaos", "redis", "resume").returncode == 0  # up's chaos still owns the server
 

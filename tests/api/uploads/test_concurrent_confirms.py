@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.api.clients import ExpressClient, Reply
-from tests.api.helpers import moc_body
-from tests.api.uploads import send_to_s3, two_colour_jpeg
+from tests.support.clients import ExpressClient, Reply
+from tests.support.helpers import moc_body
+from tests.support.uploads import send_to_s3, two_colour_jpeg
 
 CONFIRMS = 6
 BIG_PDF = b"%PDF-1.7\n" + b"0" * (5 * 1024 * 1024) + b"\n%%EOF\n"

@@ -19,8 +19,8 @@ import pytest
 from api.uploads import image_memory
 from api.uploads.image_processing import MAX_DECODED_BYTES
 from runtime.errors import ServiceUnavailable
-from tests.api.helpers import assert_envelope
-from tests.api.uploads import png, upload
+from tests.support.helpers import assert_envelope
+from tests.support.uploads import png, upload
 
 SIDE = 7071
 CONCURRENT_BOMBS = 3

@@ -15,15 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api import object_keys
 from api.composition import build_handlers
 from api.services import parts_import
 from api.uploads import parts_csv
 from runtime.event_handler import EventFailed, guarded_event_handler
-from tests.api.clients import FakeLambdaContext
-from tests.api.helpers import assert_envelope, moc_body
-from tests.api.uploads import upload
-from tests.conftest import LocalS3
+from tests.support.clients import FakeLambdaContext
+from tests.support.helpers import assert_envelope, moc_body
+from tests.support.uploads import queued_parts_import, upload
 
 HEADER = b"Part ID,Part Name,Quantity,Color\n"
 SECRET = "s3cr3t-row-value"
@@ -69,25 +67,6 @@ def csv_parser(api_dependencies):
     return build_handlers(api_dependencies)["csv-parser"]
 
 
-def _queued(deps, user: str, csv: bytes, local_s3: LocalS3, title: str) -> dict:
-    from api.models import MocFile, MocInstruction, PartsListImport
-
-    moc_id, file_id = uuid.uuid4(), uuid.uuid4()
-    key = object_keys.moc_file(user, moc_id, file_id, "csv")
-    local_s3.client().put_object(Bucket=local_s3.bucket, Key=key, Body=csv)
-
-    def rows(session) -> None:
-        session.add(MocInstruction(id=moc_id, user_id=user, type="moc", title="Hostile", author="t"))
-        session.flush()
-        session.add(MocFile(id=file_id, moc_id=moc_id, file_type="parts-list", file_url=key))
-        session.flush()
-        session.add(PartsListImport(file_id=file_id, moc_id=moc_id, status="queued", rejections=[]))
-        session.commit()
-
-    deps.database.write(rows)
-    return parts_import.parser_event(user_id=user, moc_id=moc_id, file_id=file_id, key=key, title=title)
-
-
 def _stored_state(deps, file_id: str) -> str:
     from api.models import PartsListImport
 
@@ -97,7 +76,7 @@ def _stored_state(deps, file_id: str) -> str:
 def test_a_nul_in_the_title_ends_failed_with_a_reason_and_logs_no_value(
     api_dependencies, csv_parser, user, local_s3, caplog, capsys
 ) -> None:
-    event = _queued(api_dependencies, user, HEADER + b"3001,Brick,2,Red\n", local_s3, f"{SECRET}\x00title")
+    event = queued_parts_import(api_dependencies, user, HEADER + b"3001,Brick,2,Red\n", local_s3, f"{SECRET}\x00title")
     with caplog.at_level(logging.DEBUG):
         result = csv_parser(event, FakeLambdaContext())
     assert result["status"] == "failed" and result["error"] == parts_import.NOT_STORABLE, result
@@ -136,7 +115,7 @@ def test_an_escaping_error_reaches_lambda_without_its_message() -> None:
 def test_an_import_queued_past_every_attempt_of_lambda_shows_failed(api_dependencies, user, local_s3) -> None:
     from api.models import PartsListImport
 
-    event = _queued(api_dependencies, user, HEADER + b"3001,Brick,2,Red\n", local_s3, "Late")
+    event = queued_parts_import(api_dependencies, user, HEADER + b"3001,Brick,2,Red\n", local_s3, "Late")
 
     def state(session, now: datetime) -> dict:
         return parts_import.import_json(session.get(PartsListImport, uuid.UUID(event["fileId"])), now)

@@ -16,8 +16,8 @@ import requests
 
 from api.uploads.served_as import served_as
 from devstack.s3.local_s3 import LOCAL_BUCKET, PUBLIC_READ_POLICY
-from tests.api.helpers import moc_body
-from tests.api.uploads import png, send_to_s3, upload
+from tests.support.helpers import moc_body
+from tests.support.uploads import png, send_to_s3, upload
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install -y chromium)")
