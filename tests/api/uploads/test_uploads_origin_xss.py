@@ -14,8 +14,9 @@ import shutil
 import pytest
 import requests
 
+from api.object_keys import PUBLIC_PREFIXES
 from api.uploads.served_as import served_as
-from devstack.s3.local_s3 import LOCAL_BUCKET, PUBLIC_READ_POLICY
+from devstack.s3.local_s3 import LOCAL_BUCKET, public_read_policy
 from tests.support.helpers import moc_body
 from tests.support.uploads import png, send_to_s3, upload
 
@@ -36,7 +37,7 @@ SVG = (
 @pytest.fixture(scope="module", autouse=True)
 def readable_as_under_up(local_s3):
     """The session's bucket readable by anyone under the four public prefixes, as ``brickguard up``'s is."""
-    policy = json.dumps(PUBLIC_READ_POLICY).replace(f":::{LOCAL_BUCKET}/", f":::{local_s3.bucket}/")
+    policy = json.dumps(public_read_policy(PUBLIC_PREFIXES)).replace(f":::{LOCAL_BUCKET}/", f":::{local_s3.bucket}/")
     local_s3.client().put_bucket_policy(Bucket=local_s3.bucket, Policy=policy)
     yield
     local_s3.client().delete_bucket_policy(Bucket=local_s3.bucket)
