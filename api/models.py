@@ -273,3 +273,21 @@ class AppMeta(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class UploadClaim(Base):
+    """A presigned upload taken by a confirm call: the row is the claim, so one upload makes one resource.
+
+    Inserted (``ON CONFLICT DO NOTHING``) before the staged file is read: of concurrent confirms
+    of one ``uploadId`` exactly one inserts it. Removed again only when processing failed for a
+    reason that is not the file's, so confirming again works; kept otherwise, so a staged file
+    whose delete S3 refused cannot be confirmed twice.
+    """
+
+    __tablename__ = "upload_claims"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    upload_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False, index=True
+    )

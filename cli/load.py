@@ -35,6 +35,21 @@ def _targets(data_dir: str, backend: str) -> dict[str, str]:
     return {name: str(found[name]) for name in wanted}
 
 
+def _local_queueing(express_url: str | None) -> dict[str, int]:
+    """Invocations the running up's local Lambda queued for the machine's caps, per function ({} if unknown)."""
+    import requests
+
+    from devstack.cloudwatch.dashboard.page import LOCAL_QUEUEING_PATH
+
+    if not express_url:
+        return {}
+    try:
+        answer = requests.get(express_url + LOCAL_QUEUEING_PATH, timeout=5)
+        return {str(fn): int(n) for fn, n in answer.json().items()} if answer.ok else {}
+    except (requests.RequestException, ValueError, AttributeError):
+        return {}
+
+
 def _moc_ids(base_url: str, token: str) -> list[str]:
     import requests
 
@@ -93,6 +108,8 @@ def load(rps: float, duration: float, backend: str, mix: str, json_path: Path | 
     headers = {"Authorization": f"Bearer {token}"}
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    express_url = running_url(data_dir)
+    queued_before = _local_queueing(express_url) if "serverless" in targets else {}
     started = time.perf_counter()
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"{mix} at {rps:g} rps → {', '.join(targets)}", total=len(requests) * len(targets))
@@ -105,6 +122,13 @@ def load(rps: float, duration: float, backend: str, mix: str, json_path: Path | 
     document = report.result_document(results, duration)
     out = Console()
     out.print(_table(results, duration))
+    if "serverless" in targets:
+        after = _local_queueing(express_url)
+        queued = {fn: n - queued_before.get(fn, 0) for fn, n in after.items() if n > queued_before.get(fn, 0)}
+        if queued:
+            out.print(f"serverless: {sum(queued.values())} invocation(s) waited for this machine's Lambda caps "
+                      f"(local queueing, not Lambda's: {', '.join(f'{fn} {n}' for fn, n in sorted(queued.items()))}); "
+                      "their latency includes the wait")
     if "comparison" in document:
         comparison = report.compare(results["serverless"].latencies_ms, results["express"].latencies_ms)
         ratio = results["serverless"].percentile_ms(95) / max(results["express"].percentile_ms(95), 1e-9)

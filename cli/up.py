@@ -295,6 +295,7 @@ def up(
       brickguard up --only serverless --lambda-idle 30
     """
     from devstack.chaos.proxies import ProxySet
+    from devstack.supervisor import Supervisor
 
     settings = load_settings(data_dir=data_dir, backend="express")
     root = Path(data_dir)
@@ -306,6 +307,9 @@ def up(
     with contextlib.ExitStack() as stack:
         try:
             settings, servers = _start_embedded(stack, settings, root)
+            supervisor = Supervisor(servers, say=lambda message: console.print(f"[bold yellow]{message}[/]"))
+            supervisor.start()
+            stack.callback(supervisor.stop)  # before the servers stop (callbacks run last-in first-out)
             with console.status("Starting S3 (moto server)…"):
                 from api.object_keys import PUBLIC_PREFIXES
 

@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -105,6 +106,7 @@ class _ServerProcess:
         self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._paused = False
+        self._lifecycle = threading.RLock()  # up's supervisor and chaos actions run in different threads
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -153,6 +155,10 @@ class _ServerProcess:
 
     def start(self) -> None:
         """Start the server and wait (bounded) until it accepts clients; no-op if running."""
+        with self._lifecycle:
+            self._start()
+
+    def _start(self) -> None:
         if self.is_running:
             return
         self._prepare()
@@ -198,8 +204,27 @@ class _ServerProcess:
                 )
             time.sleep(PROBE_INTERVAL_S)
 
+    def revive(self) -> int | None:
+        """Start again a server whose process died on its own; its exit status, or None when it did not die.
+
+        A server stopped or killed through this object (``chaos … stop|kill``) is not dead on its
+        own: its process handle is gone, and it stays down until someone starts it.
+        """
+        with self._lifecycle:
+            proc = self._proc
+            code = None if proc is None else proc.poll()
+            if code is None:
+                return None
+            self._proc, self._paused = None, False
+            self._start()
+            return code
+
     def stop(self) -> None:
         """Graceful shutdown, bounded; escalates to SIGKILL. Safe to call when not running."""
+        with self._lifecycle:
+            self._stop()
+
+    def _stop(self) -> None:
         proc = self._proc
         if proc is None or proc.poll() is not None:
             self._proc = None
@@ -211,11 +236,15 @@ class _ServerProcess:
             proc.wait(self.stop_timeout)
         except subprocess.TimeoutExpired:
             _log.warning("%s did not stop within %.0fs; killing it", self.label, self.stop_timeout)
-            self.kill()
+            self._kill()
         self._proc = None
 
     def kill(self) -> None:
         """Crash: SIGKILL the server and all its children at once, then reap them."""
+        with self._lifecycle:
+            self._kill()
+
+    def _kill(self) -> None:
         proc = self._proc
         if proc is None:
             return

@@ -232,6 +232,7 @@ class LocalAws:
             {function.name: self._runtime(function) for function in config.functions},
             capacity=config.capacity,
             idle_seconds=config.idle_seconds,
+            on_local_queue=config.platform_metrics.local_queueing if config.platform_metrics else None,
         )
         await self.pool.start(provision=config.provision)
         for pool in self.pool.functions.values():

@@ -72,8 +72,15 @@ class ObjectStore:
         """The URL clients fetch ``key`` from (a CDN or the bucket's endpoint)."""
         return f"{self._public_base_url}/{quote(key, safe='/')}"
 
-    def put(self, key: str, body: bytes, content_type: str) -> None:
-        self._call(self.client.put_object, Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+    def put(self, key: str, body: bytes, content_type: str, disposition: str | None = None) -> None:
+        """Store ``body``; S3 serves it with ``content_type`` and, when given, ``disposition``.
+
+        ``disposition`` is the ``Content-Disposition`` S3 stores and serves with the object.
+        """
+        extra = {"ContentDisposition": disposition} if disposition else {}
+        self._call(
+            self.client.put_object, Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra
+        )
 
     def head(self, key: str) -> StoredObject | None:
         """Size and content type of ``key``, or None when there is no such object."""

@@ -22,9 +22,24 @@ from typing import Any
 
 from runtime import coldstart, keepwarm, process
 from runtime.telemetry.context import RequestContext
+from runtime.telemetry.logs import qualified_type
 from runtime.wrapper import invocation_deadline
 
 EventWork = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class EventFailed(Exception):
+    """What reaches Lambda when ``work`` raised: the failure's type, never its message.
+
+    Lambda's runtime client prints an escaping exception's message into the function's log and
+    hands it to the on-failure destination; a database error's message carries the SQL and the
+    row's values (a parts list's title, its ids). The error line logged inside the invocation
+    already names the type and the frames.
+    """
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(f"{error_type} (the event will be retried)")
+        self.error_type = error_type
 
 
 def guarded_event_handler(
@@ -52,9 +67,12 @@ def guarded_event_handler(
         invocation = guard.telemetry.invocation(
             ctx, lambda_context=lambda_context, init_ms=cold.init_ms, started=started
         )
-        with invocation as inv:
-            result = work(event if isinstance(event, dict) else {})
-            inv.status = 200
+        try:
+            with invocation as inv:
+                result = work(event if isinstance(event, dict) else {})
+                inv.status = 200
+        except Exception as exc:
+            raise EventFailed(qualified_type(exc)) from None
         return result
 
     handler.__name__ = function.replace("-", "_")

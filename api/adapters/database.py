@@ -129,6 +129,7 @@ class Database:
             pool_timeout=POOL_TIMEOUT_S,
             pool_recycle=POOL_RECYCLE_S,
             connect_args=self.connect_params(),
+            hide_parameters=True,  # an error's message (logged, or Lambda's error output) never carries row values
         )
         event.listen(engine, "handle_error", _keep_pool_after_abandon)
         if self._on_connect is not None:

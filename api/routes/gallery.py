@@ -78,6 +78,7 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
     ) -> tuple[dict[str, Any], int]:
         """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
         data = presigned_uploads.confirm(
+            database,
             storage,
             user,
             body.upload_id,

@@ -98,6 +98,7 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         user = own_profile(id, caller_id)
         claims = caller.claims(router)
         data = presigned_uploads.confirm(
+            database,
             storage,
             user,
             body.upload_id,

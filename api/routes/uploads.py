@@ -57,7 +57,8 @@ def build_router(database: Database, outbox: Outbox, storage: Storage, parser_fu
             uploaded = [moc_files.named(body.filename, file)]
             return moc_files.upload_moc_files(database, outbox, storage, user, id, uploaded)
 
-        return {"success": True, "data": presigned_uploads.confirm(storage, user, body.upload_id, attach)}, 201
+        data = presigned_uploads.confirm(database, storage, user, body.upload_id, attach)
+        return {"success": True, "data": data}, 201
 
     @router.post(
         "/api/mocs/<id>/upload-parts-list",

@@ -24,6 +24,7 @@ from api.services import gallery, profile, wishlist
 from api.services.object_writes import store_then_record
 from api.uploads import image_processing
 from api.uploads.multipart_form import Form, UploadedFile
+from api.uploads.served_as import served_as
 from api.uploads.upload_schemas import ImageUploadFields, form_model
 from runtime.errors import ValidationError
 from runtime.telemetry import catalogue
@@ -136,6 +137,6 @@ def _store_in_place(
     def put_object(session: Session) -> None:
         changes.withdraw_object_delete(session, key)  # the previous picture's delete must not remove this one
         with answered_as_http(catalogue.S3):
-            store.put(key, rendition.data, rendition.content_type)
+            store.put(key, rendition.data, *served_as(rendition.content_type, key.rsplit("/", 1)[-1]))
 
     return record(f"{store.url(key)}?v={hashlib.sha256(rendition.data).hexdigest()[:16]}", put_object)

@@ -25,6 +25,7 @@ from api.services.updates import owned
 from api.uploads import file_types
 from api.uploads.multipart_form import Form, UploadedFile
 from api.uploads.upload_limits import MAX_MOC_FILES_PER_REQUEST
+from api.uploads.upload_schemas import PartsListFields, form_model
 from guards.object_store import ObjectStore
 from runtime.errors import NotFound, ValidationError
 
@@ -132,7 +133,8 @@ def upload_parts_list(
     upload = single_file(form)
     if file_types.detect(upload.data) is not file_types.CSV:
         raise ValidationError("A parts list must be a CSV file")
-    title = (form.value("title") or clean_filename(upload.filename) or "Parts list")[:200]
+    fields = form_model(PartsListFields, form)
+    title = (fields.title or clean_filename(upload.filename) or "Parts list")[:200]
     item = StoredFile(uuid.uuid4(), "", upload.data, file_types.CSV, clean_filename(upload.filename))
     item = dataclasses.replace(item, key=object_keys.moc_file(user_id, moc_id, item.file_id, "csv"))
     store = storage.objects

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from api.dependency_errors import answered_as_http
+from api.uploads.served_as import served_as
 from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def store_then_record(store: ObjectStore, objects: Sequence[tuple[str, bytes, st
     """PUT every ``(key, data, content_type)`` into ``store``, then ``record()``; if that fails, delete them again."""
     with answered_as_http(catalogue.S3):
         for key, data, content_type in objects:
-            store.put(key, data, content_type)
+            store.put(key, data, *served_as(content_type, key.rsplit("/", 1)[-1]))
     try:
         return record()
     except Exception:

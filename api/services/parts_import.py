@@ -11,14 +11,18 @@ and invokes the parser asynchronously with :func:`parser_event`. The parser:
    the MOC's parts lists) and the import's result (rejected lines with their numbers).
 
 A file that can never be imported (not UTF-8, too many lines, no header) ends ``failed``
-with the reason and nothing written; the function returns normally, as retrying cannot
-help. PostgreSQL or S3 being down raises, so Lambda retries the event and, after its
-retries, sends it to the on-failure destination.
+with the reason and nothing written; so does anything else a retry cannot cure (a value
+PostgreSQL refuses, a bug): the function returns normally, as retrying cannot help. Only an
+outage (PostgreSQL or S3 down, the deadline) raises, so Lambda retries the event and, after its
+retries, sends it to the on-failure destination; an import still ``queued`` once every attempt
+Lambda may make is over (:data:`GIVE_UP_AFTER`) is shown as ``failed``, never ``queued`` for ever.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
@@ -29,7 +33,11 @@ from api.adapters.outbox import Outbox
 from api.models import MocInstruction, MocPart, MocPartsList, PartsListImport
 from api.services.changes import commit_change
 from api.uploads.parts_csv import FileRefused, ParseResult, parse
+from guards import errors
+from guards.breaker import BreakerOpenError
+from guards.deadline import DeadlineExceeded
 from guards.object_store import ObjectStore
+from runtime.errors import ApiError
 
 if TYPE_CHECKING:
     from api.adapters.database import Database
@@ -40,6 +48,12 @@ IMPORTED = "imported"
 FAILED = "failed"
 KEPT_REJECTIONS = 100
 """Rejected lines reported in full; the count covers all of them."""
+GIVE_UP_AFTER = timedelta(hours=6, minutes=15)
+"""Lambda keeps an asynchronous event at most 6 hours (``MaximumEventAgeInSeconds``' default) and runs
+each of its 3 attempts within the parser's 300 s timeout: an import queued longer was given up."""
+GAVE_UP = "The parser gave up on this list after Lambda's retries (a service was unavailable); upload it again"
+NOT_STORABLE = "The list could not be stored (a value PostgreSQL refuses); check its text and upload it again"
+_log = logging.getLogger(__name__)
 
 
 def parser_event(*, user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID, key: str, title: str) -> dict[str, str]:
@@ -47,15 +61,23 @@ def parser_event(*, user_id: str, moc_id: uuid.UUID, file_id: uuid.UUID, key: st
     return {"userId": user_id, "mocId": str(moc_id), "fileId": str(file_id), "key": key, "title": title}
 
 
-def import_json(row: PartsListImport) -> dict[str, Any]:
+def import_json(row: PartsListImport, now: datetime | None = None) -> dict[str, Any]:
+    """The import as the API shows it; one ``queued`` past :data:`GIVE_UP_AFTER` is ``failed``.
+
+    The row itself stays ``queued``, so redriving the event from the failure queue still imports it.
+    """
+    status, error = row.status, row.error
+    queued_since = row.updated_at
+    if status == QUEUED and queued_since is not None and (now or datetime.now(UTC)) - queued_since > GIVE_UP_AFTER:
+        status, error = FAILED, GAVE_UP
     return {
         "fileId": str(row.file_id),
         "mocId": str(row.moc_id),
-        "status": row.status,
+        "status": status,
         "acceptedRows": row.accepted_rows,
         "rejectedRows": row.rejected_rows,
         "rejections": list(row.rejections or []),
-        "error": row.error,
+        "error": error,
         "partsListId": str(row.parts_list_id) if row.parts_list_id else None,
     }
 
@@ -74,7 +96,34 @@ def import_parts_list(database: Database, changes: Outbox, storage: Storage, eve
         outcome: ParseResult | str = parse(_object_chunks(storage.objects, key))
     except FileRefused as refused:
         outcome = str(refused)
-    return database.write(lambda session: _record(session, changes, user_id, moc_id, file_id, title, outcome))
+    except Exception as exc:
+        if _retry_can_cure(exc):
+            raise
+        outcome = _unexpected(exc, "The list could not be read; upload it again")
+    try:
+        return database.write(lambda session: _record(session, changes, user_id, moc_id, file_id, title, outcome))
+    except Exception as exc:
+        if _retry_can_cure(exc):
+            raise
+        unstorable = _unexpected(exc, NOT_STORABLE)
+    return database.write(lambda session: _record(session, changes, user_id, moc_id, file_id, title, unstorable))
+
+
+def _retry_can_cure(exc: BaseException) -> bool:
+    """An outage (Lambda retries the event), as opposed to input or code that fails every time."""
+    if isinstance(exc, ApiError):  # the database's mapped outages: 503, 504, 409 on a conflict
+        return exc.status >= 500 or exc.status == 409
+    return (
+        isinstance(exc, BreakerOpenError | DeadlineExceeded)
+        or errors.is_retryable(exc)
+        or errors.is_dependency_failure(exc)
+    )
+
+
+def _unexpected(exc: BaseException, reason: str) -> str:
+    """Log the failure's type only: database errors carry the row's values in their message."""
+    _log.warning("parts-list import failed for good", extra={"errorType": type(exc).__qualname__})
+    return reason
 
 
 def _state(row: PartsListImport | None) -> dict[str, Any]:

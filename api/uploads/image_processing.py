@@ -6,7 +6,12 @@ What the client says (file name, part content type) is never trusted:
 2. Pillow reads the header only, and the decoded dimensions must stay within
    :data:`MAX_PIXELS` (a decompression bomb — a few KB declaring 30000x30000 — is
    refused before a single pixel is decoded) and :data:`MAX_SIDE`;
-3. decoding must succeed (a truncated or corrupt file is a 400, not a 500).
+3. the memory decoding needs — pixels x bytes per pixel of the mode, after a JPEG's reduced-scale
+   ``draft`` — must stay within :data:`MAX_DECODED_BYTES` (413), also known before decoding;
+   the work then reserves its share of the process's memory budget
+   (:mod:`~api.uploads.image_memory`: concurrent uploads take turns) and checks the request's
+   deadline between stages (504 once it has run out);
+4. decoding must succeed (a truncated or corrupt file is a 400, not a 500).
 
 The output carries no metadata: EXIF orientation is applied to the pixels, then the
 WebP is written without EXIF, XMP or ICC (the WebP encoder only writes what it is given).
@@ -27,10 +32,15 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.errors import ValidationError
+from api.uploads import image_memory
+from guards import deadline
+from runtime.errors import PayloadTooLarge, ValidationError
 
 MAX_PIXELS = 50_000_000
-"""Decoded pixels allowed (a 50 MP camera; RGBA at this size is 200 MB, well inside the 2048 MB function)."""
+"""Pixels a header may declare (a 50 MP camera); a JPEG that large is decoded at a reduced scale."""
+MAX_DECODED_BYTES = 128 * 1024 * 1024
+"""Memory one decoded image may take: a 32 MP RGB(A) image (Pillow keeps 4 bytes a pixel), or a
+50 MP JPEG decoded at half scale. A 7071x7071 PNG (RGBA, 16-bit or not) needs 200 MB: refused."""
 MAX_SIDE = 20_000
 WEBP_QUALITY = 80
 WEBP_CONTENT_TYPE = "image/webp"
@@ -88,6 +98,7 @@ def process(data: bytes, *specs: ImageSpec) -> list[ProcessedImage]:
         raise ValidationError("File is not a JPEG, PNG or WebP image")
     from PIL import Image, ImageOps  # lazy: tens of ms of imports, only on upload paths
 
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, a second line behind ours
     try:
         image = Image.open(io.BytesIO(data), formats=[image_format])
     except Image.DecompressionBombError:
@@ -96,13 +107,23 @@ def process(data: bytes, *specs: ImageSpec) -> list[ProcessedImage]:
         raise ValidationError(f"File is not a readable {image_format} image") from None
     _check_dimensions(image.size)
     try:
-        source = _decode_upright(image, specs, ImageOps)
-        rendered = []
-        for spec in specs:  # largest first: each smaller rendition is resized from the one before
-            resized = _resize(source, spec, Image, ImageOps)
-            rendered.append(_encode(resized))
-            source = resized
-        return rendered
+        _draft(image, specs)
+        needed = image_memory.decoded_bytes(image.mode, image.size)
+        if needed > MAX_DECODED_BYTES:
+            raise PayloadTooLarge(
+                f"Image is {image.size[0]}x{image.size[1]} pixels ({image.mode}): decoding it needs "
+                f"{needed // 2**20} MB, at most {MAX_DECODED_BYTES // 2**20} MB; send a smaller image"
+            )
+        with image_memory.BUDGET.reserve(needed * image_memory.WORKING_COPIES):
+            deadline.call_timeout(1.0)  # DeadlineExceeded (504) if the wait for room used the request's time
+            source = _decode_upright(image, ImageOps)
+            rendered = []
+            for spec in specs:  # largest first: each smaller rendition is resized from the one before
+                deadline.call_timeout(1.0)
+                resized = _resize(source, spec, Image, ImageOps)
+                rendered.append(_encode(resized))
+                source = resized
+            return rendered
     except (OSError, ValueError, SyntaxError, EOFError):
         raise ValidationError(f"File is not a complete {image_format} image") from None
 
@@ -117,12 +138,22 @@ def _check_dimensions(size: tuple[int, int]) -> None:
         )
 
 
-def _decode_upright(image: Any, specs: tuple[ImageSpec, ...], image_ops: Any) -> Any:
-    """The pixels, EXIF orientation applied, in RGB(A); a JPEG decoded at the smallest scale the specs allow."""
+def _draft(image: Any, specs: tuple[ImageSpec, ...]) -> None:
+    """Let a JPEG decode at the smallest scale the specs allow: ``image.size`` becomes that scale's, undecoded.
+
+    Only a JPEG: ``draft`` does nothing to the others, and a PNG's ``getexif`` decodes every pixel
+    to look for an ``eXIf`` chunk after the image data.
+    """
+    if image.format != "JPEG":
+        return
     rotated = image.getexif().get(_ORIENTATION_TAG) in _ROTATING_ORIENTATIONS
     width = max(spec.max_width for spec in specs)
     height = max(spec.max_height for spec in specs)
     image.draft("RGB", (height, width) if rotated else (width, height))
+
+
+def _decode_upright(image: Any, image_ops: Any) -> Any:
+    """The pixels, EXIF orientation applied, in RGB(A)."""
     upright = image_ops.exif_transpose(image)  # loads the pixels
     return upright.convert("RGBA" if _has_alpha(upright) else "RGB")
 

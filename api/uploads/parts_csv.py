@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = {"part id": "part_id", "part name": "part_name", "quantity": "quantity", "color": "color", "colour": "color"}
 LIMITS = {"part_id": 50, "part_name": 200, "color": 50}
+_ASCII_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+"""Not ``str.isdigit``: it accepts ``²`` and other Unicode digits that ``int()`` refuses."""
 
 
 class FileRefused(ValueError):
@@ -161,6 +164,6 @@ def _part(line: int, row: list[str], positions: dict[str, int]) -> Part | Reject
         if value.startswith(FORMULA_PREFIXES):
             return Rejection(line, f"{label} starts with {value[0]!r}, like a spreadsheet formula")
     raw_quantity = values["quantity"]
-    if not raw_quantity.isdigit() or not 1 <= int(raw_quantity) <= MAX_QUANTITY:
+    if not _ASCII_WHOLE_NUMBER.fullmatch(raw_quantity) or not 1 <= int(raw_quantity) <= MAX_QUANTITY:
         return Rejection(line, f"quantity {raw_quantity[:20]!r} is not a whole number from 1 to {MAX_QUANTITY}")
     return Part(line, values["part_id"], values["part_name"], int(raw_quantity), values["color"])

@@ -68,6 +68,12 @@ class MocFileConfirm(UploadConfirm):
     filename: str | None = Field(None, max_length=1000, description="the client's name for the file")
 
 
+class PartsListFields(_Fields):
+    """``POST /api/mocs/{id}/upload-parts-list`` (multipart): the list's title next to its ``file`` part."""
+
+    title: Title | None = None
+
+
 def form_model(model: type[M], form: Form, *, lists: tuple[str, ...] = ()) -> M:
     """``model`` from the text fields of ``form``; ``lists`` name fields that may repeat."""
     values: dict[str, Any] = {name: form.values(name) if name in lists else form.value(name) for name in form.fields}

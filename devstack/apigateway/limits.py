@@ -120,7 +120,8 @@ INTEGRATION_TIMEOUT = Limit(
 )
 LAMBDA_THROTTLED = Limit(
     "Lambda concurrency (reserved concurrency, local caps)",
-    "per function: min(reserved, 2); account: 8 (local caps; `up --lambda-concurrency N`: N and 4N)",
+    "the function's reserved concurrency; this machine's caps (2 per function, 8 in all; "
+    "`up --lambda-concurrency N`: N and 4N) queue the invocation instead (local queueing)",
     500,
     "Internal Server Error",
     "Lambda's TooManyRequestsException reaches an HTTP API client as 500 (re:Post answers and the "

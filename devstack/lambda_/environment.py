@@ -229,9 +229,17 @@ class ExecutionEnvironment:
     # --- lifecycle --------------------------------------------------------------------------
 
     def _complete(self, request_id: str, result: InvocationResult, status: str | None = None) -> bool:
+        """End the current invocation; False for any other request id (a late or duplicate answer).
+
+        The environment is free once its invocation ended, even when nobody awaits the result any
+        more (the caller gave up): left holding it, the environment would later look idle with an
+        invocation still recorded, and dying or being reclaimed it would report that invocation
+        again as ``Status: error`` with ``Max Memory Used: 0 MB``.
+        """
         invocation = self._current
-        if invocation is None or invocation.request_id != request_id or not invocation.finish(result):
+        if invocation is None or invocation.request_id != request_id:
             return False
+        invocation.finish(result)
         if self._timer is not None:
             self._timer.cancel()
         self._current = None

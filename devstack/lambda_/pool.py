@@ -3,17 +3,20 @@
 Mirrors how Lambda places a synchronous invocation: on an idle initialised
 environment of the function when there is one (the most recently used, so
 surplus environments age out), else on a new on-demand environment — a cold
-start — unless the function is at its concurrency limit (reserved
-concurrency, here capped further by the machine) or the account is, in which
-case the invocation is throttled (``TooManyRequestsException``, reason
-``ReservedFunctionConcurrentInvocationLimitExceeded`` or
-``ConcurrentInvocationLimitExceeded``). Provisioned environments are
+start — unless the function is at its reserved concurrency, in which case the
+invocation is throttled (``TooManyRequestsException``, reason
+``ReservedFunctionConcurrentInvocationLimitExceeded``; the account's limit, 1,000 by
+default, is never reached by one machine). Provisioned environments are
 initialised ahead of traffic with ``AWS_LAMBDA_INITIALIZATION_TYPE=
 provisioned-concurrency`` and replaced when they die; idle on-demand
 environments are reaped after ``idle_seconds``.
 
 Local caps, because a laptop or a 2-core CI machine is not a Lambda region:
-see :class:`LocalCapacity` and docs/local-aws.md.
+see :class:`LocalCapacity` and docs/local-aws.md. A throttle happens only where AWS would throttle:
+past the function's reserved concurrency. Where only this machine's caps (environments per
+function, in total) stand in the way, the invocation waits in a local queue for an environment
+to come free or for room to start one, and is counted as local queueing (``on_local_queue``),
+never refused: a comparison with the serverful backend must not charge Lambda for this machine.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from devstack.lambda_.environment import ON_DEMAND, PROVISIONED, ExecutionEnvironment, FunctionRuntime, State
@@ -47,7 +50,6 @@ class Throttled(Exception):
 
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
-ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 
 
 class FunctionPool:
@@ -57,6 +59,8 @@ class FunctionPool:
         self.runtime = runtime
         function = runtime.function
         reserved = function.reserved_concurrency
+        self.reserved_concurrency = reserved
+        """AWS's own limit for the function: past it Lambda throttles, so the local pool does too."""
         self.concurrency_limit = capacity.per_function if reserved is None else min(reserved, capacity.per_function)
         provisioned = min(function.provisioned_concurrency, capacity.provisioned_per_function)
         self.provisioned = min(provisioned, self.concurrency_limit)
@@ -74,18 +78,43 @@ class FunctionPool:
         return [await self._spawn(PROVISIONED) for _ in range(max(0, missing))]
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
-        """Run ``invocation`` on an environment of this function; raises :class:`Throttled`."""
+        """Run ``invocation`` on an environment of this function; :class:`Throttled` past reserved concurrency.
+
+        Busy environments at a local cap make the invocation wait (local queueing) until one is
+        free or another can start; the caller's own timeout (the gateway's 30 s) bounds the wait.
+        """
+        queued = False
+        while True:
+            change = self._account.next_change()  # taken before looking, so no wake-up is missed
+            environment = await self._place()
+            if environment is not None:
+                break
+            if not queued:
+                queued = True
+                self._account.count_local_queueing(self.runtime.function.name)
+            await change.wait()
+        environment.run(invocation)
+        try:
+            return await invocation.result
+        finally:
+            self._account.changed()
+
+    async def _place(self) -> ExecutionEnvironment | None:
+        """An environment for one invocation now, or None when only local caps stand in the way."""
         idle = [env for env in self.live if env.available]
         if idle:
-            environment = max(idle, key=lambda env: env.idle_since)
-        elif len(self.live) >= self.concurrency_limit:
+            return max(idle, key=lambda env: env.idle_since)
+        in_flight = len(self.live)  # no idle environment: every live one runs or prepares an invocation
+        if self.reserved_concurrency is not None and in_flight >= self.reserved_concurrency:
             raise Throttled(RESERVED_LIMIT)
-        elif not await self._account.make_room():
-            raise Throttled(ACCOUNT_LIMIT)
-        else:
-            environment = await self._spawn(ON_DEMAND)
-        environment.run(invocation)
-        return await invocation.result
+        if in_flight >= self.concurrency_limit or not await self._account.make_room():
+            return None
+        idle = [env for env in self.live if env.available]  # one may have come free while room was made
+        if idle:
+            return max(idle, key=lambda env: env.idle_since)
+        if len(self.live) >= self.concurrency_limit:  # another invocation took the room meanwhile
+            return None
+        return await self._spawn(ON_DEMAND)
 
     def reap_idle(self, idle_seconds: float, now: float) -> int:
         """Destroy on-demand environments idle for longer than ``idle_seconds``; returns how many."""
@@ -102,11 +131,13 @@ class FunctionPool:
         environment = ExecutionEnvironment(self.runtime, initialization_type, self._gone)
         self.environments.append(environment)
         await environment.start()
+        self._account.changed_when(environment.initialized)  # a provisioned one becomes idle then
         return environment
 
     def _gone(self, environment: ExecutionEnvironment) -> None:
         with contextlib.suppress(ValueError):
             self.environments.remove(environment)
+        self._account.changed()
         if environment.initialization_type == PROVISIONED and not self._closing:
             self._account.replace_later(self)
 
@@ -128,12 +159,39 @@ class EnvironmentPool:
         *,
         capacity: LocalCapacity | None = None,
         idle_seconds: float = 420.0,
+        on_local_queue: Callable[[str], None] | None = None,
     ) -> None:
         self.capacity = capacity or LocalCapacity()
         self.idle_seconds = idle_seconds
         self.functions = {name: FunctionPool(runtime, self.capacity, self) for name, runtime in runtimes.items()}
+        self.locally_queued: dict[str, int] = dict.fromkeys(self.functions, 0)
+        """Invocations per function that waited for this machine's caps (AWS would have run them at once)."""
+        self._on_local_queue = on_local_queue
+        self._change = asyncio.Event()
         self._tasks: set[asyncio.Task[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
+
+    def next_change(self) -> asyncio.Event:
+        """Set at the next change of any environment (an invocation finished, one died or initialised)."""
+        return self._change
+
+    def changed(self) -> None:
+        self._change.set()
+        self._change = asyncio.Event()
+
+    def changed_when(self, event: asyncio.Event) -> None:
+        async def wait_then_announce() -> None:
+            await event.wait()
+            self.changed()
+
+        task = asyncio.get_running_loop().create_task(wait_then_announce())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def count_local_queueing(self, function: str) -> None:
+        self.locally_queued[function] = self.locally_queued.get(function, 0) + 1
+        if self._on_local_queue is not None:
+            self._on_local_queue(function)
 
     async def make_room(self) -> bool:
         """Room for one more environment: under the machine's cap, or once an idle one gives way.

@@ -33,6 +33,9 @@ LAMBDA_THROTTLES = AwsMetric(LAMBDA, "Throttles", ("FunctionName",))
 LAMBDA_DURATION = AwsMetric(LAMBDA, "Duration", ("FunctionName",))
 LAMBDA_CONCURRENT = AwsMetric(LAMBDA, "ConcurrentExecutions", ("FunctionName",))
 LAMBDA_ACCOUNT_CONCURRENT = AwsMetric(LAMBDA, "ConcurrentExecutions")
+# Not AWS's: the local Lambda of ``brickguard up`` counts invocations that waited for the machine's caps
+# (environments per function, in total) where Lambda would have run them at once (docs/local-aws.md).
+LOCAL_LAMBDA_QUEUED = AwsMetric("Brickguard/LocalLambda", "LocalQueued", ("FunctionName",))
 # Lambda's asynchronous invocations (``Event``): events queued, their age in the queue (ms), events
 # dropped unprocessed, and records that could not be delivered to the on-failure destination.
 LAMBDA_ASYNC_EVENTS_RECEIVED = AwsMetric(LAMBDA, "AsyncEventsReceived", ("FunctionName",))

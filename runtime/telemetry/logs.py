@@ -76,8 +76,8 @@ class RequestLogger:
                 "route": ctx.route,
                 "method": ctx.method,
                 "backend": ctx.backend,
-                "errorType": _qualified(exc),
-                "causes": [_qualified(cause) for cause in _causes(exc)],
+                "errorType": qualified_type(exc),
+                "causes": [qualified_type(cause) for cause in _causes(exc)],
                 "stackTrace": [
                     f"{frame.filename}:{frame.lineno} in {frame.name}"
                     for frame in traceback.extract_tb(exc.__traceback__)
@@ -101,7 +101,8 @@ def _json_message(message: Any) -> Any:
     raise ValueError("not a JSON message")
 
 
-def _qualified(exc: BaseException) -> str:
+def qualified_type(exc: BaseException) -> str:
+    """``module.Class`` of an exception (``ValueError`` for builtins): what may be logged of it."""
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 

@@ -120,3 +120,27 @@ def assert_delete_waits_in_the_outbox_for_s3(deps: Any, local_s3: Any, key: str,
         deps.breakers.force("s3", None)
     assert deps.outbox.drain([outbox.STORAGE]).pending[outbox.STORAGE] == 0
     assert not object_exists(local_s3.client(), local_s3.bucket, key)
+
+
+def queued_parts_import(deps: Any, user: str, csv: bytes, local_s3: Any, title: str = "Hostile") -> dict[str, str]:
+    """A stored CSV with its queued import, as the upload route leaves it (no invocation): the parser's event."""
+    import uuid
+
+    from api import object_keys
+    from api.models import MocFile, MocInstruction, PartsListImport
+    from api.services import parts_import
+
+    moc_id, file_id = uuid.uuid4(), uuid.uuid4()
+    key = object_keys.moc_file(user, moc_id, file_id, "csv")
+    local_s3.client().put_object(Bucket=local_s3.bucket, Key=key, Body=csv)
+
+    def rows(session: Any) -> None:
+        session.add(MocInstruction(id=moc_id, user_id=user, type="moc", title="Hostile", author="t"))
+        session.flush()
+        session.add(MocFile(id=file_id, moc_id=moc_id, file_type="parts-list", file_url=key))
+        session.flush()
+        session.add(PartsListImport(file_id=file_id, moc_id=moc_id, status="queued", rejections=[]))
+        session.commit()
+
+    deps.database.write(rows)
+    return parts_import.parser_event(user_id=user, moc_id=moc_id, file_id=file_id, key=key, title=title)

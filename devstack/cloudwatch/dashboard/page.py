@@ -23,6 +23,7 @@ from devstack.cloudwatch.dashboard.query import WidgetQuery, frame_ending
 from devstack.cloudwatch.dashboard.traces import traces
 from devstack.cloudwatch.metrics.live_alarms import LiveAlarms
 from devstack.cloudwatch.metrics.store import MetricStore
+from runtime.telemetry import aws_metrics
 
 STATIC = Path(__file__).parent / "static"
 PREFIX = "/dashboard"
@@ -37,6 +38,8 @@ STATIC_FILES = {
 }
 
 COST_PATH = PREFIX + "/cost.json"
+LOCAL_QUEUEING_PATH = PREFIX + "/local-queueing.json"
+"""Invocations the local Lambda queued for this machine's caps, per function (``brickguard load`` reads it)."""
 NO_COST = {"observed": False, "reason": "no cost meter in this process"}
 
 Route = Callable[[], tuple[bytes, str]]
@@ -99,6 +102,7 @@ class DashboardPage:
             "transitions": list(self._alarms.history.copy())[-30:],  # copy: atomic against the evaluator thread
             "notifications": self._alarms.sink.recent()[-30:],
             "breakers": self._breaker_states(),
+            "local_queueing": self.local_queueing(),
             "store": {"series": usage.series, "samples": usage.samples, "max_samples": usage.max_samples,
                       "dropped": usage.dropped, "retention_s": usage.retention_s},
             "tracing": self._segments is not None,
@@ -129,4 +133,11 @@ class DashboardPage:
         found[PREFIX + "/traces.json"] = lambda: _json({"tracing": self._segments is not None,
                                                         "traces": self.traces()})
         found[COST_PATH] = lambda: _json(self._cost() if self._cost is not None else NO_COST)
+        found[LOCAL_QUEUEING_PATH] = lambda: _json(self.local_queueing())
         return found
+
+    def local_queueing(self) -> dict[str, int]:
+        """Invocations per Lambda function that waited for this machine's caps (retained window)."""
+        metric = aws_metrics.LOCAL_LAMBDA_QUEUED
+        sums = self._store.sums_by_dimensions(metric.namespace, metric.name)
+        return {dict(dimensions).get("FunctionName", "?"): int(total) for dimensions, total in sums.items() if total}

@@ -9,6 +9,8 @@ AWS calls this small API where AWS itself would publish:
   Lambda Insights carry it); the runtime's own ``InitDuration`` EMF, which the cold-start alarm
   reads, reaches the store from the environments' log streams;
 * :meth:`PlatformMetrics.throttle` — an invocation refused for concurrency (``Throttles``);
+* :meth:`PlatformMetrics.local_queueing` — an invocation that waited for this machine's caps
+  (``LocalQueued``, the local platform's own metric: AWS would have run it at once);
 * :meth:`PlatformMetrics.concurrency` — executions in flight, per function and account-wide
   (``ConcurrentExecutions``, published as AWS does at each change);
 * :meth:`PlatformMetrics.api_request` — each HTTP API request the gateway answered (``Count``,
@@ -44,6 +46,9 @@ class PlatformMetrics:
 
     def throttle(self, function: str) -> None:
         self._put(aws.LAMBDA_THROTTLES, 1.0, FunctionName=self._names.function_name(function))
+
+    def local_queueing(self, function: str) -> None:
+        self._put(aws.LOCAL_LAMBDA_QUEUED, 1.0, FunctionName=self._names.function_name(function))
 
     def concurrency(self, function: str, in_flight: int, account_in_flight: int) -> None:
         self._put(aws.LAMBDA_CONCURRENT, float(in_flight), FunctionName=self._names.function_name(function))

@@ -160,6 +160,15 @@ class MetricStore:
             series = self._series.get(key)
             return series.between(start, end) if series is not None else []
 
+    def sums_by_dimensions(self, namespace: str, name: str) -> dict[frozenset[tuple[str, str]], float]:
+        """The sum of every retained sample of ``namespace``/``name``, per set of dimensions."""
+        with self._lock:
+            return {
+                key[2]: sum(series.between(float("-inf"), float("inf")))
+                for key, series in self._series.items()
+                if key[0] == namespace and key[1] == name
+            }
+
     def statistics(
         self, key: MetricKey, stats: Iterable[str], start: float, end: float, period: float
     ) -> list[tuple[float, dict[str, float | None]]]:

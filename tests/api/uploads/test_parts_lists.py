@@ -14,15 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from api import object_keys
 from api.composition import build_handlers
 from api.dependencies import Dependencies
 from api.services import parts_import
 from cli import running
-from tests.conftest import LocalS3
 from tests.support.clients import FakeLambdaContext, LambdaClient
 from tests.support.helpers import assert_envelope, moc_body
-from tests.support.uploads import upload
+from tests.support.uploads import queued_parts_import, upload
 from tests.support.waiting import wait_until
 
 HEADER = "Part ID,Part Name,Quantity,Color\n"
@@ -105,26 +103,6 @@ def csv_parser(parsing_handlers: dict):
     return parsing_handlers["csv-parser"]
 
 
-def _queued(deps, user: str, csv: bytes, local_s3: LocalS3) -> dict:
-    """A stored CSV with its queued import, as the upload route leaves it (no invocation)."""
-    from api.models import MocFile, MocInstruction, PartsListImport
-
-    moc_id, file_id = uuid.uuid4(), uuid.uuid4()
-    key = object_keys.moc_file(user, moc_id, file_id, "csv")
-    local_s3.client().put_object(Bucket=local_s3.bucket, Key=key, Body=csv)
-
-    def rows(session) -> None:
-        session.add(MocInstruction(id=moc_id, user_id=user, type="moc", title="Hostile", author="t"))
-        session.flush()
-        session.add(MocFile(id=file_id, moc_id=moc_id, file_type="parts-list", file_url=key))
-        session.flush()
-        session.add(PartsListImport(file_id=file_id, moc_id=moc_id, status="queued", rejections=[]))
-        session.commit()
-
-    deps.database.write(rows)
-    return parts_import.parser_event(user_id=user, moc_id=moc_id, file_id=file_id, key=key, title="Hostile")
-
-
 def _parts(deps, moc_id: str) -> tuple[int, int | None]:
     from sqlalchemy import func, select
 
@@ -153,7 +131,7 @@ def _parts(deps, moc_id: str) -> tuple[int, int | None]:
     ids=["latin-1", "utf-16", "huge-field", "too-many-rows", "wrong-header", "unclosed-quote", "empty"],
 )
 def test_a_hostile_file_fails_clearly_and_writes_nothing(parsing, csv_parser, user, local_s3, csv, error) -> None:
-    event = _queued(parsing, user, csv, local_s3)
+    event = queued_parts_import(parsing, user, csv, local_s3)
     result = csv_parser(event, FakeLambdaContext())
     assert result["status"] == "failed" and error in result["error"], result
     assert _parts(parsing, event["mocId"]) == (0, None)
@@ -162,7 +140,7 @@ def test_a_hostile_file_fails_clearly_and_writes_nothing(parsing, csv_parser, us
 def test_a_bom_and_formulas_are_handled_and_a_second_run_changes_nothing(parsing, csv_parser, user, local_s3) -> None:
     csv = ("\ufeff" + HEADER + "3001,Brick,3,Red\n3002,@SUM(A1),1,Red\n3003,Tile,+2,Red\n3004,Plate,2,-Red\n"
            "3005,Slope,4,Blue\n").encode()
-    event = _queued(parsing, user, csv, local_s3)
+    event = queued_parts_import(parsing, user, csv, local_s3)
     first = csv_parser(event, FakeLambdaContext())
     assert first["status"] == "imported" and first["acceptedRows"] == 2 and first["rejectedRows"] == 3
     assert _parts(parsing, event["mocId"]) == (2, 7)
@@ -179,7 +157,7 @@ def test_a_parser_event_with_nothing_behind_it_is_ignored(csv_parser) -> None:
 
 def test_s3_down_raises_so_that_lambda_retries(parsing, csv_parser, user, local_s3) -> None:
     deps = parsing
-    event = _queued(deps, user, (HEADER + "3001,Brick,1,Red\n").encode(), local_s3)
+    event = queued_parts_import(deps, user, (HEADER + "3001,Brick,1,Red\n").encode(), local_s3)
     deps.breakers.force("s3", "open")
     try:
         with pytest.raises(Exception, match=r"(?i)open"):

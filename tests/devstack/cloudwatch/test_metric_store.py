@@ -95,3 +95,20 @@ def test_a_malformed_document_is_rejected_whole() -> None:
     assert ingest.line(json.dumps(document)) is False
     assert ingest.rejected == 1 and store.usage().samples == 0
     assert ingest.line("not json {") is False and ingest.rejected == 1  # ordinary log lines are not rejections
+
+
+def test_local_queueing_is_summed_per_function_for_the_page_and_load() -> None:
+    from devstack.cloudwatch.metrics.local_names import LocalNames
+    from devstack.cloudwatch.metrics.platform import PlatformMetrics
+    from runtime.telemetry import aws_metrics
+
+    store = MetricStore()
+    names = LocalNames("lego-projects-api")
+    platform = PlatformMetrics(store, names)
+    for function in ("mocs", "mocs", "gallery"):
+        platform.local_queueing(function)
+    platform.throttle("mocs")  # another metric: not counted
+    metric = aws_metrics.LOCAL_LAMBDA_QUEUED
+    found = store.sums_by_dimensions(metric.namespace, metric.name)
+    sums = {dict(dims)["FunctionName"]: total for dims, total in found.items()}
+    assert sums == {names.function_name("mocs"): 2.0, names.function_name("gallery"): 1.0}

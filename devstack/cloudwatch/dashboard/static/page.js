@@ -216,8 +216,13 @@ function renderAlarms(data) {
   changes.replaceChildren(...data.transitions.slice().reverse().slice(0, 12).map((t) =>
     el("li", {}, `${since(t.at)}: ${t.alarm} ${t.from} → ${t.to}`)));
   const scale = data.period_scale !== 1 ? ` · period scale ×${data.period_scale} (test mode)` : "";
+  const queued = Object.entries(data.local_queueing || {});
+  const queueing = queued.length
+    ? ` · local Lambda queueing (this machine's caps, not Lambda's): ` +
+      queued.map(([fn, n]) => `${fn} ${n}`).join(", ")
+    : "";
   document.getElementById("status").textContent =
-    `profile ${data.profile}${scale} · ${data.store.series} series, ${data.store.samples} samples ` +
+    `profile ${data.profile}${scale}${queueing} · ${data.store.series} series, ${data.store.samples} samples ` +
     `(bound ${data.store.max_samples}, ${data.store.retention_s / 60} min) · ${data.period}s points · ` +
     `updated ${new Date(data.generated * 1000).toLocaleTimeString()}`;
 }
