@@ -64,7 +64,6 @@ def serve(port: int) -> None:
     express = serverful.compose(settings)
     breakers = express.dependencies.breakers
     flush = express.guard.telemetry.flush
-    connected = express.dependencies.open_connections()
     try:
         server = create_server(express.app(), host=settings.listen_host, port=port)
     except OSError as exc:
@@ -73,7 +72,7 @@ def serve(port: int) -> None:
     graceful.install_signal_handlers()
     gauge = BreakerGauge(breakers.snapshot, flush=flush).start()
     click.echo(f"brickguard serve: listening on {settings.listen_host}:{port} "
-               f"({'dependencies connected' if connected else 'dependencies not reachable yet'}; "
+               f"({'dependencies connected' if express.connected else 'dependencies not reachable yet'}; "
                f"drain {settings.drain_seconds} s on SIGTERM)", err=True)
     outcome = graceful.run(on_draining=lambda: click.echo("brickguard serve: SIGTERM, draining", err=True))
     gauge.stop()

@@ -43,6 +43,8 @@ class Serverful:
 
     guard: process.GuardProcess
     dependencies: Dependencies
+    connected: bool
+    """Whether PostgreSQL (and Redis) answered while composing (else the breakers and /health report it)."""
 
     def app(
         self,
@@ -65,6 +67,11 @@ class Serverful:
 
 
 def compose(settings: config.Settings, *, emf_stream: IO[str] | None = None) -> Serverful:
-    """Install the guard runtime for ``settings`` and build the dependencies (clients open on first use)."""
+    """Install the guard runtime for ``settings``, build the dependencies and open their connections.
+
+    The connections are opened before the server listens (bounded, never fatal), so the first
+    requests, the load balancer's first health checks among them, do not pay for them.
+    """
     guard = process.install(settings, emf_stream=emf_stream)
-    return Serverful(guard, Dependencies(settings))
+    dependencies = Dependencies(settings)
+    return Serverful(guard, dependencies, dependencies.open_connections())

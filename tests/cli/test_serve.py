@@ -188,6 +188,15 @@ def test_sigterm_answers_every_request_in_flight_refuses_new_connections_and_exi
     assert drained and int(drained[1]) >= HALF_SENT + 1, err  # (a refusal probe may have been accepted too)
 
 
+def test_the_container_health_check_passes_against_serve(serving: Serving):
+    task = json.loads((REPO / "deploy" / "express" / "task-definition.json").read_text())
+    command = next(c for c in task["containerDefinitions"] if c["name"] == "express")["healthCheck"]["command"]
+    assert command[:2] == ["CMD", "python"]
+    script = command[-1].replace("127.0.0.1:9000", f"127.0.0.1:{serving.port}")
+    assert subprocess.run([sys.executable, "-c", script], timeout=30).returncode == 0
+    assert subprocess.run([sys.executable, "-c", script.replace(str(serving.port), "1")], timeout=30).returncode == 1
+
+
 def test_sigterm_when_idle_closes_keep_alive_connections_and_exits_0(serving: Serving):
     keep_alive = serving.connect()
     keep_alive.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
