@@ -91,9 +91,10 @@ class Dependencies:
 
         For init: a provisioned environment is initialised before traffic, so what it opens here the
         first request does not pay for; an on-demand one pays it once, here, and its first request
-        finds the pooled connection. Waits at most ``limit_s`` and never raises: a dependency that is
-        down (or slow) is the breakers' and the health check's business at request time, not a
-        reason to fail init. True when both connections opened in time.
+        finds the pooled connection. The clients' imports run inline (they cannot hang); the
+        connections wait at most ``limit_s`` and never raise: a dependency that is down (or slow)
+        is the breakers' and the health check's business at request time, not a reason to fail
+        init. True when the connections opened in time.
         """
         if not self.settings.database_url:
             return False
@@ -101,13 +102,13 @@ class Dependencies:
 
         def connect() -> None:
             try:
-                self._build_clients()
                 self.database.ping()
                 self.cache.warm()
                 opened.set()
             except Exception as exc:  # init goes on; requests meet the breaker
                 _log.warning("connections not opened during init: %s", type(exc).__name__)
 
+        self._build_clients()
         threading.Thread(target=connect, name="open-connections", daemon=True).start()
         return opened.wait(limit_s)
 
