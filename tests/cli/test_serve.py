@@ -60,6 +60,14 @@ def _serve_environment(database_url: str, redis_url: str, data_dir: str) -> dict
     }
 
 
+def _start_serving(env: dict[str, str]) -> Serving:
+    port = free_port()
+    process = _serve(env, port)
+    wait_until(lambda: process.poll() is not None or _answers_health(port), "serve to answer /health", limit=60)
+    assert process.poll() is None, process.communicate()
+    return Serving(process, port)
+
+
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
@@ -120,16 +128,13 @@ def postgres_proxy(database_url: str) -> Iterator[tuple[FaultProxy, str]]:
 def serving(
     postgres_proxy: tuple[FaultProxy, str], redis_url: str, api_settings: config.Settings, api_dependencies: Any
 ) -> Iterator[Serving]:
-    port = free_port()
-    process = _serve(_serve_environment(postgres_proxy[1], redis_url, api_settings.data_dir), port)
+    serving = _start_serving(_serve_environment(postgres_proxy[1], redis_url, api_settings.data_dir))
     try:
-        wait_until(lambda: process.poll() is not None or _answers_health(port), "serve to answer /health", limit=60)
-        assert process.poll() is None, process.communicate()
-        yield Serving(process, port)
+        yield serving
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
+        if serving.process.poll() is None:
+            serving.process.kill()
+        serving.process.communicate()
 
 
 def _titles_in_postgres(api_dependencies: Any, titles: list[str]) -> set[str]:
@@ -186,6 +191,30 @@ def test_sigterm_answers_every_request_in_flight_refuses_new_connections_and_exi
     err = serving.process.stderr.read() if serving.process.stderr else ""
     drained = re.search(r"stopped \((\d+) connections drained, 0 cut", err)
     assert drained and int(drained[1]) >= HALF_SENT + 1, err  # (a refusal probe may have been accepted too)
+
+
+def test_a_request_outliving_the_drain_bound_is_cut_and_logged_and_serve_still_exits_0_in_time(
+    postgres_proxy: tuple[FaultProxy, str], redis_url: str, api_settings: config.Settings, api_dependencies: Any
+):
+    proxy, url = postgres_proxy
+    serving = _start_serving({**_serve_environment(url, redis_url, api_settings.data_dir),
+                              "BRICKGUARD_DRAIN_SECONDS": "1"})
+    try:
+        proxy.set_mode("hang")  # held until its 5 s statement timeout: longer than the 1 s drain
+        blocked = serving.connect()
+        head, body = _create_moc_request(mint_token(api_settings, sub="serve-cut"), "outlives the drain")
+        blocked.sendall(head + body)
+        serving.process.send_signal(signal.SIGTERM)
+        _, err = serving.process.communicate(timeout=60)
+        assert serving.process.returncode == 0
+        assert "drain bound of 1 s reached" in err and ", 1 cut," in err, err
+        assert blocked.recv(65536) == b""  # closed without an answer: the cut the log reports
+        blocked.close()
+    finally:
+        proxy.set_mode("pass")
+        if serving.process.poll() is None:
+            serving.process.kill()
+            serving.process.communicate()
 
 
 def test_the_container_health_check_passes_against_serve(serving: Serving):
