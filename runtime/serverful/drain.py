@@ -92,7 +92,6 @@ class GracefulServer:
     def __init__(self, server: Any, *, drain_seconds: float) -> None:
         if drain_seconds <= 0:
             raise ValueError("drain_seconds must be positive")
-        self._server = server
         self._map = _socket_map(server)
         self._drain_seconds = drain_seconds
         self._stop = threading.Event()
