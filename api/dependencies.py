@@ -4,8 +4,9 @@
 :class:`~api.adapters.search.Search` and :class:`~api.adapters.outbox.Outbox` are separate
 objects, each owning its client, breaker and failure mapping, and so is
 :class:`~api.adapters.storage.Storage` (S3): a new dependency is one more object here,
-not a larger class. Each builds its client on first use, so a handler module
-imports fast and a keep-warm ping is what opens connections.
+not a larger class. Each builds its client on first use; a composition root that
+wants them open before its first request (Lambda's init, ``brickguard serve``'s start)
+calls :meth:`Dependencies.open_connections`.
 
 There is no process-wide instance. A composition root builds one and hands it
 to :func:`api.composition.build_handlers`, whose router factories give each
@@ -17,6 +18,8 @@ Lambda's module init (:mod:`api.handlers`), the serverful backend
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +36,10 @@ from runtime.telemetry import catalogue
 
 if TYPE_CHECKING:
     from guards.breaker import BreakerConfig
+
+_log = logging.getLogger(__name__)
+OPEN_CONNECTIONS_LIMIT_S = 2.0
+"""How long init waits for the first connections: PostgreSQL's connect timeout, well inside Lambda's 10 s init."""
 
 
 class Dependencies:
@@ -78,6 +85,32 @@ class Dependencies:
             self.cache.client  # noqa: B018
         if self.search.configured:
             self.search.client  # noqa: B018
+
+    def open_connections(self, limit_s: float = OPEN_CONNECTIONS_LIMIT_S) -> bool:
+        """Build the clients and open PostgreSQL's (and Redis's, when configured) first pooled connection.
+
+        For init: a provisioned environment is initialised before traffic, so what it opens here the
+        first request does not pay for; an on-demand one pays it once, here, and its first request
+        finds the pooled connection. The clients' imports run inline (they cannot hang); the
+        connections wait at most ``limit_s`` and never raise: a dependency that is down (or slow)
+        is the breakers' and the health check's business at request time, not a reason to fail
+        init. True when the connections opened in time.
+        """
+        if not self.settings.database_url:
+            return False
+        opened = threading.Event()
+
+        def connect() -> None:
+            try:
+                self.database.ping()
+                self.cache.warm()
+                opened.set()
+            except Exception as exc:  # init goes on; requests meet the breaker
+                _log.warning("connections not opened during init: %s", type(exc).__name__)
+
+        self._build_clients()
+        threading.Thread(target=connect, name="open-connections", daemon=True).start()
+        return opened.wait(limit_s)
 
     def warmup(self) -> None:
         """Open pooled connections, drain the outbox, check the search mappings (keep-warm pings call this)."""

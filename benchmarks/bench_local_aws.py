@@ -47,6 +47,7 @@ from devstack.local_aws import LocalAws, LocalAwsConfig
 from runtime import config
 from runtime.auth import mint_token
 from runtime.edge import authorizer
+from stack.functions import FunctionSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_RATE = 20.0
@@ -116,19 +117,24 @@ def warm_latency(settings: config.Settings, data_dir: Path) -> dict[str, Any]:
     }
 
 
-def _local_aws(settings: config.Settings, logs: LogCollector, *, keep_warm: Sequence[KeepWarmRule]) -> LocalAws:
+def local_aws(
+    settings: config.Settings, logs: LogCollector, *, keep_warm: Sequence[KeepWarmRule] = (),
+    functions: Sequence[FunctionSpec] = FUNCTIONS, provision: bool = False, idle_seconds: float = IDLE_S,
+    capacity: LocalCapacity | None = None,
+) -> LocalAws:
+    """The benchmarks' local AWS: ``functions`` behind a gateway on a free port, logs to ``logs``."""
     return LocalAws(
         LocalAwsConfig(
-            functions=FUNCTIONS,
-            function_names={function.name: f"lego-api-{function.name}-bench" for function in FUNCTIONS},
+            functions=functions,
+            function_names={function.name: f"lego-api-{function.name}-bench" for function in functions},
             function_environment=function_environment(settings),
             authorizer=authorizer.from_settings(settings),
             log_sink=logs,
             gateway_port=0,
-            idle_seconds=IDLE_S,
-            capacity=LocalCapacity(),
+            idle_seconds=idle_seconds,
+            capacity=capacity or LocalCapacity(),
             keep_warm=keep_warm,
-            provision=False,
+            provision=provision,
         )
     )
 
@@ -143,7 +149,7 @@ async def _destroy_environments(aws: LocalAws, function: str) -> None:
 
 def cold_starts(settings: config.Settings) -> dict[str, dict[str, float]]:
     logs = LogCollector()
-    aws = _local_aws(settings, logs, keep_warm=())
+    aws = local_aws(settings, logs, keep_warm=())
     aws.start()
     headers = {"Authorization": f"Bearer {mint_token(settings, sub=DEMO_USER)}"}
     found: dict[str, dict[str, list[float]]] = {
@@ -184,7 +190,7 @@ def user_cold_starts(settings: config.Settings, keep_warm: bool) -> dict[str, in
     """``SPARSE_ROUNDS`` rounds of sparse traffic; how many user requests paid a cold start, of how many sent."""
     logs = LogCollector()
     rules = [KeepWarmRule(name, KEEP_WARM_EVERY_S, LOCAL_KEEP_WARM_CONCURRENCY) for name in FUNCTION_PATHS]
-    aws = _local_aws(settings, logs, keep_warm=rules if keep_warm else ())
+    aws = local_aws(settings, logs, keep_warm=rules if keep_warm else ())
     aws.start()
     headers = {"Authorization": f"Bearer {mint_token(settings, sub=DEMO_USER)}"}
     sent = 0

@@ -14,6 +14,7 @@ import click
 # command name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
     "up": "cli.up:up",
+    "serve": "cli.serve:serve",
     "token": "cli.token:token",
     "breaker": "cli.breaker:breaker",
     "search": "cli.search:search",
@@ -30,6 +31,7 @@ COMMANDS: dict[str, str] = {
 
 SHORT_HELP: dict[str, str] = {
     "up": "Start PostgreSQL, Redis, express (port 9000) and serverless (port 9001).",
+    "serve": "Serve express as production runs it (ECS): config from the environment, drain on SIGTERM.",
     "token": "Print a JWT the local backends accept.",
     "breaker": "Show or force the circuit breakers of the running main job.",
     "search": "Search index maintenance (reindex).",

@@ -39,11 +39,9 @@ from stack.async_invoke import caller_variable
 
 if TYPE_CHECKING:
     from devstack.cloudwatch.observatory import Observatory
-    from runtime.edge.cors import CorsPolicy
 
 console = Console(stderr=True, highlight=False)
 DEFAULT_LAMBDA_IDLE_S = 420.0
-CORS_ORIGINS_VARIABLE = "BRICKGUARD_CORS_ORIGINS"
 LOCAL_KEEP_WARM_CONCURRENCY = 2
 _print_lock = threading.Lock()
 
@@ -130,18 +128,6 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
     return {name: value for name, value in variables.items() if value}
 
 
-def cors_policy() -> CorsPolicy:
-    """The stack's CORS declaration (``stack/edge.py``) for express and the local gateway alike; the
-    origins are ``BRICKGUARD_CORS_ORIGINS`` (comma-separated) when set, as the stack's ``CorsAllowOrigins``
-    parameter configures them in AWS."""
-    from runtime.edge.cors import CorsPolicy
-    from stack import edge
-
-    configured = os.environ.get(CORS_ORIGINS_VARIABLE, "")
-    origins = tuple(origin.strip() for origin in configured.split(",") if origin.strip()) or edge.CORS_DEFAULT_ORIGINS
-    return CorsPolicy(origins, edge.CORS_METHODS, edge.CORS_HEADERS, edge.CORS_ALLOW_CREDENTIALS, edge.CORS_MAX_AGE_S)
-
-
 def _local_aws(
     settings: config.Settings,
     observatory: Observatory,
@@ -155,6 +141,7 @@ def _local_aws(
 ) -> Any:
     """Compose the local AWS from the function table (the CLI hands it over; devstack never imports api)."""
     from api.functions import FUNCTIONS
+    from cli.serverful import cors_policy
     from devstack.eventbridge.scheduler import KeepWarmRule, rate_seconds
     from devstack.lambda_.pool import LocalCapacity
     from devstack.local_aws import LocalAws, LocalAwsConfig
@@ -401,30 +388,16 @@ def _front_door(
 
 
 def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:
-    """Compose the serverful backend: its dependencies and the API's handlers over them (its composition root)."""
-    from api.composition import build_handlers
-    from api.dependencies import Dependencies
-    from api.functions import FUNCTIONS, function_for_path
-    from runtime import process
-    from runtime.edge import authorizer
-    from runtime.edge.routes import routes_from_table
+    """The serverful backend as ``serve`` composes it, plus up's local extras (metric store, operator endpoints)."""
+    from cli import serverful
     from runtime.serverful.admin import AdminEndpoints, admin_token
-    from runtime.serverful.server import ServerfulApp
 
-    guard = process.install(settings, emf_stream=observatory.log_stream())
-    deps = Dependencies(settings)
-    breakers = deps.breakers
+    express = serverful.compose(settings, emf_stream=observatory.log_stream())
+    breakers = express.dependencies.breakers
     observatory.page.watch(breakers=breakers.snapshot)
-    start_breaker_gauge(stack, observatory, breakers.snapshot, guard.telemetry.flush)
+    start_breaker_gauge(stack, observatory, breakers.snapshot, express.guard.telemetry.flush)
     token = admin_token(settings.data_dir, create=True)
     assert token is not None
-    return ServerfulApp(
-        build_handlers(deps),
-        routes_from_table(FUNCTIONS),
-        function_for_path,
-        authorizer.from_settings(settings),
-        budget_ms=settings.request_budget_ms,
-        extra_routes={**guard.extra_routes(), **observatory.routes()},
-        admin=AdminEndpoints(token, breakers.snapshot, breakers.force, chaos),
-        cors=cors_policy(),
+    return express.app(
+        extra_routes=observatory.routes(), admin=AdminEndpoints(token, breakers.snapshot, breakers.force, chaos)
     )

@@ -55,6 +55,10 @@ class Settings:
     """Name or ARN of the csv-parser function the upload function invokes (``Event``)."""
     breaker_gauge_period_ms: int = 60_000
     """How often a Lambda environment republishes its breakers' states (the breaker alarms' period)."""
+    drain_seconds: int = 25
+    """``brickguard serve``: how long requests in flight may finish after SIGTERM (below ECS's 30 s stopTimeout)."""
+    listen_host: str = "0.0.0.0"  # noqa: S104 - a container's port is reached through its task's interface
+    """``brickguard serve``: the interface to listen on (the load balancer reaches the task's)."""
 
     @property
     def cache_prefix(self) -> str:
@@ -174,6 +178,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         s3_bucket=env.get("S3_BUCKET") or None,
         csv_parser_function=env.get("CSV_PARSER_FUNCTION") or None,
         breaker_gauge_period_ms=_positive_int(env, "BRICKGUARD_BREAKER_GAUGE_PERIOD_MS", 60_000),
+        drain_seconds=_positive_int(env, "BRICKGUARD_DRAIN_SECONDS", 25),
+        listen_host=env.get("BRICKGUARD_LISTEN_HOST") or "0.0.0.0",  # noqa: S104
         s3_endpoint_url=(
             validate_url(env["S3_ENDPOINT_URL"], "S3_ENDPOINT_URL", ("http", "https"))
             if env.get("S3_ENDPOINT_URL") else None

@@ -13,6 +13,10 @@ Apache's lingering close, the channel first shuts down its sending side (the
 response is already flushed), then reads and discards what the client still
 sends, until the client closes, ``LINGER_MAX_BYTES`` were discarded or
 ``LINGER_SECONDS`` passed.
+
+During a drain (:mod:`runtime.serverful.drain`) the channel counts the requests it served and
+answers the last one it holds with ``Connection: close``, so the client does not reuse a
+connection that is about to close.
 """
 
 from __future__ import annotations
@@ -78,6 +82,20 @@ class EnvelopeChannel(HTTPChannel):
     _linger = False
     _linger_until: float | None = None
     _discarded = 0
+    served = 0
+    """Requests answered on this connection (a drain closes an idle one that served any)."""
+
+    def close_after_held(self) -> None:
+        """Answer the last request this connection holds with ``Connection: close`` (a drain began)."""
+        with self.requests_lock:
+            if self.requests and self.request is None:
+                self.requests[-1].headers["CONNECTION"] = "close"  # read when the response header is built
+
+    def service(self) -> None:
+        if getattr(self.server, "draining", False):
+            self.close_after_held()
+        super().service()
+        self.served += 1
 
     def linger_on_close(self) -> None:
         """Drain the client's remaining request bytes before closing (set by an error response)."""

@@ -123,7 +123,7 @@ def start_aws(
     def start(functions: Sequence[Any], **options: Any) -> RunningAws:
         settings = config.Settings(
             backend="serverless",
-            database_url=database_url,
+            database_url=options.pop("database_url", database_url),
             redis_url=redis_url,
             data_dir=str(Path(data_dir)),
             tracing=options.pop("tracing", "off"),

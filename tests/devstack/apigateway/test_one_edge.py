@@ -19,7 +19,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cli.up import cors_policy
+from cli.serverful import cors_policy
 from runtime.auth import DEV_KEY_ID, load_or_create_dev_key
 from runtime.edge import authorizer
 from runtime.edge.routes import routes_from_table
