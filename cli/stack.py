@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 
 # What ships inside every Lambda: the floor, the guards and the API; the serverful backend (express
-# only) stays out, like the CLI and the local AWS, which are not among the packages at all.
-SHIPPED_PACKAGES = ("runtime", "guards", "api")
+# only) stays out, like the CLI and the local AWS, which are not among the packages at all. ``rollout``
+# ships for the stack's rollback function (rollout/auto_rollback.py), with the ``stack`` contracts it reads.
+SHIPPED_PACKAGES = ("runtime", "guards", "api", "rollout", "stack")
 NOT_SHIPPED = ("runtime/serverful",)
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,16 +204,17 @@ def alarms() -> None:
 
 @alarms.command("test")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--failures-only", is_flag=True, help="Only list the steps that did not match.")
-def alarms_test(files: tuple[Path, ...], failures_only: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="List every step, not only the ones that did not match.")
+def alarms_test(files: tuple[Path, ...], verbose: bool) -> None:
     """Evaluate alarm case files (default: the shipped alarms/cases/) and compare expected vs actual states.
 
+    Like `promtool test rules`: one summary line when every step matches, the failing steps otherwise.
     Exits non-zero when any step does not match or a case file is malformed.
 
     \b
     Example:
       brickguard alarms test
-      brickguard alarms test alarms/cases/error-rate.yaml my-incident.yaml
+      brickguard alarms test alarms/cases/outages.yaml my-incident.yaml --verbose
     """
     from alarms import casefile, runner
 
@@ -229,17 +231,17 @@ def alarms_test(files: tuple[Path, ...], failures_only: bool) -> None:
             except (casefile.CaseError, ValueError) as error:
                 raise click.ClickException(str(error)) from error
             progress.advance(task)
-    table = Table(title="alarm tests: expected vs actual")
-    for column in ("file", "scenario", "at", "alarm", "expected", "actual", ""):
-        table.add_column(column, overflow="fold")
-    for result in results:
-        if failures_only and result.passed:
-            continue
-        mark = "[green]ok[/green]" if result.passed else "[red]MISMATCH[/red]"
-        table.add_row(result.file, result.scenario, f"{result.at // 60}m{result.at % 60 or ''}",
-                      result.alarm, result.expected, result.actual, mark)
-    console.print(table)
     failed = [result for result in results if not result.passed]
+    shown = results if verbose else failed
+    if shown:
+        table = Table(title="alarm tests: expected vs actual")
+        for column in ("file", "scenario", "at", "alarm", "expected", "actual", ""):
+            table.add_column(column, overflow="fold")
+        for result in shown:
+            mark = "[green]ok[/green]" if result.passed else "[red]MISMATCH[/red]"
+            table.add_row(result.file, result.scenario, f"{result.at // 60}m{result.at % 60 or ''}",
+                          result.alarm, result.expected, result.actual, mark)
+        console.print(table)
     console.print(f"{len(results) - len(failed)} of {len(results)} steps match in {len(paths)} file(s)")
     if failed:
         raise click.ClickException(f"{len(failed)} step(s) did not match")

@@ -70,6 +70,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "ExpressHost": _string("host name of the serverful (express) backend: its Route53 health check, and the target "
                            "of the express weighted record", AllowedPattern=HOST_PATTERN, MinLength=1),
+    "ExpressLoadBalancer": _string(
+        "the Application Load Balancer in front of express, as its CloudWatch dimension: app/<name>/<id> "
+        "(the end of its ARN); the express objectives read its metrics", AllowedPattern="^app/[^/]+/[0-9a-f]+$"),
+    "ExpressTargetGroup": _string(
+        "express's target group as its CloudWatch dimension, targetgroup/<name>/<id> (HealthyHostCount)",
+        AllowedPattern="^targetgroup/[^/]+/[0-9a-f]+$"),
     "HostedZoneId": {"Type": "AWS::Route53::HostedZone::Id",
                      "Description": "existing public hosted zone of ApiRecordName (the stack adds the two weighted "
                                     "records to it; docs/deploy.md says why it does not create the zone)"},
