@@ -48,6 +48,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
         "Resources": resources,
         "Outputs": {
             "ApiEndpoint": {"Value": get_att(http_api.API, "ApiEndpoint")},
+            OUTPUT_KEYS["api_id"]: {"Value": ref(http_api.API)},
             "PagesTopicArn": {"Value": ref(monitoring.TOPIC)},
             "ExpressHealthCheckId": {"Value": ref("ExpressHealthCheck")},
             "ServerlessHealthCheckId": {"Value": ref("ServerlessHealthCheck")},

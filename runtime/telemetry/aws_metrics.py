@@ -7,6 +7,7 @@ emits); this module is the one place that spells them, beside the catalogue, for
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 LAMBDA = "AWS/Lambda"
@@ -105,6 +106,10 @@ EXPRESS_HEALTH_CHECK = "${ExpressHealthCheck}"
 SERVERLESS_HEALTH_CHECK = "${ServerlessHealthCheck}"
 EXPRESS_LOAD_BALANCER = "${ExpressLoadBalancer}"
 EXPRESS_TARGET_GROUP = "${ExpressTargetGroup}"
+
+
+PLACEHOLDER_NAME = re.compile(r"^\$\{([A-Za-z0-9:._]+)\}$")
+"""A whole placeholder, ``${HttpApi}`` -> ``HttpApi``: what a deployment gives a concrete value for."""
 
 
 def function_name(function: str) -> str:
