@@ -6,8 +6,9 @@ AWS/Route53 …) are free. Seed 001's budget is 50 custom metrics, $15 a month. 
 
 * **observed**: the distinct series in EMF documents of a log (``brickguard up``'s output or a
   CloudWatch Logs export), exactly the ones CloudWatch would create from it;
-* **declared**: the upper bound from the catalogue, every metric under every dimension set the EMF
-  publishes it with (a request metric per route *and* rolled up per backend) for ``routes`` routes.
+* **declared**: the upper bound from the catalogue, every metric under the dimension set the EMF
+  publishes it with (``runtime.telemetry.emf.PUBLISHED_DIMS``: request metrics per backend, their
+  route a property) for ``routes`` routes.
 
 The price is the first tier's (``FIRST_TIER_USD``, us-east-1 list price, docs/rollout.md), prorated by
 AWS by the hour; a series published for part of a month costs that part.
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from runtime.telemetry import catalogue
+from runtime.telemetry.emf import PUBLISHED_DIMS
 
 FIRST_TIER_USD = 0.30
 """USD per custom metric per month, the first 10,000 metrics (CloudWatch pricing, us-east-1)."""
@@ -93,12 +95,13 @@ def declared(routes: int) -> SeriesCount:
     """The catalogue's upper bound for ``routes`` route templates (both backends serve every route)."""
 
     def sets(spec: catalogue.MetricSpec) -> int:
-        backends = len(catalogue.BACKENDS)
-        if "route" in spec.dimensions:
-            return backends * (routes + 1)  # per route, and the [service, backend] roll-up
-        if "dependency" in spec.dimensions:
-            return backends * len(catalogue.DEPENDENCIES)
-        return backends
+        published = PUBLISHED_DIMS.get(spec.dimensions, spec.dimensions)
+        count = len(catalogue.BACKENDS)
+        if "route" in published:
+            count *= routes
+        if "dependency" in published:
+            count *= len(catalogue.DEPENDENCIES)
+        return count
 
     return SeriesCount(sum(sets(spec) for spec in catalogue.CATALOGUE), {spec.name: sets(spec)
                                                                          for spec in catalogue.CATALOGUE})
