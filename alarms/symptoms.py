@@ -182,6 +182,6 @@ def unreachable_composite(backend: str, health_check_slug: str, region: str) -> 
 
 
 SHARED_SLUGS = frozenset(
-    alarm.slug for alarm in [*symptom_alarms(), *symptom_composites()]
+    [*(alarm.slug for alarm in symptom_alarms()), *(alarm.slug for alarm in symptom_composites())]
 )
 """Symptom alarms are the same in both profiles: one name, no profile in it."""
