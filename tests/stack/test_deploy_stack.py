@@ -49,6 +49,8 @@ def account(moto_endpoint: str) -> dict[str, str]:
         "CognitoAudience": "web-client",
         "PagerDutyIntegrationUrl": "https://events.pagerduty.com/integration/test/enqueue",
         "ExpressHost": "express.lego-moc.example.com",
+        "ExpressLoadBalancer": "app/lego-express/50dc6c495c0c9188",
+        "ExpressTargetGroup": "targetgroup/lego-express/73e2d6bc24d8a067",
         "SubnetIds": ",".join(subnets),
         "SecurityGroupIds": group,
         "VpcId": vpc,
