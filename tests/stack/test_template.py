@@ -125,7 +125,7 @@ def test_the_rollout_target_is_declared_with_the_outputs_rollout_reads(template:
     assert {key: outputs[key]["Value"] for key in OUTPUT_KEYS.values()} == {
         "HostedZoneId": {"Ref": "HostedZoneId"}, "ApiRecordName": {"Ref": "ApiRecordName"},
         "ConfigBucketName": {"Ref": bucket_id}, "DeployWindowAlarmName": {"Ref": "DeployWindowAlarm"},
-        "ServiceName": {"Ref": "ServiceName"}}
+        "ServiceName": {"Ref": "ServiceName"}, "HttpApiId": {"Ref": "HttpApi"}}
 
 
 def test_the_rollback_function_is_the_rollback_alarms_action_and_reaches_only_what_a_rollback_touches(
