@@ -138,7 +138,7 @@ def rollback_alarm() -> MetricAlarm:
     """The seeds' rollback criteria at serverless's edge: 5xx share or p95 above the limit, three minutes running.
 
     One alarm for both limits (a normalised score: each limit is 1), so its composite stays small."""
-    edge = EDGES["serverless"]
+    edge = EDGES[catalogue.SERVERLESS]
     dims = edge.dims()
     period = ROLLBACK.period_s
     return MetricAlarm(

@@ -15,7 +15,7 @@ over 1 s). Burn-rate windows are the SRE workbook's multi-window pairs (docs/das
 Example::
 
     from runtime.telemetry import objectives
-    objectives.EDGES["express"].requests.name         # "RequestCount"
+    objectives.EDGES[catalogue.EXPRESS].requests.name   # "RequestCount"
     objectives.AVAILABILITY.burn_threshold_pct(objectives.FAST_BURN)   # 1.44 (% of requests failing)
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runtime.telemetry import aws_metrics as aws
-from runtime.telemetry.catalogue import BACKENDS
+from runtime.telemetry.catalogue import BACKENDS, EXPRESS, SERVERLESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +102,8 @@ class Edge:
 
 
 EDGES: dict[str, Edge] = {
-    "express": Edge(
-        backend="express",
+    EXPRESS: Edge(
+        backend=EXPRESS,
         dimension=("LoadBalancer", aws.EXPRESS_LOAD_BALANCER),
         requests=aws.ALB_REQUESTS,
         failures=(aws.ALB_TARGET_5XX, aws.ALB_ELB_5XX),
@@ -112,8 +112,8 @@ EDGES: dict[str, Edge] = {
         latency_unit_ms=aws.ALB_SECONDS_TO_MS,
         health_check=aws.EXPRESS_HEALTH_CHECK,
     ),
-    "serverless": Edge(
-        backend="serverless",
+    SERVERLESS: Edge(
+        backend=SERVERLESS,
         dimension=("ApiId", aws.API_ID),
         requests=aws.API_COUNT,
         failures=(aws.API_5XX,),
