@@ -21,10 +21,13 @@ if TYPE_CHECKING:
 
 
 # What ships inside every Lambda: the floor, the guards and the API; the serverful backend (express
-# only) stays out, like the CLI and the local AWS, which are not among the packages at all. ``rollout``
-# ships for the stack's rollback function (rollout/auto_rollback.py), with the ``stack`` contracts it reads.
-SHIPPED_PACKAGES = ("runtime", "guards", "api", "rollout", "stack")
+# only) stays out, like the CLI and the local AWS, which are not among the packages at all.
+SHIPPED_PACKAGES = ("runtime", "guards", "api")
 NOT_SHIPPED = ("runtime/serverful",)
+# The stack's rollback function (rollout/auto_rollback.py) has a package of its own: the operator tools, the
+# stack contracts they read and the telemetry floor those name the backends from; never in the API functions'
+# zip (tests/stack/test_lambda_zip.py).
+ROLLBACK_PACKAGES = ("rollout", "stack", "runtime")
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -66,6 +69,14 @@ def lambda_code_package(vendor: Path | None = None) -> CodePackage:
     from stack.package import build
 
     return build(REPOSITORY_ROOT, SHIPPED_PACKAGES, exclude=NOT_SHIPPED, vendor=vendor)
+
+
+def rollback_code_package() -> CodePackage:
+    """The rollback function's zip: ``rollout``, the ``stack`` contracts and ``runtime`` without the serverful
+    backend (boto3 is the Lambda runtime's)."""
+    from stack.package import build
+
+    return build(REPOSITORY_ROOT, ROLLBACK_PACKAGES, exclude=NOT_SHIPPED)
 
 
 @click.command()
@@ -173,7 +184,7 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
         try:
             read_weights = route53_weights_reader(region, endpoint_url)
             deployer = StackDeployer(options, lambda step: status.update(step), read_weights)
-            result = deployer.deploy(_table(), code, wiring())
+            result = deployer.deploy(_table(), code, wiring(), rollback_code=rollback_code_package())
         except DeployError as error:
             raise click.ClickException(str(error)) from None
         except Exception as error:  # botocore errors: one clear line, no traceback

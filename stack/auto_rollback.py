@@ -1,7 +1,8 @@
 """The rollback function: ``serverless-rollback``'s alarm action, running where the stack runs.
 
-Its code is ``rollout/auto_rollback.py`` (the same parts as ``brickguard rollout rollback``), shipped in
-the stack's one code package. Its role reaches only what a rollback touches: the two weighted records
+Its code is ``rollout/auto_rollback.py`` (the same parts as ``brickguard rollout rollback``), in a package
+of its own (``RollbackCodeS3Key``), never in the API functions' zip. Its role reaches only what a rollback
+touches: the two weighted records
 of ``ApiRecordName`` in ``HostedZoneId`` (the record-name condition), ``config.json`` and the
 ``rollout/audit/`` records of the config bucket, and its own log group. CloudWatch alarms may invoke it
 only from that one alarm (``lambda.alarms.cloudwatch.amazonaws.com`` with the alarm's ARN as source).
@@ -85,7 +86,7 @@ def resources() -> dict[str, Any]:
                 "Timeout": TIMEOUT_SECONDS,
                 "ReservedConcurrentExecutions": 1,  # one rollback at a time
                 "Role": get_att(ROLE, "Arn"),
-                "Code": {"S3Bucket": ref("CodeS3Bucket"), "S3Key": ref("CodeS3Key")},
+                "Code": {"S3Bucket": ref("CodeS3Bucket"), "S3Key": ref("RollbackCodeS3Key")},
                 "LoggingConfig": {"LogGroup": ref(LOG_GROUP), "LogFormat": "Text"},
                 "Environment": {"Variables": {
                     "CONFIG_BUCKET": ref(CONFIG_BUCKET),

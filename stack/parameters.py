@@ -92,6 +92,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "CodeS3Bucket": _string("artifact bucket holding the Lambda deployment package (brickguard deploy uploads it)"),
     "CodeS3Key": _string("key of the deployment package: <prefix>/<sha256>.zip, set by brickguard deploy",
                          AllowedPattern=r"^.+\.zip$"),
+    "RollbackCodeS3Key": _string("key of the rollback function's own package (rollout and the stack contracts): "
+                                 "<prefix>/<sha256>.zip, set by brickguard deploy", AllowedPattern=r"^.+\.zip$"),
     "Stage": _string("deployment stage; provisioned concurrency is configured in prod only",
                      Default=DEFAULTS["Stage"], AllowedValues=["dev", "staging", "prod"]),
     "MigrationMode": _string(

@@ -75,7 +75,8 @@ def _deploy(endpoint: str, parameters: dict[str, str], code: CodePackage, **extr
     options = DeployOptions(stack_name="lego", region=REGION, bucket=BUCKET, parameters=parameters,
                             endpoint_url=endpoint, drop_types=MOTO_UNMODELLED, wait={"Delay": 1, "MaxAttempts": 60},
                             **extra)
-    return StackDeployer(options, read_weights=route53_weights_reader(REGION, endpoint)).deploy(FUNCTIONS, code)
+    return StackDeployer(options, read_weights=route53_weights_reader(REGION, endpoint)).deploy(
+        FUNCTIONS, code, rollback_code=code)
 
 
 def test_deploy_creates_the_stack_and_a_second_deploy_changes_nothing(
