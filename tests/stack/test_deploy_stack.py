@@ -173,11 +173,16 @@ def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, ac
     second = CliRunner().invoke(cli, args, env=env)
     assert second.exit_code == 0, second.output
     assert "no changes" in second.output
-    with zipfile.ZipFile(io.BytesIO(_client("s3", moto_endpoint).get_object(
-            Bucket=BUCKET, Key=next(o["Key"] for o in _client("s3", moto_endpoint).list_objects_v2(
-                Bucket=BUCKET)["Contents"] if o["Key"].endswith(".zip")))["Body"].read())) as shipped:
-        names = shipped.namelist()
-    assert "api/handlers.py" in names and not any(name.startswith("cli/") for name in names)
+    (stack,) = _client("cloudformation", moto_endpoint).describe_stacks()["Stacks"]
+    keys = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+
+    def shipped(key: str) -> list[str]:
+        body = _client("s3", moto_endpoint).get_object(Bucket=BUCKET, Key=keys[key])["Body"].read()
+        return zipfile.ZipFile(io.BytesIO(body)).namelist()
+
+    names = shipped("CodeS3Key")
+    assert "api/handlers.py" in names and not any(name.startswith(("cli/", "rollout/")) for name in names)
+    assert "rollout/auto_rollback.py" in shipped("RollbackCodeS3Key")  # the rollback function's own package
 
 
 def test_cli_rejects_an_unknown_parameter(moto_endpoint: str, account: dict[str, str]) -> None:
