@@ -59,9 +59,12 @@ def build(marks: LatencyMarks, functions: Sequence[str] = ()) -> Dashboard:
         )),
         edge_health(),
     )
+    targets = {"express healthy targets": {"TargetGroup": aws.EXPRESS_TARGET_GROUP,
+                                           "LoadBalancer": aws.EXPRESS_LOAD_BALANCER}}
     lambda_row = (
-        per_resource(aws.LAMBDA_ERRORS, "Lambda errors per function", per_function, width=12),
-        per_resource(aws.LAMBDA_THROTTLES, "Lambda throttles per function", per_function, width=12),
+        per_resource(aws.ALB_HEALTHY_HOSTS, "Express healthy targets (load balancer)", targets, ("Minimum",)),
+        per_resource(aws.LAMBDA_ERRORS, "Lambda errors per function", per_function),
+        per_resource(aws.LAMBDA_THROTTLES, "Lambda throttles per function", per_function),
     ) if functions else ()
     latency = tuple(
         compare(

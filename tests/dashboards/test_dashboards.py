@@ -105,6 +105,7 @@ def test_deploy_bodies_have_no_placeholders_left(functions: list[str], region: s
         "HttpApi": "api", "AccountConcurrencyLimit": "1000", "RunbookBaseUrl": "https://x", "PagesTopic": "arn:t",
         "DatabaseInstanceId": "db", "DatabaseProxyName": "px", "CacheClusterId": "c", "SearchDomainName": "d",
         "ExpressHealthCheck": "h1", "ServerlessHealthCheck": "h2", "ExpressLoadBalancer": "app/express/1",
+        "ExpressTargetGroup": "targetgroup/express/1",
         "WarningsTopic": "arn:w", "RollbackFunction.Arn": "arn:f",
     }
     target = ConcreteTarget(values, group)
