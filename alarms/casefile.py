@@ -22,6 +22,7 @@ A file holds one or more scenarios::
           - {at: 2m, alarm: deploy-window, state: ALARM}
         expect:                  # alarms by slug; suppressed_by and actions are optional
           - {at: 10m, alarm: serverless-degraded, state: ALARM, suppressed_by: Alarm, actions: [OK]}
+          - {at: 20m, pages: 1}  # paging alarms in ALARM whose ALARM action went out (not held by a suppressor)
 
 ``actions`` lists every action run up to ``at``, in order (the first is usually the OK action of the
 creation transition INSUFFICIENT_DATA -> OK). ``suppressed_by: none`` asserts nothing is held.
@@ -80,11 +81,14 @@ class SeriesInput:
 
 @dataclass(frozen=True)
 class Expectation:
+    """One alarm's ``state`` at ``at`` or, with ``pages`` set (``alarm`` and ``state`` empty), the page count."""
+
     at: int
     alarm: str
     state: str
     suppressed_by: str | None = NOT_GIVEN
     actions: tuple[str, ...] | None = None
+    pages: int | None = None
 
 
 @dataclass(frozen=True)
@@ -160,10 +164,19 @@ class StateEntry(_Strict):
 
 class ExpectEntry(_Strict):
     at: Duration
-    alarm: str
-    state: str
+    alarm: str | None = None
+    state: str | None = None
     suppressed_by: str | None = NOT_GIVEN
     actions: list[str] | None = None
+    pages: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _alarm_or_pages(self) -> ExpectEntry:
+        if self.pages is None and (self.alarm is None or self.state is None):
+            raise ValueError("give alarm and state, or pages")
+        if self.pages is not None and (self.alarm, self.state, self.actions) != (None, None, None):
+            raise ValueError("pages counts every paging alarm: give it without alarm, state or actions")
+        return self
 
 
 class ScenarioEntry(_Strict):
@@ -219,10 +232,11 @@ def _scenario(entry: ScenarioEntry, file: CaseFileEntry, where: str) -> Scenario
         expect=[
             Expectation(
                 at=item.at,
-                alarm=item.alarm,
-                state=item.state,
+                alarm=item.alarm or "",
+                state=item.state or "",
                 suppressed_by=None if item.suppressed_by in (None, "none") else item.suppressed_by,
                 actions=None if item.actions is None else tuple(item.actions),
+                pages=item.pages,
             )
             for item in entry.expect
         ],

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 
 from alarms.model import CompositeAlarm
 from alarms.profiles import Profile
+from alarms.routing import ROLLBACK_FUNCTION
+from alarms.symptoms import symptom_composites, unreachable_composite
 from runtime.telemetry.aws_metrics import ASYNC_FUNCTIONS, HEALTH_CHECK_REGION
+from runtime.telemetry.catalogue import BACKENDS
 
 DEPLOY_WINDOW = CompositeAlarm(
     slug="deploy-window",
@@ -64,8 +67,10 @@ _PAGING_RULES: dict[str, tuple[str, str]] = {
         "AND NOT (ALARM({breaker-open-express}) AND ALARM({breaker-open-serverless}))",
     ),
     "backends-unhealthy": (
-        "both backends fail Route53's GET /health: the API is down for everyone, whichever way traffic is split",
-        "ALARM({health-check-express}) AND ALARM({health-check-serverless})",
+        "both backends fail Route53's GET /health: the API is down for everyone, whichever way traffic is split; "
+        "stays quiet while a backend holding traffic already pages as unreachable (one cause, one page each)",
+        "ALARM({health-check-express}) AND ALARM({health-check-serverless}) "
+        "AND NOT (ALARM({express-unreachable}) OR ALARM({serverless-unreachable}))",
     ),
 }
 
@@ -98,9 +103,24 @@ def _async_failures(profile: Profile, functions: Sequence[str]) -> list[Composit
     ]
 
 
+SERVERLESS_ROLLBACK = CompositeAlarm(
+    slug="serverless-rollback",
+    summary="serverless breaches the rollback criteria at the edge, or the edge sees requests serverless never "
+    "reports: the stack's rollback function sets useServerless=false and the weights to 100/0",
+    runbook="serverless-rollback",
+    rule="ALARM({rollback-serverless}) OR ALARM({silent-serverless})",
+    pages=False,  # the incident pages through serverless-users-failing; this one acts
+    invokes=(ROLLBACK_FUNCTION,),
+)
+
+
 def composite_alarms(profile: Profile, functions: Sequence[str]) -> list[CompositeAlarm]:
-    """The paging composites of ``profile`` for the stack's ``functions``, each suppressed by the deploy window."""
+    """The paging composites of ``profile`` for the stack's ``functions``: symptoms (never suppressed), the
+    rollback action, and causes (each suppressed by the deploy window)."""
     return [
+        *symptom_composites(),
+        *(unreachable_composite(backend, f"health-check-{backend}", HEALTH_CHECK_REGION) for backend in BACKENDS),
+        SERVERLESS_ROLLBACK,
         *(
             CompositeAlarm(
                 slug=slug,

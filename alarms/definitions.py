@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alarms.infrastructure import infrastructure_alarms
-from alarms.model import Metric, MetricAlarm
+from alarms.model import Limit, Metric, MetricAlarm, Window
 from alarms.profiles import Profile
+from alarms.symptoms import symptom_alarms
 from runtime.telemetry import aws_metrics as aws
 from runtime.telemetry import catalogue
+from runtime.telemetry.objectives import EDGES, ROLLBACK
 
 
 def _per_backend(profile: Profile, backend: str) -> list[MetricAlarm]:
@@ -116,6 +118,8 @@ def _serverless_platform(profile: Profile, functions: Sequence[str]) -> list[Met
             # Cold starts are rare by design: 10/(1-0.99) = 1000 inits per period never happens, so
             # "ignore" would silence this alarm for ever. Evaluate whatever samples there are.
             low_sample="evaluate",
+            # Slow first requests are worth a look, not a night: the latency objective pages if they burn it.
+            warns=True,
         ),
         MetricAlarm(
             slug="lambda-throttles",
@@ -130,9 +134,36 @@ def _serverless_platform(profile: Profile, functions: Sequence[str]) -> list[Met
     ]
 
 
+def rollback_alarm() -> MetricAlarm:
+    """The seeds' rollback criteria at serverless's edge: 5xx share or p95 above the limit, three minutes running.
+
+    One alarm for both limits (a normalised score: each limit is 1), so its composite stays small."""
+    edge = EDGES[catalogue.SERVERLESS]
+    dims = edge.dims()
+    period = ROLLBACK.period_s
+    return MetricAlarm(
+        slug="rollback-serverless",
+        summary=f"serverless breaches the rollback criteria at the edge: 5xx above {ROLLBACK.error_rate:.0%} or p95 "
+        f"above {ROLLBACK.p95_ms:.0f} ms in {ROLLBACK.periods} periods running",
+        runbook="serverless-rollback",
+        limit=Limit(1.0, Window(period, ROLLBACK.periods, ROLLBACK.periods)),
+        comparison="GreaterThanThreshold",
+        missing="notBreaching",  # serverless holds no traffic: nothing to roll back (silence is silent-serverless)
+        queries=(
+            ("bad", Metric.aws(edge.failures[0], **dims), "Sum"),
+            ("requests", Metric.aws(edge.requests, **dims), "Sum"),
+            ("p95", Metric.aws(edge.latency, **dims), "p95"),
+        ),
+        expression=(
+            f"MAX([FILL(bad, 0) / requests / {ROLLBACK.error_rate:g}, "
+            f"p95 / {edge.latency_value(ROLLBACK.p95_ms):g}])"
+        ),
+    )
+
+
 def metric_alarms(profile: Profile, functions: Sequence[str]) -> list[MetricAlarm]:
     """Every metric alarm of ``profile``; ``functions`` are the Lambda functions of the stack."""
-    alarms: list[MetricAlarm] = []
+    alarms: list[MetricAlarm] = [*symptom_alarms(), rollback_alarm()]
     for backend in catalogue.BACKENDS:
         alarms.extend(_per_backend(profile, backend))
     alarms.extend(_serverless_platform(profile, functions))

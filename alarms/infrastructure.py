@@ -102,6 +102,9 @@ def _health_checks(profile: Profile) -> list[MetricAlarm]:
             metric=Metric.aws(aws.HEALTH_CHECK_STATUS, HealthCheckId=check),
             stat="Minimum",
             only_in_region=aws.HEALTH_CHECK_REGION,
+            # A failing backend that holds no traffic (weight 0) is a warning; holding traffic, it pages
+            # through <backend>-unreachable (alarms.symptoms).
+            warns=True,
         )
         for backend, check in checks
     ]

@@ -90,6 +90,8 @@ class MetricAlarm:
     low_sample: LowSample | None = None
     only_in_region: str | None = None
     """Set when the metric exists in one region only (Route53's in us-east-1): elsewhere not declared."""
+    warns: bool = False
+    """Notify the warning route (SNS ``<service>-warnings``) on ALARM and OK: someone looks in working hours."""
 
     def __post_init__(self) -> None:
         if (self.metric is None) == (self.expression is None):
@@ -112,6 +114,8 @@ class CompositeAlarm:
     pages: bool = True
     only_in_region: str | None = None
     """Set when a child exists in one region only: a composite cannot read alarms of another region."""
+    invokes: tuple[str, ...] = ()
+    """Further ALARM actions (ARN placeholders), e.g. the stack's rollback function."""
 
     @property
     def children(self) -> tuple[str, ...]:

@@ -64,18 +64,26 @@ def _dimensions(metric: Metric, resolver: Resolver) -> list[dict[str, Any]]:
 def _tags(profile: str, slug: str, runbook: str, resolver: Resolver) -> list[dict[str, Any]]:
     return [
         {"Key": "dedupe-key", "Value": resolver.text(routing.dedupe_key(slug))},
-        {"Key": "profile", "Value": profile},
+        {"Key": "profile", "Value": "all" if slug in routing.SHARED_SLUGS else profile},
         {"Key": "runbook", "Value": f"docs/runbooks/{runbook}.md"},
     ]
 
 
-def _common(profile: str, slug: str, summary: str, runbook: str, pages: bool, resolver: Resolver) -> dict[str, Any]:
-    actions = [resolver.text(action) for action in routing.actions(pages)]
+def _common(
+    profile: str,
+    slug: str,
+    summary: str,
+    runbook: str,
+    notify: list[str],
+    resolver: Resolver,
+    invokes: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    actions = [resolver.text(action) for action in notify]
     return {
         "AlarmName": resolver.text(routing.alarm_name(profile, slug)),
         "AlarmDescription": resolver.text(routing.description(summary, runbook, slug)),
         "ActionsEnabled": True,
-        "AlarmActions": actions,
+        "AlarmActions": [*actions, *(resolver.text(action) for action in invokes)],
         "OKActions": list(actions),
         "Tags": _tags(profile, slug, runbook, resolver),
     }
@@ -85,7 +93,7 @@ def metric_alarm_request(alarm: MetricAlarm, profile: str, resolver: Resolver) -
     """The PutMetricAlarm request (and CloudFormation ``AWS::CloudWatch::Alarm`` properties)."""
     window = alarm.limit.window
     threshold = alarm.limit.threshold
-    request = _common(profile, alarm.slug, alarm.summary, alarm.runbook, False, resolver)
+    request = _common(profile, alarm.slug, alarm.summary, alarm.runbook, routing.actions(False, alarm.warns), resolver)
     request.update(
         ComparisonOperator=alarm.comparison,
         Threshold=resolver.regional(threshold) if isinstance(threshold, Regional) else threshold,
@@ -137,7 +145,9 @@ def composite_rule(alarm: CompositeAlarm, profile: str, resolver: Resolver) -> A
 
 def composite_alarm_request(alarm: CompositeAlarm, profile: str, resolver: Resolver) -> dict[str, Any]:
     """The PutCompositeAlarm request (and ``AWS::CloudWatch::CompositeAlarm`` properties)."""
-    request = _common(profile, alarm.slug, alarm.summary, alarm.runbook, alarm.pages, resolver)
+    request = _common(
+        profile, alarm.slug, alarm.summary, alarm.runbook, routing.actions(alarm.pages), resolver, alarm.invokes
+    )
     request["AlarmRule"] = composite_rule(alarm, profile, resolver)
     if alarm.suppressor is not None:
         request.update(

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from alarms import casefile, profiles
-from alarms.evaluator.engine import ManualState, Simulation
+from alarms import casefile, profiles, routing
+from alarms.evaluator.engine import ManualState, Simulation, Track
 from alarms.evaluator.series import SeriesStore, metric_key
 from alarms.render import RenderedAlarms, Substitution, render_profile
 
@@ -49,6 +49,10 @@ def offline_resolver(region: str, service: str = "lego-projects-api", concurrenc
         "ServerlessHealthCheck": "offline-serverless-check",
     }
     values["PagesTopic"] = f"arn:aws:sns:{region}:{OFFLINE_ACCOUNT}:{service}-pages"
+    values["WarningsTopic"] = f"arn:aws:sns:{region}:{OFFLINE_ACCOUNT}:{service}-warnings"
+    values["RollbackFunction.Arn"] = f"arn:aws:lambda:{region}:{OFFLINE_ACCOUNT}:function:{service}-rollback"
+    values["ExpressLoadBalancer"] = "app/offline-express/0123456789abcdef"
+    values["ExpressTargetGroup"] = "targetgroup/offline-express/0123456789abcdef"
     return Substitution(values, profiles.region_group(region))
 
 
@@ -97,8 +101,17 @@ def run_scenario(scenario: casefile.Scenario, functions: Sequence[str], file: st
         rendered.metric.values(), rendered.composite.values(), store, step=scenario.interval, manual=manual
     )
     tracks = simulation.run(max(expect.at for expect in scenario.expect))
+    paging = _paging_names(rendered, resolver)
     results = []
     for expect in scenario.expect:
+        if expect.pages is not None:
+            paged = sorted(name for name in paging if _paged(tracks[name], expect.at))
+            actual = f"pages={len(paged)}" + (f" ({', '.join(paged)})" if paged else "")
+            results.append(
+                StepResult(file, scenario.name, expect.at, "pages", f"pages={expect.pages}",
+                           actual if len(paged) != expect.pages else f"pages={expect.pages}")
+            )
+            continue
         track = tracks[_name(rendered, expect.alarm, where)]
         expected = _describe(expect.state, expect.suppressed_by, expect.actions, expect)
         actual = _describe(
@@ -106,6 +119,19 @@ def run_scenario(scenario: casefile.Scenario, functions: Sequence[str], file: st
         )
         results.append(StepResult(file, scenario.name, expect.at, expect.alarm, expected, actual))
     return results
+
+
+def _paging_names(rendered: RenderedAlarms, resolver: Substitution) -> list[str]:
+    topic = resolver.text(routing.PAGES_TOPIC)
+    requests = [*rendered.metric.values(), *rendered.composite.values()]
+    return [str(request["AlarmName"]) for request in requests if topic in request.get("AlarmActions", [])]
+
+
+def _paged(track: Track, at: int) -> bool:
+    """A page is open at ``at``: the alarm is in ALARM and its latest action sent was its ALARM action (an action
+    held or dropped by a suppressor is no page)."""
+    sent = track.actions_until(at)
+    return track.state_at(at) == "ALARM" and bool(sent) and sent[-1] == "ALARM"
 
 
 def run_files(paths: Iterable[Path], functions: Sequence[str]) -> list[StepResult]:

@@ -48,7 +48,8 @@ def cost(
     log_path: Path, region: str, architecture: str, prices_path: Path | None, stage: str, express_tasks: int,
     express_vcpu: float, express_memory_gb: float, express_utilisation: float | None, as_json: bool,
 ) -> None:
-    """Cost per million requests and per month of express and serverless, from what was measured.
+    """Cost per million requests and per month of express and serverless, from what was measured,
+    and the custom metric series the stack publishes against the seed's budget (50 metrics, $15 a month).
 
     Serverless: billed duration times memory from the REPORT lines, invocations (keep-warm
     pings included), API Gateway requests, provisioned concurrency (prod). Express: its
@@ -61,7 +62,9 @@ def cost(
       brickguard up > up.log &   # … traffic, e.g. brickguard load …
       brickguard cost --log up.log --express-tasks 2 --express-utilisation 0.3
     """
+    from api.functions import FUNCTIONS
     from devstack.lambda_.platform_logs import parse_report
+    from rollout import metric_series
     from rollout.cost import PriceError, cost_report, prices, usage_from_log
 
     try:
@@ -75,6 +78,10 @@ def cost(
     )
     if not report["observed"]:
         raise click.ClickException(f"{log_path}: {report['reason']}")
+    with log_path.open(encoding="utf-8", errors="replace") as lines:
+        seen = metric_series.observed(lines)
+    upper = metric_series.declared(sum(len(function.routes) for function in FUNCTIONS))
+    report["custom_metrics"] = {"observed": seen.as_json(), "declared": upper.as_json()}
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -92,3 +99,8 @@ def cost(
                       + ", ".join(f"{k} ${v:,.2f}" for k, v in figures["lines_usd_per_month"].items()))
         for note in figures["notes"]:
             console.print(f"  {note}")
+    console.print(
+        f"custom metrics (CloudWatch, ${metric_series.FIRST_TIER_USD:.2f} each a month): {seen.series} series seen "
+        f"in the log (${seen.monthly_usd:,.2f}/month), at most {upper.series} declared (${upper.monthly_usd:,.2f}); "
+        f"budget {metric_series.BUDGET_SERIES} (${metric_series.BUDGET_USD:,.2f}) — docs/rollout.md says what to drop"
+    )

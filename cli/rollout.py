@@ -110,10 +110,13 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
             raise click.UsageError(f"--metrics local: no running `brickguard up --data-dir {options['data_dir']}`")
         source = LocalStoreSource(up_url)
     elif metrics in ("cloudwatch", "auto"):
-        source = CloudWatchSource(target.client("cloudwatch"), service=target.service)
+        deployment = {"HttpApi": target.api_id} if target.api_id else None
+        source = CloudWatchSource(target.client("cloudwatch"), service=target.service, deployment=deployment)
     return RolloutController(
         target,
         source=source,
+        # serverless's edge (API Gateway) when the stack names its API; up's local feed has no edge yet
+        edge=source if isinstance(source, CloudWatchSource) and target.api_id else None,
         evaluation=Evaluation(config, options["period_seconds"], options["window_seconds"]),
         flush=_cache_flush(options["data_dir"]) if flush else None,
         parity_clean=lambda: _parity_clean(Path(options["data_dir"]) / REPORT_FILE),

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 # only) stays out, like the CLI and the local AWS, which are not among the packages at all.
 SHIPPED_PACKAGES = ("runtime", "guards", "api")
 NOT_SHIPPED = ("runtime/serverful",)
+# The stack's rollback function (rollout/auto_rollback.py) has a package of its own: the operator tools, the
+# stack contracts they read and the telemetry floor those name the backends from; never in the API functions'
+# zip (tests/stack/test_lambda_zip.py).
+ROLLBACK_PACKAGES = ("rollout", "stack", "runtime")
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -65,6 +69,14 @@ def lambda_code_package(vendor: Path | None = None) -> CodePackage:
     from stack.package import build
 
     return build(REPOSITORY_ROOT, SHIPPED_PACKAGES, exclude=NOT_SHIPPED, vendor=vendor)
+
+
+def rollback_code_package() -> CodePackage:
+    """The rollback function's zip: ``rollout``, the ``stack`` contracts and ``runtime`` without the serverful
+    backend (boto3 is the Lambda runtime's)."""
+    from stack.package import build
+
+    return build(REPOSITORY_ROOT, ROLLBACK_PACKAGES, exclude=NOT_SHIPPED)
 
 
 @click.command()
@@ -172,7 +184,7 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
         try:
             read_weights = route53_weights_reader(region, endpoint_url)
             deployer = StackDeployer(options, lambda step: status.update(step), read_weights)
-            result = deployer.deploy(_table(), code, wiring())
+            result = deployer.deploy(_table(), code, wiring(), rollback_code=rollback_code_package())
         except DeployError as error:
             raise click.ClickException(str(error)) from None
         except Exception as error:  # botocore errors: one clear line, no traceback
@@ -203,16 +215,17 @@ def alarms() -> None:
 
 @alarms.command("test")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--failures-only", is_flag=True, help="Only list the steps that did not match.")
-def alarms_test(files: tuple[Path, ...], failures_only: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="List every step, not only the ones that did not match.")
+def alarms_test(files: tuple[Path, ...], verbose: bool) -> None:
     """Evaluate alarm case files (default: the shipped alarms/cases/) and compare expected vs actual states.
 
+    Like `promtool test rules`: one summary line when every step matches, the failing steps otherwise.
     Exits non-zero when any step does not match or a case file is malformed.
 
     \b
     Example:
       brickguard alarms test
-      brickguard alarms test alarms/cases/error-rate.yaml my-incident.yaml
+      brickguard alarms test alarms/cases/outages.yaml my-incident.yaml --verbose
     """
     from alarms import casefile, runner
 
@@ -229,17 +242,17 @@ def alarms_test(files: tuple[Path, ...], failures_only: bool) -> None:
             except (casefile.CaseError, ValueError) as error:
                 raise click.ClickException(str(error)) from error
             progress.advance(task)
-    table = Table(title="alarm tests: expected vs actual")
-    for column in ("file", "scenario", "at", "alarm", "expected", "actual", ""):
-        table.add_column(column, overflow="fold")
-    for result in results:
-        if failures_only and result.passed:
-            continue
-        mark = "[green]ok[/green]" if result.passed else "[red]MISMATCH[/red]"
-        table.add_row(result.file, result.scenario, f"{result.at // 60}m{result.at % 60 or ''}",
-                      result.alarm, result.expected, result.actual, mark)
-    console.print(table)
     failed = [result for result in results if not result.passed]
+    shown = results if verbose else failed
+    if shown:
+        table = Table(title="alarm tests: expected vs actual")
+        for column in ("file", "scenario", "at", "alarm", "expected", "actual", ""):
+            table.add_column(column, overflow="fold")
+        for result in shown:
+            mark = "[green]ok[/green]" if result.passed else "[red]MISMATCH[/red]"
+            table.add_row(result.file, result.scenario, f"{result.at // 60}m{result.at % 60 or ''}",
+                          result.alarm, result.expected, result.actual, mark)
+        console.print(table)
     console.print(f"{len(results) - len(failed)} of {len(results)} steps match in {len(paths)} file(s)")
     if failed:
         raise click.ClickException(f"{len(failed)} step(s) did not match")

@@ -1,18 +1,24 @@
-"""Express vs Serverless: every catalogue metric with both backends side by side.
+"""Express vs Serverless: every catalogue metric with both backends side by side, led by the edge.
 
 This is the rollout dashboard: at each stage (10% -> 25% -> 50% -> 100%) SREs read the two lines of
-each widget against each other. The p95 widget marks the target and the alarm thresholds.
+each widget against each other. The first rows are what users see (runtime/telemetry/objectives.py):
+latency at the edge (API Gateway's, cold starts included; the load balancer's) beside the handler-only
+figure, 5xx at the edge, the health checks, and Lambda's own errors and throttles per function. The
+p95 widgets mark the target, the rollback limit and the alarm thresholds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dashboards.body import Dashboard
-from dashboards.facade import compare, rate
+from dashboards.facade import compare, edge_availability, edge_health, edge_latency, per_resource, rate
 from dashboards.widgets import Annotation, Text
+from runtime.telemetry import aws_metrics as aws
 from runtime.telemetry import catalogue as c
 from runtime.telemetry.aws_metrics import SERVICE
+from runtime.telemetry.objectives import AVAILABILITY, ROLLBACK
 
 PERCENTILES = ("p50", "p95", "p99")
 
@@ -34,15 +40,36 @@ class LatencyMarks:
         )
 
 
-def build(marks: LatencyMarks) -> Dashboard:
-    """The comparison dashboard for one alarm profile (its thresholds are drawn on the p95 graph)."""
+def build(marks: LatencyMarks, functions: Sequence[str] = ()) -> Dashboard:
+    """The comparison dashboard for one alarm profile (its thresholds are drawn on the p95 graphs)."""
     intro = Text(
-        "# Express vs Serverless\nEvery widget shows both backends. Rates are metric math over the "
-        f"backend-level series; p95 target and `{marks.profile}` alarm thresholds are drawn on the p95 graph."
+        "# Express vs Serverless\nEvery widget shows both backends. The first rows are measured at the edge "
+        "(what users get); *handler only* lines start at the handler's entry and leave out API Gateway, the "
+        "invoke hop and cold starts. p95 target, rollback limit and "
+        f"`{marks.profile}` alarm thresholds are drawn on the p95 graphs."
     )
+    rollback = Annotation(ROLLBACK.p95_ms, f"rollback p95 {ROLLBACK.p95_ms:g} ms", "#9467bd")
+    per_function = {fn: {"FunctionName": aws.function_name(fn)} for fn in functions}
+    edge = (
+        edge_latency("p95", annotations=(*marks.annotations(), rollback)),
+        edge_latency("p99"),
+        edge_availability(annotations=(
+            Annotation(100 * ROLLBACK.error_rate, f"rollback {ROLLBACK.error_rate:.0%}", "#9467bd"),
+            Annotation(100 * AVAILABILITY.budget, f"budget {AVAILABILITY.budget:.1%}", "#2ca02c"),
+        )),
+        edge_health(),
+    )
+    targets = {"express healthy targets": {"TargetGroup": aws.EXPRESS_TARGET_GROUP,
+                                           "LoadBalancer": aws.EXPRESS_LOAD_BALANCER}}
+    lambda_row = (
+        per_resource(aws.ALB_HEALTHY_HOSTS, "Express healthy targets (load balancer)", targets, ("Minimum",)),
+        per_resource(aws.LAMBDA_ERRORS, "Lambda errors per function", per_function),
+        per_resource(aws.LAMBDA_THROTTLES, "Lambda throttles per function", per_function),
+    ) if functions else ()
     latency = tuple(
         compare(
-            c.LATENCY, f"Latency {pct}", (pct,), annotations=marks.annotations() if pct == "p95" else (), width=8
+            c.LATENCY, f"Handler-only latency {pct}", (pct,), annotations=marks.annotations() if pct == "p95" else (),
+            width=8
         )
         for pct in PERCENTILES
     )
@@ -80,5 +107,6 @@ def build(marks: LatencyMarks) -> Dashboard:
     )
     return Dashboard(
         f"{SERVICE}-{marks.profile}-express-vs-serverless",
-        ((intro,), latency, traffic, lifecycle, cache_and_search, breakers, dependencies),
+        tuple(row for row in ((intro,), edge[:2], edge[2:], lambda_row, latency, traffic, lifecycle,
+                              cache_and_search, breakers, dependencies) if row),
     )

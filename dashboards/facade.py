@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from dashboards.widgets import Annotation, Graph, Line, MathLine
 from runtime.telemetry import catalogue
-from runtime.telemetry.aws_metrics import SERVICE, AwsMetric
+from runtime.telemetry.aws_metrics import HEALTH_CHECK_STATUS, SERVICE, AwsMetric
+from runtime.telemetry.objectives import EDGES
 
 
 def ours(spec: catalogue.MetricSpec, stat: str, label: str, metric_id: str | None = None, **dims: str) -> Line:
@@ -106,3 +107,49 @@ def per_resource(
         for stat in stats
     ]
     return Graph(title, tuple(lines), width=width)
+
+
+def edge_latency(stat: str, *, annotations: Sequence[Annotation] = (), width: int = 12) -> Graph:
+    """Latency as users see it, per backend: the edge's (API Gateway ``Latency``, cold starts and the invoke hop
+    included; the load balancer's ``TargetResponseTime``, seconds shown as ms), each beside the handler-only
+    ``Latency`` of the catalogue, labelled as such (it leaves out everything before the handler's entry)."""
+    lines: list[Line | MathLine] = []
+    for index, edge in enumerate(EDGES.values()):
+        label = f"{edge.backend} at the edge {stat}"
+        at_edge = aws(edge.latency, stat, label, **edge.dims())
+        if edge.latency_unit_ms == 1.0:
+            lines.append(at_edge)
+        else:
+            hidden = Line(at_edge.namespace, at_edge.name, at_edge.dimensions, stat, label, f"edge{index}", False)
+            lines += [hidden, MathLine(f"{edge.latency_unit_ms:g} * edge{index}", label, f"edgems{index}")]
+        lines.append(ours(catalogue.LATENCY, stat, f"{edge.backend} handler only {stat}", backend=edge.backend))
+    return Graph(f"Latency {stat} as users see it (edge) and handler only", tuple(lines), width=width,
+                 annotations=tuple(annotations), y_label="Milliseconds")
+
+
+def edge_availability(*, width: int = 12, annotations: Sequence[Annotation] = ()) -> Graph:
+    """Per backend, the share of requests answered 5xx at the edge (what the availability objective counts)."""
+    lines: list[Line | MathLine] = []
+    for index, edge in enumerate(EDGES.values()):
+        total = [aws(edge.requests, "Sum", f"{edge.backend} requests", **edge.dims())]
+        bad = [aws(metric, "Sum", f"{edge.backend} {metric.name}", **edge.dims()) for metric in edge.failures]
+        ids = {}
+        for position, line in enumerate([*total, *bad]):
+            ids[line.name] = f"a{index}_{position}"
+            lines.append(Line(line.namespace, line.name, line.dimensions, "Sum", line.label, ids[line.name], False))
+        failed = " + ".join(f"FILL({ids[metric.name]}, 0)" for metric in edge.failures)
+        counted = " + ".join([f"FILL({ids[edge.requests.name]}, 0)",
+                              *(f"FILL({ids[metric.name]}, 0)" for metric in edge.uncounted)])
+        lines.append(MathLine(f"100 * ({failed}) / ({counted})", f"{edge.backend} 5xx % at the edge", f"avail{index}"))
+    return Graph("5xx % at the edge (availability objective)", tuple(lines), width=width,
+                 annotations=tuple(annotations), y_label="%")
+
+
+def edge_health(*, width: int = 12) -> Graph:
+    """Route53's health check of each backend (1 healthy, 0 failing; us-east-1's metrics)."""
+    lines = tuple(
+        aws(edge_metric, "Minimum", f"{edge.backend} health check", HealthCheckId=edge.health_check)
+        for edge in EDGES.values()
+        for edge_metric in (HEALTH_CHECK_STATUS,)
+    )
+    return Graph("Route53 health checks (1 healthy)", lines, width=width)

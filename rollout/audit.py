@@ -27,9 +27,10 @@ class AuditTrail:
         self._client = client
         self._bucket = bucket
 
-    def append(self, record: dict[str, Any], *, at: datetime | None = None) -> dict[str, Any]:
+    def append(self, record: dict[str, Any], *, at: datetime | None = None, who: str | None = None) -> dict[str, Any]:
+        """Write one record; ``who`` defaults to the local user and host (:func:`actor`)."""
         moment = at or datetime.now(UTC)
-        full = {"at": moment.isoformat(), "who": actor(), **record}
+        full = {"at": moment.isoformat(), "who": who or actor(), **record}
         key = f"{PREFIX}{moment.strftime('%Y%m%dT%H%M%S.%fZ')}-{record['action']}.json"
         self._client.put_object(
             Bucket=self._bucket, Key=key, Body=json.dumps(full, indent=2, default=str).encode(),

@@ -11,6 +11,7 @@ weights back to 100 % express (the slow path, bounded by the resolvers' TTL).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ from typing import Any
 from rollout.audit import AuditTrail
 from rollout.config_flag import MAX_AGE_SECONDS, ConfigFlag
 from rollout.deploy_window import DeployWindow, alarm_states
-from rollout.gate import GateConfig, Verdict, evaluate
-from rollout.metric_source import MetricSource
+from rollout.gate import EdgeReading, GateConfig, Verdict, evaluate
+from rollout.metric_source import EdgeSource, MetricSource
 from rollout.target import Target
 from rollout.weights import WeightedRecords, propagation_seconds
 from stack.rollout_contract import EXPRESS, SERVERLESS, TTL_SECONDS
@@ -85,6 +86,7 @@ class RolloutController:
         *,
         source: MetricSource | None,
         evaluation: Evaluation,
+        edge: EdgeSource | None = None,
         flush: Callable[[bool], dict[str, Any]] | None,
         parity_clean: Callable[[], tuple[bool, str]],
         cost: Callable[[], dict[str, Any]] | None = None,
@@ -100,6 +102,7 @@ class RolloutController:
         self.audit = AuditTrail(s3, target.config_bucket)
         self.window = DeployWindow(self._cloudwatch, target.deploy_window_alarm)
         self._source = source
+        self._edge = edge
         self._evaluation = evaluation
         self._flush = flush
         self._parity_clean = parity_clean
@@ -121,9 +124,21 @@ class RolloutController:
         try:
             serverless = self._source.periods(SERVERLESS, start, end, period)
             express = self._source.periods(EXPRESS, start, end, period)
+            edge = self._edge_reading(start, end, period)
         except (BotoCoreError, ClientError, OSError) as exc:  # no figures is no evidence: never a pass
             return Verdict("inconclusive", [f"metrics unavailable: {exc}"])
-        return evaluate(serverless, express, self._evaluation.config)
+        return evaluate(serverless, express, self._evaluation.config, edge)
+
+    def _edge_reading(self, start: datetime, end: datetime, period: int) -> EdgeReading | None:
+        """Serverless at the edge over the window's complete periods (CloudWatch aligns them to the epoch)."""
+        if self._edge is None:
+            return None
+        first = math.ceil(start.timestamp() / period) * period
+        last = math.floor(end.timestamp() / period) * period  # the period starting here is not over yet
+        starts = [datetime.fromtimestamp(at, UTC) for at in range(int(first), int(last), period)]
+        return EdgeReading(
+            self.weights.current().serverless, self._edge.edge_periods(SERVERLESS, start, end, period), starts
+        )
 
     def time_in_stage(self) -> float | None:
         """Seconds since the last recorded step; None when the trail has none."""

@@ -2,7 +2,15 @@
 
 Kayenta-style, in plain words:
 
-1. **Rollback first.** When serverless breached the seeds' rollback criteria
+0. **The edge first.** When serverless holds weight and, in each of the last
+   ``rollback_intervals`` periods, its edge (API Gateway) served errors (5xx > 2 %
+   or p95 > 1 s), served nothing at all, or counted requests its own metrics
+   never saw, the verdict is ``rollback`` whatever the app's own metrics say: a
+   function failing its init publishes nothing, which the app-metric rule below
+   would read as "not enough data" for ever. At the edge a quiet period with
+   fewer than ``rollback_min_requests`` requests breaches only when all of them
+   failed (a few requests are noise for a rate, not for "everything fails").
+1. **Rollback.** When serverless breached the seeds' rollback criteria
    (5xx rate > 2 % or p95 > 1 s) in each of the last ``rollback_intervals``
    periods, the verdict is ``rollback`` whatever else holds. A period with fewer
    than ``rollback_min_requests`` requests cannot be a breach, so it breaks the run.
@@ -35,6 +43,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from rollout.metric_source import PeriodStats
+from runtime.telemetry.objectives import ROLLBACK
 
 Decision = Literal["go", "no-go", "inconclusive", "rollback"]
 
@@ -50,9 +59,9 @@ class GateConfig:
     alpha: float = 0.05
     min_requests_per_period: int = 30
     min_periods: int = 6
-    rollback_error_rate: float = 0.02
-    rollback_p95_ms: float = 1000.0
-    rollback_intervals: int = 3
+    rollback_error_rate: float = ROLLBACK.error_rate
+    rollback_p95_ms: float = ROLLBACK.p95_ms
+    rollback_intervals: int = ROLLBACK.periods
     rollback_min_requests: int = 20
 
     def __post_init__(self) -> None:
@@ -79,9 +88,29 @@ class Verdict:
         return {"decision": self.decision, "reasons": self.reasons, "figures": self.figures}
 
 
-def evaluate(serverless: list[PeriodStats], express: list[PeriodStats], config: GateConfig) -> Verdict:
-    """The verdict for serverless against express over the same periods."""
+SILENT_SHARE = 0.5
+"""A period where the backend's own metrics count under half the edge's requests is a silent one."""
+
+
+@dataclass(frozen=True)
+class EdgeReading:
+    """Serverless at the edge: its weight now, and its edge periods over the window whose starts are ``starts``."""
+
+    serverless_weight: int
+    periods: list[PeriodStats]
+    starts: list[datetime]
+
+
+def evaluate(
+    serverless: list[PeriodStats], express: list[PeriodStats], config: GateConfig, edge: EdgeReading | None = None
+) -> Verdict:
+    """The verdict for serverless against express over the same periods; ``edge`` adds the edge's view."""
     figures: dict[str, Any] = {"config": asdict(config)}
+    if edge is not None:
+        edge_breach = _edge_breach(edge, serverless, config)
+        if edge_breach:
+            figures["edge_rollback_periods"] = edge_breach
+            return Verdict("rollback", [_edge_reason(edge_breach, config)], figures)
     breach = _sustained_breach(serverless, config)
     if breach:
         figures["rollback_periods"] = breach
@@ -186,6 +215,47 @@ def _sustained_breach(serverless: list[PeriodStats], config: GateConfig) -> list
             return []
         breaches.append({"start": _iso(period.start), "error_rate": error_rate, "p95_ms": p95})
     return breaches
+
+
+def _edge_breach(edge: EdgeReading, app: list[PeriodStats], config: GateConfig) -> list[dict[str, Any]]:
+    """The last ``rollback_intervals`` periods when serverless holds weight and each failed at the edge, else []."""
+    latest = sorted(edge.starts)[-config.rollback_intervals :]
+    if edge.serverless_weight <= 0 or len(latest) < config.rollback_intervals:
+        return []
+    at_edge = {period.start: period for period in edge.periods}
+    own = {period.start: period.requests for period in app}
+    breaches = []
+    for start in latest:
+        problem = _edge_problem(at_edge.get(start), own.get(start, 0.0), config)
+        if problem is None:
+            return []
+        breaches.append({"start": _iso(start), "problem": problem})
+    return breaches
+
+
+def _edge_problem(period: PeriodStats | None, own_requests: float, config: GateConfig) -> str | None:
+    """Why one edge period counts as failing for users, or None."""
+    if period is None or period.requests <= 0:
+        return "nothing served at the edge while holding weight"
+    rate = period.error_rate or 0.0
+    if period.requests < config.rollback_min_requests:
+        return f"all {period.requests:.0f} requests failed" if rate >= 1.0 else None
+    if rate > config.rollback_error_rate:
+        return f"5xx {rate:.1%} at the edge"
+    p95 = period.percentile("p95")
+    if p95 is not None and p95 > config.rollback_p95_ms:
+        return f"p95 {p95:.0f} ms at the edge"
+    if own_requests < SILENT_SHARE * period.requests:
+        return f"the edge counted {period.requests:.0f} requests, serverless's own metrics {own_requests:.0f}"
+    return None
+
+
+def _edge_reason(breach: list[dict[str, Any]], config: GateConfig) -> str:
+    problems = "; ".join(dict.fromkeys(b["problem"] for b in breach))
+    return (
+        f"serverless holds weight and failed at the edge (API Gateway) in each of the last {len(breach)} "
+        f"periods, whatever its own metrics say: {problems}"
+    )
 
 
 def _breach_reason(breach: list[dict[str, Any]], config: GateConfig) -> str:

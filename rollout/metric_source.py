@@ -41,3 +41,11 @@ class MetricSource(Protocol):
     """Per-period statistics of one backend; periods without any request may be left out."""
 
     def periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]: ...
+
+
+class EdgeSource(Protocol):
+    """The same per-period figures measured **at the edge** (runtime/telemetry/objectives.py): API Gateway
+    for serverless, the load balancer for express. They count what the backend never saw (a crash at
+    init, a refused connection, a timeout), so the gate can roll back when the app reports nothing."""
+
+    def edge_periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]: ...

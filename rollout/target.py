@@ -29,6 +29,8 @@ class Target:
     region: str = DEFAULT_REGION
     endpoint_url: str | None = None
     service: str = DEFAULT_SERVICE
+    api_id: str | None = None
+    """The HTTP API's id: the gate reads serverless's edge (API Gateway metrics) when it is known."""
 
     def client(self, service: str) -> Any:
         import boto3
@@ -46,6 +48,7 @@ def resolve(
     region: str = DEFAULT_REGION,
     endpoint_url: str | None = None,
     service: str | None = None,
+    api_id: str | None = None,
 ) -> Target:
     """The target from the options; with ``stack_name``, each one not given comes from the stack's outputs.
 
@@ -58,6 +61,7 @@ def resolve(
         "config_bucket": config_bucket,
         "deploy_window_alarm": deploy_window_alarm,
         "service": service,
+        "api_id": api_id,
     }
     missing = [name for name, value in given.items() if not value]
     outputs = stack_outputs(stack_name, region=region, endpoint_url=endpoint_url) if missing and stack_name else {}
@@ -79,6 +83,7 @@ def resolve(
         region=region,
         endpoint_url=endpoint_url,
         service=chosen_service,
+        api_id=given["api_id"] or None,
     )
 
 

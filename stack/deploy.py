@@ -238,8 +238,12 @@ class StackDeployer:
         table: Sequence[FunctionSpec],
         code: CodePackage,
         wiring: Wiring | None = None,
+        *,
+        rollback_code: CodePackage,
     ) -> DeployResult:
-        """Upload, create the change set, and execute it unless this is a dry run or nothing changed."""
+        """Upload, create the change set, and execute it unless this is a dry run or nothing changed.
+
+        ``rollback_code`` is the stack's rollback function's own package (stack/auto_rollback.py)."""
         options = self.options
         declared = PARAMETERS
         unknown = sorted(set(options.parameters) - set(declared))
@@ -249,8 +253,9 @@ class StackDeployer:
         code_key = code.s3_key(options.prefix)
         previous = _previous(stack)
         kept_weights = self._weights_now(previous)
+        rollback_key = rollback_code.s3_key(options.prefix)
         values = {**previous, **options.parameters, **kept_weights, "CodeS3Bucket": options.bucket,
-                  "CodeS3Key": code_key}
+                  "CodeS3Key": code_key, "RollbackCodeS3Key": rollback_key}
         # NoEcho values come back masked and reach no function, nor do the weights: they do not make a release.
         release = release_id(code, {name: values.get(name, str(spec.get("Default", "")))
                                     for name, spec in declared.items()
@@ -263,6 +268,7 @@ class StackDeployer:
         template_key = f"{options.prefix.strip('/')}/templates/{hashlib.sha256(body).hexdigest()}.json"
         if not options.dry_run:
             self._upload(code_key, code.data)
+            self._upload(rollback_key, rollback_code.data)
         self._upload(template_key, body)  # a change set needs it even in a dry run (too large to inline)
 
         status = str(stack["StackStatus"]) if stack else None

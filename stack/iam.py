@@ -38,7 +38,9 @@ VPC_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 # Actions whose service does not support resource-level permissions: the only ones allowed on "*".
-STAR_ACTIONS = frozenset({*XRAY_ACTIONS, *VPC_ACTIONS})
+# ``route53:GetChange`` reads a change whose id the change call itself makes: granted on ``change/*``
+# (the rollback function waiting for INSYNC, stack/auto_rollback.py).
+STAR_ACTIONS = frozenset({*XRAY_ACTIONS, *VPC_ACTIONS, "route53:GetChange"})
 FUNCTION_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + function_name("{name}")
 # The log group's streams (":*"), spelled out rather than GetAtt: the role must not wait for the group.
 LOG_GROUP_ARN = (

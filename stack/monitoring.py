@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from alarms.profiles import PROFILES
-from alarms.routing import PAGES_TOPIC, SHARED_SLUGS
+from alarms.routing import PAGES_TOPIC, SHARED_SLUGS, WARNINGS_TOPIC
 from dashboards.body import Dashboard
 from runtime.telemetry.aws_metrics import SERVICE
 from stack.intrinsics import CfnResolver, alarm_logical_id, pascal, ref
@@ -18,6 +18,7 @@ from stack.monitoring_plan import dashboard_request, profile_plan, shared_dashbo
 from stack.parameters import profile_condition, region_condition
 
 TOPIC = PAGES_TOPIC.strip("${}")
+WARNINGS = WARNINGS_TOPIC.strip("${}")
 
 
 def _paging() -> dict[str, Any]:
@@ -39,6 +40,30 @@ def _paging() -> dict[str, Any]:
                             "Principal": {"Service": "cloudwatch.amazonaws.com"},
                             "Action": "sns:Publish",
                             "Resource": ref(TOPIC),
+                            "Condition": {"StringEquals": {"AWS:SourceAccount": ref("AWS::AccountId")}},
+                        }
+                    ],
+                },
+            },
+        },
+        # The warning route: no subscription here (e-mail or chat, added by whoever looks in working hours).
+        WARNINGS: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": "${ServiceName}-warnings"}, "DisplayName": "brickguard warnings"},
+        },
+        "WarningsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [ref(WARNINGS)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudWatchAlarmsPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": ref(WARNINGS),
                             "Condition": {"StringEquals": {"AWS:SourceAccount": ref("AWS::AccountId")}},
                         }
                     ],

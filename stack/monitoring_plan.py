@@ -51,7 +51,7 @@ def profile_plan(profile: Profile, functions: Sequence[str], target: Target, reg
         [target.arn(profile.name, slug) for slug in shown if slug in rendered.composite],
         [target.arn(profile.name, slug) for slug in shown if slug in rendered.metric],
     )
-    dashboards = validated([express_vs_serverless.build(_marks(profile)), overview])
+    dashboards = validated([express_vs_serverless.build(_marks(profile), functions), overview])
     return ProfilePlan(profile, rendered, dashboards)
 
 

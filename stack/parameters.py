@@ -70,6 +70,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "ExpressHost": _string("host name of the serverful (express) backend: its Route53 health check, and the target "
                            "of the express weighted record", AllowedPattern=HOST_PATTERN, MinLength=1),
+    "ExpressLoadBalancer": _string(
+        "the Application Load Balancer in front of express, as its CloudWatch dimension: app/<name>/<id> "
+        "(the end of its ARN); the express objectives read its metrics", AllowedPattern="^app/[^/]+/[0-9a-f]+$"),
+    "ExpressTargetGroup": _string(
+        "express's target group as its CloudWatch dimension, targetgroup/<name>/<id> (HealthyHostCount)",
+        AllowedPattern="^targetgroup/[^/]+/[0-9a-f]+$"),
     "HostedZoneId": {"Type": "AWS::Route53::HostedZone::Id",
                      "Description": "existing public hosted zone of ApiRecordName (the stack adds the two weighted "
                                     "records to it; docs/deploy.md says why it does not create the zone)"},
@@ -86,6 +92,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "CodeS3Bucket": _string("artifact bucket holding the Lambda deployment package (brickguard deploy uploads it)"),
     "CodeS3Key": _string("key of the deployment package: <prefix>/<sha256>.zip, set by brickguard deploy",
                          AllowedPattern=r"^.+\.zip$"),
+    "RollbackCodeS3Key": _string("key of the rollback function's own package (rollout and the stack contracts): "
+                                 "<prefix>/<sha256>.zip, set by brickguard deploy", AllowedPattern=r"^.+\.zip$"),
     "Stage": _string("deployment stage; provisioned concurrency is configured in prod only",
                      Default=DEFAULTS["Stage"], AllowedValues=["dev", "staging", "prod"]),
     "MigrationMode": _string(

@@ -18,4 +18,5 @@ OUTPUT_KEYS = {  # rollout option -> the stack output that gives it
     "config_bucket": "ConfigBucketName",
     "deploy_window_alarm": "DeployWindowAlarmName",
     "service": "ServiceName",
+    "api_id": "HttpApiId",  # the edge the gate reads (API Gateway's ApiId dimension)
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alarms.composites import DEPLOY_WINDOW
-from stack import functions, health_checks, http_api, monitoring, network, traffic
+from stack import auto_rollback, functions, health_checks, http_api, monitoring, network, traffic
 from stack.functions import FunctionSpec, Wiring
 from stack.intrinsics import alarm_logical_id, get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS, RULES
@@ -32,6 +32,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
         http_api.resources(table),
         health_checks.resources(),
         traffic.resources(),
+        auto_rollback.resources(),
         monitoring.resources(names),
     ):
         overlap = resources.keys() & part.keys()
@@ -47,6 +48,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
         "Resources": resources,
         "Outputs": {
             "ApiEndpoint": {"Value": get_att(http_api.API, "ApiEndpoint")},
+            OUTPUT_KEYS["api_id"]: {"Value": ref(http_api.API)},
             "PagesTopicArn": {"Value": ref(monitoring.TOPIC)},
             "ExpressHealthCheckId": {"Value": ref("ExpressHealthCheck")},
             "ServerlessHealthCheckId": {"Value": ref("ServerlessHealthCheck")},

@@ -20,6 +20,10 @@ from alarms.evaluator.series import MetricKey, SampleSource, metric_key
 from alarms.evaluator.states import ALARM, EXTRA_RANGE_PERIODS, INSUFFICIENT_DATA, OK, decide
 from alarms.evaluator.suppression import ActionLog
 
+EVALUATION_INTERVAL_S = 60
+"""CloudWatch evaluates an alarm of period one minute or longer every minute over a *sliding* window (the default
+``EvaluationWindow``): a 1-hour alarm judges 13:07-14:07, then 13:08-14:08. Shorter periods: every period."""
+
 
 class DefinitionError(ValueError):
     """An alarm request uses something the evaluator (or CloudWatch) does not accept."""
@@ -203,7 +207,7 @@ class Simulation:
         """
         before = dict(state)
         for name, alarm in self.metric.items():
-            if now > 0 and now % alarm.period == 0:
+            if now > 0 and now % min(alarm.period, EVALUATION_INTERVAL_S) == 0:
                 state[name] = alarm.evaluate(self.store, now, state[name])
         set_now = {event.alarm: event.state for event in self.manual if event.at == now}
         state.update(set_now)

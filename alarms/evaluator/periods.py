@@ -1,8 +1,9 @@
-"""Period statistics as CloudWatch computes them, including percentiles and the low-sample rule."""
+"""Period statistics as CloudWatch computes them, including percentiles, percentile rank and the low-sample rule."""
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 
@@ -28,6 +29,20 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
+_RANK = re.compile(r"^PR\((?P<low>[0-9.]*):(?P<high>[0-9.]*)\)$")
+
+
+def percentile_rank(values: list[float], stat: str) -> float | None:
+    """``PR(low:high)``: the percentage of samples in ``(low, high]`` (CloudWatch: lower bound excluded, upper
+    included; an empty bound is open). None when ``stat`` is not a percentile rank."""
+    match = _RANK.match(stat)
+    if match is None:
+        return None
+    low = float(match["low"]) if match["low"] else -math.inf
+    high = float(match["high"]) if match["high"] else math.inf
+    return 100.0 * sum(1 for value in values if low < value <= high) / len(values)
+
+
 def significant_samples(pct: float) -> float:
     """Samples needed for a percentile to be significant: 10/(1-p) from p50 up, 10/p below."""
     fraction = pct / 100
@@ -38,6 +53,9 @@ def statistic(values: list[float], stat: str) -> Datapoint:
     """Aggregate one period's raw samples with ``stat``."""
     if not values:
         return Datapoint(None)
+    rank = percentile_rank(values, stat)
+    if rank is not None:
+        return Datapoint(rank)
     pct = percentile_of(stat)
     if pct is not None:
         return Datapoint(percentile(values, pct), low_sample=len(values) < significant_samples(pct))

@@ -1,4 +1,5 @@
-"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/RDS, AWS/ElastiCache, AWS/ES, AWS/Route53, AWS/SQS).
+"""AWS-published metrics (AWS/Lambda, AWS/ApiGateway, AWS/ApplicationELB, AWS/RDS, AWS/ElastiCache, AWS/ES,
+AWS/Route53, AWS/SQS).
 
 These names are AWS's, not ours, so they are not in the metric catalogue (which lists what the runtime
 emits); this module is the one place that spells them, beside the catalogue, for dashboards and alarms.
@@ -6,6 +7,7 @@ emits); this module is the one place that spells them, beside the catalogue, for
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 LAMBDA = "AWS/Lambda"
@@ -15,6 +17,7 @@ ELASTICACHE = "AWS/ElastiCache"
 OPENSEARCH = "AWS/ES"
 ROUTE53 = "AWS/Route53"
 SQS = "AWS/SQS"
+APPLICATION_ELB = "AWS/ApplicationELB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,18 @@ API_5XX = AwsMetric(API_GATEWAY, "5xx", ("ApiId",))
 API_LATENCY = AwsMetric(API_GATEWAY, "Latency", ("ApiId",))
 API_INTEGRATION_LATENCY = AwsMetric(API_GATEWAY, "IntegrationLatency", ("ApiId",))
 
+# The Application Load Balancer in front of express (dimension ``LoadBalancer`` = ``app/<name>/<id>``). ELB publishes
+# only while requests flow. Target 5xx are express's own answers; ELB 5xx are the load balancer's (502 when
+# express refuses or resets, 503 without healthy registered target, 504 when express does not answer in time).
+# TargetResponseTime is in **seconds** (request leaves the load balancer -> response headers from the target);
+# HealthyHostCount exists per target group only (``TargetGroup`` + ``LoadBalancer``).
+ALB_REQUESTS = AwsMetric(APPLICATION_ELB, "RequestCount", ("LoadBalancer",))
+ALB_TARGET_5XX = AwsMetric(APPLICATION_ELB, "HTTPCode_Target_5XX_Count", ("LoadBalancer",))
+ALB_ELB_5XX = AwsMetric(APPLICATION_ELB, "HTTPCode_ELB_5XX_Count", ("LoadBalancer",))
+ALB_TARGET_RESPONSE_TIME = AwsMetric(APPLICATION_ELB, "TargetResponseTime", ("LoadBalancer",))
+ALB_HEALTHY_HOSTS = AwsMetric(APPLICATION_ELB, "HealthyHostCount", ("TargetGroup", "LoadBalancer"))
+ALB_SECONDS_TO_MS = 1000.0
+
 # RDS instance and RDS Proxy.
 RDS_CONNECTIONS = AwsMetric(RDS, "DatabaseConnections", ("DBInstanceIdentifier",))
 RDS_CPU = AwsMetric(RDS, "CPUUtilization", ("DBInstanceIdentifier",))
@@ -92,6 +107,12 @@ CACHE_CLUSTER = "${CacheClusterId}"
 SEARCH_DOMAIN = "${SearchDomainName}"
 EXPRESS_HEALTH_CHECK = "${ExpressHealthCheck}"
 SERVERLESS_HEALTH_CHECK = "${ServerlessHealthCheck}"
+EXPRESS_LOAD_BALANCER = "${ExpressLoadBalancer}"
+EXPRESS_TARGET_GROUP = "${ExpressTargetGroup}"
+
+
+PLACEHOLDER_NAME = re.compile(r"^\$\{([A-Za-z0-9:._]+)\}$")
+"""A whole placeholder, ``${HttpApi}`` -> ``HttpApi``: what a deployment gives a concrete value for."""
 
 
 def function_name(function: str) -> str:

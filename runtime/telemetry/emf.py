@@ -9,8 +9,12 @@ same schema Powertools emits; we only decide the grouping:
 * one EMF document per *(dimension names, dimension values)* group, because an
   EMF document has one value per dimension key (``dependency=redis`` and
   ``dependency=postgres`` cannot share one);
-* request metrics (dimensions ``service, backend, route``) also roll up to
-  ``[service, backend]`` via a second dimension set in the same document;
+* request metrics (dimensions ``service, backend, route``) are published under
+  ``[service, backend]`` only; ``route`` is written as a property of the document,
+  not a dimension. A series per route would be about 330 custom metrics (~$100 a
+  month, seed 001's budget is 50 and $15) for figures the edge already gives per
+  backend; Logs Insights still groups the documents by ``route``, the express
+  backend's Prometheus keeps it as a label, and traces annotate it;
 * at most 100 metrics and 100 values per metric in one document (EMF limits),
   more are split into further documents of the same flush.
 
@@ -57,8 +61,8 @@ STANDARD_RESOLUTION = 60
 MAX_SHAPES_PER_GROUP = 32  # distinct metric-name sets per group worth caching (a handful in practice)
 _DOCUMENT_START = '{"_aws":{"Timestamp":'
 
-# Extra dimension sets a group with these dimension names is also published under.
-ROLLUPS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {REQUEST_DIMS: (BACKEND_DIMS,)}
+# The dimension set a group with these dimension names is published under; its other names become properties.
+PUBLISHED_DIMS: dict[tuple[str, ...], tuple[str, ...]] = {REQUEST_DIMS: BACKEND_DIMS}
 
 _log = logging.getLogger(__name__)
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per document
@@ -69,11 +73,11 @@ _UNIT_OPTIONS = list(MetricUnit.__members__)
 class _Group:
     """Metrics sharing one set of dimension names and values: one EMF document per flush."""
 
-    __slots__ = ("dimensions", "extra_sets", "shapes", "values")
+    __slots__ = ("dimensions", "properties", "shapes", "values")
 
-    def __init__(self, dimensions: dict[str, str], extra_sets: list[dict[str, str]]) -> None:
+    def __init__(self, dimensions: dict[str, str], properties: dict[str, str]) -> None:
         self.dimensions = dimensions
-        self.extra_sets = extra_sets
+        self.properties = properties
         self.values: dict[str, list[float]] = {}
         self.shapes: dict[tuple[str, ...], str] = {}  # metric names -> JSON between the timestamp and the values
 
@@ -186,9 +190,10 @@ class EmfSink:
             )
 
     def _new_group(self, key: tuple[Any, ...], names: tuple[str, ...], dimensions: Mapping[str, str]) -> _Group:
-        primary = {name: str(dimensions[name]) for name in names}
-        extra = [{name: primary[name] for name in rollup} for rollup in ROLLUPS.get(names, ())]
-        group = self._groups[key] = _Group(primary, extra)
+        published = PUBLISHED_DIMS.get(names, names)
+        primary = {name: str(dimensions[name]) for name in published}
+        properties = {name: str(dimensions[name]) for name in names if name not in published}
+        group = self._groups[key] = _Group(primary, properties)
         return group
 
     def flush(self) -> int:
@@ -245,13 +250,12 @@ class EmfSink:
         the metric values, which is what the splice in :meth:`_serialize` relies on.
         """
         provider = self._provider
-        provider.dimension_sets = group.extra_sets
         metric_set = {
             name: {"Unit": self._units[name], "StorageResolution": STANDARD_RESOLUTION, "Value": vals}
             for name, vals in chunk.items()
         }
         document: dict[str, Any] = dict(
-            provider.serialize_metric_set(metrics=metric_set, dimensions=group.dimensions, metadata={})
+            provider.serialize_metric_set(metrics=metric_set, dimensions=group.dimensions, metadata=group.properties)
         )
         keys = list(document)
         aws = document["_aws"]

@@ -11,6 +11,7 @@ import pytest
 from alarms.evaluator.composite import parse_rule
 from alarms.profiles import PROFILES, region_group
 from alarms.render import render_profile
+from alarms.routing import SHARED_SLUGS
 from runtime.telemetry import aws_metrics, catalogue
 from tests.support.stack_fixtures import concrete_target
 
@@ -80,14 +81,18 @@ def test_profiles_have_their_own_names_and_looser_rollout_thresholds(functions: 
     bau = render_profile(PROFILES["bau"], functions, concrete_target())
     rollout = render_profile(PROFILES["rollout"], functions, concrete_target())
     shared = set(bau.slugs.values()) & set(rollout.slugs.values())
-    assert shared == {bau.slugs["deploy-window"]}
+    assert shared == {bau.slugs[slug] for slug in SHARED_SLUGS}
+    assert all(bau.metric[slug] == rollout.metric[slug] for slug in SHARED_SLUGS if slug in bau.metric)
     for slug, request in bau.metric.items():
         assert rollout.metric[slug]["Threshold"] >= request["Threshold"], slug
     assert rollout.metric["error-rate-serverless"]["Threshold"] > bau.metric["error-rate-serverless"]["Threshold"]
 
 
 def test_only_composites_page_and_every_signal_feeds_a_composite(rendered: Any) -> None:
-    topic = concrete_target().values["PagesTopic"]
+    """Causes page held by the deploy window; symptoms page alone (never held by it); the health check of a
+    backend holding traffic waits for that backend's symptom page; metric alarms only warn, never page."""
+    values = concrete_target().values
+    topic, warnings = values["PagesTopic"], values["WarningsTopic"]
     children: set[str] = set()
     for slug, request in rendered.composite.items():
         rule = parse_rule(request["AlarmRule"])
@@ -96,11 +101,19 @@ def test_only_composites_page_and_every_signal_feeds_a_composite(rendered: Any) 
         if slug == "deploy-window":
             assert request["AlarmRule"] == "FALSE" and request["AlarmActions"] == []
             continue
+        if slug == "serverless-rollback":
+            assert request["AlarmActions"] == [values["RollbackFunction.Arn"]] and request["OKActions"] == []
+            continue
         assert request["AlarmActions"] == [topic] and request["OKActions"] == [topic]
-        assert request["ActionsSuppressor"] == rendered.slugs["deploy-window"]
+        if slug.endswith("-users-failing"):
+            assert "ActionsSuppressor" not in request
+            continue
+        suppressor = rendered.slugs[slug.replace("-unreachable", "-users-failing")] if slug.endswith(
+            "-unreachable") else rendered.slugs["deploy-window"]
+        assert request["ActionsSuppressor"] == suppressor
         assert request["ActionsSuppressorExtensionPeriod"] > 0 and request["ActionsSuppressorWaitPeriod"] > 0
     for request in rendered.metric.values():
-        assert request["AlarmActions"] == [] and request["AlarmName"] in children
+        assert request["AlarmActions"] in ([], [warnings]) and request["AlarmName"] in children
 
 
 def test_latency_threshold_follows_the_region(functions: list[str]) -> None:

@@ -15,7 +15,24 @@ WIDE = {"COLUMNS": "220"}  # rich wraps long alarm names at 80 columns
 def test_alarms_test_passes_on_the_shipped_cases() -> None:
     result = CliRunner().invoke(cli, ["alarms", "test"])
     assert result.exit_code == 0, result.output
-    assert "MISMATCH" not in result.output and "steps match" in result.output
+    # promtool-like: one summary line when everything passes, no table of passing steps
+    assert [line for line in result.output.splitlines() if line.strip()] == [
+        line for line in result.output.splitlines() if "steps match" in line
+    ]
+
+
+def test_alarms_test_reports_a_wrong_page_count(tmp_path: Path) -> None:
+    case = tmp_path / "pages.yaml"
+    case.write_text(
+        "profile: bau\ntests:\n  - name: claims a page for a quiet API\n    series:\n"
+        "      - {namespace: AWS/ApiGateway, metric: Count, dimensions: {ApiId: '${HttpApi}'}, "
+        "timeline: [{for: 10m, value: 100}]}\n"
+        "      - {metric: Requests, dimensions: {backend: serverless}, timeline: [{for: 10m, value: 100}]}\n"
+        "    expect:\n      - {at: 10m, pages: 1}\n"
+    )
+    result = CliRunner().invoke(cli, ["alarms", "test", str(case)], env=WIDE)
+    assert result.exit_code != 0
+    assert "pages=1" in result.output and "pages=0" in result.output
 
 
 def test_alarms_test_fails_on_a_wrong_case(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_validator_reports_overlaps_bad_ids_and_unknown_math_ids() -> None:
 def test_express_vs_serverless_marks_target_and_thresholds(functions: list[str]) -> None:
     for name, profile in PROFILES.items():
         body = _bodies(functions)[f"${{ServiceName}}-{name}-express-vs-serverless"]
-        p95 = next(w for w in body["widgets"] if w["properties"].get("title") == "Latency p95")
+        p95 = next(w for w in body["widgets"] if w["properties"].get("title") == "Handler-only latency p95")
         marks = {note["value"] for note in p95["properties"]["annotations"]["horizontal"]}
         threshold = profile.p95_latency_ms.threshold
         assert marks == {200.0, threshold.na, threshold.eu}  # type: ignore[union-attr]
@@ -104,7 +104,9 @@ def test_deploy_bodies_have_no_placeholders_left(functions: list[str], region: s
         "ServiceName": "svc", "AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
         "HttpApi": "api", "AccountConcurrencyLimit": "1000", "RunbookBaseUrl": "https://x", "PagesTopic": "arn:t",
         "DatabaseInstanceId": "db", "DatabaseProxyName": "px", "CacheClusterId": "c", "SearchDomainName": "d",
-        "ExpressHealthCheck": "h1", "ServerlessHealthCheck": "h2",
+        "ExpressHealthCheck": "h1", "ServerlessHealthCheck": "h2", "ExpressLoadBalancer": "app/express/1",
+        "ExpressTargetGroup": "targetgroup/express/1",
+        "WarningsTopic": "arn:w", "RollbackFunction.Arn": "arn:f",
     }
     target = ConcreteTarget(values, group)
     plan = profile_plan(PROFILES["bau"], functions, target, region)
@@ -126,3 +128,19 @@ def test_the_detail_dashboard_shows_the_parsers_events_and_its_failure_queue(fun
     # a stack without an asynchronously invoked function has no such row
     (plain,) = [body for name, body in _bodies(["health"]).items() if name.endswith("-serverless-detail")]
     assert "On-failure queue depth" not in {widget["properties"].get("title") for widget in plain["widgets"]}
+
+
+def test_latency_as_users_see_it_leads_with_the_handler_only_line_labelled(functions: list[str]) -> None:
+    body = _bodies(functions)["${ServiceName}-bau-express-vs-serverless"]
+    edge = next(w for w in body["widgets"] if w["properties"].get("title", "").startswith("Latency p95 as users"))
+    arrays = edge["properties"]["metrics"]
+    names = {(array[0], array[1]) for array in arrays if isinstance(array[0], str)}
+    assert names == {("AWS/ApiGateway", "Latency"), ("AWS/ApplicationELB", "TargetResponseTime"),
+                     ("LegoApi", "Latency")}
+    labels = [array[-1]["label"] for array in arrays if array[-1].get("visible", True)]
+    assert labels == ["express at the edge p95", "express handler only p95",
+                      "serverless at the edge p95", "serverless handler only p95"]
+    seconds = next(array[-1] for array in arrays if "expression" in array[-1])
+    assert seconds["expression"].startswith("1000 * ")  # TargetResponseTime is in seconds
+    marks = {note["label"] for note in edge["properties"]["annotations"]["horizontal"]}
+    assert "rollback p95 1000 ms" in marks

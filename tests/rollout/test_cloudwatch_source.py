@@ -77,3 +77,27 @@ def test_moto_still_cannot_answer_a_percentile_which_is_why_the_test_above_is_st
     assert list(counted["n"].values()) == [4]  # the data is there: Sum/SampleCount/Maximum work
     with pytest.raises(ClientError, match=r"\(500\)"):
         source.statistics({"p95": ("Latency", "p95")}, "express", NOW - timedelta(minutes=5), NOW, 60)
+
+
+def test_edge_periods_read_the_load_balancer_with_its_dimension_and_seconds_as_milliseconds():
+    """Express's edge: RequestCount plus the ELB 5xx it leaves uncounted, both 5xx summed, latency s -> ms."""
+    client = boto3.client("cloudwatch", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    at = NOW - timedelta(minutes=2)
+    results = [
+        {"Id": "requests", "Timestamps": [at], "Values": [900.0], "StatusCode": "Complete"},
+        {"Id": "bad0", "Timestamps": [at], "Values": [9.0], "StatusCode": "Complete"},
+        {"Id": "bad1", "Timestamps": [at], "Values": [100.0], "StatusCode": "Complete"},
+        {"Id": "p50", "Timestamps": [at], "Values": [0.12], "StatusCode": "Complete"},
+        {"Id": "p95", "Timestamps": [at], "Values": [0.45], "StatusCode": "Complete"},
+        {"Id": "p99", "Timestamps": [], "Values": [], "StatusCode": "Complete"},
+    ]
+    source = CloudWatchSource(client, deployment={"ExpressLoadBalancer": "app/express/0123abcd"})
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data", {"MetricDataResults": results},
+            {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": ANY, "ScanBy": "TimestampAscending"},
+        )
+        (period,) = source.edge_periods("express", NOW - timedelta(minutes=5), NOW, 60)
+        stub.assert_no_pending_responses()
+    assert (period.requests, period.errors) == (1000.0, 109.0)
+    assert period.latency_ms == {"p50": 120.0, "p95": 450.0, "p99": None}

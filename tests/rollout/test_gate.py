@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rollout.gate import GateConfig, evaluate, margin
+from rollout.gate import EdgeReading, GateConfig, evaluate, margin
 from rollout.metric_source import PeriodStats
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -110,3 +110,60 @@ def test_inside_the_margin_but_too_noisy_is_inconclusive_not_no_go():
 def test_a_config_too_small_for_the_test_is_refused():
     with pytest.raises(ValueError, match="at least 5"):
         GateConfig(min_periods=3)
+
+
+# -- the edge (API Gateway): a backend that holds weight and fails there rolls back ------------------------
+
+STARTS = [T0 + timedelta(minutes=i) for i in range(12)]
+
+
+def _edge(weight: int, periods: list[PeriodStats]) -> EdgeReading:
+    return EdgeReading(weight, periods, STARTS)
+
+
+def test_init_crash_rolls_back_at_the_edge_although_the_app_reports_nothing():
+    """Before the edge was read this was 'inconclusive' for ever: no app-counted request, no breach."""
+    failing = series([40.0] * 12, requests=100, errors=100)
+    assert evaluate([], series(noisy(100, 12, 1)), CONFIG).decision == "inconclusive"
+    verdict = evaluate([], series(noisy(100, 12, 1)), CONFIG, _edge(10, failing))
+    assert verdict.decision == "rollback", verdict.reasons
+    assert len(verdict.figures["edge_rollback_periods"]) == 3 and "5xx 100.0% at the edge" in verdict.reasons[0]
+
+
+def test_nothing_served_at_the_edge_while_holding_weight_rolls_back():
+    verdict = evaluate([], series(noisy(100, 12, 1)), CONFIG, _edge(25, []))
+    assert verdict.decision == "rollback" and "nothing served at the edge" in verdict.reasons[0]
+
+
+def test_a_backend_at_weight_zero_that_serves_nothing_is_not_a_rollback():
+    verdict = evaluate([], series(noisy(100, 12, 1)), CONFIG, _edge(0, []))
+    assert verdict.decision == "inconclusive"
+
+
+def test_slow_at_the_edge_rolls_back_whatever_the_handler_timed():
+    """Cold starts and the invoke hop are outside the handler's Latency: the edge's p95 is what users wait."""
+    app = series(noisy(120, 12, 1))
+    verdict = evaluate(app, series(noisy(120, 12, 2)), CONFIG, _edge(10, series([1400.0] * 12)))
+    assert verdict.decision == "rollback" and "p95 1400 ms at the edge" in verdict.reasons[0]
+
+
+def test_edge_requests_the_app_never_counted_roll_back():
+    app = series(noisy(120, 12, 1), requests=20)  # the app saw 20 of the edge's 200 requests
+    verdict = evaluate(app, series(noisy(120, 12, 2)), CONFIG, _edge(10, series(noisy(120, 12, 3))))
+    assert verdict.decision == "rollback" and "serverless's own metrics 20" in verdict.reasons[0]
+
+
+def test_two_failing_periods_out_of_the_last_three_are_not_yet_a_rollback():
+    edge = series(noisy(120, 12, 3))
+    failing = [PeriodStats(p.start, p.requests, p.requests, p.latency_ms) for p in edge[-3:]]
+    healthy_last_but_two = [*edge[:-3], edge[-3], *failing[1:]]
+    app = series(noisy(120, 12, 1))
+    assert evaluate(app, series(noisy(120, 12, 2)), CONFIG, _edge(10, healthy_last_but_two)).decision == "go"
+    assert evaluate(app, series(noisy(120, 12, 2)), CONFIG, _edge(10, [*edge[:-3], *failing])).decision == "rollback"
+
+
+def test_a_few_requests_at_the_edge_breach_only_when_all_of_them_failed():
+    one_of_five = series([100.0] * 12, requests=5, errors=1)
+    five_of_five = series([100.0] * 12, requests=5, errors=5)
+    assert evaluate([], [], CONFIG, _edge(10, one_of_five)).decision == "inconclusive"
+    assert evaluate([], [], CONFIG, _edge(10, five_of_five)).decision == "rollback"

@@ -147,3 +147,29 @@ def test_watch_rolls_back_by_itself_when_errors_stay_above_two_percent(target):
     assert config_object(target)[0]["useServerless"] is False
     _, again = controller(target, SyntheticSource(serverless_error_rate=0.05)).watch_once()
     assert again is None  # already at 100 % express: nothing more to roll back
+
+
+class FailingEdge:
+    """API Gateway answering 500 to every request of every period (a crash at init)."""
+
+    def edge_periods(self, backend, start, end, period_s):
+        from rollout.metric_source import PeriodStats
+
+        count = int((end - start).total_seconds() // period_s)
+        return [PeriodStats(start + timedelta(seconds=i * period_s), 100, 100, {"p50": 20, "p95": 40, "p99": 50})
+                for i in range(count + 1)]
+
+
+def test_the_verdict_reads_the_edge_when_serverless_holds_weight(target):
+    """The app reports nothing (SyntheticSource with no requests); the edge fails: rollback, not inconclusive."""
+    clock = Clock()
+    silent_app = SyntheticSource(requests=0)
+    assert controller(target, silent_app, now=clock).verdict().decision == "inconclusive"
+    controller(target, silent_app, now=clock).weights.apply(10)
+    with_edge = RolloutController(
+        target, source=silent_app, edge=FailingEdge(), evaluation=Evaluation(period_s=60, window_s=600),
+        flush=None, parity_clean=lambda: CLEAN, now=clock,
+    )
+    verdict = with_edge.verdict()
+    assert verdict.decision == "rollback", verdict.reasons
+    assert "at the edge" in verdict.reasons[0]

@@ -49,6 +49,8 @@ def account(moto_endpoint: str) -> dict[str, str]:
         "CognitoAudience": "web-client",
         "PagerDutyIntegrationUrl": "https://events.pagerduty.com/integration/test/enqueue",
         "ExpressHost": "express.lego-moc.example.com",
+        "ExpressLoadBalancer": "app/lego-express/50dc6c495c0c9188",
+        "ExpressTargetGroup": "targetgroup/lego-express/73e2d6bc24d8a067",
         "SubnetIds": ",".join(subnets),
         "SecurityGroupIds": group,
         "VpcId": vpc,
@@ -73,7 +75,8 @@ def _deploy(endpoint: str, parameters: dict[str, str], code: CodePackage, **extr
     options = DeployOptions(stack_name="lego", region=REGION, bucket=BUCKET, parameters=parameters,
                             endpoint_url=endpoint, drop_types=MOTO_UNMODELLED, wait={"Delay": 1, "MaxAttempts": 60},
                             **extra)
-    return StackDeployer(options, read_weights=route53_weights_reader(REGION, endpoint)).deploy(FUNCTIONS, code)
+    return StackDeployer(options, read_weights=route53_weights_reader(REGION, endpoint)).deploy(
+        FUNCTIONS, code, rollback_code=code)
 
 
 def test_deploy_creates_the_stack_and_a_second_deploy_changes_nothing(
@@ -170,11 +173,16 @@ def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, ac
     second = CliRunner().invoke(cli, args, env=env)
     assert second.exit_code == 0, second.output
     assert "no changes" in second.output
-    with zipfile.ZipFile(io.BytesIO(_client("s3", moto_endpoint).get_object(
-            Bucket=BUCKET, Key=next(o["Key"] for o in _client("s3", moto_endpoint).list_objects_v2(
-                Bucket=BUCKET)["Contents"] if o["Key"].endswith(".zip")))["Body"].read())) as shipped:
-        names = shipped.namelist()
-    assert "api/handlers.py" in names and not any(name.startswith("cli/") for name in names)
+    (stack,) = _client("cloudformation", moto_endpoint).describe_stacks()["Stacks"]
+    keys = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+
+    def shipped(key: str) -> list[str]:
+        body = _client("s3", moto_endpoint).get_object(Bucket=BUCKET, Key=keys[key])["Body"].read()
+        return zipfile.ZipFile(io.BytesIO(body)).namelist()
+
+    names = shipped("CodeS3Key")
+    assert "api/handlers.py" in names and not any(name.startswith(("cli/", "rollout/")) for name in names)
+    assert "rollout/auto_rollback.py" in shipped("RollbackCodeS3Key")  # the rollback function's own package
 
 
 def test_cli_rejects_an_unknown_parameter(moto_endpoint: str, account: dict[str, str]) -> None:

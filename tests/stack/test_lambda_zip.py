@@ -52,3 +52,22 @@ def test_every_handler_imports_from_the_unpacked_zip_alone(tmp_path: Path):
     loaded = json.loads(result.stdout)
     assert loaded, "no first-party module was imported"
     assert [module for module in loaded if (module + "/").startswith(NEVER_IN_LAMBDA)] == []
+
+
+def test_the_rollback_functions_own_zip_imports_its_handler_alone_and_holds_nothing_local(tmp_path: Path):
+    """stack/auto_rollback.py's function runs ``rollout.auto_rollback.handler`` from its own package."""
+    from cli.stack import rollback_code_package
+
+    archive = zipfile.ZipFile(io.BytesIO(rollback_code_package().data))
+    assert {name.partition("/")[0] for name in archive.namelist()} == {"rollout", "stack", "runtime"}
+    assert not [name for name in archive.namelist() if name.startswith(("runtime/serverful/", "cli/", "devstack/"))]
+    archive.extractall(tmp_path)
+    code = IMPORT_EVERY_HANDLER.format(first_party=set(FIRST_PARTY))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "AWS_DEFAULT_REGION": "us-east-1"}
+    result = subprocess.run([sys.executable, "-S", "-c", code, "rollout.auto_rollback.handler"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = json.loads(result.stdout)
+    assert "rollout/auto_rollback" in loaded
+    assert [m for m in loaded if m.partition("/")[0] in ("cli", "devstack", "api", "guards")] == []
+    assert [m for m in loaded if m.startswith("runtime/") and not m.startswith("runtime/telemetry")] == []

@@ -35,6 +35,7 @@ def test_cfn_lint_finds_no_errors(tmp_path: Path) -> None:
 
 def test_one_arm64_traced_function_per_handler(template: dict[str, Any]) -> None:
     functions = _of_type(template, "AWS::Lambda::Function")
+    functions.pop("RollbackFunction")  # the stack's own function (test_the_rollback_function_...)
     handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
     assert handlers == sorted(f"api.handlers.{name.replace('-', '_')}" for name in FUNCTION_ROUTES)
     for function in functions.values():
@@ -76,12 +77,17 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     composites = _of_type(template, "AWS::CloudWatch::CompositeAlarm")
     by_condition: dict[str, int] = {}
     for alarm in alarms.values():
-        by_condition[alarm["Condition"]] = by_condition.get(alarm["Condition"], 0) + 1
+        by_condition[alarm.get("Condition", "shared")] = by_condition.get(alarm.get("Condition", "shared"), 0) + 1
     # two Route53 health-check alarms per profile exist only in us-east-1, where their metrics are
-    # 25 per profile, and two for the asynchronously invoked csv-parser (its errors, its failure queue)
+    # 25 per profile, and two for the asynchronously invoked csv-parser (its errors, its failure queue);
+    # shared by both profiles: per backend 8 burn-rate windows, silence and traffic, and the rollback signal
     assert by_condition == {"UseRolloutProfile": 27, "UseBauProfile": 27,
-                            "UseRolloutProfileInUsEast1": 2, "UseBauProfileInUsEast1": 2}
-    assert len(composites) == 1 + 2 * 10  # the shared deploy window, ten paging composites per profile
+                            "UseRolloutProfileInUsEast1": 2, "UseBauProfileInUsEast1": 2, "shared": 2 * 10 + 1}
+    # shared: the deploy window, two symptom pages and the rollback action; per profile: ten cause
+    # composites and two unreachable ones (us-east-1 only)
+    assert len(composites) == 4 + 2 * 12
+    assert "Condition" not in composites["ExpressUsersFailingAlarm"]
+    assert composites["BauExpressUnreachableAlarm"]["Condition"] == "UseBauProfileInUsEast1"
     assert composites["BauBackendsUnhealthyAlarm"]["Condition"] == "UseBauProfileInUsEast1"
     assert "Condition" not in composites["DeployWindowAlarm"]
     assert template["Outputs"]["DeployWindowAlarmName"] == {"Value": {"Ref": "DeployWindowAlarm"}}
@@ -119,4 +125,31 @@ def test_the_rollout_target_is_declared_with_the_outputs_rollout_reads(template:
     assert {key: outputs[key]["Value"] for key in OUTPUT_KEYS.values()} == {
         "HostedZoneId": {"Ref": "HostedZoneId"}, "ApiRecordName": {"Ref": "ApiRecordName"},
         "ConfigBucketName": {"Ref": bucket_id}, "DeployWindowAlarmName": {"Ref": "DeployWindowAlarm"},
-        "ServiceName": {"Ref": "ServiceName"}}
+        "ServiceName": {"Ref": "ServiceName"}, "HttpApiId": {"Ref": "HttpApi"}}
+
+
+def test_the_rollback_function_is_the_rollback_alarms_action_and_reaches_only_what_a_rollback_touches(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    function = resources["RollbackFunction"]["Properties"]
+    assert function["Handler"] == "rollout.auto_rollback.handler" and function["Architectures"] == ["arm64"]
+    composite = next(
+        res["Properties"] for res in _of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+        if "serverless-rollback" in json.dumps(res["Properties"]["AlarmName"])
+    )
+    assert composite["AlarmActions"] == [{"Fn::Sub": "${RollbackFunction.Arn}"}]
+    permission = resources["RollbackFunctionAlarmPermission"]["Properties"]
+    assert permission["Principal"] == "lambda.alarms.cloudwatch.amazonaws.com"
+    assert "serverless-rollback" in permission["SourceArn"]["Fn::Sub"]
+    (policy,) = resources["RollbackFunctionRole"]["Properties"]["Policies"]
+    statements = policy["PolicyDocument"]["Statement"]
+    actions = sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    assert actions == sorted([
+        "route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange",
+        "s3:GetObject", "s3:PutObject", "s3:PutObject", "logs:CreateLogStream", "logs:PutLogEvents",
+    ])
+    assert all(s["Resource"] != "*" for s in statements)
+    records = next(s for s in statements if s["Action"] == "route53:ChangeResourceRecordSets")
+    assert records["Condition"]["ForAllValues:StringEquals"][
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"] == [{"Ref": "ApiRecordName"}]

@@ -54,14 +54,16 @@ def test_the_spec_checker_rejects_broken_documents() -> None:
     assert emf_violations(bad_ts)
 
 
-def test_request_metrics_publish_route_and_backend_dimension_sets(sink: EmfSink) -> None:
+def test_request_metrics_are_published_per_backend_with_the_route_as_a_property(sink: EmfSink) -> None:
+    """One series per backend, not per route (docs/rollout.md: the custom-metric budget); the route stays in the
+    document, where Logs Insights groups by it."""
     recorder.record(catalogue.REQUESTS, route=ROUTE)
     recorder.record(catalogue.LATENCY, 12.5, route=ROUTE)
     assert sink.flush() == 1
     (doc,) = _documents(sink)
     directive = doc["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == "LegoApi"
-    assert directive["Dimensions"] == [["service", "backend", "route"], ["service", "backend"]]
+    assert directive["Dimensions"] == [["service", "backend"]]
     assert {m["Name"]: m["Unit"] for m in directive["Metrics"]} == {"Requests": "Count", "Latency": "Milliseconds"}
     assert doc["backend"] == "serverless" and doc["route"] == ROUTE and doc["service"] == "lego-projects-api"
     assert doc["Latency"] == [12.5]
@@ -202,7 +204,7 @@ def test_documents_are_the_bytes_powertools_serializes(monkeypatch: pytest.Monke
                 recorder.record(catalogue.DEPENDENCY_LATENCY, 1e16 + flush, dependency="redis")
                 recorder.record(catalogue.COLD_START)
             sink._stream = io.StringIO()  # type: ignore[assignment]
-            assert sink.flush() == 3  # request (with its rollup), dependency, service-wide
+            assert sink.flush() == 3  # request (per backend, route a property), dependency, service-wide
             lines = sink._stream.getvalue().splitlines()  # type: ignore[union-attr]
             for line in lines:
                 document = json.loads(line)
@@ -211,11 +213,11 @@ def test_documents_are_the_bytes_powertools_serializes(monkeypatch: pytest.Monke
                 names = [m["Name"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
                 dimension_sets = document["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
                 dimensions = {name: document[name] for name in dimension_sets[0]}
-                provider.dimension_sets = [{name: document[name] for name in extra} for extra in dimension_sets[1:]]
+                metadata = {"route": document["route"]} if "route" in document else {}
                 units = {m["Name"]: m["Unit"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
                 expected = dict(provider.serialize_metric_set(
                     metrics={n: {"Unit": units[n], "StorageResolution": 60, "Value": document[n]} for n in names},
-                    dimensions=dimensions, metadata={},
+                    dimensions=dimensions, metadata=metadata,
                 ))
                 expected["_aws"] = {**expected["_aws"], "Timestamp": int(now * 1000)}
                 assert line == json.dumps(expected, separators=(",", ":"))
