@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,8 @@ def create_parts(endpoint_url: str, urls: dict[str, str], service: str) -> dict[
 
 
 def start(
-    stack: contextlib.ExitStack, endpoint_url: str, urls: dict[str, str], service: str, *, host: str, port: int
+    stack: contextlib.ExitStack, endpoint_url: str, urls: dict[str, str], service: str, *, host: str, port: int,
+    on_answer: Callable[[str, int | None, float], None] | None = None,
 ) -> LocalRollout:
     """Create the parts and serve the front door on ``host:port`` in a thread until ``stack`` closes."""
     import boto3
@@ -92,7 +94,7 @@ def start(
         current = records.current()
         return {catalogue.EXPRESS: current.express, catalogue.SERVERLESS: current.serverless}
 
-    door = FrontDoor(urls, read_weights)
+    door = FrontDoor(urls, read_weights, on_answer=on_answer)
     try:
         server: Any = create_server(door, host=host, port=port, threads=8, ident="brickguard-front-door")
     except OSError:  # taken (another up, a test run): any free port, printed in the banner and in up.json

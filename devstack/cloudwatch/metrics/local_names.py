@@ -18,6 +18,9 @@ from runtime.telemetry import aws_metrics
 LOCAL_ACCOUNT = "000000000000"
 LOCAL_REGION = "us-east-1"
 LOCAL_API_ID = "local"
+LOCAL_HEALTH_CHECKS = {"express": "local-express-check", "serverless": "local-serverless-check"}
+LOCAL_LOAD_BALANCER = "app/local-express/0000000000000000"  # the dimension value's shape: app/<name>/<id>
+LOCAL_TARGET_GROUP = "targetgroup/local-express/0000000000000000"
 LOCAL_CONCURRENCY_LIMIT = 1000  # Lambda's default account limit
 RUNBOOK_BASE_URL = "https://github.com/brickguard/brickguard/blob/main"
 
@@ -58,6 +61,10 @@ class LocalNames:
             "AWS::AccountId": LOCAL_ACCOUNT,
             "AWS::Partition": "aws",
             "HttpApi": LOCAL_API_ID,
+            "ExpressHealthCheck": LOCAL_HEALTH_CHECKS["express"],
+            "ServerlessHealthCheck": LOCAL_HEALTH_CHECKS["serverless"],
+            "ExpressLoadBalancer": LOCAL_LOAD_BALANCER,
+            "ExpressTargetGroup": LOCAL_TARGET_GROUP,
             "AccountConcurrencyLimit": str(LOCAL_CONCURRENCY_LIMIT),
             "RunbookBaseUrl": RUNBOOK_BASE_URL,
             "PagesTopic": f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-pages",
