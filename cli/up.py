@@ -412,8 +412,10 @@ def _front_door(
     urls = {catalogue.EXPRESS: f"http://127.0.0.1:{port}", catalogue.SERVERLESS: local_aws.gateway_url}
     from devstack.elb import load_balancer
 
-    return local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port,
-                               on_answer=load_balancer.forwarded(observatory.platform))
+    parts = local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port,
+                                on_answer=load_balancer.forwarded(observatory.platform))
+    observatory.alarms.on_invoke(observatory.names.rollback_function(), local_rollout.rollback_function(parts))
+    return parts
 
 
 def _init_fault(local_aws: Any, root: Path) -> InitFault:

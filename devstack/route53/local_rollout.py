@@ -5,7 +5,8 @@ weighted records (100 % express, TTL 60), the config bucket with
 ``/config.json`` and the deploy-window alarm (a metric alarm: moto has no
 composite alarms) — and serves a third port that splits requests by those
 weights. ``up.json`` records where they are, so ``brickguard rollout`` needs no
-options under ``up``.
+options under ``up``. :func:`rollback_function` stands in for the stack's rollback function, which
+the rollback alarm invokes as its action.
 """
 
 from __future__ import annotations
@@ -108,3 +109,31 @@ def start(
         f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{server.effective_port}",  # noqa: S104
     )
 
+
+
+def rollback_function(parts: LocalRollout) -> Callable[[dict[str, Any]], None]:
+    """The local stand-in of the stack's rollback function: on the rollback alarm's ALARM, ``useServerless=false``,
+    the weights to 100/0 and an audit record — the three writes the function's IAM allows, in the local moto."""
+    import boto3
+
+    from devstack.s3.local_s3 import local_credentials
+    from rollout.audit import AuditTrail
+    from rollout.config_flag import ConfigFlag
+    from rollout.weights import WeightedRecords
+
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=parts.endpoint_url, region_name=REGION, **local_credentials())
+
+    def invoke(event: dict[str, Any]) -> None:
+        if event.get("state") != "ALARM":
+            return
+        records = WeightedRecords(client("route53"), parts.hosted_zone_id, parts.record_name)
+        before = records.current()
+        ConfigFlag(client("s3"), parts.config_bucket).set(False)
+        records.apply(0)
+        AuditTrail(client("s3"), parts.config_bucket).append({
+            "action": "rollback", "from": before.serverless_percent, "to": 0, "by": "rollback-function",
+            "reason": f"alarm {event.get('alarm')}: {event.get('summary')}",
+        })
+
+    return invoke

@@ -67,9 +67,19 @@ class LocalNames:
             "ExpressTargetGroup": LOCAL_TARGET_GROUP,
             "AccountConcurrencyLimit": str(LOCAL_CONCURRENCY_LIMIT),
             "RunbookBaseUrl": RUNBOOK_BASE_URL,
-            "PagesTopic": f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-pages",
+            "PagesTopic": self.pages_topic(),
+            "WarningsTopic": f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-warnings",
+            "RollbackFunction.Arn": self.rollback_function(),
         }
         return LocalTarget(values, profiles.region_group(self.region))
+
+    def pages_topic(self) -> str:
+        """The SNS topic whose subscriber is PagerDuty: an alarm acting on it pages."""
+        return f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-pages"
+
+    def rollback_function(self) -> str:
+        """The ARN of the stack's rollback function, which the rollback alarm invokes as its action."""
+        return f"arn:aws:lambda:{self.region}:{LOCAL_ACCOUNT}:function:{self.service}-rollback"
 
     def function_name(self, function: str) -> str:
         """``FunctionName`` of one function of the architecture, as the alarms query it."""

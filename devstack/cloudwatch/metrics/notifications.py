@@ -21,6 +21,7 @@ from typing import Any
 from alarms.evaluator.states import ALARM
 
 NOTIFICATIONS_FILE = "notifications.jsonl"
+WARNINGS_FILE = "warnings.jsonl"  # the warning route (an SNS topic read in working hours): same events, never paged
 KEPT_IN_MEMORY = 200
 PAGE_SEVERITY = "critical"  # only composites page, and each one is an incident (docs/dashboards-and-alarms.md)
 RESOLVE_SEVERITY = "info"
