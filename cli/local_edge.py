@@ -19,6 +19,8 @@ from devstack.route53.health_checks import HEALTH_PATH, INTERVAL_S, HealthCheck,
 
 def start_health_checks(stack: contextlib.ExitStack, observatory: Observatory, urls: Mapping[str, str]) -> None:
     """Route53 checks of each backend in ``urls`` (backend -> base URL) and, with express, its target health."""
+    if not urls:
+        return
     scale = observatory.alarms.period_scale
     platform = observatory.platform
     route53 = HealthChecker([HealthCheck(backend, url + HEALTH_PATH) for backend, url in urls.items()],

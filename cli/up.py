@@ -265,6 +265,8 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     help="Execution environments per function on this machine (default: devstack's local cap, 2; 4 x N in all).",
 )
 @click.option("--no-keep-warm", is_flag=True, help="Do not fire the keep-warm schedule (for comparison).")
+@click.option("--no-health-checks", is_flag=True,
+              help="No local Route53 / load balancer health checks (they call GET /health on the backends).")
 @click.option(
     "--front-door-port", type=click.IntRange(0, 65535), default=9002, show_default=True,
     help="Port splitting requests between the backends by the local Route53 weights (0: any free port).",
@@ -278,6 +280,7 @@ def up(
     lambda_idle: float,
     lambda_concurrency: int | None,
     no_keep_warm: bool,
+    no_health_checks: bool,
     front_door_port: int,
     host: str,
     data_dir: str,
@@ -365,7 +368,9 @@ def up(
             urls["express"] = f"http://{host}:{port}"
         if run_serverless:
             urls["serverless"] = local_aws.gateway_url
-        checked = {name: url.replace("0.0.0.0", "127.0.0.1") for name, url in urls.items() if name != "front door"}  # noqa: S104
+        checked = {} if no_health_checks else {  # the backends, as the checkers reach them
+            name: url.replace("0.0.0.0", "127.0.0.1") for name, url in urls.items() if name != "front door"  # noqa: S104
+        }
         try:
             if app is None:
                 start_health_checks(stack, observatory, checked)
