@@ -112,28 +112,18 @@ def start(
 
 
 def rollback_function(parts: LocalRollout) -> Callable[[dict[str, Any]], None]:
-    """The local stand-in of the stack's rollback function: on the rollback alarm's ALARM, ``useServerless=false``,
-    the weights to 100/0 and an audit record — the three writes the function's IAM allows, in the local moto."""
+    """The stack's rollback function (``rollout/auto_rollback.py``), invoked with the rollback alarm's action
+    event as CloudWatch invokes it, acting on the local moto's records, config object and audit trail."""
     import boto3
 
     from devstack.s3.local_s3 import local_credentials
-    from rollout.audit import AuditTrail
-    from rollout.config_flag import ConfigFlag
-    from rollout.weights import WeightedRecords
+    from rollout.auto_rollback import roll_back
 
     def client(service: str) -> Any:
         return boto3.client(service, endpoint_url=parts.endpoint_url, region_name=REGION, **local_credentials())
 
     def invoke(event: dict[str, Any]) -> None:
-        if event.get("state") != "ALARM":
-            return
-        records = WeightedRecords(client("route53"), parts.hosted_zone_id, parts.record_name)
-        before = records.current()
-        ConfigFlag(client("s3"), parts.config_bucket).set(False)
-        records.apply(0)
-        AuditTrail(client("s3"), parts.config_bucket).append({
-            "action": "rollback", "from": before.serverless_percent, "to": 0, "by": "rollback-function",
-            "reason": f"alarm {event.get('alarm')}: {event.get('summary')}",
-        })
+        roll_back(event, s3=client("s3"), route53=client("route53"), bucket=parts.config_bucket,
+                  hosted_zone_id=parts.hosted_zone_id, record_name=parts.record_name)
 
     return invoke

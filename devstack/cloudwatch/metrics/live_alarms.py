@@ -32,7 +32,7 @@ from alarms.evaluator.series import MetricKey
 from alarms.evaluator.states import ALARM
 from alarms.render import RenderedAlarms, render_profile
 from devstack.cloudwatch.metrics.local_names import LocalNames
-from devstack.cloudwatch.metrics.notifications import NotificationSink, pagerduty_event
+from devstack.cloudwatch.metrics.notifications import NotificationSink, lambda_action_event, pagerduty_event
 from devstack.cloudwatch.metrics.store import MetricStore
 
 TICK_S = 10  # CloudWatch periods are 10, 30 or a multiple of 60 seconds: every period ends on a tick
@@ -156,7 +156,8 @@ class LiveAlarms:
                 self._executed[name] = len(track.log.executed)
 
     def on_invoke(self, function_arn: str, handler: Callable[[dict[str, Any]], None]) -> None:
-        """Call ``handler(event)`` when an alarm naming ``function_arn`` among its actions acts (a Lambda action)."""
+        """Call ``handler(event)`` when an alarm naming ``function_arn`` among its actions acts (a Lambda action,
+        with CloudWatch's payload: ``alarmData.alarmName``, ``alarmData.state.value``)."""
         self._functions[function_arn] = handler
 
     def _pages(self, request: dict[str, Any]) -> bool:
@@ -180,7 +181,7 @@ class LiveAlarms:
         for action in actions:
             if action in self._functions:
                 try:
-                    self._functions[action](event)
+                    self._functions[action](lambda_action_event(request, state, wall))
                 except Exception:  # the function failed, as a Lambda action can: logged, alarms go on
                     log.exception("alarm action %s of %s failed", action, name)
 

@@ -56,6 +56,20 @@ def pagerduty_event(request: Mapping[str, Any], state: str, at: float) -> dict[s
     }
 
 
+def lambda_action_event(request: Mapping[str, Any], state: str, at: float) -> dict[str, Any]:
+    """The payload CloudWatch hands a Lambda function named as an alarm action (the fields functions read)."""
+    stamp = datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+    description = str(request.get("AlarmDescription", ""))
+    return {
+        "source": "aws.cloudwatch",
+        "time": stamp,
+        "alarmData": {
+            "alarmName": request["AlarmName"],
+            "state": {"value": state, "reason": description.splitlines()[0] if description else "", "timestamp": stamp},
+        },
+    }
+
+
 class NotificationSink:
     """Records PagerDuty events: a JSON line each in ``path`` (when given) and the latest in memory."""
 

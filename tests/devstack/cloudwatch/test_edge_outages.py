@@ -200,7 +200,8 @@ def test_express_down_then_a_serverless_init_crash_each_page_once_and_the_crash_
             assert ("serverless", 500) in users.answers  # API Gateway's answer to the serverless share
             assert flag.use_serverless() is False and records.current().express == 100
             audit = AuditTrail(_client(edge_up, "s3"), announced["config_bucket"]).last()
-            assert audit is not None and audit["action"] == "rollback" and audit["by"] == "rollback-function"
+            assert audit is not None and audit["action"] == "auto-rollback", audit
+            assert "serverless-rollback" in audit["alarm"], audit
             _wait_for(lambda: _triggered(edge_up, since, "serverless"), PAGE_TIMEOUT_S,
                       lambda: f"no page for the init crash (alarms in ALARM: {_paging_alarms(edge_up)})")
         finally:

@@ -100,4 +100,5 @@ def test_actions_go_where_they_point_pages_warnings_and_a_lambda_function(tmp_pa
     assert pages.recent() == []
     assert [(event["alarm"], event["event_action"]) for event in warnings.recent()] == \
         [(outage["AlarmName"], "trigger")]
-    assert [(event["alarm"], event["state"]) for event in invoked] == [(outage["AlarmName"], "ALARM")]
+    assert [(event["alarmData"]["alarmName"], event["alarmData"]["state"]["value"]) for event in invoked] == \
+        [(outage["AlarmName"], "ALARM")]
