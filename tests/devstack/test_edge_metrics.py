@@ -25,6 +25,7 @@ from devstack.embedded import free_port
 from devstack.route53.front_door import FrontDoor
 from devstack.route53.health_checks import HealthCheck, HealthChecker
 from runtime.telemetry import aws_metrics as aws
+from tests.support.waiting import wait_until
 
 ALB = {"LoadBalancer": LOCAL_LOAD_BALANCER}
 
@@ -62,11 +63,6 @@ def _values(store: MetricStore, metric: aws.AwsMetric, **dimensions: str) -> lis
     return store.samples(metric_key(metric.namespace, metric.name, dimensions), 0, time.time() + 1)
 
 
-def _wait_for(condition: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met within the time limit"
-        time.sleep(0.05)
 
 
 def test_a_status_flips_only_after_its_threshold_of_consecutive_results() -> None:
@@ -86,12 +82,12 @@ def test_route53_checks_publish_health_check_status_and_see_a_backend_fail(backe
     checker = HealthChecker([HealthCheck("express", url + "/health")], 0.05, platform.health_check).start()
     try:
         status = {"HealthCheckId": LOCAL_HEALTH_CHECKS["express"]}
-        _wait_for(lambda: len(_values(store, aws.HEALTH_CHECK_STATUS, **status)) >= 3)
+        wait_until(lambda: len(_values(store, aws.HEALTH_CHECK_STATUS, **status)) >= 3, "three checks published")
         assert set(_values(store, aws.HEALTH_CHECK_STATUS, **status)) == {1.0}
         server.status = 503  # GET /health answers 503: a failing check
-        _wait_for(lambda: _values(store, aws.HEALTH_CHECK_STATUS, **status)[-1] == 0.0)
+        wait_until(lambda: _values(store, aws.HEALTH_CHECK_STATUS, **status)[-1] == 0.0, "the check unhealthy")
         server.status = 200
-        _wait_for(lambda: _values(store, aws.HEALTH_CHECK_STATUS, **status)[-1] == 1.0)
+        wait_until(lambda: _values(store, aws.HEALTH_CHECK_STATUS, **status)[-1] == 1.0, "the check healthy again")
     finally:
         checker.stop()
 
@@ -105,9 +101,9 @@ def test_the_alb_target_check_publishes_healthy_host_count(backend) -> None:
                             probe=load_balancer.target_probe).start()
     try:
         hosts = {"TargetGroup": LOCAL_TARGET_GROUP, "LoadBalancer": LOCAL_LOAD_BALANCER}
-        _wait_for(lambda: _values(store, aws.ALB_HEALTHY_HOSTS, **hosts)[-1:] == [1.0])
+        wait_until(lambda: _values(store, aws.ALB_HEALTHY_HOSTS, **hosts)[-1:] == [1.0], "one healthy host")
         server.status = 204  # the ALB's default matcher is 200 only
-        _wait_for(lambda: _values(store, aws.ALB_HEALTHY_HOSTS, **hosts)[-1] == 0.0)
+        wait_until(lambda: _values(store, aws.ALB_HEALTHY_HOSTS, **hosts)[-1] == 0.0, "no healthy host")
     finally:
         checker.stop()
 

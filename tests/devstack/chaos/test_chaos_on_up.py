@@ -18,10 +18,12 @@ def test_reaping_every_environment_makes_the_next_invocation_a_cold_start(observ
     assert stopped is not None and int(stopped.group(1)) >= 1, reaped.stdout
     # up's Route53 checker calls GET /health too (every second at this period scale): a request that finds the
     # function's two local environments both starting is throttled (500), so ask until one answers
-    deadline = time.monotonic() + 60
-    while (status := requests.get(observed_up.serverless + "/health", timeout=60).status_code) not in (200, 503):
-        assert status == 500 and time.monotonic() < deadline, status
-        time.sleep(0.2)
+    def answered() -> bool:
+        status = requests.get(observed_up.serverless + "/health", timeout=60).status_code
+        assert status in (200, 500, 503), status
+        return status != 500
+
+    wait_until(answered, "GET /health answered by a new environment (not throttled)", limit=60, step=0.2)
     reports = [line for line in observed_up.log.read_text()[logged_before:].splitlines()
                if line.startswith("[health] REPORT")]
     assert reports  # every environment was stopped: the one that answered started after the reap

@@ -34,6 +34,7 @@ from rollout.audit import AuditTrail
 from rollout.config_flag import ConfigFlag
 from rollout.weights import WeightedRecords
 from tests.support.running_up import RunningUp, running_up
+from tests.support.waiting import wait_until
 
 PERIOD_SCALE = "30"  # an alarm minute is 2 s
 PAGE_TIMEOUT_S = 120  # an hour-long burn window is 120 s here; the pages need a fraction of it
@@ -105,15 +106,12 @@ def _lines(up: RunningUp) -> int:
     return len(_events(up, 0))
 
 
-def _wait_for(condition: Callable[[], Any], timeout: float, what: Callable[[], str]) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what()} within {timeout:.0f} s")
-        time.sleep(0.5)
+def _wait_for(condition: Callable[[], Any], limit: float, what: str, diagnosis: Callable[[], str]) -> Any:
+    """``wait_until``, and on failure what up saw (the alarms in ALARM, the events)."""
+    try:
+        return wait_until(condition, what, limit=limit, step=0.5)
+    except pytest.fail.Exception as failed:
+        raise AssertionError(f"{failed}; {diagnosis()}") from None
 
 
 def _paging_in_alarm(up: RunningUp) -> list[str] | None:
@@ -128,8 +126,8 @@ def _paging_in_alarm(up: RunningUp) -> list[str] | None:
 def _quiet_since(up: RunningUp) -> int:
     """Once no paging alarm is in ALARM (a fresh up's first requests may burn a window of very few requests):
     the notifications line the scenario's events start after."""
-    _wait_for(lambda: _paging_in_alarm(up) == [], RECOVERY_TIMEOUT_S,
-              lambda: f"paging alarms still in ALARM before the outage: {_paging_in_alarm(up)}")
+    _wait_for(lambda: _paging_in_alarm(up) == [], RECOVERY_TIMEOUT_S, "no paging alarm in ALARM before the outage",
+              lambda: f"in ALARM: {_paging_in_alarm(up)}")
     return _lines(up)
 
 
@@ -176,14 +174,14 @@ def test_express_down_then_a_serverless_init_crash_each_page_once_and_the_crash_
     flag = ConfigFlag(_client(edge_up, "s3"), announced["config_bucket"])
     with Users(edge_up) as users:
         _wait_for(lambda: sum(status == 200 for _, status in users.answers) >= 20, 60,
-                  lambda: f"no healthy traffic through the front door: {users.answers[-10:]}")
+                  "healthy traffic through the front door", lambda: f"last answers: {users.answers[-10:]}")
         since = _quiet_since(edge_up)
 
         # express down while it holds all the traffic
         assert "brickguard chaos express start" in _chaos(edge_up, "express", "stop")
         try:
-            _wait_for(lambda: _triggered(edge_up, since, "express"), PAGE_TIMEOUT_S,
-                      lambda: f"no page for express down (alarms in ALARM: {_paging_alarms(edge_up)})")
+            _wait_for(lambda: _triggered(edge_up, since, "express"), PAGE_TIMEOUT_S, "a page for express down",
+                      lambda: f"alarms in ALARM: {_paging_alarms(edge_up)}")
             assert ("express", 502) in users.answers  # what users got: the load balancer's 502
         finally:
             _chaos(edge_up, "express", "start")
@@ -191,23 +189,23 @@ def test_express_down_then_a_serverless_init_crash_each_page_once_and_the_crash_
         # while express's page resolves (its slow-burn window must clear): serverless at 10 % fails its init
         records.apply(10)
         flag.set(True)
-        _wait_for(lambda: ("serverless", 200) in users.answers, 60,
-                  lambda: f"no serverless answer at 10 %: {users.answers[-10:]}")
+        _wait_for(lambda: ("serverless", 200) in users.answers, 60, "a serverless answer at 10 %",
+                  lambda: f"last answers: {users.answers[-10:]}")
         assert "brickguard chaos lambda heal" in _chaos(edge_up, "lambda", "init-error")
         try:
-            _wait_for(lambda: records.current().serverless == 0, PAGE_TIMEOUT_S,
-                      lambda: f"no rollback (alarms in ALARM: {_paging_alarms(edge_up)})")
+            _wait_for(lambda: records.current().serverless == 0, PAGE_TIMEOUT_S, "the automatic rollback",
+                      lambda: f"alarms in ALARM: {_paging_alarms(edge_up)}")
             assert ("serverless", 500) in users.answers  # API Gateway's answer to the serverless share
             assert flag.use_serverless() is False and records.current().express == 100
             audit = AuditTrail(_client(edge_up, "s3"), announced["config_bucket"]).last()
             assert audit is not None and audit["action"] == "auto-rollback", audit
             assert "serverless-rollback" in audit["alarm"], audit
-            _wait_for(lambda: _triggered(edge_up, since, "serverless"), PAGE_TIMEOUT_S,
-                      lambda: f"no page for the init crash (alarms in ALARM: {_paging_alarms(edge_up)})")
+            _wait_for(lambda: _triggered(edge_up, since, "serverless"), PAGE_TIMEOUT_S, "a page for the init crash",
+                      lambda: f"alarms in ALARM: {_paging_alarms(edge_up)}")
         finally:
             _chaos(edge_up, "lambda", "heal")
-        _wait_for(lambda: _settled(edge_up, since), RECOVERY_TIMEOUT_S,
-                  lambda: f"not every page resolved after the repairs: {_events(edge_up, since)}")
+        _wait_for(lambda: _settled(edge_up, since), RECOVERY_TIMEOUT_S, "every page resolved after the repairs",
+                  lambda: f"events: {_events(edge_up, since)}")
     incidents = _one_page_per_incident(_events(edge_up, since))
     assert sorted(key.rsplit("/", 1)[1] for key in incidents) == ["express-users-failing", "serverless-users-failing"]
     init_errors = [line for line in Path(edge_up.log).read_text().splitlines() if "INIT_REPORT" in line]
