@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from alarms import profiles, routing
 from alarms.render import PLACEHOLDER, Substitution
-from runtime.telemetry import aws_metrics
+from runtime.telemetry import aws_metrics, catalogue
 
 LOCAL_ACCOUNT = "000000000000"
 LOCAL_REGION = "us-east-1"
 LOCAL_API_ID = "local"
-LOCAL_HEALTH_CHECKS = {"express": "local-express-check", "serverless": "local-serverless-check"}
+LOCAL_HEALTH_CHECKS = {backend: f"local-{backend}-check" for backend in catalogue.BACKENDS}
 LOCAL_LOAD_BALANCER = "app/local-express/0000000000000000"  # the dimension value's shape: app/<name>/<id>
 LOCAL_TARGET_GROUP = "targetgroup/local-express/0000000000000000"
 LOCAL_CONCURRENCY_LIMIT = 1000  # Lambda's default account limit
@@ -61,8 +61,8 @@ class LocalNames:
             "AWS::AccountId": LOCAL_ACCOUNT,
             "AWS::Partition": "aws",
             "HttpApi": LOCAL_API_ID,
-            "ExpressHealthCheck": LOCAL_HEALTH_CHECKS["express"],
-            "ServerlessHealthCheck": LOCAL_HEALTH_CHECKS["serverless"],
+            "ExpressHealthCheck": LOCAL_HEALTH_CHECKS[catalogue.EXPRESS],
+            "ServerlessHealthCheck": LOCAL_HEALTH_CHECKS[catalogue.SERVERLESS],
             "ExpressLoadBalancer": LOCAL_LOAD_BALANCER,
             "ExpressTargetGroup": LOCAL_TARGET_GROUP,
             "AccountConcurrencyLimit": str(LOCAL_CONCURRENCY_LIMIT),
