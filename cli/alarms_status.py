@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import data_dir_option
-from cli.running import running_url
+from cli.running import control_url
 
 STATE_STYLE = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "dim"}
 
@@ -20,7 +20,7 @@ def fetch_states(data_dir: str) -> dict[str, Any]:
     """``/dashboard/alarms.json`` of the ``up`` serving ``data_dir``; a clear error when none runs."""
     import requests
 
-    url = running_url(data_dir)
+    url = control_url(data_dir)
     if url is None:
         raise click.ClickException(f"no running `brickguard up --data-dir {data_dir}` found")
     try:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import data_dir_option
-from cli.running import running_url
+from cli.running import control_url
 from runtime.serverful.admin import ADMIN_HEADER, admin_token
 from runtime.telemetry import catalogue
 
@@ -23,7 +23,7 @@ url_option = click.option(
 def _call(url: str | None, data_dir: str, method: str, path: str) -> dict[str, Any]:
     import requests
 
-    url = url or running_url(data_dir)
+    url = url or control_url(data_dir)
     if url is None:
         raise click.ClickException(f"no running `brickguard up --data-dir {data_dir}` found (or give --url)")
     token = admin_token(data_dir, create=False)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from cli.options import data_dir_option
 from cli.parity import REPORT_FILE
-from cli.running import running_url
+from cli.running import control_url, running_url
 from stack import function_environment as env
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
         relative_margin=options["relative_margin"], absolute_margin_ms=options["absolute_margin_ms"],
     )
     source: MetricSource | None = None
-    metrics, up_url = options["metrics"], running_url(options["data_dir"])
+    metrics, up_url = options["metrics"], control_url(options["data_dir"])
     if metrics == "local" or (metrics == "auto" and up_url):
         if not up_url:
             raise click.UsageError(f"--metrics local: no running `brickguard up --data-dir {options['data_dir']}`")

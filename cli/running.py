@@ -51,6 +51,12 @@ def running_url(data_dir: str | Path, service: str = "url") -> str | None:
     return url
 
 
+def control_url(data_dir: str | Path) -> str | None:
+    """Where operators' commands reach the ``up`` of ``data_dir``: its control listener, which keeps answering
+    while express's public listener is stopped (``brickguard chaos express stop``); else its URL."""
+    return running_url(data_dir, "control_url") or running_url(data_dir)
+
+
 def _record(path: Path) -> dict:
     try:
         record = json.loads(path.read_text())

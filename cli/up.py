@@ -26,7 +26,10 @@ from rich.console import Console
 
 from cli import running
 from cli.local_cloudwatch import ALARM_PERIOD_S, period_scale, start_breaker_gauge, start_observatory
+from cli.local_edge import start_health_checks
 from cli.options import data_dir_option, load_settings
+from devstack.chaos.express_backend import ErrorShare, ExpressListener
+from devstack.chaos.lambda_init import InitFault
 from devstack.chaos.local_chaos import chaos_endpoint, proxied_settings
 from devstack.lambda_ import failure_queue
 from devstack.route53 import local_rollout
@@ -249,6 +252,8 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     help="Execution environments per function on this machine (default: devstack's local cap, 2; 4 x N in all).",
 )
 @click.option("--no-keep-warm", is_flag=True, help="Do not fire the keep-warm schedule (for comparison).")
+@click.option("--no-health-checks", is_flag=True,
+              help="No local Route53 / load balancer health checks (they call GET /health on the backends).")
 @click.option(
     "--front-door-port", type=click.IntRange(0, 65535), default=9002, show_default=True,
     help="Port splitting requests between the backends by the local Route53 weights (0: any free port).",
@@ -262,6 +267,7 @@ def up(
     lambda_idle: float,
     lambda_concurrency: int | None,
     no_keep_warm: bool,
+    no_health_checks: bool,
     front_door_port: int,
     host: str,
     data_dir: str,
@@ -327,10 +333,17 @@ def up(
                     express_settings, csv_parser_function=express_settings.csv_parser_function or parser
                 )
             observatory.page.watch(segments=local_aws.segments.segments.copy)  # deque.copy: atomic under the GIL
-            chaos = chaos_endpoint(servers, proxies, local_aws.reap_all if run_serverless else None)
+            listener = ExpressListener()
+            errors = _error_share(listener)
+            chaos = chaos_endpoint(
+                servers, proxies, local_aws.reap_all if run_serverless else None,
+                express=listener if run_express else None,
+                init_fault=_init_fault(local_aws, root) if run_serverless else None,
+                express_errors=errors if run_express else None,
+            )
             app = _build_app(express_settings, stack, observatory, chaos) if run_express else None
             rollout_parts = _front_door(
-                stack, settings, host, port, front_door_port, local_aws, run_serverless and run_express
+                stack, settings, host, port, front_door_port, local_aws, run_serverless and run_express, observatory
             )
         except KeyboardInterrupt:
             console.print("Interrupted while starting; stopping.")
@@ -346,28 +359,37 @@ def up(
             urls["express"] = f"http://{host}:{port}"
         if run_serverless:
             urls["serverless"] = local_aws.gateway_url
+        checked = {} if no_health_checks else {  # the backends, as the checkers reach them
+            name: url.replace("0.0.0.0", "127.0.0.1") for name, url in urls.items() if name != "front door"  # noqa: S104
+        }
         try:
             if app is None:
+                start_health_checks(stack, observatory, checked)
                 _banner(settings, urls, local_aws, root, seeded)
                 while True:
                     time.sleep(3600)
-            from runtime.serverful.server import serve
-
-            def ready() -> None:
-                # `brickguard breaker` / `cache flush --data-dir` find this process and its Redis
-                running.announce(
-                    root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"),
-                    **(rollout_parts.announced() if rollout_parts else {}),
-                    invoke_url=local_aws.invoke_url or None, csv_parser=express_settings.csv_parser_function,
-                )
-                _banner(settings, urls, local_aws, root, seeded)
+            from runtime.serverful.server import create_server
 
             try:
-                stack.callback(running.withdraw, root)
-                serve(app, host=host, port=port, on_ready=ready)
+                server = create_server(errors.wrapping(app), host=host, port=port, control_port=0)
             except OSError as exc:
                 console.print(f"[bold red]Cannot listen on {host}:{port}:[/] {exc.strerror or exc}. Try --port.")
                 sys.exit(1)
+            listener.attach(server, port)
+            stack.callback(running.withdraw, root)
+            # `brickguard breaker` / `chaos` / `cache flush --data-dir` find this process, its control port and Redis
+            running.announce(
+                root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"),
+                **(rollout_parts.announced() if rollout_parts else {}),
+                invoke_url=local_aws.invoke_url or None, csv_parser=express_settings.csv_parser_function,
+                control_url=f"http://127.0.0.1:{listener.control_port()}",
+            )
+            start_health_checks(stack, observatory, checked)
+            _banner(settings, urls, local_aws, root, seeded)
+            try:
+                server.run()
+            finally:
+                server.close()
         except KeyboardInterrupt:
             console.print("Stopping…")
     console.print("Stopped. Data kept in " + str(root.resolve()))
@@ -375,7 +397,7 @@ def up(
 
 def _front_door(
     stack: contextlib.ExitStack, settings: config.Settings, host: str, port: int, front_door_port: int, local_aws: Any,
-    both: bool,
+    both: bool, observatory: Observatory,
 ) -> local_rollout.LocalRollout | None:
     """The weighted records in a local moto (the local S3's, else one of their own) and the front door obeying them."""
     if not both:
@@ -384,7 +406,28 @@ def _front_door(
     endpoint = settings.s3_endpoint_url if local else local_s3.start_moto(stack, Path(settings.data_dir), "aws.log")
     assert endpoint is not None
     urls = {catalogue.EXPRESS: f"http://127.0.0.1:{port}", catalogue.SERVERLESS: local_aws.gateway_url}
-    return local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port)
+    from devstack.elb import load_balancer
+
+    parts = local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port,
+                                on_answer=load_balancer.forwarded(observatory.platform))
+    observatory.alarms.on_invoke(observatory.names.rollback_function(), local_rollout.rollback_function(parts))
+    return parts
+
+
+def _init_fault(local_aws: Any, root: Path) -> InitFault:
+    """``brickguard chaos lambda init-error``: redeploys the local functions with a broken artifact."""
+    from api.functions import FUNCTIONS
+    from devstack.lambda_.environment import TASK_ROOT
+
+    return InitFault(local_aws.redeploy, {function.name: function.handler for function in FUNCTIONS}, TASK_ROOT,
+                     root / "chaos")
+
+
+def _error_share(listener: ExpressListener) -> ErrorShare:
+    """``brickguard chaos express errors``: a share of the API requests on express's public port answered 500."""
+    from api.functions import function_for_path
+
+    return ErrorShare(lambda: listener.port, lambda path: function_for_path(path) is not None)
 
 
 def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:

@@ -11,6 +11,7 @@ environment process has exited.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from collections.abc import Coroutine, Mapping, Sequence
@@ -143,6 +144,32 @@ class LocalAws:
             return len(environments)
 
         return self.call(reap(), timeout=60)
+
+    def redeploy(self, functions: Sequence[str], variables: Mapping[str, str]) -> int:
+        """New environments of ``functions`` start with ``variables`` over their configuration ({}: as configured).
+
+        Like a deployment of a new version, the current environments are stopped (their invocations in flight
+        end as crashes) and the provisioned ones are initialised again; returns how many were stopped.
+        """
+
+        async def deploy() -> int:
+            assert self.pool is not None
+            stopped = []
+            for name in functions:
+                pool = self.pool.functions[name]
+                pool.runtime = dataclasses.replace(
+                    pool.runtime, environment={**self._runtime(pool.runtime.function).environment, **variables}
+                )
+                stopped += pool.live
+            for env in stopped:
+                env.kill()
+            for env in stopped:
+                await env.gone.wait()
+            for name in functions:
+                await self.pool.functions[name].provision()
+            return len(stopped)
+
+        return self.call(deploy(), timeout=120)
 
     # --- on the loop -------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ Every action answers what it did and the command that undoes it.
 | postgres | stop, start, kill | the embedded server |
 | redis, postgres, opensearch | latency, hang, refuse, heal | that backend's fault proxy (default: both) |
 | lambda | reap | every execution environment is stopped: the next invocations are cold starts |
+| lambda | init-error [--function NAME], heal | new environments fail their init (``lambda_init.py``) |
+| express | stop, start | express's public listener closed / listening again (``express_backend.py``) |
+| express | errors --rate R, heal | a share R of express's API answers are fast 500s |
 
 Server actions hit both backends (there is one server); proxy actions can be confined to one.
 """
@@ -20,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from devstack.chaos.express_backend import ErrorShare, ExpressListener
+from devstack.chaos.lambda_init import InitFault
 from devstack.chaos.proxy import FaultProxy
 from runtime.telemetry import catalogue
 
@@ -28,7 +33,9 @@ SERVER_ACTIONS = {
     catalogue.REDIS: ("pause", "resume", "kill", "restart", "restart-empty"),
     catalogue.POSTGRES: ("stop", "start", "kill"),
 }
-TARGETS = (*catalogue.DEPENDENCIES, "lambda")
+TARGETS = (*catalogue.DEPENDENCIES, "lambda", "express")
+LAMBDA_ACTIONS = ("reap", "init-error", "heal")
+EXPRESS_ACTIONS = ("stop", "start", "errors", "heal")
 DEFAULT_LATENCY_MS = 300.0
 
 
@@ -77,20 +84,29 @@ class ChaosController:
         proxies: Mapping[tuple[str, str], FaultProxy],
         reap: Callable[[], int] | None = None,
         restart_empty: Callable[[], None] | None = None,
+        express: ExpressListener | None = None,
+        express_errors: ErrorShare | None = None,
+        init_fault: InitFault | None = None,
     ) -> None:
         self._servers = dict(servers)
         self._proxies = dict(proxies)
         self._reap = reap
         self._restart_empty = restart_empty
+        self._express = express
+        self._express_errors = express_errors
+        self._init_fault = init_fault
 
     def act(self, target: str, action: str, backend: str | None = None,
-            latency_ms: float = DEFAULT_LATENCY_MS) -> Outcome:
+            latency_ms: float = DEFAULT_LATENCY_MS, *, rate: float | None = None,
+            function: str | None = None) -> Outcome:
         if target not in TARGETS:
             raise ChaosError(f"unknown target {target!r}; one of {', '.join(TARGETS)}")
         if backend is not None and backend not in catalogue.BACKENDS:
             raise ChaosError(f"--backend must be one of {', '.join(catalogue.BACKENDS)}")
         if target == "lambda":
-            return self._lambda(action, backend)
+            return self._lambda(action, backend, function)
+        if target == "express":
+            return self._express_action(action, rate)
         if action in PROXY_ACTIONS:
             return self._proxy(target, action, backend, latency_ms)
         if action in SERVER_ACTIONS.get(target, ()):
@@ -164,13 +180,57 @@ class ChaosController:
         server.start()  # postgres start
         return Outcome(f"PostgreSQL started (pid {server.pid}, port {server.port})", "nothing to undo")
 
-    def _lambda(self, action: str, backend: str | None) -> Outcome:
-        if action != "reap":
-            raise ChaosError(f"lambda has no action {action!r}; one of reap")
+    def _lambda(self, action: str, backend: str | None, function: str | None) -> Outcome:
+        if action not in LAMBDA_ACTIONS:
+            raise ChaosError(f"lambda has no action {action!r}; one of {', '.join(LAMBDA_ACTIONS)}")
         if backend == "express":
-            raise ChaosError("lambda reap acts on the serverless backend only")
-        if self._reap is None:
+            raise ChaosError(f"lambda {action} acts on the serverless backend only")
+        if action == "reap":
+            if self._reap is None:
+                raise ChaosError("no local Lambda pool runs in this `up`")
+            stopped = self._reap()
+            return Outcome(f"{stopped} execution environment(s) stopped: the next invocation of each function "
+                           "is a cold start", "nothing to undo (environments start on demand)")
+        fault = self._init_fault
+        if fault is None:
             raise ChaosError("no local Lambda pool runs in this `up`")
-        stopped = self._reap()
-        return Outcome(f"{stopped} execution environment(s) stopped: the next invocation of each function "
-                       "is a cold start", "nothing to undo (environments start on demand)")
+        if action == "heal":
+            healed = fault.heal()
+            if not healed:
+                return Outcome("no function had a broken init", "nothing to undo")
+            return Outcome(f"{', '.join(healed)} deployed as configured again: new environments initialise normally",
+                           "nothing to undo")
+        if function is not None and function not in fault.functions:
+            raise ChaosError(f"unknown function {function!r}; one of {', '.join(fault.functions)}")
+        chosen = [function] if function else fault.functions
+        stopped = fault.break_init(chosen)
+        return Outcome(f"{', '.join(chosen)} redeployed with a broken artifact ({stopped} environment(s) stopped): "
+                       "every new environment fails its init (Runtime.ImportModuleError, INIT_REPORT Status: error) "
+                       "and API Gateway answers 500", "brickguard chaos lambda heal")
+
+    def _express_action(self, action: str, rate: float | None) -> Outcome:
+        if action not in EXPRESS_ACTIONS:
+            raise ChaosError(f"express has no action {action!r}; one of {', '.join(EXPRESS_ACTIONS)}")
+        if self._express is None or self._express_errors is None:
+            raise ChaosError("express does not run in this `up`")
+        port = self._express.port
+        if action == "stop":
+            reset = self._express.stop()
+            if reset is None:
+                return Outcome(f"express's listener on port {port} was already stopped",
+                               "brickguard chaos express start")
+            return Outcome(f"express's listener on port {port} closed ({reset} open connection(s) reset): "
+                           "connections are refused; up and its control port keep running",
+                           "brickguard chaos express start")
+        if action == "start":
+            started = self._express.start()
+            return Outcome(f"express listens on port {port} again" if started
+                           else f"express was already listening on port {port}", "nothing to undo")
+        if action == "heal":
+            self._express_errors.rate = 0.0
+            return Outcome("express answers every request itself again", "nothing to undo")
+        if rate is None or not 0 < rate <= 1:
+            raise ChaosError("express errors needs --rate R with 0 < R <= 1 (the share of requests answered 500)")
+        self._express_errors.rate = rate
+        return Outcome(f"{rate:.0%} of the API requests reaching express's port {port} are answered "
+                       "500 INTERNAL_SERVER_ERROR at once", "brickguard chaos express heal")

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from devstack.chaos.controller import ChaosController, ChaosError, Server
+from devstack.chaos.express_backend import ErrorShare, ExpressListener
+from devstack.chaos.lambda_init import InitFault
 from devstack.chaos.proxies import ProxySet
 from runtime import config
 from runtime.telemetry import catalogue
@@ -34,8 +36,11 @@ def proxied_settings(stack: contextlib.ExitStack, proxies: ProxySet, settings: c
     return dataclasses.replace(settings, **changes)
 
 
-def chaos_endpoint(servers: Mapping[str, Server], proxies: ProxySet,
-                   reap: Callable[[], int] | None = None) -> Callable[[str, str, str | None, float], dict[str, Any]]:
+def chaos_endpoint(
+    servers: Mapping[str, Server], proxies: ProxySet, reap: Callable[[], int] | None = None, *,
+    express: ExpressListener | None = None, express_errors: ErrorShare | None = None,
+    init_fault: InitFault | None = None,
+) -> Callable[[str, str, str | None, float, Mapping[str, str]], dict[str, Any]]:
     """The admin endpoint's chaos callable: performs the action, or raises ValueError saying why not."""
     redis = servers.get("redis")
     restart_empty = getattr(redis, "restart", None)
@@ -44,11 +49,20 @@ def chaos_endpoint(servers: Mapping[str, Server], proxies: ProxySet,
         proxies=proxies.proxies,
         reap=reap,
         restart_empty=(lambda: restart_empty(empty=True)) if restart_empty is not None else None,
+        express=express,
+        express_errors=express_errors,
+        init_fault=init_fault,
     )
 
-    def act(target: str, action: str, backend: str | None, latency_ms: float) -> dict[str, Any]:
+    def act(target: str, action: str, backend: str | None, latency_ms: float,
+            options: Mapping[str, str]) -> dict[str, Any]:
         try:
-            return controller.act(target, action, backend, latency_ms).as_dict()
+            rate = float(options["rate"]) if "rate" in options else None
+        except ValueError:
+            raise ValueError(f"rate {options['rate']!r} is not a number") from None
+        try:
+            return controller.act(target, action, backend, latency_ms, rate=rate,
+                                  function=options.get("function")).as_dict()
         except ChaosError as exc:
             raise ValueError(str(exc)) from exc
 

@@ -22,7 +22,7 @@ from devstack.cloudwatch.metrics import gate_feed
 from devstack.cloudwatch.metrics.emf import EmfIngest
 from devstack.cloudwatch.metrics.live_alarms import LiveAlarms
 from devstack.cloudwatch.metrics.local_names import LocalNames
-from devstack.cloudwatch.metrics.notifications import NOTIFICATIONS_FILE, NotificationSink
+from devstack.cloudwatch.metrics.notifications import NOTIFICATIONS_FILE, WARNINGS_FILE, NotificationSink
 from devstack.cloudwatch.metrics.platform import PlatformMetrics
 from devstack.cloudwatch.metrics.store import MetricStore
 
@@ -79,8 +79,9 @@ class Observatory:
         self.ingest = EmfIngest(self.store)
         self.platform = PlatformMetrics(self.store, self.names)
         sink = NotificationSink(data_dir / NOTIFICATIONS_FILE if data_dir is not None else None)
+        warnings = NotificationSink(data_dir / WARNINGS_FILE if data_dir is not None else None)
         self.alarms = LiveAlarms(self.store, self.names, functions, profile=profile, period_scale=period_scale,
-                                 sink=sink)
+                                 sink=sink, warnings=warnings)
         self.page = DashboardPage(self.store, self.alarms, local_dashboards(self.names, functions, profile))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

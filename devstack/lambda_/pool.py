@@ -138,7 +138,10 @@ class FunctionPool:
         with contextlib.suppress(ValueError):
             self.environments.remove(environment)
         self._account.changed()
-        if environment.initialization_type == PROVISIONED and not self._closing:
+        # one whose init failed is not replaced (its replacement would fail alike, in a loop): Lambda marks the
+        # allocation failed instead; the next provision() (a new deployment) tries again
+        initialised = environment.init_duration_ms is not None
+        if environment.initialization_type == PROVISIONED and initialised and not self._closing:
             self._account.replace_later(self)
 
     async def close(self) -> None:

@@ -6,7 +6,9 @@ same records live in the moto server under ``brickguard up``, and this proxy
 re-reads them every ``refresh_s`` (a resolver honouring a very short TTL) and
 picks a backend per request with those weights, so ``brickguard rollout
 advance`` and ``rollback`` change what ``brickguard load`` and the dashboard see.
-Each answer carries ``X-Brickguard-Backend`` naming the backend that served it.
+Each answer carries ``X-Brickguard-Backend`` naming the backend that served it, and
+``on_answer(backend, status, elapsed_ms)`` hears of each (status None: the backend could not be
+reached) — the express share's load balancer metrics come from there (``devstack/elb``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -39,11 +42,13 @@ class FrontDoor:
         *,
         refresh_s: float = 1.0,
         choose: Callable[[list[str], list[int]], str] = lambda names, weights: random.choices(names, weights)[0],
+        on_answer: Callable[[str, int | None, float], None] | None = None,
     ) -> None:
         self._urls = urls
         self._read_weights = read_weights
         self._refresh_s = refresh_s
         self._choose = choose
+        self._on_answer = on_answer or (lambda backend, status, elapsed_ms: None)
         self._weights = {name: (100 if name == "express" else 0) for name in urls}
         self._local = threading.local()
         self._stop = threading.Event()
@@ -80,13 +85,16 @@ class FrontDoor:
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
+        started = time.perf_counter()
         try:
             answer = self._session().request(
                 environ["REQUEST_METHOD"], url, data=body, headers=headers, timeout=130, allow_redirects=False
             )
         except requests.RequestException:
+            self._on_answer(backend, None, (time.perf_counter() - started) * 1000)
             start_response("502 Bad Gateway", [("Content-Type", "application/json"), (BACKEND_HEADER, backend)])
             return [b'{"message": "Bad Gateway"}']
+        self._on_answer(backend, answer.status_code, (time.perf_counter() - started) * 1000)
         out = [(key, value) for key, value in answer.headers.items() if key.lower() not in HOP_BY_HOP]
         out.append((BACKEND_HEADER, backend))
         start_response(f"{answer.status_code} {answer.reason}", out)

@@ -5,13 +5,15 @@ weighted records (100 % express, TTL 60), the config bucket with
 ``/config.json`` and the deploy-window alarm (a metric alarm: moto has no
 composite alarms) — and serves a third port that splits requests by those
 weights. ``up.json`` records where they are, so ``brickguard rollout`` needs no
-options under ``up``.
+options under ``up``. :func:`rollback_function` stands in for the stack's rollback function, which
+the rollback alarm invokes as its action.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +74,8 @@ def create_parts(endpoint_url: str, urls: dict[str, str], service: str) -> dict[
 
 
 def start(
-    stack: contextlib.ExitStack, endpoint_url: str, urls: dict[str, str], service: str, *, host: str, port: int
+    stack: contextlib.ExitStack, endpoint_url: str, urls: dict[str, str], service: str, *, host: str, port: int,
+    on_answer: Callable[[str, int | None, float], None] | None = None,
 ) -> LocalRollout:
     """Create the parts and serve the front door on ``host:port`` in a thread until ``stack`` closes."""
     import boto3
@@ -92,7 +95,7 @@ def start(
         current = records.current()
         return {catalogue.EXPRESS: current.express, catalogue.SERVERLESS: current.serverless}
 
-    door = FrontDoor(urls, read_weights)
+    door = FrontDoor(urls, read_weights, on_answer=on_answer)
     try:
         server: Any = create_server(door, host=host, port=port, threads=8, ident="brickguard-front-door")
     except OSError:  # taken (another up, a test run): any free port, printed in the banner and in up.json
@@ -106,3 +109,21 @@ def start(
         f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{server.effective_port}",  # noqa: S104
     )
 
+
+
+def rollback_function(parts: LocalRollout) -> Callable[[dict[str, Any]], None]:
+    """The stack's rollback function (``rollout/auto_rollback.py``), invoked with the rollback alarm's action
+    event as CloudWatch invokes it, acting on the local moto's records, config object and audit trail."""
+    import boto3
+
+    from devstack.s3.local_s3 import local_credentials
+    from rollout.auto_rollback import roll_back
+
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=parts.endpoint_url, region_name=REGION, **local_credentials())
+
+    def invoke(event: dict[str, Any]) -> None:
+        roll_back(event, s3=client("s3"), route53=client("route53"), bucket=parts.config_bucket,
+                  hosted_zone_id=parts.hosted_zone_id, record_name=parts.record_name)
+
+    return invoke

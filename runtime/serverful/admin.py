@@ -11,9 +11,10 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 ADMIN_PREFIX = "/_brickguard/"
 ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
@@ -23,8 +24,9 @@ ACTIONS = {"open": "open", "close": "closed", "release": None}
 
 StatusFn = Callable[[], dict[str, Any]]
 ForceFn = Callable[[str, str | None], None]
-# (target, action, backend or None, latency ms) -> {"did", "undo"}; raises ValueError for a refused action
-ChaosFn = Callable[[str, str, str | None, float], dict[str, Any]]
+# (target, action, backend or None, latency ms, further options such as rate or function) -> {"did", "undo"};
+# raises ValueError for a refused action
+ChaosFn = Callable[[str, str, str | None, float, Mapping[str, str]], dict[str, Any]]
 
 
 def admin_token(data_dir: str | Path, *, create: bool) -> str | None:
@@ -43,7 +45,8 @@ def admin_token(data_dir: str | Path, *, create: bool) -> str | None:
 
 class AdminEndpoints:
     """``GET /_brickguard/breakers``, ``POST /_brickguard/breakers/{name}/{open|close|release}`` and
-    ``POST /_brickguard/chaos/{target}/{action}/{backend|both}/{latency_ms}`` (when ``chaos`` is given)."""
+    ``POST /_brickguard/chaos/{target}/{action}/{backend|both}/{latency_ms}[?rate=R&function=NAME]`` (when
+    ``chaos`` is given)."""
 
     def __init__(self, token: str, status: StatusFn, force: ForceFn, chaos: ChaosFn | None = None) -> None:
         self._token = token
@@ -51,7 +54,8 @@ class AdminEndpoints:
         self._force = force
         self._chaos = chaos
 
-    def handle(self, method: str, path: str, remote_addr: str, presented: str | None) -> tuple[int, dict[str, Any]]:
+    def handle(self, method: str, path: str, remote_addr: str, presented: str | None,
+               query: str = "") -> tuple[int, dict[str, Any]]:
         """(status, JSON body) for an admin request."""
         if remote_addr not in LOOPBACK:
             return 403, {"error": "admin endpoints answer loopback clients only"}
@@ -67,17 +71,18 @@ class AdminEndpoints:
                 return 404, {"error": str(exc).strip("'\"")}
             return 200, self._status()
         if len(parts) == 5 and parts[0] == "chaos" and method == "POST" and self._chaos is not None:
-            return self._chaos_action(*parts[1:])
+            return self._chaos_action(*parts[1:], options=dict(parse_qsl(query)))
         return 404, {"error": "unknown admin endpoint"}
 
-    def _chaos_action(self, target: str, action: str, backend: str, latency: str) -> tuple[int, dict[str, Any]]:
+    def _chaos_action(self, target: str, action: str, backend: str, latency: str, *,
+                      options: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         assert self._chaos is not None
         try:
             latency_ms = float(latency)
         except ValueError:
             return 400, {"error": f"latency {latency!r} is not a number of milliseconds"}
         try:
-            return 200, self._chaos(target, action, None if backend == "both" else backend, latency_ms)
+            return 200, self._chaos(target, action, None if backend == "both" else backend, latency_ms, options)
         except ValueError as exc:
             return 409, {"error": str(exc)}
 

@@ -126,7 +126,8 @@ class ServerfulApp:
             return [payload]
         if self._admin is not None and path.startswith(ADMIN_PREFIX):
             status, body = self._admin.handle(
-                environ["REQUEST_METHOD"], path, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_BRICKGUARD_ADMIN")
+                environ["REQUEST_METHOD"], path, environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_BRICKGUARD_ADMIN"),
+                environ.get("QUERY_STRING", ""),
             )
             headers = {"Content-Type": "application/json"}
             return self._respond(
@@ -220,31 +221,29 @@ class ServerfulApp:
         return [payload]
 
 
-def create_server(app: ServerfulApp, *, host: str, port: int, threads: int = 8) -> Any:
-    """The waitress server for ``app`` (port 0: any free port), errors answered in the envelope."""
+def create_server(
+    app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]], *, host: str, port: int, threads: int = 8,
+    control_port: int | None = None,
+) -> Any:
+    """The waitress server of ``app`` on ``host:port`` and, given ``control_port``, on loopback there too.
+
+    The control listener (0: any free port) is what operators' commands reach: it keeps answering
+    when the public listener is stopped on purpose (``brickguard chaos express stop``).
+    """
+    from waitress.server import BaseWSGIServer
     from waitress.server import create_server as waitress_server
 
+    public = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     server = waitress_server(
         app,
-        host=host,
-        port=port,
+        listen=public if control_port is None else f"{public} 127.0.0.1:{control_port}",
         threads=threads,
         max_request_body_size=MAX_BODY_BYTES + 1,  # waitress rejects larger bodies, in the envelope
         ident="brickguard",
         clear_untrusted_proxy_headers=True,
     )
-    server.channel_class = EnvelopeChannel  # one listening socket: one server
+    listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
+    for listener in listeners:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = EnvelopeChannel
     return server
-
-
-def serve(
-    app: ServerfulApp, *, host: str, port: int, threads: int = 8, on_ready: Callable[[], None] | None = None
-) -> None:
-    """Serve ``app`` with waitress until interrupted (Ctrl-C / SIGTERM)."""
-    server = create_server(app, host=host, port=port, threads=threads)
-    if on_ready is not None:
-        on_ready()
-    try:
-        server.run()
-    finally:
-        server.close()

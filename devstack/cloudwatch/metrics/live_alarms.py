@@ -8,12 +8,16 @@ every tick (10 s, the shortest alarm period) it calls ``Simulation.tick`` once t
 ended and ``lag_s`` has passed, so late EMF lines still land in their period as they do in CloudWatch.
 
 ``period_scale`` (tests and demos only; 1 by default) compresses alarm time: with 12, a 60 s period
-is evaluated over 5 s of wall clock. Executed actions of paging alarms go to the
-:class:`~devstack.cloudwatch.metrics.notifications.NotificationSink`.
+is evaluated over 5 s of wall clock. Executed actions go where the alarm's actions point: the pages
+topic to the :class:`~devstack.cloudwatch.metrics.notifications.NotificationSink` (PagerDuty), any
+other SNS topic (the warning route) to ``warnings`` (a second sink), and a Lambda function's ARN (the
+stack's rollback function) to the callable registered for it with :meth:`LiveAlarms.on_invoke`, as
+CloudWatch invokes a function named as an alarm action.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -28,12 +32,13 @@ from alarms.evaluator.series import MetricKey
 from alarms.evaluator.states import ALARM
 from alarms.render import RenderedAlarms, render_profile
 from devstack.cloudwatch.metrics.local_names import LocalNames
-from devstack.cloudwatch.metrics.notifications import NotificationSink, pagerduty_event
+from devstack.cloudwatch.metrics.notifications import NotificationSink, lambda_action_event, pagerduty_event
 from devstack.cloudwatch.metrics.store import MetricStore
 
 TICK_S = 10  # CloudWatch periods are 10, 30 or a multiple of 60 seconds: every period ends on a tick
 DEFAULT_LAG_S = 2.0
 HISTORY = 500  # state changes kept for the page
+log = logging.getLogger("brickguard.devstack.live_alarms")
 
 
 class ScaledSource:
@@ -85,6 +90,7 @@ class LiveAlarms:
         profile: str = "bau",
         period_scale: float = 1.0,
         sink: NotificationSink | None = None,
+        warnings: NotificationSink | None = None,
         lag_s: float = DEFAULT_LAG_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -93,6 +99,9 @@ class LiveAlarms:
         self.profile = profile
         self.period_scale = period_scale
         self.sink = sink or NotificationSink()
+        self.warnings = warnings or NotificationSink()
+        self._pages_topic = names.pages_topic()
+        self._functions: dict[str, Callable[[dict[str, Any]], None]] = {}
         self._lag_s = lag_s
         self._clock = clock
         self.rendered: RenderedAlarms = render_profile(
@@ -146,6 +155,14 @@ class LiveAlarms:
                     self._notify(name, state, wall)
                 self._executed[name] = len(track.log.executed)
 
+    def on_invoke(self, function_arn: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``handler(event)`` when an alarm naming ``function_arn`` among its actions acts (a Lambda action,
+        with CloudWatch's payload: ``alarmData.alarmName``, ``alarmData.state.value``)."""
+        self._functions[function_arn] = handler
+
+    def _pages(self, request: dict[str, Any]) -> bool:
+        return self._pages_topic in request.get("AlarmActions", [])
+
     def _notify(self, name: str, state: str, wall: float) -> None:
         """Send an executed action; a resolve of an incident never opened (OK at start) is dropped, as in PagerDuty."""
         if state == ALARM:
@@ -154,7 +171,19 @@ class LiveAlarms:
             self._open.discard(name)
         else:
             return
-        self.sink.send(pagerduty_event(self._requests[name], state, wall))
+        request = self._requests[name]
+        event = pagerduty_event(request, state, wall)
+        actions = request.get("AlarmActions", [])
+        if self._pages(request):
+            self.sink.send(event)
+        if any(":sns:" in action and action != self._pages_topic for action in actions):
+            self.warnings.send(event)
+        for action in actions:
+            if action in self._functions:
+                try:
+                    self._functions[action](lambda_action_event(request, state, wall))
+                except Exception:  # the function failed, as a Lambda action can: logged, alarms go on
+                    log.exception("alarm action %s of %s failed", action, name)
 
     def views(self) -> list[AlarmView]:
         """Every alarm of the profile with its current state: composites first, then metric alarms."""
@@ -169,7 +198,7 @@ class LiveAlarms:
                         kind="composite" if "AlarmRule" in request else "metric",
                         state=self._state[name],
                         since=self._since[name],
-                        pages=bool(request.get("AlarmActions")),
+                        pages=self._pages(request),
                         summary=str(request.get("AlarmDescription", "")).split("\n", 1)[0],
                         suppressed_by=track.log.suppressed_by if track.log else None,
                     )

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from alarms import profiles, routing
 from alarms.render import PLACEHOLDER, Substitution
-from runtime.telemetry import aws_metrics
+from runtime.telemetry import aws_metrics, catalogue
 
 LOCAL_ACCOUNT = "000000000000"
 LOCAL_REGION = "us-east-1"
 LOCAL_API_ID = "local"
+LOCAL_HEALTH_CHECKS = {backend: f"local-{backend}-check" for backend in catalogue.BACKENDS}
+LOCAL_LOAD_BALANCER = "app/local-express/0000000000000000"  # the dimension value's shape: app/<name>/<id>
+LOCAL_TARGET_GROUP = "targetgroup/local-express/0000000000000000"
 LOCAL_CONCURRENCY_LIMIT = 1000  # Lambda's default account limit
 RUNBOOK_BASE_URL = "https://github.com/brickguard/brickguard/blob/main"
 
@@ -58,11 +61,25 @@ class LocalNames:
             "AWS::AccountId": LOCAL_ACCOUNT,
             "AWS::Partition": "aws",
             "HttpApi": LOCAL_API_ID,
+            "ExpressHealthCheck": LOCAL_HEALTH_CHECKS[catalogue.EXPRESS],
+            "ServerlessHealthCheck": LOCAL_HEALTH_CHECKS[catalogue.SERVERLESS],
+            "ExpressLoadBalancer": LOCAL_LOAD_BALANCER,
+            "ExpressTargetGroup": LOCAL_TARGET_GROUP,
             "AccountConcurrencyLimit": str(LOCAL_CONCURRENCY_LIMIT),
             "RunbookBaseUrl": RUNBOOK_BASE_URL,
-            "PagesTopic": f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-pages",
+            "PagesTopic": self.pages_topic(),
+            "WarningsTopic": f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-warnings",
+            "RollbackFunction.Arn": self.rollback_function(),
         }
         return LocalTarget(values, profiles.region_group(self.region))
+
+    def pages_topic(self) -> str:
+        """The SNS topic whose subscriber is PagerDuty: an alarm acting on it pages."""
+        return f"arn:aws:sns:{self.region}:{LOCAL_ACCOUNT}:{self.service}-pages"
+
+    def rollback_function(self) -> str:
+        """The ARN of the stack's rollback function, which the rollback alarm invokes as its action."""
+        return f"arn:aws:lambda:{self.region}:{LOCAL_ACCOUNT}:function:{self.service}-rollback"
 
     def function_name(self, function: str) -> str:
         """``FunctionName`` of one function of the architecture, as the alarms query it."""

@@ -21,6 +21,7 @@ from typing import Any
 from alarms.evaluator.states import ALARM
 
 NOTIFICATIONS_FILE = "notifications.jsonl"
+WARNINGS_FILE = "warnings.jsonl"  # the warning route (an SNS topic read in working hours): same events, never paged
 KEPT_IN_MEMORY = 200
 PAGE_SEVERITY = "critical"  # only composites page, and each one is an incident (docs/dashboards-and-alarms.md)
 RESOLVE_SEVERITY = "info"
@@ -52,6 +53,20 @@ def pagerduty_event(request: Mapping[str, Any], state: str, at: float) -> dict[s
         "severity": PAGE_SEVERITY if state == ALARM else RESOLVE_SEVERITY,
         "summary": description.splitlines()[0] if description else request["AlarmName"],
         "runbook": _line(description, "Runbook:"),
+    }
+
+
+def lambda_action_event(request: Mapping[str, Any], state: str, at: float) -> dict[str, Any]:
+    """The payload CloudWatch hands a Lambda function named as an alarm action (the fields functions read)."""
+    stamp = datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+    description = str(request.get("AlarmDescription", ""))
+    return {
+        "source": "aws.cloudwatch",
+        "time": stamp,
+        "alarmData": {
+            "alarmName": request["AlarmName"],
+            "state": {"value": state, "reason": description.splitlines()[0] if description else "", "timestamp": stamp},
+        },
     }
 
 

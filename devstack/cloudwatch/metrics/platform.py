@@ -15,7 +15,14 @@ AWS calls this small API where AWS itself would publish:
   (``ConcurrentExecutions``, published as AWS does at each change);
 * :meth:`PlatformMetrics.api_request` — each HTTP API request the gateway answered (``Count``,
   ``4xx``, ``5xx``, ``Latency``, ``IntegrationLatency``; 4xx/5xx are published as 0 or 1 per
-  request, as API Gateway does, so their Sum is a count and their Average a rate).
+  request, as API Gateway does, so their Sum is a count and their Average a rate);
+* :meth:`PlatformMetrics.health_check` — each Route53 health check's status after a check
+  (``HealthCheckStatus``, 1 healthy or 0 unhealthy, per ``HealthCheckId``);
+* :meth:`PlatformMetrics.load_balancer_request` — each request the load balancer in front of express
+  forwarded (``RequestCount``; ``HTTPCode_Target_5XX_Count`` when express answered 5xx,
+  ``HTTPCode_ELB_5XX_Count`` when it could not be reached; ``TargetResponseTime`` in seconds when it
+  answered). As the ALB reports them, counts are published only when non-zero;
+* :meth:`PlatformMetrics.healthy_hosts` — the ALB's target health (``HealthyHostCount``).
 
 Names and dimensions come from :mod:`runtime.telemetry.aws_metrics`, values from
 :class:`~devstack.cloudwatch.metrics.local_names.LocalNames`, so the alarms' queries find them.
@@ -23,7 +30,13 @@ Names and dimensions come from :mod:`runtime.telemetry.aws_metrics`, values from
 
 from __future__ import annotations
 
-from devstack.cloudwatch.metrics.local_names import LOCAL_API_ID, LocalNames
+from devstack.cloudwatch.metrics.local_names import (
+    LOCAL_API_ID,
+    LOCAL_HEALTH_CHECKS,
+    LOCAL_LOAD_BALANCER,
+    LOCAL_TARGET_GROUP,
+    LocalNames,
+)
 from devstack.cloudwatch.metrics.store import MetricStore
 from runtime.telemetry import aws_metrics as aws
 
@@ -61,3 +74,20 @@ class PlatformMetrics:
         self._put(aws.API_LATENCY, latency_ms, ApiId=LOCAL_API_ID)
         if integration_ms is not None:  # no integration ran: throttled or rejected at the edge
             self._put(aws.API_INTEGRATION_LATENCY, integration_ms, ApiId=LOCAL_API_ID)
+
+    def health_check(self, backend: str, healthy: bool) -> None:
+        self._put(aws.HEALTH_CHECK_STATUS, 1.0 if healthy else 0.0, HealthCheckId=LOCAL_HEALTH_CHECKS[backend])
+
+    def load_balancer_request(self, status: int | None, target_ms: float | None) -> None:
+        """One request forwarded to express; ``status`` None: the target could not be reached (the ALB's 502)."""
+        self._put(aws.ALB_REQUESTS, 1.0, LoadBalancer=LOCAL_LOAD_BALANCER)
+        if status is None:
+            self._put(aws.ALB_ELB_5XX, 1.0, LoadBalancer=LOCAL_LOAD_BALANCER)
+        elif status >= 500:
+            self._put(aws.ALB_TARGET_5XX, 1.0, LoadBalancer=LOCAL_LOAD_BALANCER)
+        if status is not None and target_ms is not None:
+            self._put(aws.ALB_TARGET_RESPONSE_TIME, target_ms / 1000, LoadBalancer=LOCAL_LOAD_BALANCER)
+
+    def healthy_hosts(self, count: int) -> None:
+        self._put(aws.ALB_HEALTHY_HOSTS, float(count), TargetGroup=LOCAL_TARGET_GROUP,
+                  LoadBalancer=LOCAL_LOAD_BALANCER)

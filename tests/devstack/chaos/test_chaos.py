@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 import redis
@@ -104,16 +104,19 @@ def test_refused_actions_say_why() -> None:
 
 
 def test_the_admin_endpoint_answers_chaos_with_a_clear_status() -> None:
-    def chaos(target: str, action: str, backend: str | None, latency_ms: float) -> dict[str, str]:
+    def chaos(target: str, action: str, backend: str | None, latency_ms: float,
+              options: Mapping[str, str]) -> dict[str, str]:
         if action == "explode":
             raise ValueError("redis has no action 'explode'")
-        return {"did": f"{target} {action} {backend} {latency_ms:g}", "undo": "x"}
+        return {"did": f"{target} {action} {backend} {latency_ms:g} {dict(options)}", "undo": "x"}
 
     admin = AdminEndpoints("t", dict, lambda name, state: None, chaos)
     assert admin.handle("POST", "/_brickguard/chaos/redis/hang/express/0", "127.0.0.1", "t") == \
-        (200, {"did": "redis hang express 0", "undo": "x"})
+        (200, {"did": "redis hang express 0 {}", "undo": "x"})
     assert admin.handle("POST", "/_brickguard/chaos/redis/hang/both/5", "127.0.0.1", "t")[1]["did"] == \
-        "redis hang None 5"
+        "redis hang None 5 {}"
+    assert admin.handle("POST", "/_brickguard/chaos/express/errors/both/0", "127.0.0.1", "t", "rate=0.1")[1]["did"] \
+        == "express errors None 0 {'rate': '0.1'}"
     assert admin.handle("POST", "/_brickguard/chaos/redis/explode/both/0", "127.0.0.1", "t")[0] == 409
     assert admin.handle("POST", "/_brickguard/chaos/redis/hang/both/soon", "127.0.0.1", "t")[0] == 400
     assert admin.handle("POST", "/_brickguard/chaos/redis/hang/both/0", "127.0.0.1", "wrong")[0] == 401

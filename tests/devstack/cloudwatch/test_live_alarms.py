@@ -78,3 +78,27 @@ def test_platform_metrics_are_what_the_edge_alarm_queries() -> None:
     names = {query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
              for query in throttles["Metrics"] if "MetricStat" in query}
     assert NAMES.function_name("mocs") in names
+
+
+def test_actions_go_where_they_point_pages_warnings_and_a_lambda_function(tmp_path) -> None:
+    clock = Clock(1_800_000_000.0)
+    store = MetricStore(clock=clock)
+    pages, warnings = NotificationSink(), NotificationSink(tmp_path / "warnings.jsonl")
+    live = LiveAlarms(store, NAMES, FUNCTION_NAMES, period_scale=SCALE, sink=pages, warnings=warnings, clock=clock)
+    warning_topic = NAMES.substitution().text("${WarningsTopic}")
+    outage = live.rendered.composite["dependency-outage"]
+    outage["AlarmActions"] = [warning_topic, NAMES.rollback_function()]  # a warning that also invokes a function
+    invoked: list[dict] = []
+    live.on_invoke(NAMES.rollback_function(), invoked.append)
+    assert {view.slug: view.pages for view in live.views()}["dependency-outage"] is False
+    for _ in range(180):
+        for backend in ("express", "serverless"):
+            _breaker(store, backend, 2.0, clock.now)
+        clock.now += 1
+        live.evaluate_due()
+    assert _states(live)["dependency-outage"] == "ALARM"
+    assert pages.recent() == []
+    assert [(event["alarm"], event["event_action"]) for event in warnings.recent()] == \
+        [(outage["AlarmName"], "trigger")]
+    assert [(event["alarmData"]["alarmName"], event["alarmData"]["state"]["value"]) for event in invoked] == \
+        [(outage["AlarmName"], "ALARM")]

@@ -3,9 +3,10 @@
 A Lambda environment is frozen between invocations, so it cannot republish ``BreakerState`` on a
 timer as the express process does (``guards/breaker_gauge.py``). Against a real ``brickguard up``
 (``--no-keep-warm``: the test sends the pings itself, directly through the local Invoke API as
-EventBridge would) with ``BRICKGUARD_BREAKER_FORCE=redis=open`` and alarm minutes evaluated as 2 s:
-one ping wakes an environment, nothing else happens for longer than the alarm's 5-of-5 needs, a
-second ping comes — and ``breaker-open-serverless`` must turn to ALARM.
+EventBridge would; ``--no-health-checks``: no Route53 check invokes the health function) with
+``BRICKGUARD_BREAKER_FORCE=redis=open`` and alarm minutes evaluated as 2 s: one ping wakes an
+environment, nothing else happens for longer than the alarm's 5-of-5 needs, a second ping comes —
+and ``breaker-open-serverless`` must turn to ALARM.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def _state(up, slug: str) -> str:
 def test_a_pinned_open_serverless_breaker_with_only_keep_warm_pings_reaches_alarm(tmp_path):
     env = {"BRICKGUARD_ALARM_PERIOD_SCALE": str(PERIOD_SCALE), "BRICKGUARD_BREAKER_FORCE": "redis=open",
            "BRICKGUARD_TRACING": "off"}
-    with running_up(tmp_path, env, ["--no-keep-warm"]) as up:
+    # no health checks either: up's Route53 checker would invoke the serverless health function every second
+    with running_up(tmp_path, env, ["--no-keep-warm", "--no-health-checks"]) as up:
         invoke_url = running.running_url(str(up.data_dir), "invoke_url")
         assert invoke_url, "up announced no Invoke API"
         function = LocalNames("lego-projects-api").function_name("mocs")
