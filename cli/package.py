@@ -62,13 +62,13 @@ def package(functions: tuple[str, ...], out_dir: Path | None, as_json: bool) -> 
         out_dir.mkdir(parents=True, exist_ok=True)
         for function, code in built.items():
             (out_dir / f"{function}.zip").write_bytes(code.data)
-    report = {
-        function: {"groups": list(artifacts.shipped.groups(function)), "sha256": code.sha256_hex,
-                   "zipped_bytes": len(code.data), "unpacked_bytes": code.unpacked_bytes,
-                   "packages": dict(code.sizes)}
-        for function, code in built.items()
-    }
     if as_json:
+        report = {
+            function: {"groups": list(artifacts.shipped.groups(function)), "sha256": code.sha256_hex,
+                       "zipped_bytes": len(code.data), "unpacked_bytes": code.unpacked_bytes,
+                       "packages": dict(code.sizes)}
+            for function, code in built.items()
+        }
         click.echo(json.dumps({"target": artifacts.target.name, "unpacked_limit_bytes": UNPACKED_LIMIT_BYTES,
                                "functions": report}, indent=2))
         return
@@ -76,13 +76,13 @@ def package(functions: tuple[str, ...], out_dir: Path | None, as_json: bool) -> 
                         "unpacked; uploaded through S3)")
     for column in ("function", "groups", "unpacked MB", "zipped MB", "largest packages (MB)"):
         table.add_column(column, justify="right" if "MB" in column and "largest" not in column else "left")
-    for function, row in report.items():
-        sizes = list(row["packages"].items())[:TOP_PACKAGES_SHOWN]
-        table.add_row(function, ", ".join(row["groups"]), f"{megabytes(row['unpacked_bytes']):.1f}",
-                      f"{megabytes(row['zipped_bytes']):.1f}",
+    for function, code in built.items():
+        sizes = list(code.sizes.items())[:TOP_PACKAGES_SHOWN]
+        table.add_row(function, ", ".join(artifacts.shipped.groups(function)), f"{megabytes(code.unpacked_bytes):.1f}",
+                      f"{megabytes(len(code.data)):.1f}",
                       ", ".join(f"{name} {megabytes(size):.1f}" for name, size in sizes))
     console.print(table)
-    if any(row["zipped_bytes"] > DIRECT_UPLOAD_LIMIT_BYTES for row in report.values()):
+    if any(len(code.data) > DIRECT_UPLOAD_LIMIT_BYTES for code in built.values()):
         console.print("zips over 50 MB cannot be uploaded in the API call: brickguard deploy uploads through S3")
     if out_dir is not None:
         console.print(f"written to {out_dir}/<function>.zip")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from stack.package import CodePackage, build
 from stack.shipped import Shipped
-from stack.wheels import Target, third_party
+from stack.wheels import Target, default_cache, third_party
 
 
 class Artifacts:
@@ -21,7 +21,7 @@ class Artifacts:
     def __init__(self, root: Path, target: Target, cache: Path | None = None) -> None:
         self.root = root
         self.target = target
-        self.cache = cache
+        self.cache = cache or default_cache()
         self.shipped = Shipped.read(root / "pyproject.toml")
         self._packages: dict[tuple[str, ...], CodePackage] = {}
 
@@ -31,10 +31,19 @@ class Artifacts:
 
     def package(self, function: str) -> CodePackage:
         """``function``'s deployment zip (raises :class:`~stack.package.PackageTooLarge` past the limit)."""
-        key = self.shipped.requirements(function)
-        if key not in self._packages:
-            self._packages[key] = build(self.root, self.shipped.packages, self.third_party(function))
-        return self._packages[key]
+        return self._build(self.shipped.requirements(function))
 
     def packages(self, functions: Iterable[str]) -> dict[str, CodePackage]:
         return {function: self.package(function) for function in functions}
+
+    def package_for_all(self, functions: Iterable[str]) -> CodePackage:
+        """One zip carrying what any of ``functions`` imports (``brickguard deploy`` ships one package today)."""
+        requirements = (requirement for function in functions for requirement in self.shipped.requirements(function))
+        return self._build(tuple(dict.fromkeys(requirements)))
+
+    def _build(self, requirements: tuple[str, ...]) -> CodePackage:
+        if requirements not in self._packages:
+            site = third_party(requirements, self.target, self.cache, self.shipped.leave_out)
+            self._packages[requirements] = build(self.root, self.shipped.packages, site, self.cache,
+                                                 self.shipped.exclude)
+        return self._packages[requirements]

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,9 +80,11 @@ def _package_of(name: str) -> str:
     return METADATA if top.endswith(".dist-info") else top.removesuffix(".py")
 
 
-def files(root: Path, packages: Sequence[str], third_party: Path | None = None) -> list[tuple[str, Path]]:
-    """``(name in the zip, path)`` of every file shipped: ``packages`` under ``root``, then ``third_party``'s
-    contents at the zip root (where Lambda's ``/var/task`` puts them on ``sys.path``), sorted."""
+def files(root: Path, packages: Sequence[str], third_party: Path | None = None,
+          exclude: Sequence[str] = ()) -> list[tuple[str, Path]]:
+    """``(name in the zip, path)`` of every file shipped: ``packages`` under ``root`` minus the ``exclude``
+    folders, then ``third_party``'s contents at the zip root (where Lambda's ``/var/task`` puts them on
+    ``sys.path``), sorted."""
     found: list[tuple[str, Path]] = []
     for package in packages:
         base = root / package
@@ -94,25 +97,45 @@ def files(root: Path, packages: Sequence[str], third_party: Path | None = None) 
         found += [(path.relative_to(third_party).as_posix(), path) for path in third_party.rglob("*")
                   if path.is_file()]
     kept = [(name, path) for name, path in found
-            if not SKIPPED_PARTS.intersection(Path(name).parts) and not name.endswith(SKIPPED_SUFFIXES)]
+            if not SKIPPED_PARTS.intersection(Path(name).parts) and not name.endswith(SKIPPED_SUFFIXES)
+            and not any(name.startswith(prefix.rstrip("/") + "/") for prefix in exclude)]
     return sorted(kept)
 
 
-def build(root: Path, packages: Sequence[str], third_party: Path | None = None) -> CodePackage:
-    """Zip ``packages`` (folders under ``root``) and ``third_party``'s contents; refuse past the limit."""
-    buffer = io.BytesIO()
+def build(root: Path, packages: Sequence[str], third_party: Path | None = None,
+          cache: Path | None = None, exclude: Sequence[str] = ()) -> CodePackage:
+    """Zip ``packages`` (folders under ``root``) minus ``exclude`` and ``third_party``'s contents; refuse
+    past the limit.
+
+    With ``cache``, a zip of the same files (names and contents) is read back instead of compressed again.
+    """
+    shipped = [(name, path.read_bytes()) for name, path in files(root, packages, third_party, exclude)]
     sizes: dict[str, int] = {}
+    for name, data in shipped:
+        sizes[_package_of(name)] = sizes.get(_package_of(name), 0) + len(data)
+    ordered = dict(sorted(sizes.items(), key=lambda item: (-item[1], item[0])))
+    total = sum(ordered.values())
+    if total > UNPACKED_LIMIT_BYTES:
+        largest = ", ".join(f"{name} {megabytes(size):.1f} MB" for name, size in list(ordered.items())[:5])
+        raise PackageTooLarge(f"{megabytes(total):.1f} MB unpacked, past Lambda's "
+                              f"{megabytes(UNPACKED_LIMIT_BYTES):.0f} MB limit (largest: {largest})")
+    digest = hashlib.sha256()
+    for name, data in shipped:
+        digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\0".encode())
+    cached = cache / "zips" / f"{digest.hexdigest()}.zip" if cache is not None else None
+    if cached is not None and cached.is_file():
+        return CodePackage(cached.read_bytes(), ordered)
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, path in files(root, packages, third_party):
-            data = path.read_bytes()
-            sizes[_package_of(name)] = sizes.get(_package_of(name), 0) + len(data)
+        for name, data in shipped:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
             info.external_attr = FILE_MODE
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
-    package = CodePackage(buffer.getvalue(), dict(sorted(sizes.items(), key=lambda item: (-item[1], item[0]))))
-    if package.unpacked_bytes > UNPACKED_LIMIT_BYTES:
-        largest = ", ".join(f"{name} {megabytes(size):.1f} MB" for name, size in list(package.sizes.items())[:5])
-        raise PackageTooLarge(f"{megabytes(package.unpacked_bytes):.1f} MB unpacked, past Lambda's "
-                              f"{megabytes(UNPACKED_LIMIT_BYTES):.0f} MB limit (largest: {largest})")
+    package = CodePackage(buffer.getvalue(), ordered)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(package.data)
+        partial.replace(cached)
     return package

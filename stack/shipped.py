@@ -36,6 +36,8 @@ class Shipped:
         if not package:
             raise ShippedError("pyproject.toml has no [tool.brickguard.package] table")
         self.packages: tuple[str, ...] = tuple(package["packages"])
+        self.exclude: tuple[str, ...] = tuple(package.get("exclude", ()))
+        """Folders of those packages that stay out (the express-only serverful backend)."""
         self._every_function: tuple[str, ...] = tuple(package["every-function"])
         self._per_function: Mapping[str, list[str]] = package.get("functions", {})
         self.leave_out: tuple[str, ...] = tuple(package.get("leave-out", ()))

@@ -88,7 +88,7 @@ def this_machine() -> Target:
 
 def installed_closure(requirements: Iterable[str]) -> dict[str, str]:
     """``{distribution: version}`` of every installed distribution the requirements need, transitively."""
-    environment: dict[str, str] = dict(default_environment())
+    environment = {name: str(value) for name, value in default_environment().items()}
     pins: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
     pending = [(Requirement(text), "") for text in requirements]
