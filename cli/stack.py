@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from stack.package import CodePackage
 
 
-# What ships inside every Lambda: the floor, the guards and the API; the serverful backend (express
-# only) stays out, like the CLI and the local AWS, which are not among the packages at all.
-SHIPPED_PACKAGES = ("runtime", "guards", "api")
-NOT_SHIPPED = ("runtime/serverful",)
 # The stack's rollback function (rollout/auto_rollback.py) has a package of its own: the operator tools, the
 # stack contracts they read and the telemetry floor those name the backends from; never in the API functions'
 # zip (tests/stack/test_lambda_zip.py).
@@ -42,19 +38,17 @@ def wiring() -> Wiring:
     """What the stack needs beyond the table: each function's upload-bucket prefixes (api/object_keys.py's
     keys, DESIGN.md) — read-write where it stores objects, read-only where it only reads (the parser
     reads the CSVs under ``mocs/``), ``uploads/`` for the presigned staging — and who invokes whom."""
-    from api.object_keys import AVATAR_PREFIX, GALLERY_PREFIX, MOC_FILES_PREFIX, STAGING_PREFIX, WISHLIST_PREFIX
     from stack.functions import Wiring
     from stack.iam import ObjectAccess
 
     return Wiring(
         objects={
-            "mocs": ObjectAccess(read_write=(MOC_FILES_PREFIX,)),
-            "gallery": ObjectAccess(read_write=(GALLERY_PREFIX, STAGING_PREFIX)),
-            # staging: presigned image uploads
-            "wishlist": ObjectAccess(read_write=(WISHLIST_PREFIX, STAGING_PREFIX)),
-            "profile": ObjectAccess(read_write=(AVATAR_PREFIX, STAGING_PREFIX)),
-            "upload": ObjectAccess(read_write=(MOC_FILES_PREFIX, STAGING_PREFIX)),  # presigned MOC files
-            "csv-parser": ObjectAccess(read_only=(MOC_FILES_PREFIX,)),
+            "mocs": ObjectAccess(read_write=("mocs/",)),
+            "gallery": ObjectAccess(read_write=("images/", "uploads/")),
+            "wishlist": ObjectAccess(read_write=("wishlist/", "uploads/")),  # uploads/: presigned image uploads
+            "profile": ObjectAccess(read_write=("avatars/", "uploads/")),
+            "upload": ObjectAccess(read_write=("mocs/", "uploads/")),  # presigned MOC files
+            "csv-parser": ObjectAccess(read_only=("mocs/",)),
         },
         invokes={"upload": ("csv-parser",)},
     )
@@ -64,11 +58,23 @@ def _functions() -> list[str]:
     return [function.name for function in _table()]
 
 
-def lambda_code_package(vendor: Path | None = None) -> CodePackage:
-    """The one zip every function runs, built as ``synth`` and ``deploy`` build it (``vendor``: its dependencies)."""
+def lambda_code_package() -> CodePackage:
+    """Our shipped packages alone (no third-party ones): what names the release of a synthesized template."""
     from stack.package import build
+    from stack.shipped import Shipped
 
-    return build(REPOSITORY_ROOT, SHIPPED_PACKAGES, exclude=NOT_SHIPPED, vendor=vendor)
+    shipped = Shipped.read(REPOSITORY_ROOT / "pyproject.toml")
+    return build(REPOSITORY_ROOT, shipped.packages, exclude=shipped.exclude)
+
+
+def _deployed_package() -> CodePackage:
+    """The artifact ``brickguard package`` builds, for the stack's runtime and architecture, holding what
+    every function imports: the stack gives all functions one code package (docs/deploy.md)."""
+    from stack.artifacts import Artifacts
+    from stack.functions import ARCHITECTURE, RUNTIME
+    from stack.wheels import lambda_target
+
+    return Artifacts(REPOSITORY_ROOT, lambda_target(RUNTIME, ARCHITECTURE)).package_for_all(_functions())
 
 
 def rollback_code_package() -> CodePackage:
@@ -76,7 +82,9 @@ def rollback_code_package() -> CodePackage:
     backend (boto3 is the Lambda runtime's)."""
     from stack.package import build
 
-    return build(REPOSITORY_ROOT, ROLLBACK_PACKAGES, exclude=NOT_SHIPPED)
+    from stack.shipped import Shipped
+
+    return build(REPOSITORY_ROOT, ROLLBACK_PACKAGES, exclude=Shipped.read(REPOSITORY_ROOT / "pyproject.toml").exclude)
 
 
 @click.command()
@@ -151,14 +159,12 @@ def route53_weights_reader(region: str, endpoint_url: str | None) -> ReadWeights
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Stack parameter (SubnetIds, DatabaseProxyEndpoint, ...); on updates, omitted ones keep "
                    "their previous value. See docs/deploy.md.")
-@click.option("--vendor", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Directory of third-party packages installed for arm64, zipped at the package root.")
 @click.option("--endpoint-url", envvar="BRICKGUARD_AWS_ENDPOINT_URL", default=None,
               help="Send S3 and CloudFormation calls here (e.g. a moto server).")
 @click.option("--skip-unmodelled", is_flag=True,
               help="Leave out the resource types moto cannot model (and what refers to them); for moto only.")
 @click.option("--dry-run", is_flag=True, help="Create the change set, print it, delete it: no stack changes.")
-def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple[str, ...], vendor: Path | None,
+def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple[str, ...],
            endpoint_url: str | None, skip_unmodelled: bool, dry_run: bool) -> None:
     """Package the code, upload it, and create or update the whole stack through a change set.
 
@@ -179,9 +185,9 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
         endpoint_url=endpoint_url, dry_run=dry_run, drop_types=MOTO_UNMODELLED if skip_unmodelled else (),
         stand_ins=dict(MOTO_STAND_INS) if skip_unmodelled else {},
     )
-    with console.status("packaging") as status:
-        code = lambda_code_package(vendor)
+    with console.status("packaging (brickguard package: arm64 wheels, cached)") as status:
         try:
+            code = _deployed_package()
             read_weights = route53_weights_reader(region, endpoint_url)
             deployer = StackDeployer(options, lambda step: status.update(step), read_weights)
             result = deployer.deploy(_table(), code, wiring(), rollback_code=rollback_code_package())

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -141,6 +141,7 @@ def _local_aws(
     lambda_idle: float,
     lambda_concurrency: int | None,
     keep_warm: bool,
+    function_code: Mapping[str, Any],
 ) -> Any:
     """Compose the local AWS from the function table (the CLI hands it over; devstack never imports api)."""
     from api.functions import FUNCTIONS
@@ -166,6 +167,7 @@ def _local_aws(
             },
             authorizer=authorizer.from_settings(settings),
             log_sink=_log_sink(observatory),
+            function_code=function_code,
             on_async_failure=(
                 failure_queue.sqs_destination(settings.s3_endpoint_url, names) if settings.s3_endpoint_url else None
             ),
@@ -184,6 +186,15 @@ def _local_aws(
             cors=cors_policy(),
         )
     )
+
+
+def _function_code() -> Mapping[str, Any]:
+    """Each function's artifact for this machine, as the local Lambda runs it (built once per content hash)."""
+    from api.functions import FUNCTIONS
+    from devstack.lambda_.function_code import local_code
+
+    with console.status("Building the functions' artifacts for this machine (cached by content hash)…"):
+        return local_code([function.name for function in FUNCTIONS])
 
 
 def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, data_dir: Path, seeded: bool) -> None:
@@ -312,6 +323,7 @@ def up(
             serverless_settings = proxied_settings(stack, proxies, settings, "serverless")
             seeded = _prepare_database(express_settings)
             observatory = start_observatory(stack, settings, root)
+            function_code = _function_code() if run_serverless else {}
             with console.status("Starting the local AWS (X-Ray daemon, gateway, Lambda environments)…"):
                 local_aws = _local_aws(
                     serverless_settings,
@@ -322,6 +334,7 @@ def up(
                     lambda_idle=lambda_idle,
                     lambda_concurrency=lambda_concurrency,
                     keep_warm=not no_keep_warm,
+                    function_code=function_code,
                 )
                 stack.callback(local_aws.stop)
                 local_aws.start()

@@ -28,6 +28,7 @@ from devstack.cloudwatch.metrics.platform import PlatformMetrics
 from devstack.eventbridge.scheduler import KeepWarmRule, KeepWarmScheduler
 from devstack.lambda_.async_invoke import AsyncInvoker, FailureDestination
 from devstack.lambda_.environment import FunctionRuntime, LogSink
+from devstack.lambda_.function_code import DEVELOPMENT_TREE, FunctionCode
 from devstack.lambda_.invocation import Invocation, InvocationResult
 from devstack.lambda_.invoke_api import invoke_api_app
 from devstack.lambda_.pool import EnvironmentPool, LocalCapacity, Throttled
@@ -53,6 +54,8 @@ class LocalAwsConfig:
     """The functions' configured variables (database, cache, JWT, backend, tracing, MIGRATION_MODE)."""
     authorizer: JwtAuthorizer
     log_sink: LogSink
+    function_code: Mapping[str, FunctionCode] = field(default_factory=dict)
+    """Each function's artifact (``function_code.local_code``); a function not named runs from this tree."""
     host: str = "127.0.0.1"
     gateway_port: int = 9001
     xray_port: int = 0
@@ -298,6 +301,7 @@ class LocalAws:
             environment={**self.config.function_environment, **platform_variables},
             log_sink=self.config.log_sink,
             region=REGION,
+            code=self.config.function_code.get(function.name, DEVELOPMENT_TREE),
         )
 
     async def _stop(self) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from aiohttp import web
 
 from devstack.lambda_ import platform_logs
+from devstack.lambda_.function_code import DEVELOPMENT_TREE, FunctionCode
 from devstack.lambda_.invocation import Invocation, InvocationResult, Outcome, platform_error
 from devstack.lambda_.runtime_api import runtime_api_app
 from runtime.coldstart import process_started_at
@@ -38,7 +39,6 @@ from stack.functions import FunctionSpec
 
 ON_DEMAND = "on-demand"
 PROVISIONED = "provisioned-concurrency"
-TASK_ROOT = Path(__file__).resolve().parents[2]
 
 LogSink = Callable[[str, str], None]
 """``sink(function, line)``: where a function's log lines go."""
@@ -62,6 +62,8 @@ class FunctionRuntime:
     """The function's configured variables plus what the platform provides (X-Ray, endpoints, credentials)."""
     log_sink: LogSink
     region: str = "us-east-1"
+    code: FunctionCode = DEVELOPMENT_TREE
+    """What the process imports: the function's artifact and the platform (``up``), or this tree (tests' handlers)."""
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -133,9 +135,9 @@ class ExecutionEnvironment:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
-            "PYTHONPATH": str(TASK_ROOT),
-            "LAMBDA_TASK_ROOT": str(TASK_ROOT),
-            "LAMBDA_RUNTIME_DIR": str(Path(sys.executable).parent),
+            "PYTHONPATH": self.runtime.code.python_path(),
+            "LAMBDA_TASK_ROOT": str(self.runtime.code.task_root),
+            "LAMBDA_RUNTIME_DIR": str(self.runtime.code.runtime_dir),
             "_HANDLER": function.handler,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
             "AWS_LAMBDA_RUNTIME_API": runtime_api,
@@ -158,12 +160,14 @@ class ExecutionEnvironment:
         await site.start()
         port = self._runner.addresses[0][1]
         self._spawned_at = time.perf_counter()
+        code = self.runtime.code
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
+            *(["-S"] if code.isolated else []),  # no site-packages: only the artifact and the platform
             "-m",
             "awslambdaric",
             self.runtime.function.handler,
-            cwd=str(TASK_ROOT),
+            cwd=str(code.task_root),
             env=self._variables(f"127.0.0.1:{port}"),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,

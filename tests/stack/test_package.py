@@ -1,4 +1,5 @@
-"""The deployment zip is deterministic, so its hash names a release and unchanged code is no change."""
+"""The deployment zip is deterministic, so its hash names a release and unchanged code is no change;
+it reports its unpacked size by package and refuses what Lambda would refuse."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import io
 import zipfile
 from pathlib import Path
 
-from stack.package import build, release_id
+import pytest
+
+from stack import package as package_module
+from stack.package import PackageTooLarge, build, release_id
 
 
 def _tree(root: Path) -> None:
@@ -28,14 +32,38 @@ def test_same_tree_same_bytes_changed_file_new_hash(tmp_path: Path) -> None:
     assert changed.s3_key("artifacts/") == f"artifacts/{changed.sha256_hex}.zip"
 
 
-def test_excluded_folders_and_caches_stay_out_vendor_goes_to_the_root(tmp_path: Path) -> None:
+def test_caches_stay_out_third_party_packages_go_to_the_root_sizes_by_package(tmp_path: Path) -> None:
     _tree(tmp_path)
-    vendor = tmp_path / "vendor"
-    (vendor / "jwt").mkdir(parents=True)
-    (vendor / "jwt/__init__.py").write_text("")
-    package = build(tmp_path, ["app"], exclude=["app/cli"], vendor=vendor)
-    names = zipfile.ZipFile(io.BytesIO(package.data)).namelist()
-    assert names == ["app/__init__.py", "app/handlers.py", "jwt/__init__.py"]
+    site = tmp_path / "site"
+    (site / "jwt").mkdir(parents=True)
+    (site / "jwt/__init__.py").write_text("a" * 100)
+    (site / "jwt-2.0.dist-info").mkdir()
+    (site / "jwt-2.0.dist-info/METADATA").write_text("m" * 10)
+    package = build(tmp_path, ["app"], site)
+    archive = zipfile.ZipFile(io.BytesIO(package.data))
+    assert archive.namelist() == ["app/__init__.py", "app/cli/__init__.py", "app/handlers.py",
+                                  "jwt-2.0.dist-info/METADATA", "jwt/__init__.py"]
+    assert package.sizes == {"jwt": 100, "(metadata)": 10, "app": 6}
+    assert package.unpacked_bytes == sum(info.file_size for info in archive.infolist())
+
+
+def test_a_package_past_lambdas_unpacked_limit_is_refused_naming_the_largest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    (tmp_path / "app/big.bin").write_bytes(b"x" * 2000)
+    monkeypatch.setattr(package_module, "UNPACKED_LIMIT_BYTES", 1000)
+    with pytest.raises(PackageTooLarge, match=r"past Lambda's .* limit \(largest: app"):
+        build(tmp_path, ["app"])
+
+
+def test_a_cached_zip_is_the_same_bytes_and_a_changed_file_misses_the_cache(tmp_path: Path) -> None:
+    _tree(tmp_path / "tree")
+    cache = tmp_path / "cache"
+    first = build(tmp_path / "tree", ["app"], cache=cache)
+    assert build(tmp_path / "tree", ["app"], cache=cache).data == first.data == build(tmp_path / "tree", ["app"]).data
+    (tmp_path / "tree/app/handlers.py").write_text("x = 3\n")
+    assert build(tmp_path / "tree", ["app"], cache=cache).sha256_hex != first.sha256_hex
 
 
 def test_release_id_follows_code_and_parameters(tmp_path: Path) -> None:
