@@ -81,7 +81,6 @@ def rollback_code_package() -> CodePackage:
     """The rollback function's zip: ``rollout``, the ``stack`` contracts and ``runtime`` without the serverful
     backend (boto3 is the Lambda runtime's)."""
     from stack.package import build
-
     from stack.shipped import Shipped
 
     return build(REPOSITORY_ROOT, ROLLBACK_PACKAGES, exclude=Shipped.read(REPOSITORY_ROOT / "pyproject.toml").exclude)
