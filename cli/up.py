@@ -77,11 +77,11 @@ def _prepare_database(settings: config.Settings) -> bool:
     """Create the schema and load the demo data once; True when demo data was loaded now."""
     from api.demo_data import load_demo_data
     from api.dependencies import Dependencies
-    from api.schema_setup import create_schema
+    from migrations.apply import upgrade as migrate_schema
 
     database = Dependencies(settings).database  # for this step only: the backends compose their own
     try:
-        create_schema(database.engine)
+        migrate_schema(database.engine)
         with database.session() as session:
             return load_demo_data(session)
     finally:

@@ -47,11 +47,11 @@ def api_settings(
 def api_dependencies(api_settings: config.Settings) -> Dependencies:
     """The session's composition of the API's dependencies on the test servers; installs the process guard too."""
     from api.dependencies import Dependencies
-    from api.schema_setup import create_schema
+    from migrations.apply import upgrade as migrate_schema
     from runtime import process
 
     deps = Dependencies(api_settings)
-    create_schema(deps.database.engine)
+    migrate_schema(deps.database.engine)
     process.install(api_settings)
     return deps
 

@@ -8,7 +8,7 @@ import pytest
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
-from api.schema_setup import create_schema
+from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from tests.support.clients import LambdaClient
 
@@ -22,7 +22,7 @@ def api(database_url: str, redis_url: str, tmp_path) -> Iterator[tuple[LambdaCli
     )
     deps = Dependencies(settings)
     process.install(settings)
-    create_schema(deps.database.engine)
+    migrate_schema(deps.database.engine)
     yield LambdaClient(build_handlers(deps)), deps
     deps.database.dispose()
     process._current = saved_process
