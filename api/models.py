@@ -269,6 +269,10 @@ class WishlistItem(Base):
             return self.sort_key
         return f"{LEGACY_KEY_PREFIX}{self.position:0{LEGACY_KEY_DIGITS}d}"
 
+    @sort_order.inplace.setter
+    def _sort_order_setter(self, key: str) -> None:
+        self.sort_key = key
+
     @sort_order.inplace.expression
     @classmethod
     def _sort_order_expression(cls) -> Any:

@@ -8,8 +8,8 @@ import pytest
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
-from migrations.apply import upgrade as migrate_schema
 from guards.breaker import BreakerConfig
+from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from runtime.telemetry import recorder
 from runtime.telemetry.catalogue import MetricSpec

@@ -66,7 +66,9 @@ def test_contract_revision_down_and_up_keeps_the_data_and_the_wishlist_order(eng
                 {"id": uuid.uuid4(), "user": user, "title": title, "p": position},
             )
         connection.execute(
-            text("INSERT INTO moc_instructions (id, user_id, type, title, author) VALUES (:id, :user, 'moc', 'm', 'a')"),
+            text(
+                "INSERT INTO moc_instructions (id, user_id, type, title, author) VALUES (:id, :user, 'moc', 'm', 'a')"
+            ),
             {"id": uuid.uuid4(), "user": user},
         )
     apply.upgrade(engine, "0002")
