@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alarms.composites import DEPLOY_WINDOW
-from stack import functions, health_checks, http_api, monitoring, network, traffic
+from stack import frontend_config, functions, health_checks, http_api, monitoring, network, traffic
 from stack.functions import FunctionSpec, Wiring
 from stack.intrinsics import alarm_logical_id, get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS, RULES
@@ -32,6 +32,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
         http_api.resources(table),
         health_checks.resources(),
         traffic.resources(),
+        frontend_config.resources(traffic.CONFIG_BUCKET),
         monitoring.resources(names),
     ):
         overlap = resources.keys() & part.keys()
