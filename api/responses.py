@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
 
+from runtime.telemetry import catalogue
+
 T = TypeVar("T")
 Omittable: TypeAlias = T | SkipJsonSchema[None]
 """An optional field: left out of the answer when empty, so its schema has no ``null``."""
-
-from runtime.telemetry import catalogue
 
 ComponentStatus = Literal["healthy", "unhealthy", "not_configured"]
 

@@ -53,6 +53,7 @@ def wiring() -> Wiring:
             "csv-parser": ObjectAccess(read_only=(MOC_FILES_PREFIX,)),
         },
         invokes={"upload": ("csv-parser",)},
+        user_pool=("profile",),  # api/services/profile.py: names and pictures live in Cognito
     )
 
 

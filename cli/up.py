@@ -28,6 +28,7 @@ from cli import running
 from cli.local_cloudwatch import ALARM_PERIOD_S, period_scale, start_breaker_gauge, start_observatory
 from cli.options import data_dir_option, load_settings
 from devstack.chaos.local_chaos import chaos_endpoint, proxied_settings
+from devstack.cognito import local_user_pool
 from devstack.lambda_ import failure_queue
 from devstack.route53 import local_rollout
 from devstack.s3 import local_s3
@@ -126,6 +127,7 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
         env.BREAKER_FORCE: ",".join(f"{name}={state}" for name, state in settings.breaker_overrides.items()),
         env.BREAKER_GAUGE_PERIOD_MS: str(round(ALARM_PERIOD_S * 1000 / period_scale())),
         **local_s3.environment(settings),
+        **local_user_pool.environment(settings),
     }
     return {name: value for name, value in variables.items() if value}
 
@@ -220,6 +222,8 @@ def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, dat
     console.print(f"  Redis       {settings.redis_url or 'not configured (cache off)'}")
     console.print(f"  OpenSearch  {settings.opensearch_url or 'not configured (search uses PostgreSQL ILIKE)'}")
     console.print(f"  S3          bucket {settings.s3_bucket} at {settings.s3_endpoint_url or 'AWS'}")
+    pool_endpoint = settings.cognito_endpoint_url or "AWS"
+    console.print(f"  Cognito     user pool {settings.cognito_user_pool_id} at {pool_endpoint}")
     console.print(f"  Data dir    {data_dir.resolve()}  (demo data {'loaded now' if seeded else 'already present'})")
     if "express" in urls:
         console.print(f"  Dashboard   [bold]{urls['express']}/dashboard[/]  (both backends, dashboards and alarms)")
@@ -303,13 +307,16 @@ def up(
     run_serverless = only != "express"
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)  # also when a script started us with SIGINT ignored
+    from api import demo_data
+
     with contextlib.ExitStack() as stack:
         try:
             settings, servers = _start_embedded(stack, settings, root)
-            with console.status("Starting S3 (moto server)…"):
+            with console.status("Starting S3 and the Cognito user pool (moto server)…"):
                 from api.object_keys import PUBLIC_PREFIXES
 
                 settings = local_s3.start(stack, settings, root, public_prefixes=PUBLIC_PREFIXES)
+                settings = local_user_pool.start(stack, settings, root, demo_data.DEMO_USER)
             proxies = ProxySet()
             express_settings = proxied_settings(stack, proxies, settings, "express")
             serverless_settings = proxied_settings(stack, proxies, settings, "serverless")
@@ -368,6 +375,7 @@ def up(
                     root, host, port, redis_url=settings.redis_url, serverless_url=urls.get("serverless"),
                     **(rollout_parts.announced() if rollout_parts else {}),
                     invoke_url=local_aws.invoke_url or None, csv_parser=express_settings.csv_parser_function,
+                    cognito_endpoint=settings.cognito_endpoint_url, cognito_user_pool=settings.cognito_user_pool_id,
                 )
                 _banner(settings, urls, local_aws, root, seeded)
 
@@ -393,7 +401,11 @@ def _front_door(
     endpoint = settings.s3_endpoint_url if local else local_s3.start_moto(stack, Path(settings.data_dir), "aws.log")
     assert endpoint is not None
     urls = {catalogue.EXPRESS: f"http://127.0.0.1:{port}", catalogue.SERVERLESS: local_aws.gateway_url}
-    return local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port)
+    cognito = {"region": local_user_pool.REGION, "userPoolId": settings.cognito_user_pool_id,
+               "userPoolWebClientId": settings.jwt_audience}  # the audience the local tokens carry
+    return local_rollout.start(
+        stack, endpoint, urls, settings.service, host=host, port=front_door_port, cognito=cognito
+    )
 
 
 def _build_app(settings: config.Settings, stack: contextlib.ExitStack, observatory: Observatory, chaos: ChaosFn) -> Any:

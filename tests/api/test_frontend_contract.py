@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fractional_indexing import generate_key_between
 
-from tests.api.helpers import assert_envelope, moc_body
-from tests.api.uploads import two_colour_jpeg, upload
+from tests.support.helpers import assert_envelope, moc_body
+from tests.support.uploads import two_colour_jpeg, upload
 
 
 def _nulls(value: Any, path: str = "") -> list[str]:
