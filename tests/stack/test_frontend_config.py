@@ -16,7 +16,6 @@ import pytest
 
 from api.functions import FUNCTIONS
 from cli.stack import wiring
-from devstack.route53.front_door import FrontDoor
 from rollout.config_flag import ConfigFlag
 from stack import frontend_config
 from stack.template import synthesize
@@ -116,13 +115,3 @@ def test_a_writer_that_cannot_write_reports_failed_to_cloudformation(response_ur
     url, received = response_url
     _run_writer("Create", url, "https://api.example.com")  # no such bucket
     assert received[0]["Status"] == "FAILED" and "NoSuchBucket" in received[0]["Reason"]
-
-
-def test_the_local_front_door_answers_config_json_from_the_bucket() -> None:
-    document = {"apiBaseUrl": "http://127.0.0.1:9002", "cognitoConfig": COGNITO, "useServerless": False}
-    door = FrontDoor({"express": "http://127.0.0.1:1"}, lambda: {"express": 100}, config_document=lambda: document)
-    started: list[Any] = []
-    body = b"".join(door({"PATH_INFO": "/config.json", "REQUEST_METHOD": "GET"}, lambda *a: started.append(a)))
-    status, headers = started[0]
-    assert status == "200 OK" and ("Cache-Control", "max-age=60") in headers
-    assert json.loads(body) == document
