@@ -127,6 +127,7 @@ def _queued(deps, user: str, csv: bytes, local_s3: LocalS3) -> dict:
 
 
 def _parts(deps, moc_id: str) -> tuple[int, int | None]:
+    """How many part lines the MOC's lists hold, and its totalPieceCount (the parser's sum)."""
     from sqlalchemy import func, select
 
     from api.models import MocInstruction, MocPart, MocPartsList
@@ -135,7 +136,7 @@ def _parts(deps, moc_id: str) -> tuple[int, int | None]:
         lines = session.scalar(
             select(func.count()).select_from(MocPart).join(MocPartsList).where(MocPartsList.moc_id == moc_id)
         )
-        return int(lines), session.get(MocInstruction, uuid.UUID(moc_id)).parts_count
+        return int(lines), session.get(MocInstruction, uuid.UUID(moc_id)).total_piece_count  # the parser's sum
 
     return deps.database.read(count)
 
