@@ -32,7 +32,9 @@ FUNCTION_ROUTERS: dict[str, Callable[[Dependencies], tuple[Router, ...]]] = {
     "mocs": lambda deps: (mocs.build_router(deps.database, deps.cache, deps.search, deps.outbox),),
     "gallery": lambda deps: (gallery.build_router(deps.database, deps.cache, deps.outbox, deps.storage),),
     "wishlist": lambda deps: (wishlist.build_router(deps.database, deps.cache, deps.outbox, deps.storage),),
-    "profile": lambda deps: (profile.build_router(deps.database, deps.cache, deps.outbox, deps.storage),),
+    "profile": lambda deps: (
+        profile.build_router(deps.database, deps.cache, deps.outbox, deps.storage, deps.user_pool),
+    ),
     "upload": lambda deps: (
         uploads.build_router(deps.database, deps.outbox, deps.storage, deps.settings.csv_parser_function),
     ),

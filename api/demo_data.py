@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractional_indexing import generate_n_keys_between
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -59,11 +60,10 @@ def load_demo_data(session: Session) -> bool:
         session.add(MocPartsList(moc_id=moc.id, file_id=instructions.id, title="Main build", total_parts_count=1500))
     first_moc = session.query(MocInstruction).filter_by(user_id=DEMO_USER, title=_MOCS[0][1]).one()
     session.add_all(MocGalleryImage(moc_id=first_moc.id, gallery_image_id=image.id) for image in images)
+    wishes = [("Eiffel Tower 10307", "sets"), ("Dark tan 1x2 plates", "parts"), ("Titanic 10294", "sets")]
     session.add_all(
-        WishlistItem(user_id=DEMO_USER, title=title, category=category, sort_order=n)
-        for n, (title, category) in enumerate(
-            [("Eiffel Tower 10307", "sets"), ("Dark tan 1x2 plates", "parts"), ("Titanic 10294", "sets")]
-        )
+        WishlistItem(user_id=DEMO_USER, title=title, category=category, position=n, sort_key=key)
+        for n, ((title, category), key) in enumerate(zip(wishes, generate_n_keys_between(None, None, 3), strict=True))
     )
     session.add(AppMeta(key=MARKER, value="1"))
     session.commit()

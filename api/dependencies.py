@@ -28,6 +28,7 @@ from api.adapters.database import Database
 from api.adapters.outbox import Outbox
 from api.adapters.search import Search
 from api.adapters.storage import Storage
+from api.adapters.user_pool import UserPool
 from guards import db_credentials
 from guards.breaker_registry import DEFAULT_CONFIGS, BreakerRegistry
 from guards.health import HealthProbe
@@ -61,6 +62,7 @@ class Dependencies:
         )
         self.search = Search(settings.opensearch_url, self.breakers[catalogue.OPENSEARCH], self.outbox)
         self.storage = Storage(settings, lambda: self.breakers[catalogue.S3], self.outbox)
+        self.user_pool = UserPool(settings, self.breakers[catalogue.COGNITO])
         self.health = HealthProbe(
             {
                 "database": self.database.ping,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,9 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    cast,
     func,
+    literal,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -65,8 +69,15 @@ class MocInstruction(Base):
     theme: Mapped[str | None] = mapped_column(String(100))
     set_number: Mapped[str | None] = mapped_column(String(50))
     parts_count: Mapped[int | None] = mapped_column(Integer)
+    """The author's estimate, entered by the user."""
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list, server_default="{}")
     thumbnail_url: Mapped[str | None] = mapped_column(String(2048))
+    subtheme: Mapped[str | None] = mapped_column(String(100))
+    release_year: Mapped[int | None] = mapped_column(Integer)
+    retired: Mapped[bool | None] = mapped_column(Boolean)
+    uploaded_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    total_piece_count: Mapped[int | None] = mapped_column(Integer)
+    """The sum of the imported parts lists (the CSV parser's count), never typed in."""
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -224,8 +235,18 @@ class GalleryFlag(Base):
     created_at: Mapped[datetime] = _created()
 
 
+LEGACY_KEY_PREFIX = "z"
+"""Rows a legacy backend inserted (integer position, no key) sort after every keyed row, by position."""
+LEGACY_KEY_DIGITS = 10
+
+
 class WishlistItem(Base):
-    """A set or part the user wants, kept in the user's own ``sortOrder``."""
+    """A set or part the user wants, kept in the user's own ``sortOrder``: a string compared byte by byte.
+
+    ``sort_key`` is the order (fractional-indexing keys, so one item can move between two others
+    without renumbering); ``position``, the integer column ``sort_order`` the legacy backend reads
+    and writes, is kept equal to the rank whenever this API renumbers, so both backends show one order.
+    """
 
     __tablename__ = "wishlist_items"
 
@@ -236,9 +257,27 @@ class WishlistItem(Base):
     product_link: Mapped[str | None] = mapped_column(String(2048))
     image_url: Mapped[str | None] = mapped_column(String(2048))
     category: Mapped[str | None] = mapped_column(String(100), index=True)
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column("sort_order", Integer, default=0)
+    sort_key: Mapped[str | None] = mapped_column(String(64, collation="C"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
+
+    @hybrid_property
+    def sort_order(self) -> str:
+        """The API's ``sortOrder``: the key, or for a legacy row one built from its position."""
+        if self.sort_key is not None:
+            return self.sort_key
+        return f"{LEGACY_KEY_PREFIX}{self.position:0{LEGACY_KEY_DIGITS}d}"
+
+    @sort_order.inplace.setter
+    def _sort_order_setter(self, key: str) -> None:
+        self.sort_key = key
+
+    @sort_order.inplace.expression
+    @classmethod
+    def _sort_order_expression(cls) -> Any:
+        legacy = literal(LEGACY_KEY_PREFIX) + func.lpad(cast(cls.position, String), LEGACY_KEY_DIGITS, "0")
+        return func.coalesce(cls.sort_key, legacy).collate("C")
 
 
 class UserProfile(Base):

@@ -3,20 +3,31 @@
 They are the one description of every response: services serialize rows
 through them (``Moc.of(row)``), routes declare them as return types, which
 makes Powertools check each answer against them and ``docs/openapi.yaml``
-describe them exactly (``additionalProperties: false``, required fields,
-nullable ones), so generated clients and schema-based fuzzers can rely on it.
+describe them exactly (``additionalProperties: false``, required fields),
+so generated clients and schema-based fuzzers can rely on it.
+
+One rule for optional fields, the architecture's: **an optional field that has no value is
+left out** (``thumbnailUrl`` absent, never ``"thumbnailUrl": null``). The TypeScript interfaces
+declare them ``field?: string`` and the OpenAPI block no ``nullable``, so a strict generated
+client rejects a null. :data:`Omittable` types such a field: not required, and its schema has no
+``null`` (``SkipJsonSchema``); :meth:`_Out.of` drops the empty ones.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from runtime.telemetry import catalogue
+
+T = TypeVar("T")
+Omittable: TypeAlias = T | SkipJsonSchema[None]
+"""An optional field: left out of the answer when empty, so its schema has no ``null``."""
 
 ComponentStatus = Literal["healthy", "unhealthy", "not_configured"]
 
@@ -26,8 +37,8 @@ class _Out(BaseModel):
 
     @classmethod
     def of(cls, row: Any) -> dict[str, Any]:
-        """``row`` (an ORM object or a mapping) as the camelCase JSON object of this model."""
-        return cls.model_validate(row).model_dump(mode="json", by_alias=True)
+        """``row`` (an ORM object or a mapping) as the camelCase JSON object of this model, empty fields left out."""
+        return cls.model_validate(row).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class Moc(_Out):
@@ -35,14 +46,19 @@ class Moc(_Out):
     user_id: str
     type: Literal["moc", "set"]
     title: str
-    description: str | None
-    author: str | None
-    brand: str | None
-    theme: str | None
-    set_number: str | None
-    parts_count: int | None
+    description: Omittable[str] = None
+    author: Omittable[str] = None
+    brand: Omittable[str] = None
+    theme: Omittable[str] = None
+    set_number: Omittable[str] = None
+    parts_count: Omittable[int] = Field(None, description="the author's estimate")
     tags: list[str]
-    thumbnail_url: str | None
+    thumbnail_url: Omittable[str] = None
+    subtheme: Omittable[str] = None
+    release_year: Omittable[int] = None
+    retired: Omittable[bool] = None
+    uploaded_date: datetime
+    total_piece_count: Omittable[int] = Field(None, description="the sum of the imported parts lists")
     created_at: datetime
     updated_at: datetime
 
@@ -51,19 +67,19 @@ class MocFile(_Out):
     id: uuid.UUID
     file_type: str
     file_url: str
-    original_filename: str | None
-    mime_type: str | None
+    original_filename: Omittable[str] = None
+    mime_type: Omittable[str] = None
     created_at: datetime
 
 
 class PartsList(_Out):
     id: uuid.UUID
-    file_id: uuid.UUID | None
+    file_id: Omittable[uuid.UUID] = None
     title: str
-    total_parts_count: int | None
+    total_parts_count: Omittable[int] = None
     built: bool
     purchased: bool
-    notes: str | None
+    notes: Omittable[str] = None
     created_at: datetime
     updated_at: datetime
 
@@ -72,11 +88,11 @@ class Image(_Out):
     id: uuid.UUID
     user_id: str
     title: str
-    description: str | None
+    description: Omittable[str] = None
     tags: list[str]
     image_url: str
-    thumbnail_url: str | None
-    album_id: uuid.UUID | None
+    thumbnail_url: Omittable[str] = None
+    album_id: Omittable[uuid.UUID] = None
     flagged: bool
     created_at: datetime
     last_updated_at: datetime
@@ -92,11 +108,11 @@ class Album(_Out):
     id: uuid.UUID
     user_id: str
     title: str
-    description: str | None
-    cover_image_id: uuid.UUID | None
+    description: Omittable[str] = None
+    cover_image_id: Omittable[uuid.UUID] = None
     created_at: datetime
     last_updated_at: datetime
-    image_count: int | None = None  # known on lists, creation and detail; null after a PATCH
+    image_count: Omittable[int] = None  # known on lists, creation and detail; left out after a PATCH
 
 
 class AlbumDetail(Album):
@@ -107,11 +123,11 @@ class WishlistItem(_Out):
     id: uuid.UUID
     user_id: str
     title: str
-    description: str | None
-    product_link: str | None
-    image_url: str | None
-    category: str | None
-    sort_order: int
+    description: Omittable[str] = None
+    product_link: Omittable[str] = None
+    image_url: Omittable[str] = None
+    category: Omittable[str] = None
+    sort_order: str = Field(description="the user's order: items sort by it byte by byte (fractional-indexing keys)")
     created_at: datetime
     updated_at: datetime
 
@@ -123,11 +139,21 @@ class ProfileStats(_Out):
 
 
 class Profile(_Out):
-    id: str
-    email: str | None
-    name: str | None
-    avatar_url: str | None = Field(description="the uploaded 256x256 WebP avatar; null without one")
+    """The user pool's standard attributes (``sub``, ``email``, ``name``, ``picture``) and activity stats."""
+
+    id: str = Field(description="the same as sub (the API's user id)")
+    sub: str
+    email: Omittable[str] = None
+    name: Omittable[str] = None
+    picture: Omittable[str] = Field(None, description="URL of the uploaded 256x256 WebP avatar")
     stats: ProfileStats
+
+
+class ProfileMeta(_Out):
+    identity_source: Literal["cognito", "token"] = Field(
+        description="cognito: the user pool answered; token: it could not be reached (or is not configured), so "
+        "the identity is the token's claims and picture is left out"
+    )
 
 
 class Deleted(_Out):
@@ -177,7 +203,7 @@ class MocDetailResponse(_Ok):
 
 class MocPage(_Paged):
     data: list[Moc]
-    meta: SearchMeta | None = None  # with ?search=: which engine answered
+    meta: Omittable[SearchMeta] = None  # with ?search=: which engine answered
 
 
 class ImageResponse(_Ok):
@@ -211,6 +237,7 @@ class WishlistList(_Ok):
 
 class ProfileResponse(_Ok):
     data: Profile
+    meta: ProfileMeta
 
 
 class DeletedResponse(_Ok):
@@ -224,7 +251,7 @@ class DebugConfig(_Out):
     service: str
     stage: Literal["dev", "staging"]
     version: str
-    function_version: str | None  # Lambda's version ($LATEST, 7, …); None on express
+    function_version: Omittable[str] = None  # Lambda's version ($LATEST, 7, …); left out on express
     migration_mode: bool
     cache_prefix: Literal["", "v2:"]
     breakers: dict[str, Literal["closed", "open", "half-open"]]

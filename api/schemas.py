@@ -58,6 +58,13 @@ def whole_number(value: Any) -> Any:
 
 
 Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(whole_number)]
+ReleaseYear = Annotated[int, Field(ge=1932, le=2100), BeforeValidator(whole_number)]  # LEGO's founding year on
+SORT_KEY_PATTERN = r"^[0-9A-Za-z]+$"
+SortKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=SORT_KEY_PATTERN),
+    Field(description="sorts byte by byte (as JavaScript compares strings); fractional-indexing keys fit"),
+]
 MocType = Literal["moc", "set"]
 
 
@@ -102,6 +109,9 @@ class MocCreate(_Body):
     parts_count: Count | None = Field(None, alias="partsCount")
     tags: Tags = Field(default_factory=list)
     thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
+    subtheme: ShortText | None = None
+    release_year: ReleaseYear | None = Field(None, alias="releaseYear")
+    retired: StrictBool | None = None
 
     @model_validator(mode="after")
     def _type_requirements(self) -> MocCreate:
@@ -120,6 +130,9 @@ class MocUpdate(_Body):
     parts_count: Count | None = Field(None, alias="partsCount")
     tags: Tags = not_null_if_sent()
     thumbnail_url: Url | None = Field(None, alias="thumbnailUrl")
+    subtheme: ShortText | None = None
+    release_year: ReleaseYear | None = Field(None, alias="releaseYear")
+    retired: StrictBool | None = None
 
 
 def check_type_requirements(moc_type: str, author: str | None, brand: str | None) -> None:
@@ -165,7 +178,7 @@ class WishlistCreate(_Body):
     product_link: Url | None = Field(None, alias="productLink")
     image_url: Url | None = Field(None, alias="imageUrl")
     category: ShortText | None = None
-    sort_order: Count | None = Field(None, alias="sortOrder")
+    sort_order: SortKey | None = Field(None, alias="sortOrder")
 
 
 class WishlistUpdate(_Body):
@@ -174,7 +187,7 @@ class WishlistUpdate(_Body):
     product_link: Url | None = Field(None, alias="productLink")
     image_url: Url | None = Field(None, alias="imageUrl")
     category: ShortText | None = None
-    sort_order: Count = not_null_if_sent(alias="sortOrder")
+    sort_order: SortKey = not_null_if_sent(alias="sortOrder")
 
 
 def distinct(values: list[Any]) -> list[Any]:
@@ -212,7 +225,10 @@ def image_json(image: models.GalleryImage) -> dict[str, Any]:
 
 
 def album_json(album: models.GalleryAlbum, image_count: int | None = None) -> dict[str, Any]:
-    return {**responses.Album.of(album), "imageCount": image_count}
+    shown = responses.Album.of(album)
+    if image_count is not None:
+        shown["imageCount"] = image_count
+    return shown
 
 
 def wishlist_json(item: models.WishlistItem) -> dict[str, Any]:

@@ -23,10 +23,10 @@ from typing import Any
 from api.adapters.search_index import init_indices
 from api.composition import build_handlers
 from api.dependencies import Dependencies
-from api.schema_setup import create_schema
 from benchmarks.report import command_line, machine_line, percentile, write_section
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from guards.breaker_registry import DEFAULT_CONFIGS
+from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from runtime.telemetry import recorder
 from tests.support.clients import LambdaClient
@@ -62,7 +62,7 @@ Call = Callable[[LambdaClient], Any]
 
 def _instance(settings: config.Settings) -> Instance:
     deps = Dependencies(settings)
-    create_schema(deps.database.engine)
+    migrate_schema(deps.database.engine)
     return Instance(deps, LambdaClient(build_handlers(deps)))
 
 

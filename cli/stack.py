@@ -51,6 +51,7 @@ def wiring() -> Wiring:
             "csv-parser": ObjectAccess(read_only=("mocs/",)),
         },
         invokes={"upload": ("csv-parser",)},
+        user_pool=("profile",),  # api/services/profile.py: names and pictures live in Cognito
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli import running
 from cli.options import data_dir_option, load_settings
 from runtime.auth import DEFAULT_TOKEN_TTL_SECONDS, mint_token
 
@@ -20,10 +21,19 @@ from runtime.auth import DEFAULT_TOKEN_TTL_SECONDS, mint_token
 def token(sub: str, email: str | None, name: str | None, ttl: int, data_dir: str) -> None:
     """Print an RS256 JWT (iss, aud, exp) signed with the dev key in the data directory.
 
+    With `brickguard up` running on that data directory, the user is first added to its local
+    Cognito user pool (with the email and name given), so the profile routes find it there.
+
     \b
     Example:
       TOKEN=$(brickguard token --sub demo-user --email demo@example.com)
       curl -H "Authorization: Bearer $TOKEN" localhost:9000/api/mocs
     """
     settings = load_settings(data_dir=data_dir)
+    endpoint = running.running_url(data_dir, "cognito_endpoint")
+    pool = running.running_url(data_dir, "cognito_user_pool")
+    if endpoint and pool:
+        from devstack.cognito import local_user_pool
+
+        local_user_pool.ensure_user(endpoint, pool, sub, email=email, name=name)
     click.echo(mint_token(settings, sub=sub, email=email, name=name, ttl_seconds=ttl))

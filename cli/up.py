@@ -31,6 +31,7 @@ from cli.options import data_dir_option, load_settings
 from devstack.chaos.express_backend import ErrorShare, ExpressListener
 from devstack.chaos.lambda_init import InitFault
 from devstack.chaos.local_chaos import chaos_endpoint, proxied_settings
+from devstack.cognito import local_user_pool
 from devstack.lambda_ import failure_queue
 from devstack.route53 import local_rollout
 from devstack.s3 import local_s3
@@ -78,11 +79,11 @@ def _prepare_database(settings: config.Settings) -> bool:
     """Create the schema and load the demo data once; True when demo data was loaded now."""
     from api.demo_data import load_demo_data
     from api.dependencies import Dependencies
-    from api.schema_setup import create_schema
+    from migrations.apply import upgrade as migrate_schema
 
     database = Dependencies(settings).database  # for this step only: the backends compose their own
     try:
-        create_schema(database.engine)
+        migrate_schema(database.engine)
         with database.session() as session:
             return load_demo_data(session)
     finally:
@@ -127,6 +128,7 @@ def function_environment(settings: config.Settings) -> dict[str, str]:
         env.BREAKER_FORCE: ",".join(f"{name}={state}" for name, state in settings.breaker_overrides.items()),
         env.BREAKER_GAUGE_PERIOD_MS: str(round(ALARM_PERIOD_S * 1000 / period_scale())),
         **local_s3.environment(settings),
+        **local_user_pool.environment(settings),
     }
     return {name: value for name, value in variables.items() if value}
 
@@ -221,6 +223,8 @@ def _banner(settings: config.Settings, urls: dict[str, str], local_aws: Any, dat
     console.print(f"  Redis       {settings.redis_url or 'not configured (cache off)'}")
     console.print(f"  OpenSearch  {settings.opensearch_url or 'not configured (search uses PostgreSQL ILIKE)'}")
     console.print(f"  S3          bucket {settings.s3_bucket} at {settings.s3_endpoint_url or 'AWS'}")
+    pool_endpoint = settings.cognito_endpoint_url or "AWS"
+    console.print(f"  Cognito     user pool {settings.cognito_user_pool_id} at {pool_endpoint}")
     console.print(f"  Data dir    {data_dir.resolve()}  (demo data {'loaded now' if seeded else 'already present'})")
     if "express" in urls:
         console.print(f"  Dashboard   [bold]{urls['express']}/dashboard[/]  (both backends, dashboards and alarms)")
@@ -308,16 +312,19 @@ def up(
     run_serverless = only != "express"
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)  # also when a script started us with SIGINT ignored
+    from api import demo_data
+
     with contextlib.ExitStack() as stack:
         try:
             settings, servers = _start_embedded(stack, settings, root)
             supervisor = Supervisor(servers, say=lambda message: console.print(f"[bold yellow]{message}[/]"))
             supervisor.start()
             stack.callback(supervisor.stop)  # before the servers stop (callbacks run last-in first-out)
-            with console.status("Starting S3 (moto server)…"):
+            with console.status("Starting S3 and the Cognito user pool (moto server)…"):
                 from api.object_keys import PUBLIC_PREFIXES
 
                 settings = local_s3.start(stack, settings, root, public_prefixes=PUBLIC_PREFIXES)
+                settings = local_user_pool.start(stack, settings, root, demo_data.DEMO_USER)
             proxies = ProxySet()
             express_settings = proxied_settings(stack, proxies, settings, "express")
             serverless_settings = proxied_settings(stack, proxies, settings, "serverless")
@@ -396,6 +403,7 @@ def up(
                 **(rollout_parts.announced() if rollout_parts else {}),
                 invoke_url=local_aws.invoke_url or None, csv_parser=express_settings.csv_parser_function,
                 control_url=f"http://127.0.0.1:{listener.control_port()}",
+                cognito_endpoint=settings.cognito_endpoint_url, cognito_user_pool=settings.cognito_user_pool_id,
             )
             start_health_checks(stack, observatory, checked)
             _banner(settings, urls, local_aws, root, seeded)
@@ -421,8 +429,10 @@ def _front_door(
     urls = {catalogue.EXPRESS: f"http://127.0.0.1:{port}", catalogue.SERVERLESS: local_aws.gateway_url}
     from devstack.elb import load_balancer
 
+    cognito = {"region": local_user_pool.REGION, "userPoolId": settings.cognito_user_pool_id,
+               "userPoolWebClientId": settings.jwt_audience}  # the audience the local tokens carry
     parts = local_rollout.start(stack, endpoint, urls, settings.service, host=host, port=front_door_port,
-                                on_answer=load_balancer.forwarded(observatory.platform))
+                                cognito=cognito, on_answer=load_balancer.forwarded(observatory.platform))
     observatory.alarms.on_invoke(observatory.names.rollback_function(), local_rollout.rollback_function(parts))
     return parts
 

@@ -68,6 +68,14 @@ DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
             slow_call_seconds=5.0,
             reset_timeout=10.0,
         ),
+        # Profiles only, with a cached or token-claims fallback: like Redis, fail over quickly; AdminGetUser is fast.
+        catalogue.COGNITO: BreakerConfig(
+            failure_rate_threshold=0.5,
+            minimum_calls=5,
+            window_seconds=30.0,
+            slow_call_seconds=1.0,
+            reset_timeout=10.0,
+        ),
     }
 )
 

@@ -1,8 +1,10 @@
 """``/config.json`` in the config bucket: the frontend's ``useServerless`` switch (the fast rollback path).
 
-The object is served with ``Cache-Control: max-age=60``, so every browser
-picks a change up within a minute of the write — faster than DNS, where some
-resolvers outlive their TTL. Other fields of the document are kept as they are.
+The document is seed 001's (``apiBaseUrl``, ``cognitoConfig``, ``useServerless``; keys in
+``stack/rollout_contract.py``): the stack creates it, and the rollout commands change only
+``useServerless``, keeping every other key as it is. The object is served with
+``Cache-Control: max-age=60``, so every browser picks a change up within a minute of the write —
+faster than DNS, where some resolvers outlive their TTL.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-CONFIG_KEY = "config.json"
-CACHE_CONTROL = "max-age=60"
+from stack.rollout_contract import CONFIG_CACHE_CONTROL, CONFIG_KEY, USE_SERVERLESS
+
+CACHE_CONTROL = CONFIG_CACHE_CONTROL
 MAX_AGE_SECONDS = 60
-FLAG = "useServerless"
+FLAG = USE_SERVERLESS
 
 
 class ConfigFlag:
@@ -39,7 +42,10 @@ class ConfigFlag:
 
     def set(self, use_serverless: bool) -> dict[str, Any]:
         """Write the flag (keeping the other fields) with ``Cache-Control: max-age=60``; returns the document."""
-        document = {**self.document(), FLAG: use_serverless}
+        return self.write({**self.document(), FLAG: use_serverless})
+
+    def write(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Put the whole ``document`` (JSON, ``Cache-Control: max-age=60``); returns it."""
         self._client.put_object(
             Bucket=self._bucket,
             Key=self._key,

@@ -53,6 +53,10 @@ class Settings:
     """Base of the URLs put in responses (a CDN); default: the bucket's endpoint URL."""
     csv_parser_function: str | None = None
     """Name or ARN of the csv-parser function the upload function invokes (``Event``)."""
+    cognito_user_pool_id: str | None = None
+    """The user pool holding profiles' ``name`` and ``picture``; without one profiles answer from the token."""
+    cognito_endpoint_url: str | None = None
+    """A non-AWS Cognito endpoint (``brickguard up``'s moto server); None for AWS itself."""
     breaker_gauge_period_ms: int = 60_000
     """How often a Lambda environment republishes its breakers' states (the breaker alarms' period)."""
     drain_seconds: int = 25
@@ -183,6 +187,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         s3_endpoint_url=(
             validate_url(env["S3_ENDPOINT_URL"], "S3_ENDPOINT_URL", ("http", "https"))
             if env.get("S3_ENDPOINT_URL") else None
+        ),
+        cognito_user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
+        cognito_endpoint_url=(
+            validate_url(env["COGNITO_ENDPOINT_URL"], "COGNITO_ENDPOINT_URL", ("http", "https"))
+            if env.get("COGNITO_ENDPOINT_URL") else None
         ),
         s3_public_url=(
             validate_url(env["S3_PUBLIC_URL"], "S3_PUBLIC_URL", ("http", "https")) if env.get("S3_PUBLIC_URL") else None

@@ -23,7 +23,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from runtime import coldstart, http_event, keepwarm, process, resolver_hooks
+from runtime import coldstart, compression, http_event, keepwarm, process, resolver_hooks
 from runtime.errors import error_response, internal_error_response
 from runtime.telemetry.context import RequestContext
 
@@ -120,7 +120,7 @@ def guarded_handler(
         headers = response.setdefault("headers", {})
         headers["X-Request-Id"] = ctx.request_id
         headers.update(ctx.response_headers)
-        return response
+        return compression.gzip_response(event, response) if isinstance(event, dict) else response
 
     handler.__name__ = function
     handler.__qualname__ = function

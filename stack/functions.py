@@ -75,6 +75,8 @@ class Wiring:
     """Each function's prefixes of the upload bucket (none: no S3 objects of its own)."""
     invokes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Caller -> the functions without routes it invokes asynchronously."""
+    user_pool: tuple[str, ...] = ()
+    """The functions that read and write profiles in the Cognito user pool."""
 
     def drained_prefixes(self) -> tuple[str, ...]:
         """Every prefix objects are written under: any function's outbox drain may delete there."""
@@ -109,6 +111,7 @@ def _environment(invokes: Sequence[str]) -> dict[str, Any]:
         env.STAGE: ref("Stage"),  # /debug/config answers in dev and staging only
         env.DATABASE_AUTH: ref("DatabaseAuth"),
         env.DATABASE_SECRET_ARN: ref("DatabaseSecretArn"),
+        env.COGNITO_USER_POOL_ID: ref("CognitoUserPoolId"),
         **{async_invoke.caller_variable(target): async_invoke.invoked_name(target) for target in invokes},
     }
 
@@ -229,6 +232,7 @@ def resources(table: Sequence[FunctionSpec], release: str, wiring: Wiring) -> di
             keep_warm=not asynchronous,
             invokes=invokes,
             failure_queue=async_invoke.queue_logical_id(function) if asynchronous else None,
+            user_pool=function in wiring.user_pool,
         )
         found[log_group_logical_id(function)] = _log_group(function)
         found[iam.role_logical_id(function)] = iam.role(function, grants)

@@ -15,7 +15,9 @@
 - ``lambda:InvokeFunction`` on the ``:live`` alias of each function it invokes asynchronously
   (upload → csv-parser), nothing else;
 - ``sqs:SendMessage`` to its on-failure queue, for a function invoked asynchronously: Lambda sends
-  the invocation record with the function's own role.
+  the invocation record with the function's own role;
+- the user pool's profile calls (:data:`USER_POOL_ACTIONS`) on the one pool ``CognitoUserPoolId``,
+  for the functions that read or write profiles (profile): nothing else of Cognito.
 
 ``STAR_ACTIONS`` lists every action allowed on ``*``; tests/stack walks the template against it.
 """
@@ -37,6 +39,12 @@ VPC_ACTIONS = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 )
+USER_POOL_ACTIONS = (
+    "cognito-idp:AdminGetUser",  # name, picture, email of a profile
+    "cognito-idp:AdminUpdateUserAttributes",  # PATCH name, avatar upload sets picture
+    "cognito-idp:AdminDeleteUserAttributes",  # avatar removal clears picture
+)
+USER_POOL_ARN = "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${CognitoUserPoolId}"
 # Actions whose service does not support resource-level permissions: the only ones allowed on "*".
 # ``route53:GetChange`` reads a change whose id the change call itself makes: granted on ``change/*``
 # (the rollback function waiting for INSYNC, stack/auto_rollback.py).
@@ -76,6 +84,8 @@ class RoleGrants:
     """Functions it invokes asynchronously (their ``:live`` alias)."""
     failure_queue: str | None = None
     """Logical id of its on-failure SQS queue, when it is invoked asynchronously."""
+    user_pool: bool = False
+    """Reads and writes profiles in the Cognito user pool."""
 
 
 def role_logical_id(function: str) -> str:
@@ -141,6 +151,9 @@ def statements(function: str, grants: RoleGrants = RoleGrants()) -> list[Any]:
     if grants.failure_queue:
         found.append({"Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
                       "Resource": {"Fn::GetAtt": [grants.failure_queue, "Arn"]}})
+    if grants.user_pool:
+        found.append({"Sid": "UserPoolProfiles", "Effect": "Allow", "Action": list(USER_POOL_ACTIONS),
+                      "Resource": {"Fn::Sub": USER_POOL_ARN}})
     return found + _object_statements(grants.objects, grants.drained_prefixes)
 
 

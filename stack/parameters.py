@@ -60,6 +60,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         AllowedValues=list(PROFILES),
     ),
     "CognitoIssuerUrl": _string("JWT issuer, https://cognito-idp.<region>.amazonaws.com/<user pool id>"),
+    "CognitoUserPoolId": _string("the user pool of the profiles (name, picture): <region>_<id>, the issuer's last "
+                                 "part; the profile function may call AdminGetUser/AdminUpdateUserAttributes/"
+                                 "AdminDeleteUserAttributes on it and nothing else",
+                                 AllowedPattern="^[\\w-]+_[0-9a-zA-Z]+$"),
     "CognitoAudience": {"Type": "CommaDelimitedList",
                         "Description": "app client ids: an ID token's aud, or an access token's client_id "
                                        "(when it has no aud)"},

@@ -12,6 +12,15 @@ from runtime.telemetry import catalogue
 EXPRESS, SERVERLESS = catalogue.EXPRESS, catalogue.SERVERLESS  # the weighted records' SetIdentifiers
 TTL_SECONDS = 60  # the seeds' TTL of both weighted records
 INITIAL_WEIGHTS = (100, 0)  # (express, serverless): a new stack sends everything to express
+CONFIG_KEY = "config.json"  # the frontend's runtime configuration, in the config bucket
+CONFIG_CACHE_CONTROL = "max-age=60"  # every browser sees a flip within a minute
+USE_SERVERLESS = "useServerless"  # the one key the rollout commands change
+API_BASE_URL = "apiBaseUrl"
+COGNITO_CONFIG = "cognitoConfig"
+"""Seed 001's ``/config.json``: ``{apiBaseUrl, cognitoConfig: {region, userPoolId, userPoolWebClientId},
+useServerless}``. The stack writes the first two (infrastructure, per environment) and creates
+``useServerless`` as ``false``; after that only the rollout commands change it, and every writer
+keeps the keys it does not own."""
 OUTPUT_KEYS = {  # rollout option -> the stack output that gives it
     "hosted_zone_id": "HostedZoneId",
     "record_name": "ApiRecordName",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alarms.composites import DEPLOY_WINDOW
-from stack import auto_rollback, functions, health_checks, http_api, monitoring, network, traffic
+from stack import auto_rollback, frontend_config, functions, health_checks, http_api, monitoring, network, traffic
 from stack.functions import FunctionSpec, Wiring
 from stack.intrinsics import alarm_logical_id, get_att, ref
 from stack.parameters import CONDITIONS, PARAMETERS, RULES
@@ -33,6 +33,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
         health_checks.resources(),
         traffic.resources(),
         auto_rollback.resources(),
+        frontend_config.resources(traffic.CONFIG_BUCKET),
         monitoring.resources(names),
     ):
         overlap = resources.keys() & part.keys()

@@ -19,7 +19,8 @@ serverless one points at, and the bucket of ``/config.json`` — declared here, 
   rollout (with its gate and audit trail) moves traffic.
 - **The config bucket** is private, versioned (every ``useServerless`` flip is kept), encrypted and
   retained with the stack's deletion (it holds the rollout's audit trail). Browsers read
-  ``/config.json`` through the frontend's CDN (``Cache-Control: max-age=60`` is set per object).
+  ``/config.json`` through the frontend's CDN (``Cache-Control: max-age=60`` is set per object);
+  the stack writes the document itself (stack/frontend_config.py).
 """
 
 from __future__ import annotations

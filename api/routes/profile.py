@@ -1,4 +1,4 @@
-"""``/api/users/{id}`` routes (the ``profile`` function)."""
+"""``/api/users/{id}`` routes (the ``profile`` function): identity in Cognito, stats from PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,37 +21,44 @@ if TYPE_CHECKING:
     from api.adapters.database import Database
     from api.adapters.outbox import Outbox
     from api.adapters.storage import Storage
+    from api.adapters.user_pool import UserPool
 
 UserId = Annotated[str, Path(max_length=255)]
 
 
-def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Storage) -> Router:
+def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Storage, user_pool: UserPool) -> Router:
     """The profile routes, serving from these dependency objects."""
     router = Router()
 
-    @router.get("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse))
-    def get_profile(user: CallerId, id: UserId) -> dict[str, Any]:
-        if id != user:
-            raise NotFound("User not found")
-        stored = read_through(
+    def activity(user: str) -> dict[str, int]:
+        return read_through(
             cache,
             database,
             cache_keys.profile(user),
             cache_keys.profile_ns(user),
             cache_keys.STATS_TTL_S,
-            lambda session: profile.stored_profile(session, user),
+            lambda session: profile.stats(session, user),
         )
-        return {"success": True, "data": profile.compose(user, stored, caller.claims(router))}
+
+    def changed(user: str, changes: dict[str, str | None]) -> dict[str, Any]:
+        """Write ``changes`` to the pool; the profile as it now is."""
+        attributes = profile.update_attributes(user_pool, user, changes)
+        return profile.answer(user, attributes, profile.FROM_POOL, activity(user))
+
+    @router.get("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse))
+    def get_profile(user: CallerId, id: UserId) -> dict[str, Any]:
+        """The caller's profile; while the user pool is unreachable, from the token (``meta.identitySource``)."""
+        if id != user:
+            raise NotFound("User not found")
+        attributes, source = profile.identity(user_pool, user, caller.claims(router))
+        return profile.answer(user, attributes, source, activity(user))
 
     @router.patch("/api/users/<id>", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
     def update_profile(
         caller_id: CallerId, id: UserId, body: Annotated[schemas.ProfileUpdate, Body()]
     ) -> dict[str, Any]:
-        user = own_profile(id, caller_id)
-        data = database.write(
-            lambda session: profile.update_name(session, outbox, user, body.name, caller.claims(router))
-        )
-        return {"success": True, "data": data}
+        """Set the name (the pool's ``name`` attribute)."""
+        return changed(own_profile(id, caller_id), {"name": body.name})
 
     def own_profile(id: str, user: str) -> str:
         """The caller's id when ``id`` is the caller's own profile; anyone else's is a 403."""
@@ -66,19 +73,18 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
         openapi_extensions=upload_openapi.AVATAR_REQUEST,
     )
     def upload_avatar(caller_id: CallerId, id: UserId) -> dict[str, Any]:
-        """Set or replace the avatar (multipart ``file``): a 256x256 WebP, centre-cropped, at ``avatars/{userId}/…``."""
+        """Set or replace the avatar (multipart ``file``): a 256x256 WebP at ``avatars/{userId}/…``, as ``picture``."""
         user = own_profile(id, caller_id)
         data = image_uploads.only_file(multipart_form.parse(router.current_event.raw_event))
-        avatar = image_uploads.store_avatar(database, outbox, storage, user, data, caller.claims(router))
-        return {"success": True, "data": avatar}
+        return changed(user, {"picture": image_uploads.store_avatar(database, outbox, storage, user, data)})
 
     @router.delete("/api/users/<id>/avatar", tags=["profile"], **answers(responses.ProfileResponse, also=(403,)))
     def delete_avatar(caller_id: CallerId, id: UserId) -> dict[str, Any]:
-        """Remove the avatar; its object is deleted from S3 through the outbox."""
+        """Clear ``picture``; the image's object is then deleted from S3 through the outbox."""
         user = own_profile(id, caller_id)
-        claims = caller.claims(router)
-        data = database.write(lambda session: profile.remove_avatar(session, outbox, user, claims))
-        return {"success": True, "data": data}
+        answer = changed(user, {"picture": None})
+        database.write(lambda session: profile.delete_avatar_object(session, outbox, user))
+        return answer
 
     @router.post("/api/users/<id>/avatar/upload-url", tags=["profile"], **answers(UploadOfferResponse, also=(403,)))
     def avatar_upload_url(
@@ -96,14 +102,13 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
     ) -> dict[str, Any]:
         """Process the file sent to the presigned POST like a direct upload (size and type re-checked here)."""
         user = own_profile(id, caller_id)
-        claims = caller.claims(router)
-        data = presigned_uploads.confirm(
+        url = presigned_uploads.confirm(
             database,
             storage,
             user,
             body.upload_id,
-            lambda file: image_uploads.store_avatar(database, outbox, storage, user, file, claims),
+            lambda file: image_uploads.store_avatar(database, outbox, storage, user, file),
         )
-        return {"success": True, "data": data}
+        return changed(user, {"picture": url})
 
     return router

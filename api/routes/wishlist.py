@@ -42,7 +42,7 @@ def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Stor
             lambda session: wishlist.list_items(session, user, category=None)[0],
         )
         if category:  # the whole (small) list is what is cached; filter it here
-            items = [item for item in items if item["category"] == category]
+            items = [item for item in items if item.get("category") == category]
         return {"success": True, "data": items, "total": len(items)}
 
     @router.post("/api/wishlist", tags=["wishlist"], **answers(responses.WishlistItemResponse, status=201))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from api import object_keys, schemas
 from api.dependency_errors import answered_as_http
@@ -37,11 +37,16 @@ if TYPE_CHECKING:
     from api.adapters.storage import Storage
 
 IMAGE_FIELD = "file"
+"""The file field of the wishlist image and avatar uploads."""
+GALLERY_FIELD = "image"
+"""``POST /api/images``'s file field, as the architecture's OpenAPI block names it."""
+GALLERY_FIELD_ALIASES = ("file",)
+"""Also accepted there: what this API asked for before, so clients built against it keep working."""
 
 
-def single_file(form: Form, field: str = IMAGE_FIELD) -> UploadedFile:
-    """The one file part named ``field``; none, several or a file under another name is a 400."""
-    files = form.files_in(field)
+def single_file(form: Form, field: str = IMAGE_FIELD, aliases: tuple[str, ...] = ()) -> UploadedFile:
+    """The one file part named ``field`` (or an alias); none, several or a file under another name is a 400."""
+    files = form.files_in(field, *aliases)
     if len(files) != 1:
         raise ValidationError(f"Send exactly one file in the form field {field!r} (got {len(files)})")
     if not files[0].data:
@@ -61,7 +66,8 @@ def upload_gallery_image(
 ) -> dict[str, Any]:
     """``POST /api/images`` with a file in a multipart form."""
     fields = form_model(ImageUploadFields, form, lists=("tags",))
-    return store_gallery_image(database, changes, storage, user_id, fields, single_file(form).data)
+    image = single_file(form, GALLERY_FIELD, GALLERY_FIELD_ALIASES)
+    return store_gallery_image(database, changes, storage, user_id, fields, image.data)
 
 
 def store_gallery_image(
@@ -107,29 +113,24 @@ def store_wishlist_image(
     )
 
 
-def store_avatar(
-    database: Database, changes: Outbox, storage: Storage, user_id: str, data: bytes, claims: dict[str, Any]
-) -> dict[str, Any]:
-    """The caller's avatar as a 256x256 WebP (centre-cropped) at its one key; the profile, naming it."""
-    return _store_in_place(
-        changes,
-        storage,
-        object_keys.avatar(user_id),
-        image_processing.AVATAR,
-        data,
-        lambda url, put: database.write(
-            lambda session: profile.set_avatar(session, changes, user_id, url, claims, put_object=put)
-        ),
-    )
+def store_avatar(database: Database, changes: Outbox, storage: Storage, user_id: str, data: bytes) -> str:
+    """The caller's avatar as a 256x256 WebP (centre-cropped) at its one key; its URL (for Cognito's ``picture``)."""
+
+    def record(url: str, put: PutObject) -> str:
+        database.write(lambda session: profile.store_avatar_object(session, changes, user_id, put_object=put))
+        return url
+
+    return _store_in_place(changes, storage, object_keys.avatar(user_id), image_processing.AVATAR, data, record)
 
 
 PutObject = Callable[["Session"], None]
+R = TypeVar("R")
 
 
 def _store_in_place(
     changes: Outbox, storage: Storage, key: str, spec: image_processing.ImageSpec, data: bytes,
-    record: Callable[[str, PutObject], dict[str, Any]],
-) -> dict[str, Any]:
+    record: Callable[[str, PutObject], R],
+) -> R:
     """Render ``spec``; ``record(versioned URL, put_object)`` writes the row and calls ``put_object`` under its lock."""
     (rendition,) = image_processing.process(data, spec)
     store = storage.objects

@@ -7,8 +7,9 @@ and invokes the parser asynchronously with :func:`parser_event`. The parser:
    event changes nothing: Lambda delivers asynchronous events at least once);
 2. streams the object from S3 and parses it (:mod:`api.uploads.parts_csv`) outside any transaction;
 3. in one transaction, with the MOC row locked and the import re-checked: the parts list,
-   every accepted line, the list's and the MOC's piece counts (``partsCount``, the sum of
-   the MOC's parts lists) and the import's result (rejected lines with their numbers).
+   every accepted line, the list's and the MOC's piece counts (``totalPieceCount``, the sum of
+   the MOC's parts lists; ``partsCount`` is the author's estimate and never written here)
+   and the import's result (rejected lines with their numbers).
 
 A file that can never be imported (not UTF-8, too many lines, no header) ends ``failed``
 with the reason and nothing written; so does anything else a retry cannot cure (a value
@@ -163,7 +164,7 @@ def _record(
                     for part in outcome.parts
                 ],
             )
-        moc.parts_count = session.scalar(
+        moc.total_piece_count = session.scalar(  # the sum; partsCount stays the author's estimate
             select(func.coalesce(func.sum(MocPartsList.total_parts_count), 0)).where(MocPartsList.moc_id == moc_id)
         )
         row.status, row.parts_list_id = IMPORTED, parts_list.id

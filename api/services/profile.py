@@ -1,4 +1,16 @@
-"""The user's profile: identity from the token, a chosen name, an uploaded avatar, and activity stats."""
+"""The user's profile: identity in the Cognito user pool, activity stats from PostgreSQL.
+
+``name`` and ``picture`` (with ``sub`` and ``email``) are the pool's standard attributes, read
+with AdminGetUser and written with AdminUpdateUserAttributes (:mod:`api.adapters.user_pool`); an
+avatar upload stores the image on S3 and sets ``picture`` to its URL. ``stats`` are counted in
+PostgreSQL and cached (``profile:user:{id}``).
+
+When the pool cannot be reached (or has no such configuration) a read degrades instead of failing:
+the identity comes from the token's claims (``sub``, ``email``, ``name``: what the JWT authorizer
+validated; no ``picture``), and ``meta.identitySource`` says so (``"token"`` instead of
+``"cognito"``); so does a user the pool no longer has. A write needs the pool: it is a 503 with
+``Retry-After`` while the pool is down (404 for a user it does not have), never a 500.
+"""
 
 from __future__ import annotations
 
@@ -6,88 +18,88 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import cache_keys, object_keys
+from api import cache_keys, object_keys, responses
 from api.adapters.outbox import Outbox
-from api.models import GalleryImage, MocInstruction, UserAvatar, UserProfile, WishlistItem
+from api.adapters.user_pool import UnknownUser, UserPool, UserPoolUnavailable
+from api.models import GalleryImage, MocInstruction, WishlistItem
 from api.services.changes import commit_change
+from runtime.errors import NotFound, ServiceUnavailable
+
+FROM_POOL = "cognito"
+FROM_TOKEN = "token"  # noqa: S105 - where the identity came from, not a secret
+POOL_RETRY_AFTER_S = 10
+TOKEN_ATTRIBUTES = ("email", "name")
+"""What a degraded answer takes from the token's claims (the pool's values when it last issued it)."""
 
 
-def stored_profile(session: Session, user_id: str) -> dict[str, Any]:
-    """What the database knows about the user, in one round trip (cacheable: no token claims in it)."""
-    name, avatar, mocs, images, wishes = session.execute(
+def stats(session: Session, user_id: str) -> dict[str, int]:
+    """The user's activity, counted in one round trip (cacheable: nothing of the identity in it)."""
+    mocs, images, wishes = session.execute(
         select(
-            select(UserProfile.name).where(UserProfile.user_id == user_id).scalar_subquery(),
-            select(UserAvatar.image_url).where(UserAvatar.user_id == user_id).scalar_subquery(),
             select(func.count()).where(MocInstruction.user_id == user_id).scalar_subquery(),
             select(func.count()).where(GalleryImage.user_id == user_id).scalar_subquery(),
             select(func.count()).where(WishlistItem.user_id == user_id).scalar_subquery(),
         )
     ).one()
-    return {
-        "name": name,
-        "avatarUrl": avatar,
-        "stats": {"totalMOCs": mocs, "totalImages": images, "totalWishlistItems": wishes},
-    }
+    return {"totalMOCs": mocs, "totalImages": images, "totalWishlistItems": wishes}
 
 
-def compose(user_id: str, stored: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
-    """The profile: identity from the token, a chosen name over the token's, and the stats."""
-    return {
-        "id": user_id,
-        "email": claims.get("email"),
-        "name": stored["name"] or claims.get("name"),
-        "avatarUrl": stored.get("avatarUrl"),  # absent from profiles cached before avatars existed
-        "stats": stored["stats"],
-    }
+def identity(pool: UserPool, user_id: str, claims: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """The profile's attributes and where they came from: the pool, or (pool unavailable) the token."""
+    if pool.configured:
+        try:
+            return pool.attributes(user_id), FROM_POOL
+        except (UserPoolUnavailable, UnknownUser):  # unknown: deleted from the pool since the token was issued
+            pass
+    from_token = {name: str(claims[name]) for name in TOKEN_ATTRIBUTES if claims.get(name)}
+    return {"sub": user_id, **from_token}, FROM_TOKEN
 
 
-def update_name(session: Session, changes: Outbox, user_id: str, name: str, claims: dict[str, Any]) -> dict[str, Any]:
-    """Set the chosen name: one upsert, so two first PATCHes of a profile cannot both insert."""
-    session.execute(
-        insert(UserProfile)
-        .values(user_id=user_id, name=name)
-        .on_conflict_do_update(index_elements=[UserProfile.user_id], set_={"name": name, "updated_at": func.now()})
-    )
-    commit_change(session, changes, namespaces=[cache_keys.profile_ns(user_id)])
-    return compose(user_id, stored_profile(session, user_id), claims)
+def answer(user_id: str, attributes: dict[str, str], source: str, activity: dict[str, int]) -> dict[str, Any]:
+    """The success envelope of a profile: ``data`` plus ``meta.identitySource``."""
+    data = responses.Profile.of({"id": user_id, **attributes, "sub": user_id, "stats": activity})
+    return {"success": True, "data": data, "meta": {"identitySource": source}}
+
+
+def update_attributes(pool: UserPool, user_id: str, changes: dict[str, str | None]) -> dict[str, str]:
+    """Write ``changes`` to the pool (``None`` deletes) and read the attributes back; 503 while it is down."""
+    if not pool.configured:
+        raise ServiceUnavailable("Profiles are not configured (COGNITO_USER_POOL_ID is not set)", retry_after=60)
+    try:
+        pool.update(user_id, changes)
+        return pool.attributes(user_id)
+    except UnknownUser:
+        raise NotFound("User not found") from None
+    except UserPoolUnavailable:
+        raise ServiceUnavailable(
+            "The user pool is unavailable, retry shortly", retry_after=POOL_RETRY_AFTER_S
+        ) from None
 
 
 def _lock_avatar(session: Session, user_id: str) -> None:
-    """Serialize the user's avatar changes until the transaction ends (there may be no row to lock)."""
+    """Serialize the user's avatar writes until the transaction ends (there is no row to lock)."""
     key = int.from_bytes(hashlib.blake2b(f"avatar:{user_id}".encode(), digest_size=8).digest(), "big", signed=True)
     session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-def set_avatar(
-    session: Session, changes: Outbox, user_id: str, image_url: str, claims: dict[str, Any],
-    *, put_object: Callable[[Session], None],
-) -> dict[str, Any]:
-    """Name the new avatar (an upsert, like the name); ``put_object`` writes it at the one avatar key, locked."""
+def store_avatar_object(
+    session: Session, changes: Outbox, user_id: str, *, put_object: Callable[[Session], None]
+) -> None:
+    """Write the avatar at its one key, locked, withdrawing a pending delete of the previous one."""
     _lock_avatar(session, user_id)
     put_object(session)
-    session.execute(
-        insert(UserAvatar)
-        .values(user_id=user_id, image_url=image_url)
-        .on_conflict_do_update(
-            index_elements=[UserAvatar.user_id], set_={"image_url": image_url, "updated_at": func.now()}
-        )
-    )
     commit_change(session, changes, namespaces=[cache_keys.profile_ns(user_id)])
-    return compose(user_id, stored_profile(session, user_id), claims)
 
 
-def remove_avatar(session: Session, changes: Outbox, user_id: str, claims: dict[str, Any]) -> dict[str, Any]:
-    """No avatar any more; its object is deleted through the outbox (a no-op when there was none)."""
+def delete_avatar_object(session: Session, changes: Outbox, user_id: str) -> None:
+    """The avatar's object is deleted through the outbox (a no-op when there was none)."""
     _lock_avatar(session, user_id)
-    session.execute(delete(UserAvatar).where(UserAvatar.user_id == user_id))
     commit_change(
         session,
         changes,
         namespaces=[cache_keys.profile_ns(user_id)],
         deleted_objects={"keys": [object_keys.avatar(user_id)]},
     )
-    return compose(user_id, stored_profile(session, user_id), claims)

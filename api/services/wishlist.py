@@ -1,5 +1,12 @@
 """Wishlist items in the user's own order — per user.
 
+The order is ``sortOrder``, a string compared byte by byte: fractional-indexing keys (the npm
+``fractional-indexing`` format), so a client may move one item between two others by sending a
+key between theirs, and the server appends and renumbers with the same library. A client may
+send any key of ``[0-9A-Za-z]``; when the last key is not one the library can extend, an append
+re-keys the list first (same order, fresh keys). The legacy integer column is kept equal to the
+rank whenever the order is renumbered (see ``models.WishlistItem``).
+
 An item's uploaded image lives at one key (``wishlist/{userId}/{itemId}.webp``); whenever the
 item stops naming it — the image removed or replaced by a link, the item deleted — the
 change enqueues its delete in the outbox, so a delete S3 refuses is retried, not lost.
@@ -13,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from fractional_indexing import FIError, generate_key_between, generate_n_keys_between
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -62,13 +70,40 @@ def get_item(session: Session, user_id: str, item_id: uuid.UUID) -> dict[str, An
 def create_item(session: Session, changes: Outbox, user_id: str, body: schemas.WishlistCreate) -> dict[str, Any]:
     """Add an item; without ``sortOrder`` it goes to the end."""
     values = body.model_dump()
-    if values["sort_order"] is None:
-        _lock_wishlist(session, user_id)
-        last = session.scalar(select(func.max(WishlistItem.sort_order)).where(WishlistItem.user_id == user_id))
-        values["sort_order"] = 0 if last is None else last + 1
-    item = WishlistItem(user_id=user_id, **values)
+    key = values.pop("sort_order")
+    _lock_wishlist(session, user_id)
+    items = _in_order(session, user_id)
+    item = WishlistItem(user_id=user_id, position=len(items), sort_key=key or _key_after(items), **values)
     session.add(item)
     return _commit_item_change(session, changes, item)
+
+
+def _in_order(session: Session, user_id: str) -> list[WishlistItem]:
+    return list(
+        session.scalars(
+            select(WishlistItem)
+            .where(WishlistItem.user_id == user_id)
+            .order_by(WishlistItem.sort_order, WishlistItem.created_at)
+        )
+    )
+
+
+def _key_after(items: list[WishlistItem]) -> str:
+    """A key after every item's; re-keys ``items`` first when the last key is not a fractional-indexing key."""
+    last = items[-1].sort_order if items else None
+    try:
+        return generate_key_between(last, None)
+    except FIError:
+        _renumber(items)
+        return generate_key_between(items[-1].sort_key, None)
+
+
+def _renumber(ordered: list[WishlistItem]) -> None:
+    """Fresh evenly spread keys in this order; the legacy integer position follows."""
+    keys = generate_n_keys_between(None, None, len(ordered))
+    for position, (item, key) in enumerate(zip(ordered, keys, strict=True)):
+        item.sort_key = key
+        item.position = position
 
 
 def _uploaded_image(user_id: str, item_id: uuid.UUID) -> dict[str, list[str]]:
@@ -142,7 +177,7 @@ def reorder(session: Session, changes: Outbox, user_id: str, body: schemas.Wishl
     locked = session.scalars(  # rows locked in id order: concurrent reorders never wait on each other in a cycle
         select(WishlistItem).where(WishlistItem.user_id == user_id).order_by(WishlistItem.id).with_for_update()
     ).all()
-    items = sorted(locked, key=lambda item: (item.sort_order, item.created_at))
+    items = sorted(locked, key=lambda item: (item.sort_order.encode(), item.created_at))
     by_id = {item.id: item for item in items}
     unknown = [str(item_id) for item_id in ids if item_id not in by_id]
     if unknown:
@@ -150,7 +185,6 @@ def reorder(session: Session, changes: Outbox, user_id: str, body: schemas.Wishl
         raise NotFound("Wishlist item not found", details={"itemIds": unknown})
     listed = set(ids)
     ordered = [by_id[item_id] for item_id in ids] + [item for item in items if item.id not in listed]
-    for position, item in enumerate(ordered):
-        item.sort_order = position
+    _renumber(ordered)
     commit_change(session, changes, namespaces=_changed(user_id))
     return [schemas.wishlist_json(item) for item in ordered]

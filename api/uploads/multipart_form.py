@@ -51,9 +51,9 @@ class Form:
     def values(self, name: str) -> list[str]:
         return list(self.fields.get(name, ()))
 
-    def files_in(self, field: str) -> list[UploadedFile]:
-        """The files sent in ``field``; a file in any other field is a 400 (a typo must not be ignored)."""
-        strays = sorted({upload.field for upload in self.files if upload.field != field})
+    def files_in(self, field: str, *aliases: str) -> list[UploadedFile]:
+        """The files sent in ``field`` (or an alias); a file in another field is a 400 (a typo must not be ignored)."""
+        strays = sorted({upload.field for upload in self.files if upload.field not in (field, *aliases)})
         if strays:
             raise ValidationError(f"Unexpected file field(s): {', '.join(strays)}; send files as {field!r}")
         return list(self.files)

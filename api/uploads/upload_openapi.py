@@ -76,7 +76,9 @@ IMAGE_CREATE_REQUEST: dict[str, Any] = {
         "required": True,
         "content": {
             "multipart/form-data": _multipart(
-                ImageUploadFields, {"file": "JPEG, PNG or WebP; stored as a 2048 px WebP and a 400 px thumbnail"}
+                ImageUploadFields,
+                {"image": "JPEG, PNG or WebP; stored as a 2048 px WebP and a 400 px thumbnail "
+                 "(`file` is accepted as an alias)"},
             ),
             "application/json": {"schema": schemas.ImageCreate.model_json_schema(by_alias=True)},
         },

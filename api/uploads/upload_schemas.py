@@ -26,7 +26,7 @@ class _Fields(BaseModel):
 
 
 class ImageUploadFields(_Fields):
-    """``POST /api/images`` (multipart): the image's metadata next to its ``file`` part."""
+    """``POST /api/images`` (multipart): the image's metadata next to its ``image`` part (alias ``file``)."""
 
     title: Title
     description: LongText | None = None

@@ -9,10 +9,14 @@ advance`` and ``rollback`` change what ``brickguard load`` and the dashboard see
 Each answer carries ``X-Brickguard-Backend`` naming the backend that served it, and
 ``on_answer(backend, status, elapsed_ms)`` hears of each (status None: the backend could not be
 reached) — the express share's load balancer metrics come from there (``devstack/elb``).
+
+``GET /config.json`` is not proxied: it answers the local ``/config.json`` from the config bucket,
+as the frontend's CDN does in AWS (``Cache-Control: max-age=60``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -22,7 +26,10 @@ from typing import Any
 
 import requests
 
+from stack.rollout_contract import CONFIG_CACHE_CONTROL
+
 BACKEND_HEADER = "X-Brickguard-Backend"
+CONFIG_PATH = "/config.json"
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
     "transfer-encoding", "upgrade", "content-length", "host", "content-encoding",
@@ -43,8 +50,10 @@ class FrontDoor:
         refresh_s: float = 1.0,
         choose: Callable[[list[str], list[int]], str] = lambda names, weights: random.choices(names, weights)[0],
         on_answer: Callable[[str, int | None, float], None] | None = None,
+        config_document: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self._urls = urls
+        self._config_document = config_document
         self._read_weights = read_weights
         self._refresh_s = refresh_s
         self._choose = choose
@@ -73,6 +82,9 @@ class FrontDoor:
         self._stop.set()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self._config_document and environ.get("PATH_INFO") == CONFIG_PATH and environ["REQUEST_METHOD"] == "GET":
+            start_response("200 OK", [("Content-Type", "application/json"), ("Cache-Control", CONFIG_CACHE_CONTROL)])
+            return [json.dumps(self._config_document()).encode()]
         names = [name for name, weight in self._weights.items() if weight > 0] or ["express"]
         backend = self._choose(names, [max(self._weights.get(name, 0), 1) for name in names])
         path = environ.get("PATH_INFO") or "/"

@@ -28,10 +28,10 @@ ALLOWED_DIMENSIONS = frozenset({"service", "backend", "route", "dependency"})
 Backend = Literal["express", "serverless"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 EXPRESS, SERVERLESS = BACKENDS
-Dependency = Literal["postgres", "redis", "opensearch", "s3"]
+Dependency = Literal["postgres", "redis", "opensearch", "s3", "cognito"]
 DEPENDENCIES: tuple[str, ...] = get_args(Dependency)
 """Each dependency has a circuit breaker of the same name."""
-POSTGRES, REDIS, OPENSEARCH, S3 = DEPENDENCIES
+POSTGRES, REDIS, OPENSEARCH, S3, COGNITO = DEPENDENCIES
 
 REQUEST_DIMS = ("service", "backend", "route")
 BACKEND_DIMS = ("service", "backend")

@@ -48,7 +48,8 @@ class LambdaAsWsgi:
             event["headers"].pop("content-type", None)
         function = function_for_path(event["rawPath"]) or "health"
         response = self._handlers[function](event, FakeLambdaContext())
-        payload = (response.get("body") or "").encode("utf-8")
+        body = response.get("body") or ""
+        payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")  # as API Gateway
         status = int(response["statusCode"])
         response_headers = [(name, str(value)) for name, value in (response.get("headers") or {}).items()]
         response_headers.append(("Content-Length", str(len(payload))))

@@ -17,7 +17,7 @@ import pytest
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
-from api.schema_setup import create_schema
+from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from tests.support.clients import LambdaClient
 from tests.support.helpers import moc_body
@@ -41,7 +41,7 @@ def compose(database_url: str, tmp_path) -> Iterator[Callable[[str], tuple[Lambd
             backend="serverless", service=service, database_url=url, data_dir=str(tmp_path), tracing="off"
         )
         deps = Dependencies(settings)
-        create_schema(deps.database.engine)
+        migrate_schema(deps.database.engine)
         made.append((name, deps))
         return LambdaClient(build_handlers(deps)), deps
 

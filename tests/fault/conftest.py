@@ -8,8 +8,8 @@ import pytest
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
-from api.schema_setup import create_schema
 from guards.breaker import BreakerConfig
+from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from runtime.telemetry import recorder
 from runtime.telemetry.catalogue import MetricSpec
@@ -61,7 +61,7 @@ def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[Lam
         )
         deps = Dependencies(settings, FAST_BREAKERS)
         process.install(settings)
-        create_schema(deps.database.engine)
+        migrate_schema(deps.database.engine)
         built.append(deps)
         return LambdaClient(build_handlers(deps)), deps
 

@@ -15,7 +15,7 @@ import redis as redis_lib
 
 from api.composition import build_handlers
 from api.dependencies import Dependencies
-from api.schema_setup import create_schema
+from migrations.apply import upgrade as migrate_schema
 from rollout.cache_flush import CacheFlush, RateLimiter, flush_patterns, is_generation_counter
 from runtime import config, process
 from tests.support.clients import LambdaClient
@@ -53,7 +53,7 @@ def api_writes(database_url: str, redis_server, tmp_path):
         )
         deps = Dependencies(settings)
         process.install(settings)
-        create_schema(deps.database.engine)
+        migrate_schema(deps.database.engine)
         made.append(deps)
         return LambdaClient(build_handlers(deps))
 

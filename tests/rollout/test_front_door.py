@@ -8,10 +8,12 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
 
+from devstack.route53.front_door import FrontDoor
 from rollout.weights import WeightedRecords
 from tests.support.waiting import wait_until
 
@@ -66,3 +68,14 @@ def test_brickguard_load_can_aim_at_the_front_door(up_urls, api_settings, tmp_pa
     )
     assert result.returncode == 0, result.stderr
     assert "front-door" in json.loads(out.read_text())["backends"]
+
+
+def test_the_local_front_door_answers_config_json_from_the_bucket() -> None:
+    cognito = {"region": "eu-west-1", "userPoolId": "eu-west-1_Pool", "userPoolWebClientId": "web"}
+    document = {"apiBaseUrl": "http://127.0.0.1:9002", "cognitoConfig": cognito, "useServerless": False}
+    door = FrontDoor({"express": "http://127.0.0.1:1"}, lambda: {"express": 100}, config_document=lambda: document)
+    started: list[Any] = []
+    body = b"".join(door({"PATH_INFO": "/config.json", "REQUEST_METHOD": "GET"}, lambda *a: started.append(a)))
+    status, headers = started[0]
+    assert status == "200 OK" and ("Cache-Control", "max-age=60") in headers
+    assert json.loads(body) == document

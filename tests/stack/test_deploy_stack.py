@@ -46,6 +46,7 @@ def account(moto_endpoint: str) -> dict[str, str]:
     zone = _client("route53", moto_endpoint).create_hosted_zone(Name=f"{ZONE}.", CallerReference="brickguard-tests")
     return {
         "CognitoIssuerUrl": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool",
+        "CognitoUserPoolId": "eu-west-1_Pool",
         "CognitoAudience": "web-client",
         "PagerDutyIntegrationUrl": "https://events.pagerduty.com/integration/test/enqueue",
         "ExpressHost": "express.lego-moc.example.com",

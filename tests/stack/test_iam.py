@@ -179,3 +179,29 @@ def test_a_wiring_that_invokes_a_function_with_routes_is_refused() -> None:
 
     with pytest.raises(ValueError, match="upload invokes \\['mocs'\\]"):
         synthesize(FUNCTIONS, "r", Wiring(invokes={"upload": ("mocs",)}))
+
+
+def test_only_the_profile_function_may_call_the_user_pool_and_only_its_profile_calls_on_that_pool(template) -> None:
+    for function in (spec.name for spec in FUNCTIONS):
+        cognito = [
+            statement
+            for statement in _statements(template["Resources"][role_logical_id(function)]["Properties"]["Policies"][0]
+                                         ["PolicyDocument"]["Statement"])
+            if any(str(action).startswith("cognito") for action in _actions(statement))
+        ]
+        if function != "profile":
+            assert cognito == [], function
+            continue
+        (statement,) = cognito
+        assert sorted(_actions(statement)) == [
+            "cognito-idp:AdminDeleteUserAttributes", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes"
+        ]
+        assert _texts(statement["Resource"]) == [
+            "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${CognitoUserPoolId}"
+        ]
+    assert "CognitoUserPoolId" in template["Parameters"]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return actions if isinstance(actions, list) else [actions]

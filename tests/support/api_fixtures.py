@@ -24,12 +24,20 @@ if TYPE_CHECKING:
     from api.dependencies import Dependencies
     from runtime.wrapper import LambdaHandler
 
-STARTUP_TIMEOUT_S = 60
+STARTUP_TIMEOUT_S = 240  # measured: up took ~140 s to answer at load average 17 on the shared 2-core machine
+
+
+@pytest.fixture(scope="session")
+def user_pool_id(local_s3: LocalS3) -> str:
+    """A Cognito user pool on the session's moto server (the profiles' names and pictures)."""
+    from devstack.cognito import local_user_pool
+
+    return local_user_pool.create_pool(local_s3.endpoint)
 
 
 @pytest.fixture(scope="session")
 def api_settings(
-    database_url: str, redis_url: str, local_s3: LocalS3, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, redis_url: str, local_s3: LocalS3, user_pool_id: str, tmp_path_factory: pytest.TempPathFactory
 ) -> config.Settings:
     data_dir = tmp_path_factory.mktemp("brickguard-data")
     return config.Settings(
@@ -40,6 +48,8 @@ def api_settings(
         tracing="off",
         s3_bucket=local_s3.bucket,
         s3_endpoint_url=local_s3.endpoint,
+        cognito_user_pool_id=user_pool_id,
+        cognito_endpoint_url=local_s3.endpoint,
     )
 
 
@@ -47,11 +57,11 @@ def api_settings(
 def api_dependencies(api_settings: config.Settings) -> Dependencies:
     """The session's composition of the API's dependencies on the test servers; installs the process guard too."""
     from api.dependencies import Dependencies
-    from api.schema_setup import create_schema
+    from migrations.apply import upgrade as migrate_schema
     from runtime import process
 
     deps = Dependencies(api_settings)
-    create_schema(deps.database.engine)
+    migrate_schema(deps.database.engine)
     process.install(api_settings)
     return deps
 
@@ -79,6 +89,8 @@ def up_urls(api_settings: config.Settings, lambda_client: LambdaClient, local_s3
         "DATABASE_URL": api_settings.database_url or "",
         "REDIS_URL": api_settings.redis_url or "",
         "BRICKGUARD_TRACING": "off",
+        "COGNITO_USER_POOL_ID": api_settings.cognito_user_pool_id or "",
+        "COGNITO_ENDPOINT_URL": api_settings.cognito_endpoint_url or "",
         **local_s3.env,
     }
     log = Path(api_settings.data_dir) / "up.log"
@@ -140,6 +152,10 @@ def client(request: pytest.FixtureRequest) -> LambdaClient | ExpressClient:
 
 
 @pytest.fixture
-def user() -> str:
-    """A fresh user id, so tests never see each other's data."""
-    return f"user-{uuid.uuid4().hex[:12]}"
+def user(local_s3: LocalS3, user_pool_id: str) -> str:
+    """A fresh user id, so tests never see each other's data; a user of the session's Cognito pool."""
+    from devstack.cognito import local_user_pool
+
+    user_id = f"user-{uuid.uuid4().hex[:12]}"
+    local_user_pool.ensure_user(local_s3.endpoint, user_pool_id, user_id, email=f"{user_id}@example.com")
+    return user_id

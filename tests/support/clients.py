@@ -8,7 +8,6 @@ serverless clients send real HTTP requests over a socket to ``brickguard up``
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
@@ -42,7 +41,7 @@ def v2_event(
     method: str,
     path: str,
     *,
-    body: str | None = None,
+    body: str | bytes | None = None,
     claims: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -56,7 +55,7 @@ def v2_event(
         path=decoded,
         raw_query=raw_query,
         headers=list(sent.items()),
-        body=(body or "").encode("utf-8"),
+        body=body if isinstance(body, bytes) else (body or "").encode("utf-8"),
         source_ip=TEST_SOURCE_IP,
         received_epoch_ms=int(time.time() * 1000),
         request_id=str(uuid.uuid4()),
@@ -113,15 +112,12 @@ class LambdaClient:
         headers: dict[str, str] | None = None,
         remaining_ms: int = 29_000,
     ) -> Reply:
-        binary = isinstance(raw_body, bytes)  # API Gateway base64-encodes a binary body, as for multipart
-        text = base64.b64encode(raw_body).decode("ascii") if isinstance(raw_body, bytes) else raw_body
-        body = text if text is not None else (json.dumps(json_body) if json_body is not None else None)
+        body = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
         if claims is None and user is not None:
             claims = {"sub": user, "email": f"{user}@example.com", "name": user.title()}
         function = function_for_path(urlsplit(path).path) or "health"
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
-        event = v2_event(method, path, body=body, claims=claims, headers=lowered)
-        event["isBase64Encoded"] = binary
+        event = v2_event(method, path, body=body, claims=claims, headers=lowered)  # the builder base64s binary
         response = self._handlers[function](event, FakeLambdaContext(remaining_ms))
         headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         return Reply(response["statusCode"], headers, response.get("body") or "")

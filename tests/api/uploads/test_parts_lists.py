@@ -46,8 +46,8 @@ def parsing(up_urls, api_settings, api_dependencies) -> Iterator[Dependencies]:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = saved
 
 
-def _moc(client, user: str) -> str:
-    reply = client.call("POST", "/api/mocs", user=user, json_body=moc_body("Parts MOC"))
+def _moc(client, user: str, **extra) -> str:
+    reply = client.call("POST", "/api/mocs", user=user, json_body=moc_body("Parts MOC", **extra))
     assert reply.status == 201, reply.text
     return reply.json["data"]["id"]
 
@@ -61,7 +61,7 @@ def _wait_for_import(client, user: str, moc: str, file_id: str) -> dict:
 
 
 def test_an_uploaded_parts_list_is_parsed_asynchronously(client, user) -> None:
-    moc = _moc(client, user)
+    moc = _moc(client, user, partsCount=500)  # the author's estimate
     csv = (HEADER + "3001,Brick 2 x 4,4,Red\n3002,\"Brick\n2 x 3\",2,Blue\n,nameless,1,Red\n3003,=CMD(),1,Red\n"
            "3004,Plate,lots,Red\n").encode()
     reply = upload(client, f"/api/mocs/{moc}/upload-parts-list", user, {"title": "Main build"},
@@ -74,7 +74,8 @@ def test_an_uploaded_parts_list_is_parsed_asynchronously(client, user) -> None:
     assert state["acceptedRows"] == 2 and state["rejectedRows"] == 3
     assert [item["line"] for item in state["rejections"]] == [5, 6, 7]  # the quoted newline spans lines 3-4
     detail = client.call("GET", f"/api/mocs/{moc}", user=user).json["data"]
-    assert detail["partsCount"] == 6
+    assert detail["totalPieceCount"] == 6  # the parser's sum
+    assert detail["partsCount"] == 500  # the author's estimate, untouched
     assert [item["title"] for item in detail["partsLists"]] == ["Main build"]
 
 
@@ -104,6 +105,7 @@ def csv_parser(parsing_handlers: dict):
 
 
 def _parts(deps, moc_id: str) -> tuple[int, int | None]:
+    """How many part lines the MOC's lists hold, and its totalPieceCount (the parser's sum)."""
     from sqlalchemy import func, select
 
     from api.models import MocInstruction, MocPart, MocPartsList
@@ -112,7 +114,7 @@ def _parts(deps, moc_id: str) -> tuple[int, int | None]:
         lines = session.scalar(
             select(func.count()).select_from(MocPart).join(MocPartsList).where(MocPartsList.moc_id == moc_id)
         )
-        return int(lines), session.get(MocInstruction, uuid.UUID(moc_id)).parts_count
+        return int(lines), session.get(MocInstruction, uuid.UUID(moc_id)).total_piece_count  # the parser's sum
 
     return deps.database.read(count)
 

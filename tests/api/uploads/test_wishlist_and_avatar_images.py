@@ -104,7 +104,7 @@ def test_removing_replacing_by_a_link_or_deleting_the_item_deletes_the_object(
         assert object_exists(s3, local_s3.bucket, f"wishlist/{user}/{item}.webp")
 
     reply = client.call("DELETE", f"/api/wishlist/{removed}/image", user=user)
-    assert reply.status == 200 and reply.json["data"]["imageUrl"] is None
+    assert reply.status == 200 and "imageUrl" not in reply.json["data"]
     reply = client.call("PATCH", f"/api/wishlist/{linked}", user=user, json_body={"imageUrl": "https://e.x/b.jpg"})
     assert reply.status == 200 and reply.json["data"]["imageUrl"] == "https://e.x/b.jpg"
     assert client.call("DELETE", f"/api/wishlist/{deleted}", user=user).status == 200
@@ -151,8 +151,8 @@ def test_bad_wishlist_images_and_avatars_are_a_400_and_store_nothing(
     item = _item(client, user)
     assert_envelope(upload(client, f"/api/wishlist/{item}/image", user, fields, files), status, "VALIDATION_ERROR")
     assert_envelope(upload(client, f"/api/users/{user}/avatar", user, fields, files), status, "VALIDATION_ERROR")
-    assert client.call("GET", f"/api/wishlist/{item}", user=user).json["data"]["imageUrl"] is None
-    assert client.call("GET", f"/api/users/{user}", user=user).json["data"]["avatarUrl"] is None
+    assert client.call("GET", f"/api/wishlist/{item}", user=user).json["data"].get("imageUrl") is None
+    assert client.call("GET", f"/api/users/{user}", user=user).json["data"].get("picture") is None
     s3 = local_s3.client()
     assert not object_exists(s3, local_s3.bucket, f"wishlist/{user}/")
     assert not object_exists(s3, local_s3.bucket, f"avatars/{user}/")
@@ -174,22 +174,22 @@ def test_someone_elses_item_or_profile_is_refused_before_anything_is_stored(clie
 def test_an_avatar_is_a_256_pixel_centre_crop_replaced_in_place_and_deleted(client, user, local_s3: LocalS3) -> None:
     path = f"/api/users/{user}/avatar"
     part = ("file", "me.png", _thirds(900, 300), "image/png")
-    first_url, key, avatar = _stored(client, user, path, "avatarUrl", part, local_s3)
+    first_url, key, avatar = _stored(client, user, path, "picture", part, local_s3)
     assert key == f"avatars/{user}/avatar.webp"
     assert avatar.format == "WEBP" and avatar.size == (256, 256)
     assert all(close_to(avatar.getpixel(corner), GREEN) for corner in ((3, 3), (252, 3), (3, 252), (252, 252)))
-    assert client.call("GET", f"/api/users/{user}", user=user).json["data"]["avatarUrl"] == first_url
+    assert client.call("GET", f"/api/users/{user}", user=user).json["data"]["picture"] == first_url
 
     second_url, second_key, small = _stored(
-        client, user, path, "avatarUrl", ("file", "s.png", png(64, 32, RED), "image/png"), local_s3
+        client, user, path, "picture", ("file", "s.png", png(64, 32, RED), "image/png"), local_s3
     )
     assert second_key == key and second_url != first_url
     assert small.size == (256, 256)  # enlarged to the square
 
     removed = client.call("DELETE", f"/api/users/{user}/avatar", user=user)
-    assert removed.status == 200 and removed.json["data"]["avatarUrl"] is None
+    assert removed.status == 200 and removed.json["data"].get("picture") is None
     assert not object_exists(local_s3.client(), local_s3.bucket, key)
-    assert client.call("GET", f"/api/users/{user}", user=user).json["data"]["avatarUrl"] is None
+    assert client.call("GET", f"/api/users/{user}", user=user).json["data"].get("picture") is None
 
 
 @pytest.mark.parametrize("offset", [-1, 0, 1], ids=["below", "at", "above"])
@@ -209,7 +209,7 @@ def test_the_direct_ceiling_holds_for_wishlist_images_and_avatars(client, user, 
 def test_images_over_the_ceiling_go_through_a_presigned_upload(client, user, local_s3: LocalS3) -> None:
     item = _item(client, user)
     photo = two_colour_jpeg(1200, 600)
-    for base, field in ((f"/api/wishlist/{item}/image", "imageUrl"), (f"/api/users/{user}/avatar", "avatarUrl")):
+    for base, field in ((f"/api/wishlist/{item}/image", "imageUrl"), (f"/api/users/{user}/avatar", "picture")):
         offer = client.call("POST", f"{base}/upload-url", user=user, json_body={"contentType": "image/jpeg"})
         assert offer.status == 200, offer.text
         send_to_s3(offer.json["data"], photo, "image/jpeg")
@@ -231,7 +231,7 @@ def test_an_avatar_that_cannot_be_recorded_is_a_503_and_leaves_the_avatar_as_it_
     """The object is written inside the row's transaction: no row, no new object over the old one."""
     path = f"/api/users/{user}/avatar"
     part = ("file", "a.png", png(40, 40, GREEN), "image/png")
-    first_url, key, _ = _stored(lambda_client, user, path, "avatarUrl", part, local_s3)
+    first_url, key, _ = _stored(lambda_client, user, path, "picture", part, local_s3)
     api_dependencies.breakers.force("postgres", "open")
     try:
         reply = upload(lambda_client, path, user, {}, [("file", "b.png", png(50, 30, BLUE), "image/png")])
@@ -239,7 +239,7 @@ def test_an_avatar_that_cannot_be_recorded_is_a_503_and_leaves_the_avatar_as_it_
         api_dependencies.breakers.force("postgres", None)
     assert_envelope(reply, 503, "SERVICE_UNAVAILABLE")
     assert close_to(read_image(local_s3.client(), local_s3.bucket, key).getpixel((128, 128)), GREEN)
-    assert lambda_client.call("GET", path.rsplit("/", 1)[0], user=user).json["data"]["avatarUrl"] == first_url
+    assert lambda_client.call("GET", path.rsplit("/", 1)[0], user=user).json["data"]["picture"] == first_url
 
 
 @pytest.mark.parametrize("kind", ["wishlist", "avatar"])
@@ -248,7 +248,7 @@ def test_a_new_upload_outlives_a_pending_delete_of_the_same_key(
 ) -> None:
     """Remove the image while S3 refuses (its delete waits in the outbox), upload a new one: the new one stays."""
     path = f"/api/wishlist/{_item(lambda_client, user)}/image" if kind == "wishlist" else f"/api/users/{user}/avatar"
-    field = "imageUrl" if kind == "wishlist" else "avatarUrl"
+    field = "imageUrl" if kind == "wishlist" else "picture"
     _, key, _ = _stored(lambda_client, user, path, field, ("file", "old.png", png(40, 40), "image/png"), local_s3)
     api_dependencies.breakers.force("s3", "open")
     try:

@@ -1,0 +1,111 @@
+"""Profiles live in the Cognito user pool (moto's ``cognito-idp``); stats stay in PostgreSQL.
+
+On the three entry points, a name or picture written through the API is the pool's attribute
+and one set in the pool is what the API answers. A stopped moto server (a real outage: the
+process is gone, connections refused) degrades the read to the token's identity, named in
+``meta.identitySource``, and makes a write a 503: never a 500.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.composition import build_handlers
+from api.dependencies import Dependencies
+from devstack.cognito import local_user_pool
+from devstack.s3 import local_s3 as local_s3_server
+from runtime import config
+from tests.conftest import LocalS3
+from tests.support.clients import LambdaClient
+from tests.support.helpers import assert_envelope, moc_body
+from tests.support.uploads import RED, png, upload
+
+
+def _pool_attributes(local_s3: LocalS3, pool_id: str, user: str) -> dict[str, str]:
+    reply = local_user_pool.client(local_s3.endpoint).admin_get_user(UserPoolId=pool_id, Username=user)
+    return {item["Name"]: item["Value"] for item in reply["UserAttributes"]}
+
+
+def test_a_name_written_through_the_api_is_the_pools_attribute(client, user, local_s3, user_pool_id) -> None:
+    renamed = client.call("PATCH", f"/api/users/{user}", json_body={"name": "Brick Fan"}, user=user)
+    assert renamed.status == 200, renamed.text
+    assert renamed.json["data"]["name"] == "Brick Fan" and renamed.json["meta"] == {"identitySource": "cognito"}
+    assert _pool_attributes(local_s3, user_pool_id, user)["name"] == "Brick Fan"
+
+
+def test_the_profile_is_read_from_the_pool_with_stats_from_postgresql(client, user, local_s3, user_pool_id) -> None:
+    local_user_pool.client(local_s3.endpoint).admin_update_user_attributes(
+        UserPoolId=user_pool_id, Username=user,
+        UserAttributes=[{"Name": "name", "Value": "Set In Cognito"}, {"Name": "picture", "Value": "https://x/p.webp"}],
+    )
+    assert client.call("POST", "/api/mocs", json_body=moc_body("Counted"), user=user).status == 201
+    reply = client.call("GET", f"/api/users/{user}", user=user)
+    assert reply.status == 200, reply.text
+    profile = reply.json["data"]
+    assert (profile["sub"], profile["id"], profile["email"]) == (user, user, f"{user}@example.com")
+    assert (profile["name"], profile["picture"]) == ("Set In Cognito", "https://x/p.webp")  # not the token's name
+    assert profile["stats"] == {"totalMOCs": 1, "totalImages": 0, "totalWishlistItems": 0}
+    assert reply.json["meta"] == {"identitySource": "cognito"}
+
+
+def test_an_avatar_upload_sets_the_pools_picture_and_removing_it_clears_it(client, user, local_s3, user_pool_id):
+    reply = upload(client, f"/api/users/{user}/avatar", user, {}, [("file", "a.png", png(64, 64, RED), "image/png")])
+    assert reply.status == 200, reply.text
+    picture = reply.json["data"]["picture"]
+    assert f"avatars/{user}/avatar.webp" in picture
+    assert _pool_attributes(local_s3, user_pool_id, user)["picture"] == picture
+    removed = client.call("DELETE", f"/api/users/{user}/avatar", user=user)
+    assert removed.status == 200 and "picture" not in removed.json["data"]
+    assert "picture" not in _pool_attributes(local_s3, user_pool_id, user)
+
+
+@pytest.fixture
+def stoppable_pool(tmp_path: Path) -> Iterator[tuple[str, str, Any]]:
+    """A moto server process of this test's own with a pool: ``(endpoint, pool id, process)``."""
+    with contextlib.ExitStack() as stack:
+        endpoint = local_s3_server.start_moto(stack, tmp_path, "cognito.log")
+        yield endpoint, local_user_pool.create_pool(endpoint), _moto_process(endpoint)
+
+
+def _moto_process(endpoint: str) -> Any:
+    """The moto server process listening at ``endpoint`` (started by ``start_moto`` as a child of this one)."""
+    import psutil
+
+    port = endpoint.rsplit(":", 1)[1]
+    for child in psutil.Process().children():
+        if "moto.server" in child.cmdline() and port in child.cmdline():
+            return child
+    raise AssertionError(f"no moto server child listens on {port}")
+
+
+def test_a_stopped_user_pool_degrades_reads_to_the_token_and_makes_writes_a_503(
+    api_settings: config.Settings, stoppable_pool: tuple[str, str, Any], user: str
+) -> None:
+    endpoint, pool_id, process = stoppable_pool
+    local_user_pool.ensure_user(endpoint, pool_id, user, email=f"{user}@example.com", name="From Cognito")
+    deps = Dependencies(dataclasses.replace(api_settings, cognito_user_pool_id=pool_id, cognito_endpoint_url=endpoint))
+    client = LambdaClient(build_handlers(deps))
+    claims = {"sub": user, "email": f"{user}@example.com", "name": "From The Token"}
+    before = client.call("GET", f"/api/users/{user}", claims=claims)
+    assert before.status == 200 and before.json["data"]["name"] == "From Cognito"
+
+    process.terminate()  # a real outage: the server is gone, its port refuses
+    process.wait(timeout=10)
+
+    for _ in range(8):  # enough failures to open the cognito breaker
+        degraded = client.call("GET", f"/api/users/{user}", claims=claims)
+        assert degraded.status == 200, degraded.text
+        assert degraded.json["meta"] == {"identitySource": "token"}
+        assert degraded.json["data"]["name"] == "From The Token" and "picture" not in degraded.json["data"]
+        assert degraded.json["data"]["stats"]["totalMOCs"] == 0
+    assert deps.breakers["cognito"].state == "open"
+    refused = client.call("PATCH", f"/api/users/{user}", json_body={"name": "Nope"}, claims=claims)
+    assert_envelope(refused, 503, "SERVICE_UNAVAILABLE")
+    assert {name.lower(): value for name, value in refused.headers.items()}["retry-after"]
+    deps.database.dispose()
