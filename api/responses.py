@@ -288,7 +288,7 @@ class GatewayRefusal(_Out):
     message: str
 
 
-GATEWAY_STATUSES = (401, 413, 503)
+GATEWAY_STATUSES = (400, 401, 413, 503)  # 400: a request API Gateway cannot parse (a path that is not text)
 
 
 # -- what a route declares on its decorator ---------------------------------------------------

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from api.adapters.storage import Storage
     from api.adapters.user_pool import UserPool
 
-UserId = Annotated[str, Path(max_length=255)]
+PATH_TEXT = r"^[^\x00-\x1f\x7f]+$"  # what the edge hands on: decoded text without control characters
+UserId = Annotated[str, Path(max_length=255, pattern=PATH_TEXT)]
 
 
 def build_router(database: Database, cache: Cache, outbox: Outbox, storage: Storage, user_pool: UserPool) -> Router:

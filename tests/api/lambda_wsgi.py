@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from api.functions import function_for_path
 from runtime.edge.authorizer import JwtAuthorizer, Rejected, identity_source
+from runtime.edge.routes import MalformedPath, decoded_path
 from tests.support.clients import FakeLambdaContext, v2_event
 
 
@@ -36,6 +37,13 @@ class LambdaAsWsgi:
         except Rejected:
             claims = None
         path = quote(environ.get("PATH_INFO") or "/", safe="/%")
+        try:
+            decoded_path(path)
+        except MalformedPath:  # refused at API Gateway's front end, before any function (devstack/apigateway)
+            payload = b'{"message":"Bad Request"}'
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+            start_response("400 Bad Request", headers)
+            return [payload]
         query = environ.get("QUERY_STRING", "")
         try:
             text, is_base64 = body.decode("utf-8"), False
