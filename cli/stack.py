@@ -38,17 +38,18 @@ def wiring() -> Wiring:
     """What the stack needs beyond the table: each function's upload-bucket prefixes (api/object_keys.py's
     keys, DESIGN.md) — read-write where it stores objects, read-only where it only reads (the parser
     reads the CSVs under ``mocs/``), ``uploads/`` for the presigned staging — and who invokes whom."""
+    from api import object_keys as keys
     from stack.functions import Wiring
     from stack.iam import ObjectAccess
 
     return Wiring(
         objects={
-            "mocs": ObjectAccess(read_write=("mocs/",)),
-            "gallery": ObjectAccess(read_write=("images/", "uploads/")),
-            "wishlist": ObjectAccess(read_write=("wishlist/", "uploads/")),  # uploads/: presigned image uploads
-            "profile": ObjectAccess(read_write=("avatars/", "uploads/")),
-            "upload": ObjectAccess(read_write=("mocs/", "uploads/")),  # presigned MOC files
-            "csv-parser": ObjectAccess(read_only=("mocs/",)),
+            "mocs": ObjectAccess(read_write=(keys.MOC_FILES_PREFIX,)),
+            "gallery": ObjectAccess(read_write=(keys.GALLERY_PREFIX, keys.STAGING_PREFIX)),
+            "wishlist": ObjectAccess(read_write=(keys.WISHLIST_PREFIX, keys.STAGING_PREFIX)),  # presigned images
+            "profile": ObjectAccess(read_write=(keys.AVATAR_PREFIX, keys.STAGING_PREFIX)),
+            "upload": ObjectAccess(read_write=(keys.MOC_FILES_PREFIX, keys.STAGING_PREFIX)),  # presigned MOC files
+            "csv-parser": ObjectAccess(read_only=(keys.MOC_FILES_PREFIX,)),
         },
         invokes={"upload": ("csv-parser",)},
         user_pool=("profile",),  # api/services/profile.py: names and pictures live in Cognito

@@ -28,6 +28,10 @@ def _with_extras(specs: list[str]) -> set[str]:
     names = set()
     for spec in specs:
         requirement = Requirement(spec)
+        if requirement.name == PYPROJECT["project"]["name"]:  # the base install names our own groups
+            names |= _with_extras([dependency for group in sorted(requirement.extras)
+                                   for dependency in PYPROJECT["project"]["optional-dependencies"][group]])
+            continue
         names.add(canonicalize_name(requirement.name))
         for extra in requirement.extras:
             for dependency in map(Requirement, requires(requirement.name) or []):
