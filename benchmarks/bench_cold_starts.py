@@ -32,7 +32,6 @@ import requests
 from api.demo_data import DEMO_USER, load_demo_data
 from api.dependencies import Dependencies
 from api.functions import FUNCTIONS
-from api.schema_setup import create_schema
 from benchmarks.bench_local_aws import local_aws
 from benchmarks.report import command_line, machine_line, percentile, write_section
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
@@ -40,6 +39,7 @@ from devstack.lambda_.environment import PROVISIONED, State
 from devstack.lambda_.platform_logs import LogCollector, init_duration_ms
 from devstack.lambda_.pool import LocalCapacity
 from devstack.local_aws import LocalAws
+from migrations.apply import upgrade as migrate_schema
 from runtime import config
 from runtime.auth import mint_token
 from stack.functions import FunctionSpec
@@ -226,7 +226,7 @@ def main() -> None:
                 tracing="off",
             )
             database = Dependencies(settings).database
-            create_schema(database.engine)
+            migrate_schema(database.engine)
             with database.session() as session:
                 load_demo_data(session)
             database.dispose()
