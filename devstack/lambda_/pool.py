@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from devstack.lambda_.environment import ON_DEMAND, PROVISIONED, ExecutionEnvironment, FunctionRuntime, State
 from devstack.lambda_.invocation import Invocation, InvocationResult
+from runtime import keepwarm
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,22 @@ class Throttled(Exception):
 
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
+
+
+def _is_fan_out_ping(payload: bytes) -> bool:
+    """A keep-warm ping an environment of this function sent to itself (its fan-out, runtime.keepwarm).
+
+    Its caller holds one of the function's environments until every fanned-out ping is answered, so
+    at a local cap it must not wait in the local queue: two overlapping pings holding both
+    environments of a cap of 2 would each wait for the other's environment, forever. Refused at
+    once, it is counted as a failed fan-out and the ping itself still completes (as past reserved
+    concurrency in Lambda); at a local cap every environment is busy, so none is left to warm.
+    """
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        return False
+    return keepwarm.is_keepwarm_ping(event) and keepwarm.INVOCATION_KEY in event
 
 
 class FunctionPool:
@@ -89,6 +107,8 @@ class FunctionPool:
             environment = await self._place()
             if environment is not None:
                 break
+            if _is_fan_out_ping(invocation.payload):
+                raise Throttled(RESERVED_LIMIT)  # queued, it would wait on the environment of its own caller
             if not queued:
                 queued = True
                 self._account.count_local_queueing(self.runtime.function.name)

@@ -43,6 +43,8 @@ def test_pings_keep_two_environments_warm_past_the_idle_time(aws: RunningAws):
     time.sleep(IDLE_SECONDS * 2)  # without pings both would have been reaped by now
     assert pids()["warmed"] == warm
     assert len(aws.aws.keep_warm_fired) > fired
+    # the pings end (warm, not stuck busy: overlapping pings must not wait on each other's fan-out at the cap)
+    assert len([line for line in aws.logs.lines("warmed") if line.startswith("REPORT ")]) >= 2
     assert sum(aws.logs.emf("warmed", catalogue.KEEP_WARM_PING.name)) >= 4  # the scheduled pings and their fan-out
 
 
