@@ -440,10 +440,7 @@ def _front_door(
 def _init_fault(local_aws: Any, root: Path) -> InitFault:
     """``brickguard chaos lambda init-error``: redeploys the local functions with a broken artifact."""
     from api.functions import FUNCTIONS
-    from devstack.lambda_.function_code import REPOSITORY_ROOT
-
-    return InitFault(local_aws.redeploy, {function.name: function.handler for function in FUNCTIONS}, REPOSITORY_ROOT,
-                     root / "chaos")
+    return InitFault(local_aws.redeploy, {function.name: function.handler for function in FUNCTIONS}, root / "chaos")
 
 
 def _error_share(listener: ExpressListener) -> ErrorShare:

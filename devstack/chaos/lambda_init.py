@@ -32,10 +32,9 @@ def broken_artifact(directory: Path, package: str) -> Path:
 class InitFault:
     """Breaks and heals the init of the local functions."""
 
-    def __init__(self, redeploy: Redeploy, handlers: Mapping[str, str], task_root: Path, scratch: Path) -> None:
+    def __init__(self, redeploy: Redeploy, handlers: Mapping[str, str], scratch: Path) -> None:
         self._redeploy = redeploy
         self._handlers = dict(handlers)
-        self._task_root = task_root
         self._scratch = scratch
         self.broken: set[str] = set()
 
@@ -48,7 +47,7 @@ class InitFault:
         for function in functions:
             package = self._handlers[function].split(".")[0]
             shadow = broken_artifact(self._scratch / "broken-artifact", package)
-            variables = {"PYTHONSAFEPATH": "1", "PYTHONPATH": f"{shadow}:{self._task_root}"}
+            variables = {"PYTHONSAFEPATH": "1", "PYTHONPATH": str(shadow)}
             stopped += self._redeploy([function], variables)
             self.broken.add(function)
         return stopped

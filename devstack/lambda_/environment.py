@@ -135,7 +135,6 @@ class ExecutionEnvironment:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
-            "PYTHONPATH": self.runtime.code.python_path(),
             "LAMBDA_TASK_ROOT": str(self.runtime.code.task_root),
             "LAMBDA_RUNTIME_DIR": str(self.runtime.code.runtime_dir),
             "_HANDLER": function.handler,
@@ -150,6 +149,12 @@ class ExecutionEnvironment:
             "AWS_REGION": self.runtime.region,
             "AWS_DEFAULT_REGION": self.runtime.region,
             **self.runtime.environment,
+            # a configured PYTHONPATH goes in front of the artifact's, never instead of it (the runtime
+            # interface client is on the artifact's path): how `chaos lambda init-error` shadows a package
+            "PYTHONPATH": os.pathsep.join(
+                entry for entry in (self.runtime.environment.get("PYTHONPATH"), self.runtime.code.python_path())
+                if entry
+            ),
         }
 
     async def start(self) -> None:

@@ -10,7 +10,6 @@ import pytest
 
 from devstack.chaos.controller import ChaosController, ChaosError
 from devstack.chaos.lambda_init import MISSING_MODULE, InitFault
-from devstack.lambda_.function_code import REPOSITORY_ROOT
 from devstack.lambda_.pool import LocalCapacity
 from tests.devstack.conftest import BEHAVIOURS, RunningAws, SpecFunction
 
@@ -35,7 +34,7 @@ def aws(start_aws) -> RunningAws:
 
 def test_a_broken_init_answers_500_until_healed_and_spares_other_functions(aws: RunningAws, tmp_path: Path) -> None:
     headers = {"Authorization": f"Bearer {aws.token()}"}
-    fault = InitFault(aws.aws.redeploy, {f.name: f.handler for f in FUNCTIONS}, REPOSITORY_ROOT, tmp_path)
+    fault = InitFault(aws.aws.redeploy, {f.name: f.handler for f in FUNCTIONS}, tmp_path)
     chaos = ChaosController(servers={}, proxies={}, init_fault=fault)
     assert aws.get("/warm", headers=headers).status_code == 200
     warm_pids = aws.aws.environment_pids()["warm"]
