@@ -148,21 +148,24 @@ S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "test
 
 
 @pytest.fixture(scope="session")
-def local_s3() -> Iterator[LocalS3]:
-    """One moto S3 server for the session (tests use their own user ids, so their own keys)."""
-    from moto.server import ThreadedMotoServer
+def local_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS3]:
+    """One moto S3 server for the session (tests use their own user ids, so their own keys).
+
+    A process of its own, not a ``ThreadedMotoServer``: moto keeps its backends per process, so the
+    stack tests' ``/moto-api/reset`` of their in-process server would also wipe this one's bucket and
+    the session's Cognito user pool (``User pool … does not exist`` in every later test).
+    """
+    from devstack.s3 import local_s3 as local_s3_server
 
     saved = {name: os.environ.get(name) for name in S3_CREDENTIALS}
     os.environ.update(S3_CREDENTIALS)  # the in-process handlers' boto3 reads them
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    s3 = LocalS3(f"http://{host}:{port}", "lego-uploads-test")
-    s3.client().create_bucket(Bucket=s3.bucket)
     try:
-        yield s3
+        with contextlib.ExitStack() as stack:
+            endpoint = local_s3_server.start_moto(stack, tmp_path_factory.mktemp("local-s3"), "moto.log")
+            s3 = LocalS3(endpoint, "lego-uploads-test")
+            s3.client().create_bucket(Bucket=s3.bucket)
+            yield s3
     finally:
-        server.stop()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -109,3 +109,9 @@ def test_a_stopped_user_pool_degrades_reads_to_the_token_and_makes_writes_a_503(
     assert_envelope(refused, 503, "SERVICE_UNAVAILABLE")
     assert {name.lower(): value for name, value in refused.headers.items()}["retry-after"]
     deps.database.dispose()
+
+
+def test_the_session_pool_survives_a_fresh_in_process_moto_server(local_s3, user_pool_id, moto_endpoint) -> None:
+    """The stack tests reset their in-process moto server; the session's pool is in a process of its own."""
+    pool = local_user_pool.client(local_s3.endpoint).describe_user_pool(UserPoolId=user_pool_id)
+    assert pool["UserPool"]["Id"] == user_pool_id
