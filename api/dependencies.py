@@ -62,7 +62,7 @@ class Dependencies:
         )
         self.search = Search(settings.opensearch_url, self.breakers[catalogue.OPENSEARCH], self.outbox)
         self.storage = Storage(settings, lambda: self.breakers[catalogue.S3], self.outbox)
-        self.user_pool = UserPool(settings, self.breakers[catalogue.COGNITO])
+        self.user_pool = UserPool(settings, lambda: self.breakers[catalogue.COGNITO])
         self.health = HealthProbe(
             {
                 "database": self.database.ping,

@@ -16,7 +16,7 @@ that says Cognito is unavailable (refused, timed out, throttled, 5xx, breaker op
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +45,10 @@ class UnknownUser(Exception):
 class UserPool:
     """The profiles' user pool for one process; not configured (no ``COGNITO_USER_POOL_ID``) it is absent."""
 
-    def __init__(self, settings: config.Settings, breaker: Breaker) -> None:
+    def __init__(self, settings: config.Settings, breaker: Callable[[], Breaker]) -> None:
         self._pool_id = settings.cognito_user_pool_id
         self._endpoint_url = settings.cognito_endpoint_url
-        self._breaker = breaker
+        self._breaker = breaker  # looked up on first use: a process without a user pool needs no cognito breaker
 
     @property
     def configured(self) -> bool:
@@ -87,7 +87,7 @@ class UserPool:
 
     def _call(self, operation: Any, **arguments: Any) -> Any:
         try:
-            return call_dependency(self._breaker, operation, **arguments)
+            return call_dependency(self._breaker(), operation, **arguments)
         except BreakerOpenError:
             raise UserPoolUnavailable("the user pool's breaker is open") from None
         except Exception as exc:
