@@ -20,6 +20,7 @@ from api.dependencies import Dependencies
 from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from tests.support.clients import LambdaClient
+from tests.support.guard_process import restore_guard_process
 from tests.support.helpers import moc_body
 
 ROUNDS = 20
@@ -50,7 +51,7 @@ def compose(database_url: str, tmp_path) -> Iterator[Callable[[str], tuple[Lambd
         deps.database.dispose()
         with psycopg.connect(database_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    process._current = saved_process
+    restore_guard_process(saved_process)
 
 
 def test_two_compositions_in_one_process_each_answer_from_their_own_dependencies(compose):

@@ -14,6 +14,7 @@ from runtime import config, process
 from runtime.telemetry import recorder
 from runtime.telemetry.catalogue import MetricSpec
 from tests.support.clients import LambdaClient
+from tests.support.guard_process import restore_guard_process
 
 # Short windows so a test sees a breaker open and close within seconds.
 FAST_BREAKERS = {
@@ -68,5 +69,5 @@ def guarded_app(database_url: str, tmp_path) -> Iterator[Callable[..., tuple[Lam
     yield build
     for deps in built:
         deps.database.dispose()
-    process._current = saved_process
+    restore_guard_process(saved_process)
 

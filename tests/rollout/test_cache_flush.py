@@ -19,6 +19,7 @@ from migrations.apply import upgrade as migrate_schema
 from rollout.cache_flush import CacheFlush, RateLimiter, flush_patterns, is_generation_counter
 from runtime import config, process
 from tests.support.clients import LambdaClient
+from tests.support.guard_process import restore_guard_process
 
 PRESERVED = {
     "sessions:abc": "s", "ratelimit:1.2.3.4": "9", "user-profiles:u1": "{}",
@@ -60,7 +61,7 @@ def api_writes(database_url: str, redis_server, tmp_path):
     yield serve
     for deps in made:
         deps.database.dispose()
-    process._current = saved_process
+    restore_guard_process(saved_process)
 
 
 def _exercise_every_cached_route(api: LambdaClient, user: str) -> None:

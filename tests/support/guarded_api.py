@@ -13,6 +13,7 @@ from migrations.apply import upgrade as migrate_schema
 from runtime import config, process
 from tests.conftest import LocalS3
 from tests.support.clients import LambdaClient
+from tests.support.guard_process import restore_guard_process
 
 
 @pytest.fixture(scope="session")
@@ -36,4 +37,4 @@ def api(
     migrate_schema(deps.database.engine)
     yield LambdaClient(build_handlers(deps)), deps
     deps.database.dispose()
-    process._current = saved_process
+    restore_guard_process(saved_process)
