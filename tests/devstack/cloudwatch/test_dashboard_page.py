@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from dashboards.facade import edge_latency
 from tests.support.running_up import RunningUp
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -100,14 +101,15 @@ def test_both_backends_on_the_latency_widget_then_an_alarm_when_redis_pauses(obs
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(observed_up.express + "/dashboard")
             page.wait_for_selector("body[data-refreshed]", timeout=30_000)
-            latency = page.locator('.w[data-title="Latency p95"]')
+            latency_title = edge_latency("p95").title  # the comparison dashboard's lead widget
+            latency = page.locator(f'.w[data-title="{latency_title}"]')
             no_rds = page.locator('.w[data-title="RDS CPU %"]')  # no RDS locally: its widget says so
             assert "no data yet" in (no_rds.text_content() or "")
             with Traffic(observed_up, token, seconds=60) as traffic:
                 page.wait_for_function(
-                    """() => document.querySelector('.w[data-title="Latency p95"]')
+                    """(title) => [...document.querySelectorAll('.w')].find((w) => w.dataset.title === title)
                              ?.getAttribute('data-backends-with-data') === 'express,serverless'""",
-                    timeout=45_000,
+                    arg=latency_title, timeout=45_000,
                 )
                 assert latency.locator("canvas").count() >= 1
                 assert "express" in latency.inner_text() and "serverless" in latency.inner_text()
