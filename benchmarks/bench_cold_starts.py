@@ -36,6 +36,7 @@ from benchmarks.bench_local_aws import local_aws
 from benchmarks.report import command_line, machine_line, percentile, write_section
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from devstack.lambda_.environment import PROVISIONED, State
+from devstack.lambda_.function_code import REPOSITORY_ROOT, FunctionCode, local_code, task_root
 from devstack.lambda_.platform_logs import LogCollector, init_duration_ms
 from devstack.lambda_.pool import LocalCapacity
 from devstack.local_aws import LocalAws
@@ -43,6 +44,7 @@ from migrations.apply import upgrade as migrate_schema
 from runtime import config
 from runtime.auth import mint_token
 from stack.functions import FunctionSpec
+from stack.wheels import default_cache
 
 FLOOR = "floor"
 DEFAULT_COUNT = 20
@@ -72,10 +74,25 @@ class FloorFunction:
     public_routes: tuple[str, ...] = ()
 
 
+def _artifact_code() -> dict[str, FunctionCode]:
+    """Every function on its artifact for this machine, as ``up`` runs it; the floor on the same platform.
+
+    The floor's task root holds only ``benchmarks`` (its handler) and its packages are the health
+    function's (Powertools and what it requires): packaged and started the same way as the others.
+    """
+    code = local_code([function.name for function in FUNCTIONS])
+    health = code["health"]
+    floor_root = task_root(REPOSITORY_ROOT, ["benchmarks"], default_cache())
+    return {**code, FLOOR: FunctionCode(floor_root, health.path)}
+
+
 def _local_aws(settings: config.Settings, logs: LogCollector, *, provision: bool) -> LocalAws:
     functions: list[FunctionSpec] = [*FUNCTIONS, FloorFunction()]
     capacity = LocalCapacity(per_function=1, total=len(functions) + 1)
-    return local_aws(settings, logs, functions=functions, provision=provision, idle_seconds=3600, capacity=capacity)
+    return local_aws(
+        settings, logs, functions=functions, provision=provision, idle_seconds=3600, capacity=capacity,
+        function_code=_artifact_code(),
+    )
 
 
 async def _destroy(aws: LocalAws, function: str) -> None:
@@ -191,8 +208,10 @@ def render(demand: dict[str, dict[str, list[float]]], ahead: dict[str, dict[str,
         "",
         machine_line(),
         "",
-        f"{count} cold starts per function, functions alternating each round, on the local Lambda as it runs "
-        "today: the development tree under this machine's Python (not yet the packaged arm64 artifact). "
+        f"{count} cold starts per function, functions alternating each round, on the local Lambda as `up` runs it: "
+        "each function's artifact built for this machine (`stack/artifacts.py`), started with `python -S` and only the "
+        "artifact plus the platform layer (awslambdaric, boto3) on its path, under this machine's Python (AWS runs "
+        "the arm64 build under 3.12). "
         "*Cold* = REPORT Init Duration + the first request's Duration (what the targets bound); the floor is "
         "`benchmarks/floor_function.py`, a bare Powertools resolver started the same way. On a shared "
         "2-core machine init is CPU-bound: read the ratios to the floor, and re-run on a quiet machine "

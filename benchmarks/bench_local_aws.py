@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from benchmarks.up_server import open_loop
 from cli.up import LOCAL_KEEP_WARM_CONCURRENCY, function_environment
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from devstack.eventbridge.scheduler import KeepWarmRule
+from devstack.lambda_.function_code import FunctionCode
 from devstack.lambda_.platform_logs import LogCollector, init_duration_ms
 from devstack.lambda_.pool import LocalCapacity
 from devstack.local_aws import LocalAws, LocalAwsConfig
@@ -120,7 +121,7 @@ def warm_latency(settings: config.Settings, data_dir: Path) -> dict[str, Any]:
 def local_aws(
     settings: config.Settings, logs: LogCollector, *, keep_warm: Sequence[KeepWarmRule] = (),
     functions: Sequence[FunctionSpec] = FUNCTIONS, provision: bool = False, idle_seconds: float = IDLE_S,
-    capacity: LocalCapacity | None = None,
+    capacity: LocalCapacity | None = None, function_code: Mapping[str, FunctionCode] | None = None,
 ) -> LocalAws:
     """The benchmarks' local AWS: ``functions`` behind a gateway on a free port, logs to ``logs``."""
     return LocalAws(
@@ -135,6 +136,7 @@ def local_aws(
             capacity=capacity or LocalCapacity(),
             keep_warm=keep_warm,
             provision=provision,
+            function_code=function_code or {},
         )
     )
 
