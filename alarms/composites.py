@@ -134,7 +134,8 @@ def composite_alarms(profile: Profile, functions: Sequence[str]) -> list[Composi
                 slug=slug,
                 summary=summary,
                 runbook=slug,
-                rule=rule.replace("{throttles}", _throttles(functions)).replace("{cold_starts}", _cold_starts(functions)),
+                rule=rule.replace("{throttles}", _throttles(functions))
+                .replace("{cold_starts}", _cold_starts(functions)),
                 suppressor=DEPLOY_WINDOW.slug,
                 wait_period=profile.suppressor_wait_s,
                 extension_period=profile.suppressor_extension_s,
