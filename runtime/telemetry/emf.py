@@ -152,26 +152,28 @@ class EmfSink:
         self.record_many(((spec, value),), dimensions)
 
     def record_many(self, entries: Sequence[tuple[MetricSpec, float]], dimensions: Mapping[str, str]) -> None:
-        """Buffer values of specs sharing one set of dimension names: one lock and one group lookup."""
-        if not all(spec.in_cloudwatch for spec, _ in entries):
-            entries = [(spec, value) for spec, value in entries if spec.in_cloudwatch]
-            if not entries:
-                return
+        """Buffer values of specs sharing one set of dimension names and properties: one lock and one group lookup.
+
+        Specs that are not ``in_cloudwatch`` are skipped (the recorder's other sinks still get them).
+        """
         first = entries[0][0]
         key = (first.dimensions, first.properties, *map(dimensions.__getitem__, first.dimensions))
         with self._lock:
             group = self._groups.get(key)
             if group is None:
                 group = self._new_group(key, first, dimensions)
-            if not group.values:
-                self._dirty.append(group)
+            was_clean = not group.values
             for spec, value in entries:
+                if not spec.in_cloudwatch:
+                    continue
                 values = group.values.get(spec.name)
                 if values is None:
                     self._learn_unit(spec)
                     group.values[spec.name] = [float(value)]
                 else:
                     values.append(float(value))
+            if was_clean and group.values:
+                self._dirty.append(group)
 
     def record_at(self, spec: MetricSpec, value: float, dimensions: Mapping[str, str], at: float) -> None:
         """Buffer ``value`` stamped ``at`` (epoch seconds) rather than the flush's time, for the next flush."""
