@@ -44,9 +44,11 @@ POSTGRES, REDIS, OPENSEARCH, S3, COGNITO = DEPENDENCIES
 REQUEST_DIMS = ("service", "backend", "route")
 BACKEND_DIMS = ("service", "backend")
 DEPENDENCY_DIMS = ("service", "backend", "dependency")
-FUNCTION_DIMS = ("service", "function")
+FUNCTION_DIMS = ("service", "backend", "function")
 ROUTE_PROPERTY = ("route",)
 DEPENDENCY_PROPERTY = ("dependency",)
+BACKEND_PROPERTY = ("backend",)
+"""Of the cold-start metric: only Lambda publishes it, so a ``backend`` dimension adds nothing; kept on the document."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ COLD_START_DURATION = MetricSpec(
     FUNCTION_DIMS,
     "what the first caller of an on-demand Lambda environment waited: init (process start to the first invocation) "
     "plus that first request; one sample per cold start, so its SampleCount is the function's cold starts",
+    BACKEND_PROPERTY,
 )
 KEEP_WARM_PING = MetricSpec("KeepWarmPing", "Count", "counter", BACKEND_DIMS, "keep-warm pings answered")
 CACHE_HIT = MetricSpec("CacheHit", "Count", "counter", BACKEND_DIMS, "cache-aside reads served by Redis")

@@ -54,7 +54,7 @@ def test_dependency_errors_are_one_series_per_backend_and_unpublished_metrics_no
         (catalogue.BREAKER_STATE, {"backend": "express", "dependency": "redis"}),
         (catalogue.BREAKER_OPENED, {"backend": "express", "dependency": "redis"}),
         (catalogue.CACHE_ERROR, {"backend": "express"}),
-        (catalogue.COLD_START_DURATION, {"function": "mocs"}),
+        (catalogue.COLD_START_DURATION, {"backend": "serverless", "function": "mocs"}),
     ])
     assert metric_series.observed(lines).by_metric == {"DependencyError": 1, "BreakerState": 1, "ColdStartDuration": 1}
 
@@ -68,7 +68,7 @@ def test_brickguard_cost_shows_the_custom_series_against_the_budget(tmp_path):
     log = tmp_path / "up.log"
     emf = _emf([
         (catalogue.REQUESTS, {"backend": "serverless", "route": "GET /api/mocs"}),
-        (catalogue.COLD_START_DURATION, {"function": "mocs"}),
+        (catalogue.COLD_START_DURATION, {"backend": "serverless", "function": "mocs"}),
     ])
     later = emf[0].replace('"Timestamp":', '"Timestamp":1', 1)  # another timestamp: the log spans some time
     log.write_text("\n".join([*emf, later]) + "\n")
