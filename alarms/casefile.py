@@ -214,9 +214,12 @@ def _series(entry: SeriesEntry, where: str) -> SeriesInput:
             spec = catalogue.by_name(entry.metric)
         except KeyError as error:
             raise CaseError(f"{where}: {error.args[0]}") from None
-        unknown = set(dims) - set(spec.dimensions)
+        if not spec.in_cloudwatch:
+            raise CaseError(f"{where}: {entry.metric} is not published to CloudWatch (runtime/telemetry/catalogue.py)")
+        unknown = set(dims) - set(spec.published_dimensions)
         if unknown:
-            raise CaseError(f"{where}: {entry.metric} has no dimension(s) {sorted(unknown)}")
+            raise CaseError(f"{where}: {entry.metric} has no dimension(s) {sorted(unknown)} in CloudWatch "
+                            f"({list(spec.published_dimensions)})")
         dims.setdefault("service", "${ServiceName}")
     return SeriesInput(entry.namespace, entry.metric, dims, tuple(item.segment() for item in entry.timeline))
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alarms.definitions import cold_start_slug
 from alarms.model import CompositeAlarm
 from alarms.profiles import Profile
 from alarms.routing import ROLLBACK_FUNCTION
 from alarms.symptoms import symptom_composites, unreachable_composite
 from runtime.telemetry.aws_metrics import ASYNC_FUNCTIONS, HEALTH_CHECK_REGION
 from runtime.telemetry.catalogue import BACKENDS
+from runtime.telemetry.objectives import cold_start_target_ms
 
 DEPLOY_WINDOW = CompositeAlarm(
     slug="deploy-window",
@@ -53,8 +55,8 @@ _PAGING_RULES: dict[str, tuple[str, str]] = {
     ),
     "serverless-capacity": (
         "serverless: throttling (all functions together or one of them) AND (concurrency near the account "
-        "limit OR slow cold starts)",
-        "({throttles}) AND (ALARM({lambda-concurrency}) OR ALARM({cold-start-p99}))",
+        "limit OR slow cold starts of any function)",
+        "({throttles}) AND (ALARM({lambda-concurrency}) OR {cold_starts})",
     ),
     "dependency-outage": (
         "both backends hold a dependency breaker open: the dependency itself is down, not one backend",
@@ -83,6 +85,12 @@ def _throttles(functions: Sequence[str]) -> str:
     """Any throttle signal: the sum over functions, or one function's own."""
     slugs = ["lambda-throttles", *(f"lambda-throttles-{function}" for function in functions)]
     return " OR ".join(f"ALARM({{{slug}}})" for slug in slugs)
+
+
+def _cold_starts(functions: Sequence[str]) -> str:
+    """Any function's cold starts over its target (FALSE when no function has one)."""
+    slugs = [cold_start_slug(function) for function in functions if cold_start_target_ms(function) is not None]
+    return " OR ".join(f"ALARM({{{slug}}})" for slug in slugs) or "FALSE"
 
 
 def _async_failures(profile: Profile, functions: Sequence[str]) -> list[CompositeAlarm]:
@@ -126,7 +134,8 @@ def composite_alarms(profile: Profile, functions: Sequence[str]) -> list[Composi
                 slug=slug,
                 summary=summary,
                 runbook=slug,
-                rule=rule.replace("{throttles}", _throttles(functions)),
+                rule=rule.replace("{throttles}", _throttles(functions))
+                .replace("{cold_starts}", _cold_starts(functions)),
                 suppressor=DEPLOY_WINDOW.slug,
                 wait_period=profile.suppressor_wait_s,
                 extension_period=profile.suppressor_extension_s,

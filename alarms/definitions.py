@@ -14,7 +14,7 @@ from alarms.profiles import Profile
 from alarms.symptoms import symptom_alarms
 from runtime.telemetry import aws_metrics as aws
 from runtime.telemetry import catalogue
-from runtime.telemetry.objectives import EDGES, ROLLBACK
+from runtime.telemetry.objectives import EDGES, ROLLBACK, cold_start_target_ms
 
 
 def _per_backend(profile: Profile, backend: str) -> list[MetricAlarm]:
@@ -106,22 +106,6 @@ def _serverless_platform(profile: Profile, functions: Sequence[str]) -> list[Met
             expression=f"100 * concurrent / {aws.CONCURRENCY_LIMIT}",
         ),
         MetricAlarm(
-            slug="cold-start-p99",
-            summary="serverless: p99 init duration of new execution environments too long",
-            runbook="cold-start-p99",
-            limit=profile.cold_start_p99_ms,
-            comparison="GreaterThanThreshold",
-            # No cold start in a period is the good case.
-            missing="notBreaching",
-            metric=Metric.ours(catalogue.INIT_DURATION, backend="serverless"),
-            stat="p99",
-            # Cold starts are rare by design: 10/(1-0.99) = 1000 inits per period never happens, so
-            # "ignore" would silence this alarm for ever. Evaluate whatever samples there are.
-            low_sample="evaluate",
-            # Slow first requests are worth a look, not a night: the latency objective pages if they burn it.
-            warns=True,
-        ),
-        MetricAlarm(
             slug="lambda-throttles",
             summary="serverless: Lambda throttled invocations of our functions",
             runbook="lambda-throttles",
@@ -132,6 +116,37 @@ def _serverless_platform(profile: Profile, functions: Sequence[str]) -> list[Met
             expression=f"SUM([{', '.join(query_id for query_id, _, _ in throttles)}])",
         ),
     ]
+
+
+def cold_start_slug(function: str) -> str:
+    return f"cold-start-{function}"
+
+
+def _cold_starts(profile: Profile, functions: Sequence[str]) -> list[MetricAlarm]:
+    """Per function with a target: p99 of what a cold start's first caller waited (init plus that request)."""
+    alarms = []
+    for function in functions:
+        target = cold_start_target_ms(function)
+        if target is None:  # invoked asynchronously: nobody waits for its cold starts
+            continue
+        alarms.append(MetricAlarm(
+            slug=cold_start_slug(function),
+            summary=f"serverless: p99 cold start of {function} (init plus its first request) above its "
+            f"{target:g} ms target",
+            runbook="cold-start-p99",
+            limit=Limit(target, profile.cold_start_window),
+            comparison="GreaterThanThreshold",
+            # No cold start in a period is the good case.
+            missing="notBreaching",
+            metric=Metric.ours(catalogue.COLD_START_DURATION, function=function),
+            stat="p99",
+            # Cold starts are rare by design: 10/(1-0.99) = 1000 per period never happens, so "ignore" would
+            # silence this alarm for ever. Evaluate whatever samples there are.
+            low_sample="evaluate",
+            # Slow first requests are worth a look, not a night: the latency objective pages if they burn it.
+            warns=True,
+        ))
+    return alarms
 
 
 def rollback_alarm() -> MetricAlarm:
@@ -167,5 +182,6 @@ def metric_alarms(profile: Profile, functions: Sequence[str]) -> list[MetricAlar
     for backend in catalogue.BACKENDS:
         alarms.extend(_per_backend(profile, backend))
     alarms.extend(_serverless_platform(profile, functions))
+    alarms.extend(_cold_starts(profile, functions))
     alarms.extend(infrastructure_alarms(profile, functions))
     return alarms

@@ -26,12 +26,14 @@ class Metric:
 
     @classmethod
     def ours(cls, spec: catalogue.MetricSpec, **dims: str) -> Metric:
-        """A catalogue metric at backend level: ``service`` plus the dims given (EMF's reduced sets)."""
-        allowed = set(spec.dimensions)
-        unknown = set(dims) - allowed
+        """A catalogue metric as CloudWatch holds it: ``service`` plus the given dims of its published set."""
+        if not spec.in_cloudwatch:
+            raise ValueError(f"{spec.name} is not published to CloudWatch")
+        published = spec.published_dimensions
+        unknown = set(dims) - set(published)
         if unknown:
-            raise ValueError(f"{spec.name} has no dimension(s) {sorted(unknown)}")
-        pairs = [("service", SERVICE), *((name, dims[name]) for name in spec.dimensions if name in dims)]
+            raise ValueError(f"{spec.name} has no CloudWatch dimension(s) {sorted(unknown)}")
+        pairs = [("service", SERVICE), *((name, dims[name]) for name in published if name in dims)]
         return cls(catalogue.DEFAULT_NAMESPACE, spec.name, tuple(pairs))
 
     @classmethod

@@ -24,7 +24,8 @@ class Profile:
     latency_low_sample: LowSample
     edge_5xx_pct: Limit
     concurrency_pct: Limit
-    cold_start_p99_ms: Limit
+    cold_start_window: Window
+    """Of the per-function cold-start alarms; their thresholds are the seeds' targets (objectives)."""
     throttles: Limit
     breaker_open: Limit
     search_fallback_pct: Limit
@@ -53,7 +54,7 @@ BAU = Profile(
     latency_low_sample="evaluate",
     edge_5xx_pct=Limit(3.0, Window(MINUTE, 5, 5)),
     concurrency_pct=Limit(80.0, Window(MINUTE, 3, 3)),
-    cold_start_p99_ms=Limit(2000.0, Window(FIVE_MINUTES, 3, 2)),
+    cold_start_window=Window(FIVE_MINUTES, 3, 2),
     throttles=Limit(10.0, Window(FIVE_MINUTES, 1, 1)),
     breaker_open=Limit(2.0, Window(MINUTE, 5, 5)),
     search_fallback_pct=Limit(20.0, Window(MINUTE, 10, 8)),
@@ -80,7 +81,8 @@ ROLLOUT = Profile(
     latency_low_sample="ignore",
     edge_5xx_pct=Limit(5.0, Window(MINUTE, 10, 8)),
     concurrency_pct=Limit(90.0, Window(MINUTE, 3, 3)),
-    cold_start_p99_ms=Limit(3000.0, Window(FIVE_MINUTES, 3, 3)),
+    # the seeds' cold-start targets hold in both profiles (they only warn); the rollout wants 3 slow periods of 3
+    cold_start_window=Window(FIVE_MINUTES, 3, 3),
     throttles=Limit(25.0, Window(FIVE_MINUTES, 1, 1)),
     breaker_open=Limit(2.0, Window(MINUTE, 10, 10)),
     search_fallback_pct=Limit(50.0, Window(MINUTE, 10, 8)),

@@ -64,35 +64,41 @@ def _total(edge: Edge) -> str:
     return " + ".join(["FILL(requests, 0)", *(f"FILL({ids[metric]}, 0)" for metric in edge.uncounted)])
 
 
-def _availability(edge: Edge, objective: Objective, window: BurnWindow, seconds: int) -> MetricAlarm:
-    failures, bad = _failures(edge)
+def _burn(
+    edge: Edge, objective: Objective, window: BurnWindow, seconds: int, summary: str,
+    queries: tuple[tuple[str, Metric, str], ...], expression: str,
+) -> MetricAlarm:
+    """One window of one objective's burn rate: the percentage of bad requests over ``seconds``."""
     return MetricAlarm(
         slug=burn_slug(objective, edge.backend, seconds),
-        summary=f"{edge.backend}: requests failing at the edge (5xx, timeouts) burn the {objective.target:.1%} "
-        f"availability objective {window.factor:g}x too fast over {_duration(seconds)}",
+        summary=f"{edge.backend}: {summary} burn the {objective.target * 100:g}% {objective.slug} objective "
+        f"{window.factor:g}x too fast over {_duration(seconds)}",
         runbook="users-failing",
         limit=Limit(objective.burn_threshold_pct(window), Window(seconds, 1, 1)),
         comparison="GreaterThanThreshold",
         # No request at the edge: nothing failed. A backend holding traffic but silent is silent-<backend>'s job.
         missing="notBreaching",
-        queries=(*failures, ("requests", Metric.aws(edge.requests, **edge.dims()), "Sum")),
-        expression=f"100 * ({bad}) / ({_total(edge)})",
+        queries=queries,
+        expression=expression,
+    )
+
+
+def _availability(edge: Edge, objective: Objective, window: BurnWindow, seconds: int) -> MetricAlarm:
+    failures, bad = _failures(edge)
+    return _burn(
+        edge, objective, window, seconds, "requests failing at the edge (5xx, timeouts)",
+        (*failures, ("requests", Metric.aws(edge.requests, **edge.dims()), "Sum")),
+        f"100 * ({bad}) / ({_total(edge)})",
     )
 
 
 def _latency(edge: Edge, objective: Objective, window: BurnWindow, seconds: int) -> MetricAlarm:
     assert objective.threshold_ms is not None
-    return MetricAlarm(
-        slug=burn_slug(objective, edge.backend, seconds),
-        summary=f"{edge.backend}: requests slower than {objective.threshold_ms:.0f} ms at the edge burn the "
-        f"{objective.target:.0%} latency objective {window.factor:g}x too fast over {_duration(seconds)}",
-        runbook="users-failing",
-        limit=Limit(objective.burn_threshold_pct(window), Window(seconds, 1, 1)),
-        comparison="GreaterThanThreshold",
-        missing="notBreaching",
-        # Percentile rank: the percentage of requests at or under the threshold, over the whole window.
-        queries=(("fast", Metric.aws(edge.latency, **edge.dims()), edge.latency_rank_stat(objective.threshold_ms)),),
-        expression="100 - fast",
+    # Percentile rank: the percentage of requests at or under the threshold, over the whole window.
+    fast = ("fast", Metric.aws(edge.latency, **edge.dims()), edge.latency_rank_stat(objective.threshold_ms))
+    return _burn(
+        edge, objective, window, seconds, f"requests slower than {objective.threshold_ms:.0f} ms at the edge",
+        (fast,), "100 - fast",
     )
 
 

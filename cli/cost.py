@@ -80,7 +80,7 @@ def cost(
         raise click.ClickException(f"{log_path}: {report['reason']}")
     with log_path.open(encoding="utf-8", errors="replace") as lines:
         seen = metric_series.observed(lines)
-    upper = metric_series.declared(sum(len(function.routes) for function in FUNCTIONS))
+    upper = metric_series.declared(len(FUNCTIONS))
     report["custom_metrics"] = {"observed": seen.as_json(), "declared": upper.as_json()}
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -99,8 +99,10 @@ def cost(
                       + ", ".join(f"{k} ${v:,.2f}" for k, v in figures["lines_usd_per_month"].items()))
         for note in figures["notes"]:
             console.print(f"  {note}")
+    verdict = "within" if upper.within_budget and seen.within_budget else "[red]over[/]"
     console.print(
-        f"custom metrics (CloudWatch, ${metric_series.FIRST_TIER_USD:.2f} each a month): {seen.series} series seen "
-        f"in the log (${seen.monthly_usd:,.2f}/month), at most {upper.series} declared (${upper.monthly_usd:,.2f}); "
-        f"budget {metric_series.BUDGET_SERIES} (${metric_series.BUDGET_USD:,.2f}) — docs/rollout.md says what to drop"
+        f"custom metrics (CloudWatch, ${metric_series.FIRST_TIER_USD:.2f} each a month): {upper.series} declared "
+        f"(${upper.monthly_usd:,.2f}/month), {seen.series} seen in the log (${seen.monthly_usd:,.2f}): {verdict} "
+        f"the budget of {metric_series.BUDGET_SERIES} (${metric_series.BUDGET_USD:,.2f}); "
+        "docs/rollout.md says what each earns"
     )

@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dashboards.body import Dashboard
-from dashboards.facade import compare, edge_availability, edge_health, edge_latency, per_resource, rate
+from dashboards.facade import (
+    cold_starts,
+    compare,
+    edge_4xx,
+    edge_availability,
+    edge_health,
+    edge_latency,
+    per_resource,
+    rate,
+)
 from dashboards.widgets import Annotation, Text
 from runtime.telemetry import aws_metrics as aws
 from runtime.telemetry import catalogue as c
@@ -76,19 +85,17 @@ def build(marks: LatencyMarks, functions: Sequence[str] = ()) -> Dashboard:
     traffic = (
         compare(c.REQUESTS, "Request count", width=6),
         rate("Error rate % (5xx / requests)", [c.ERRORS_5XX], [c.REQUESTS], width=6),
-        compare(c.ERRORS_4XX, "4xx responses", width=6),
+        edge_4xx(width=6),
         compare(c.ERRORS_5XX, "5xx responses", width=6),
     )
     lifecycle = (
-        compare(c.COLD_START, "Cold starts"),
-        compare(c.INIT_DURATION, "Init duration", ("p50", "p99")),
+        *cold_starts(functions),
         compare(c.KEEP_WARM_PING, "Keep-warm pings"),
     )
     cache_and_search = (
         rate("Cache hit rate %", [c.CACHE_HIT], [c.CACHE_HIT, c.CACHE_MISS], width=6),
-        compare(c.CACHE_ERROR, "Cache errors / breaker skips", width=6),
-        rate("Search fallback rate %", [c.SEARCH_FALLBACK], [c.SEARCH_REQUESTS], width=6),
-        compare(c.OUTBOX_PENDING, "Outbox backlog", ("Maximum",), width=6),
+        rate("Search fallback rate %", [c.SEARCH_FALLBACK], [c.SEARCH_REQUESTS], width=9),
+        compare(c.OUTBOX_PENDING, "Outbox backlog", ("Maximum",), width=9),
     )
     breakers = (
         compare(
@@ -96,14 +103,13 @@ def build(marks: LatencyMarks, functions: Sequence[str] = ()) -> Dashboard:
             "Breaker state (0 closed, 1 half-open, 2 open)",
             ("Maximum",),
             annotations=(Annotation(c.BREAKER_STATE_VALUES["open"], "open"),),
-            width=12,
+            width=24,
         ),
-        compare(c.BREAKER_OPENED, "Breaker openings", width=12),
     )
     dependencies = (
         compare(c.DEPENDENCY_LATENCY, "Dependency latency p95", ("p95",)),
-        compare(c.DEPENDENCY_ERROR, "Dependency errors"),
-        compare(c.RETRY_ATTEMPT, "Retries"),
+        compare(c.DEPENDENCY_ERROR, "Dependency errors (all dependencies)"),
+        compare(c.RETRY_ATTEMPT, "Retries (all dependencies)"),
     )
     return Dashboard(
         f"{SERVICE}-{marks.profile}-express-vs-serverless",

@@ -12,19 +12,22 @@ from collections.abc import Sequence
 
 from dashboards.widgets import Annotation, Graph, Line, MathLine
 from runtime.telemetry import catalogue
-from runtime.telemetry.aws_metrics import HEALTH_CHECK_STATUS, SERVICE, AwsMetric
-from runtime.telemetry.objectives import EDGES
+from runtime.telemetry.aws_metrics import ALB_TARGET_4XX, API_4XX, HEALTH_CHECK_STATUS, SERVICE, AwsMetric
+from runtime.telemetry.objectives import EDGES, cold_start_target_ms
 
 
 def ours(spec: catalogue.MetricSpec, stat: str, label: str, metric_id: str | None = None, **dims: str) -> Line:
-    """A catalogue metric at the reduced dimension set ``service`` + ``dims``.
+    """A catalogue metric as CloudWatch holds it: ``service`` + the given ``dims`` of its published set.
 
     A line given a ``metric_id`` is an input to metric math and is hidden; the math line is drawn.
     """
-    unknown = set(dims) - set(spec.dimensions)
+    if not spec.in_cloudwatch:
+        raise ValueError(f"{spec.name} is not published to CloudWatch")
+    published = spec.published_dimensions
+    unknown = set(dims) - set(published)
     if unknown:
-        raise ValueError(f"{spec.name} has no dimension(s) {sorted(unknown)}")
-    pairs = (("service", SERVICE), *((name, dims[name]) for name in spec.dimensions if name in dims))
+        raise ValueError(f"{spec.name} has no CloudWatch dimension(s) {sorted(unknown)}")
+    pairs = (("service", SERVICE), *((name, dims[name]) for name in published if name in dims))
     return Line(catalogue.DEFAULT_NAMESPACE, spec.name, pairs, stat, label, metric_id, visible=metric_id is None)
 
 
@@ -37,7 +40,7 @@ def aws(metric: AwsMetric, stat: str, label: str, **dims: str) -> Line:
 
 def _splits(spec: catalogue.MetricSpec) -> list[dict[str, str]]:
     backends = [{"backend": backend} for backend in catalogue.BACKENDS]
-    if "dependency" in spec.dimensions:
+    if "dependency" in spec.published_dimensions:
         return [{**split, "dependency": dep} for dep in catalogue.DEPENDENCIES for split in backends]
     return backends
 
@@ -153,3 +156,36 @@ def edge_health(*, width: int = 12) -> Graph:
         for edge_metric in (HEALTH_CHECK_STATUS,)
     )
     return Graph("Route53 health checks (1 healthy)", lines, width=width)
+
+
+def edge_4xx(*, width: int = 8) -> Graph:
+    """Per backend, the 4xx answered at the edge: AWS's own counts (free), where the app's ``Errors4xx`` is no
+    CloudWatch metric (a client's 4xx storm is no outage, and AWS already counts it)."""
+    express, serverless = EDGES[catalogue.EXPRESS], EDGES[catalogue.SERVERLESS]
+    lines = (
+        aws(ALB_TARGET_4XX, "Sum", f"{express.backend} 4xx (load balancer targets)", **express.dims()),
+        aws(API_4XX, "Sum", f"{serverless.backend} 4xx (API Gateway)", **serverless.dims()),
+    )
+    return Graph("4xx responses at the edge", lines, width=width, y_label="Count")
+
+
+def cold_starts(functions: Sequence[str], *, width: int = 8) -> tuple[Graph, ...]:
+    """Per function: the p99 of what a cold start's first caller waited (init plus that request), its target
+    drawn, and the number of cold starts (the metric's SampleCount: one sample per cold start)."""
+    if not functions:
+        return ()
+    spec = catalogue.COLD_START_DURATION
+    targets: dict[float, list[str]] = {}
+    for function in functions:
+        target = cold_start_target_ms(function)
+        if target is not None:
+            targets.setdefault(target, []).append(function)
+    marks = tuple(Annotation(value, f"target {', '.join(names)} {value:g} ms", "#2ca02c")
+                  for value, names in sorted(targets.items()))
+    duration = tuple(ours(spec, "p99", f"{function} p99", function=function) for function in functions)
+    count = tuple(ours(spec, "SampleCount", function, function=function) for function in functions)
+    return (
+        Graph("Cold start p99 per function (init + first request)", duration, width=width, annotations=marks,
+              y_label="Milliseconds"),
+        Graph("Cold starts per function", count, width=width, y_label="Count"),
+    )

@@ -6,9 +6,12 @@ AWS/Route53 …) are free. Seed 001's budget is 50 custom metrics, $15 a month. 
 
 * **observed**: the distinct series in EMF documents of a log (``brickguard up``'s output or a
   CloudWatch Logs export), exactly the ones CloudWatch would create from it;
-* **declared**: the upper bound from the catalogue, every metric under the dimension set the EMF
-  publishes it with (``runtime.telemetry.emf.PUBLISHED_DIMS``: request metrics per backend, their
-  route a property) for ``routes`` routes.
+* **declared**: the upper bound from the catalogue, every metric under the dimension set CloudWatch
+  gets of it (``MetricSpec.published_dimensions``: ``route`` and, for some, ``dependency`` are document
+  properties; metrics not ``in_cloudwatch`` count nothing) for both backends, every dependency and the
+  stack's ``functions`` (the cold-start metric's dimension).
+
+docs/rollout.md ("Custom metrics against the budget") has the table of what is kept and why.
 
 The price is the first tier's (``FIRST_TIER_USD``, us-east-1 list price, docs/rollout.md), prorated by
 AWS by the hour; a series published for part of a month costs that part.
@@ -21,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from runtime.telemetry import catalogue
-from runtime.telemetry.emf import PUBLISHED_DIMS
 
 FIRST_TIER_USD = 0.30
 """USD per custom metric per month, the first 10,000 metrics (CloudWatch pricing, us-east-1)."""
@@ -42,13 +44,17 @@ class SeriesCount:
     def monthly_usd(self) -> float:
         return round(self.series * FIRST_TIER_USD, 2)
 
+    @property
+    def within_budget(self) -> bool:
+        return self.series <= BUDGET_SERIES and self.monthly_usd <= BUDGET_USD
+
     def as_json(self) -> dict[str, object]:
         return {
             "series": self.series,
             "monthly_usd": self.monthly_usd,
             "budget_series": BUDGET_SERIES,
             "budget_usd": BUDGET_USD,
-            "within_budget": self.series <= BUDGET_SERIES and self.monthly_usd <= BUDGET_USD,
+            "within_budget": self.within_budget,
             "by_metric": dict(sorted(self.by_metric.items())),
         }
 
@@ -91,17 +97,17 @@ def observed(lines: Iterable[str]) -> SeriesCount:
     return _count(keys())
 
 
-def declared(routes: int) -> SeriesCount:
-    """The catalogue's upper bound for ``routes`` route templates (both backends serve every route)."""
+def declared(functions: int) -> SeriesCount:
+    """The catalogue's upper bound for a stack of ``functions`` Lambda functions."""
+    values = {"service": 1, "backend": len(catalogue.BACKENDS), "dependency": len(catalogue.DEPENDENCIES),
+              "function": functions}
 
     def sets(spec: catalogue.MetricSpec) -> int:
-        published = PUBLISHED_DIMS.get(spec.dimensions, spec.dimensions)
-        count = len(catalogue.BACKENDS)
-        if "route" in published:
-            count *= routes
-        if "dependency" in published:
-            count *= len(catalogue.DEPENDENCIES)
+        count = 1
+        for name in spec.published_dimensions:
+            count *= values[name]
         return count
 
-    return SeriesCount(sum(sets(spec) for spec in catalogue.CATALOGUE), {spec.name: sets(spec)
-                                                                         for spec in catalogue.CATALOGUE})
+    published = [spec for spec in catalogue.CATALOGUE if spec.in_cloudwatch]
+    by_metric = {spec.name: sets(spec) for spec in published}
+    return SeriesCount(sum(by_metric.values()), by_metric)

@@ -65,7 +65,7 @@ def guarded_event_handler(
             deadline=invocation_deadline(lambda_context, guard.settings.request_budget_ms),
         )
         invocation = guard.telemetry.invocation(
-            ctx, lambda_context=lambda_context, init_ms=cold.init_ms, started=started
+            ctx, lambda_context=lambda_context, init_ms=cold.init_ms, started=started, function=function
         )
         try:
             with invocation as inv:

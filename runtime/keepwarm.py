@@ -14,8 +14,9 @@ all of them, so N distinct environments are busy at the same moment. Fan-out
 errors are counted, logged and never fail the ping.
 
 The wrapper calls :func:`answer_ping` for a ping, before any business code:
-it is :func:`handle_ping` plus what telemetry makes of a ping (the cold start
-it may be, ``KeepWarmPing``, one log line, one EMF flush).
+it is :func:`handle_ping` plus what telemetry makes of a ping (the init of the
+environment it may have woken, logged: no caller waited for it, so it is no
+``ColdStartDuration``; ``KeepWarmPing``, one log line, one EMF flush).
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def answer_ping(
     invoke_client_factory: Callable[[], Any] | None = None,
     delay_ms: float = DEFAULT_DELAY_MS,
 ) -> dict[str, Any]:
-    """Answer a ping the wrapper recognised: cold start and init recorded, fan-out, one log line, one flush."""
+    """Answer a ping the wrapper recognised: the init it woke logged, fan-out, one log line, one flush."""
     try:
         telemetry.record_environment(cold_start=cold_start, init_ms=init_ms)
         summary = handle_ping(

@@ -103,7 +103,7 @@ def guarded_handler(
         )
         invocation = guard.telemetry.invocation(
             ctx, lambda_context=lambda_context, trace_header=_trace_header(event), init_ms=cold.init_ms,
-            started=started,
+            started=started, function=function,
         )
         with invocation as inv:
             try:

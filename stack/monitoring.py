@@ -21,55 +21,40 @@ TOPIC = PAGES_TOPIC.strip("${}")
 WARNINGS = WARNINGS_TOPIC.strip("${}")
 
 
+def _topic(logical: str, suffix: str, display: str) -> dict[str, Any]:
+    """An SNS topic ``${ServiceName}-<suffix>`` that CloudWatch alarms of this account may publish to."""
+    return {
+        logical: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": f"${{ServiceName}}-{suffix}"}, "DisplayName": display},
+        },
+        f"{logical}Policy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [ref(logical)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudWatchAlarmsPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": ref(logical),
+                            "Condition": {"StringEquals": {"AWS:SourceAccount": ref("AWS::AccountId")}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
 def _paging() -> dict[str, Any]:
     return {
-        TOPIC: {
-            "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": {"Fn::Sub": "${ServiceName}-pages"}, "DisplayName": "brickguard pages"},
-        },
-        "PagesTopicPolicy": {
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [ref(TOPIC)],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "CloudWatchAlarmsPublish",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": ref(TOPIC),
-                            "Condition": {"StringEquals": {"AWS:SourceAccount": ref("AWS::AccountId")}},
-                        }
-                    ],
-                },
-            },
-        },
+        **_topic(TOPIC, "pages", "brickguard pages"),
         # The warning route: no subscription here (e-mail or chat, added by whoever looks in working hours).
-        WARNINGS: {
-            "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": {"Fn::Sub": "${ServiceName}-warnings"}, "DisplayName": "brickguard warnings"},
-        },
-        "WarningsTopicPolicy": {
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [ref(WARNINGS)],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "CloudWatchAlarmsPublish",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": ref(WARNINGS),
-                            "Condition": {"StringEquals": {"AWS:SourceAccount": ref("AWS::AccountId")}},
-                        }
-                    ],
-                },
-            },
-        },
+        **_topic(WARNINGS, "warnings", "brickguard warnings"),
         "PagerDutySubscription": {
             "Type": "AWS::SNS::Subscription",
             "Properties": {"TopicArn": ref(TOPIC), "Protocol": "https", "Endpoint": ref("PagerDutyIntegrationUrl")},

@@ -63,6 +63,7 @@ API_INTEGRATION_LATENCY = AwsMetric(API_GATEWAY, "IntegrationLatency", ("ApiId",
 # TargetResponseTime is in **seconds** (request leaves the load balancer -> response headers from the target);
 # HealthyHostCount exists per target group only (``TargetGroup`` + ``LoadBalancer``).
 ALB_REQUESTS = AwsMetric(APPLICATION_ELB, "RequestCount", ("LoadBalancer",))
+ALB_TARGET_4XX = AwsMetric(APPLICATION_ELB, "HTTPCode_Target_4XX_Count", ("LoadBalancer",))
 ALB_TARGET_5XX = AwsMetric(APPLICATION_ELB, "HTTPCode_Target_5XX_Count", ("LoadBalancer",))
 ALB_ELB_5XX = AwsMetric(APPLICATION_ELB, "HTTPCode_ELB_5XX_Count", ("LoadBalancer",))
 ALB_TARGET_RESPONSE_TIME = AwsMetric(APPLICATION_ELB, "TargetResponseTime", ("LoadBalancer",))

@@ -9,12 +9,13 @@ same schema Powertools emits; we only decide the grouping:
 * one EMF document per *(dimension names, dimension values)* group, because an
   EMF document has one value per dimension key (``dependency=redis`` and
   ``dependency=postgres`` cannot share one);
-* request metrics (dimensions ``service, backend, route``) are published under
-  ``[service, backend]`` only; ``route`` is written as a property of the document,
-  not a dimension. A series per route would be about 330 custom metrics (~$100 a
-  month, seed 001's budget is 50 and $15) for figures the edge already gives per
-  backend; Logs Insights still groups the documents by ``route``, the express
-  backend's Prometheus keeps it as a label, and traces annotate it;
+* a spec's ``properties`` (``route`` of the request metrics, ``dependency`` of
+  ``DependencyError`` and ``RetryAttempt``) are written as properties of the
+  document, not dimensions, and a spec that is not ``in_cloudwatch`` is left out:
+  each distinct set of dimension values is a custom metric billed by the month
+  (seed 001's budget is 50 and $15; the catalogue says why each is kept). Logs
+  Insights still groups the documents by ``route``, the express backend's
+  Prometheus keeps every label and metric, and traces annotate the route;
 * at most 100 metrics and 100 values per metric in one document (EMF limits),
   more are split into further documents of the same flush.
 
@@ -54,15 +55,12 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import Ama
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.constants import MAX_METRICS
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.metric_properties import MetricUnit
 
-from runtime.telemetry.catalogue import BACKEND_DIMS, DEFAULT_NAMESPACE, REQUEST_DIMS, MetricSpec
+from runtime.telemetry.catalogue import DEFAULT_NAMESPACE, MetricSpec
 
 MAX_VALUES_PER_METRIC = 100  # EMF: a metric value array holds at most 100 values
 STANDARD_RESOLUTION = 60
 MAX_SHAPES_PER_GROUP = 32  # distinct metric-name sets per group worth caching (a handful in practice)
 _DOCUMENT_START = '{"_aws":{"Timestamp":'
-
-# The dimension set a group with these dimension names is published under; its other names become properties.
-PUBLISHED_DIMS: dict[tuple[str, ...], tuple[str, ...]] = {REQUEST_DIMS: BACKEND_DIMS}
 
 _log = logging.getLogger(__name__)
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per document
@@ -154,31 +152,38 @@ class EmfSink:
         self.record_many(((spec, value),), dimensions)
 
     def record_many(self, entries: Sequence[tuple[MetricSpec, float]], dimensions: Mapping[str, str]) -> None:
-        """Buffer values of specs sharing one set of dimension names: one lock and one group lookup."""
-        names = entries[0][0].dimensions
-        key = (names, *map(dimensions.__getitem__, names))
+        """Buffer values of specs sharing one set of dimension names and properties: one lock and one group lookup.
+
+        Specs that are not ``in_cloudwatch`` are skipped (the recorder's other sinks still get them).
+        """
+        first = entries[0][0]
+        key = (first.dimensions, first.properties, *map(dimensions.__getitem__, first.dimensions))
         with self._lock:
             group = self._groups.get(key)
             if group is None:
-                group = self._new_group(key, names, dimensions)
-            if not group.values:
-                self._dirty.append(group)
+                group = self._new_group(key, first, dimensions)
+            was_clean = not group.values
             for spec, value in entries:
+                if not spec.in_cloudwatch:
+                    continue
                 values = group.values.get(spec.name)
                 if values is None:
                     self._learn_unit(spec)
                     group.values[spec.name] = [float(value)]
                 else:
                     values.append(float(value))
+            if was_clean and group.values:
+                self._dirty.append(group)
 
     def record_at(self, spec: MetricSpec, value: float, dimensions: Mapping[str, str], at: float) -> None:
         """Buffer ``value`` stamped ``at`` (epoch seconds) rather than the flush's time, for the next flush."""
-        names = spec.dimensions
-        key = (names, *map(dimensions.__getitem__, names))
+        if not spec.in_cloudwatch:
+            return
+        key = (spec.dimensions, spec.properties, *map(dimensions.__getitem__, spec.dimensions))
         with self._lock:
             group = self._groups.get(key)
             if group is None:
-                group = self._new_group(key, names, dimensions)
+                group = self._new_group(key, spec, dimensions)
             self._learn_unit(spec)
             self._stamped.append((at, group, spec.name, float(value)))
 
@@ -189,10 +194,9 @@ class EmfSink:
                 metric_units=_UNITS, metric_valid_options=_UNIT_OPTIONS, unit=spec.unit
             )
 
-    def _new_group(self, key: tuple[Any, ...], names: tuple[str, ...], dimensions: Mapping[str, str]) -> _Group:
-        published = PUBLISHED_DIMS.get(names, names)
-        primary = {name: str(dimensions[name]) for name in published}
-        properties = {name: str(dimensions[name]) for name in names if name not in published}
+    def _new_group(self, key: tuple[Any, ...], spec: MetricSpec, dimensions: Mapping[str, str]) -> _Group:
+        primary = {name: str(dimensions[name]) for name in spec.published_dimensions}
+        properties = {name: str(dimensions[name]) for name in spec.properties}
         group = self._groups[key] = _Group(primary, properties)
         return group
 

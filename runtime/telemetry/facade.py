@@ -21,8 +21,12 @@ invocation's EMF out with it.
 
 This package is the floor of the runtime: it knows nothing of cold-start
 detection, keep-warm pings or settings. The wrapper decides whether an
-invocation is the cold start (``ctx.cold_start``, ``init_ms``) and answers
-keep-warm pings itself with :meth:`record_environment` and :meth:`flush`.
+invocation is the cold start (``ctx.cold_start``, ``init_ms``) and names its
+function; the invocation of a serverless cold start then records
+``ColdStartDuration`` (init plus this first request, per function: what the
+caller waited). An init no caller waited for (provisioned ahead of traffic, or
+woken by a keep-warm ping, which the wrapper answers itself with
+:meth:`record_environment` and :meth:`flush`) is one log line, not a metric.
 The wrapper's use is ``runtime/wrapper.py``; tests/runtime/telemetry run it.
 """
 
@@ -51,8 +55,8 @@ _perf = time.perf_counter
 class Invocation:
     """One request in flight: the wrapper sets :attr:`status` (default 500) and may call :meth:`fail`."""
 
-    __slots__ = ("_init_ms", "_lambda_context", "_scope", "_span", "_started", "_telemetry", "_trace_header",
-                 "_traced", "_tracer", "ctx", "error", "status")
+    __slots__ = ("_function", "_init_ms", "_lambda_context", "_scope", "_span", "_started", "_telemetry",
+                 "_trace_header", "_traced", "_tracer", "ctx", "error", "status")
 
     def __init__(
         self,
@@ -62,8 +66,10 @@ class Invocation:
         trace_header: str | None,
         init_ms: float | None,
         started: float | None,
+        function: str | None,
     ) -> None:
         self._telemetry = telemetry
+        self._function = function
         self.ctx = ctx
         self._lambda_context = lambda_context
         self._trace_header = trace_header
@@ -96,8 +102,8 @@ class Invocation:
                     self._traced = tracing.mark_request(True)
             except Exception:
                 _log.exception("could not open the request trace")
-        if ctx.cold_start or self._init_ms is not None:
-            telemetry.record_environment(cold_start=ctx.cold_start, init_ms=self._init_ms)
+        if self._init_ms is not None and not ctx.cold_start:
+            telemetry.record_environment(cold_start=False, init_ms=self._init_ms)
         return self
 
     def __exit__(
@@ -121,6 +127,8 @@ class Invocation:
                     ),
                     route=ctx.route,
                 )
+                if ctx.cold_start and self._init_ms is not None and self._function and telemetry.cold_starts:
+                    _record(catalogue.COLD_START_DURATION, self._init_ms + elapsed_ms, function=self._function)
             except Exception:
                 _log.exception("request metrics failed")
             if self._tracer is not None:
@@ -156,6 +164,9 @@ class Telemetry:
         if backend not in catalogue.BACKENDS:
             raise ValueError(f"backend {backend!r} must be one of {', '.join(catalogue.BACKENDS)}")
         self.backend = backend
+        self.cold_starts = backend == catalogue.SERVERLESS
+        """Only a Lambda environment's first request waits for its init; express's first one after a process
+        start does not (the load balancer routes to a task once its health check passes)."""
         self.service = service
         self.emf = EmfSink(namespace=namespace, stream=emf_stream)
         self.prometheus: PrometheusSink | None = None
@@ -220,24 +231,27 @@ class Telemetry:
         trace_header: str | None = None,
         init_ms: float | None = None,
         started: float | None = None,
+        function: str | None = None,
     ) -> Invocation:
         """Context manager around one request; see the module docstring.
 
-        ``ctx.cold_start`` says whether this is the environment's cold start
-        (``ColdStart`` is counted); ``init_ms``, given once per environment,
-        is recorded as ``InitDuration``. ``started`` (a ``time.perf_counter()``
+        ``ctx.cold_start`` says whether this is the environment's cold start;
+        ``init_ms``, given once per environment, with this request's duration is
+        the ``ColdStartDuration`` of ``function`` (on serverless; a provisioned
+        environment's init is logged). ``started`` (a ``time.perf_counter()``
         value) defaults to entry time; ``trace_header`` is the incoming
         ``X-Amzn-Trace-Id`` (serverful only). ``ctx`` is made the current
         request context for the block.
         """
-        return Invocation(self, ctx, lambda_context, trace_header, init_ms, started)
+        return Invocation(self, ctx, lambda_context, trace_header, init_ms, started, function)
 
     def record_environment(self, *, cold_start: bool, init_ms: float | None) -> None:
-        """Count a cold start and record the environment's init time (each once per environment)."""
-        if cold_start:
-            _record(catalogue.COLD_START)
+        """Log the init of an environment no caller waited for (provisioned ahead of traffic, or woken by a
+        keep-warm ping): free in Logs Insights, and left out of ``ColdStartDuration``, which is what callers wait."""
         if init_ms is not None:
-            _record(catalogue.INIT_DURATION, init_ms)
+            self.log.logger.info(
+                "environment initialised", extra={"initDurationMs": round(init_ms, 3), "coldStart": cold_start}
+            )
 
     def flush(self) -> None:
         """Write the EMF recorded since the last flush (once per invocation; Prometheus keeps its series)."""

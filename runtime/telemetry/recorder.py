@@ -105,10 +105,10 @@ def record_many(entries: Sequence[tuple[MetricSpec, float]], **dimensions: str) 
     """
     if not _sinks or not entries:
         return
-    names = entries[0][0].dimensions
+    names, properties = entries[0][0].dimensions, entries[0][0].properties
     for spec, _ in entries:
-        if spec.dimensions != names:
-            raise ValueError("record_many needs specs with the same dimensions")
+        if spec.dimensions != names or spec.properties != properties:
+            raise ValueError("record_many needs specs with the same dimensions and properties")
     first = entries[0][0]
     dims = _dimensions(first, dimensions)
     for batch in _batches:

@@ -91,11 +91,23 @@ def test_every_dashboard_metric_exists_and_every_catalogue_metric_is_shown(funct
             if namespace == catalogue.DEFAULT_NAMESPACE:
                 spec = catalogue.by_name(name)  # raises for a name the runtime never emits
                 dims = array[2:-1:2]
-                assert set(dims) <= set(spec.dimensions) and "service" in dims, array
+                assert set(dims) <= set(spec.published_dimensions) and "service" in dims, array
                 shown.add(name)
             else:
                 assert (namespace, name) in AWS_METRICS, array
-    assert shown == {spec.name for spec in catalogue.CATALOGUE}
+    assert shown == {spec.name for spec in catalogue.CATALOGUE if spec.in_cloudwatch}
+
+
+def test_cold_starts_are_drawn_per_function_with_their_targets(functions: list[str]) -> None:
+    """Issue 19 item 4: duration (p99, targets marked) and count (SampleCount) of cold starts per function."""
+    body = _bodies(functions)["${ServiceName}-bau-express-vs-serverless"]
+    widgets = {w["properties"].get("title"): w["properties"] for w in body["widgets"]}
+    duration = widgets["Cold start p99 per function (init + first request)"]
+    count = widgets["Cold starts per function"]
+    for widget, stat in ((duration, "p99"), (count, "SampleCount")):
+        drawn = {array[array.index("function") + 1]: array[-1]["stat"] for array in widget["metrics"]}
+        assert drawn == dict.fromkeys(functions, stat)
+    assert {note["value"] for note in duration["annotations"]["horizontal"]} == {500.0, 1500.0, 2000.0}
 
 
 @pytest.mark.parametrize("region,group", [("eu-west-1", "EU"), ("us-west-2", "NA")])

@@ -1,4 +1,7 @@
-"""Cold start: once per process (also when the first invocation fails), never under provisioned concurrency."""
+"""Cold start: once per process (also when the first invocation fails), never under provisioned concurrency.
+
+A cold start is measured as its first caller waited (``ColdStartDuration`` of the function: init plus that
+request); a provisioned environment's init, which no caller waits for, is a log line."""
 
 from __future__ import annotations
 
@@ -44,30 +47,34 @@ def _run(fails: list[bool], env: dict[str, str] | None = None) -> dict:
     docs = [line for line in lines if "_aws" in line]
     access = [line for line in lines if line.get("message") == "request"]
     out: dict = json.loads(json.dumps(summary))
-    out["cold"] = sum(sum(d.get("ColdStart", [])) for d in docs)
-    out["init"] = [v for d in docs for v in d.get("InitDuration", [])]
+    out["cold"] = [v for d in docs for v in d.get("ColdStartDuration", [])]
+    out["functions"] = [d["function"] for d in docs if "ColdStartDuration" in d]
+    out["init"] = [line["initDurationMs"] for line in lines if line.get("message") == "environment initialised"]
     out["flagged"] = [line["coldStart"] for line in access]
+    out["first_response_ms"] = access[0]["responseTimeMs"]
     assert [line["status"] for line in access] == out["statuses"]
     return out
 
 
 def test_cold_start_counted_once_per_process() -> None:
     out = _run([False, False, False])
-    assert out["cold"] == 1
+    assert out["functions"] == ["health"]
     assert out["flagged"] == [True, False, False]
-    assert len(out["init"]) == 1 and out["init"][0] >= out["first_ms"]  # process start -> first invocation
+    # process start -> first invocation, plus that first request
+    assert len(out["cold"]) == 1 and out["cold"][0] >= out["first_ms"] + out["first_response_ms"]
+    assert out["init"] == []  # a caller waited: measured, not merely logged
 
 
 def test_cold_start_counted_when_the_first_invocation_fails() -> None:
     out = _run([True, False])
     assert out["statuses"] == [500, 200]
-    assert out["cold"] == 1
+    assert len(out["cold"]) == 1
     assert out["flagged"] == [True, False]
 
 
 def test_provisioned_concurrency_is_not_a_cold_start_but_init_is_measured() -> None:
     out = _run([False, False], env={"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
-    assert out["cold"] == 0
+    assert out["cold"] == []
     assert out["flagged"] == [False, False]
     # process start -> end of init (the guard process installed), not up to the first invocation
     assert len(out["init"]) == 1 and out["init"][0] <= out["ready_ms"] < out["first_ms"]

@@ -81,9 +81,10 @@ def test_paging_alarms_dashboards_and_health_checks(template: dict[str, Any]) ->
     for alarm in alarms.values():
         by_condition[alarm.get("Condition", "shared")] = by_condition.get(alarm.get("Condition", "shared"), 0) + 1
     # two Route53 health-check alarms per profile exist only in us-east-1, where their metrics are
-    # 25 per profile, and two for the asynchronously invoked csv-parser (its errors, its failure queue);
+    # 30 per profile (a cold-start alarm for each of the 6 functions a user waits on), and two for the
+    # asynchronously invoked csv-parser (its errors, its failure queue);
     # shared by both profiles: per backend 8 burn-rate windows, silence and traffic, and the rollback signal
-    assert by_condition == {"UseRolloutProfile": 27, "UseBauProfile": 27,
+    assert by_condition == {"UseRolloutProfile": 32, "UseBauProfile": 32,
                             "UseRolloutProfileInUsEast1": 2, "UseBauProfileInUsEast1": 2, "shared": 2 * 10 + 1}
     # shared: the deploy window, two symptom pages and the rollback action; per profile: ten cause
     # composites and two unreachable ones (us-east-1 only)

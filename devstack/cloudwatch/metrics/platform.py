@@ -85,6 +85,8 @@ class PlatformMetrics:
             self._put(aws.ALB_ELB_5XX, 1.0, LoadBalancer=LOCAL_LOAD_BALANCER)
         elif status >= 500:
             self._put(aws.ALB_TARGET_5XX, 1.0, LoadBalancer=LOCAL_LOAD_BALANCER)
+        elif status >= 400:
+            self._put(aws.ALB_TARGET_4XX, 1.0, LoadBalancer=LOCAL_LOAD_BALANCER)
         if status is not None and target_ms is not None:
             self._put(aws.ALB_TARGET_RESPONSE_TIME, target_ms / 1000, LoadBalancer=LOCAL_LOAD_BALANCER)
 

@@ -1,4 +1,5 @@
-"""InitDuration is process start -> first /next, in the REPORT line and in the runtime's own metric alike."""
+"""A cold start as its caller waited it: the runtime's ``ColdStartDuration`` (process start -> first invocation, plus
+that first request) agrees with the REPORT line's Init Duration plus the first invocation's Duration."""
 
 from __future__ import annotations
 
@@ -26,13 +27,13 @@ def aws(start_aws) -> RunningAws:
 
 
 def _report_and_metric(aws: RunningAws, function: str) -> tuple[float, float]:
+    """(REPORT's Init Duration + Duration of the cold invocation, the runtime's ColdStartDuration)."""
     report = aws.logs.wait_for(lambda: aws.logs.reports(function))[0]
-    metric = aws.logs.wait_for(lambda: aws.logs.emf(function, catalogue.INIT_DURATION.name))
+    metric = aws.logs.wait_for(lambda: aws.logs.emf(function, catalogue.COLD_START_DURATION.name))
     assert len(metric) == 1  # once per environment
-    assert aws.logs.emf(function, catalogue.COLD_START.name) == [1.0]
     init = init_duration_ms(report)
     assert init is not None
-    return init, metric[0]
+    return init + float(report["Duration"].removesuffix(" ms")), metric[0]
 
 
 def test_a_module_sleeping_a_second_on_import_reports_it_in_report_and_metric(aws: RunningAws):
@@ -40,7 +41,7 @@ def test_a_module_sleeping_a_second_on_import_reports_it_in_report_and_metric(aw
     assert reply.status_code == 200, reply.text  # a cold first probe is not an outage
     report_ms, metric_ms = _report_and_metric(aws, "slowinit")
     assert report_ms >= 1000 and metric_ms >= 1000
-    assert abs(report_ms - metric_ms) <= AGREEMENT_MS, (report_ms, metric_ms)
+    assert abs(report_ms - metric_ms) <= 2 * AGREEMENT_MS, (report_ms, metric_ms)  # two intervals, two ends each
 
 
 def test_the_real_handler_module_agrees_with_its_report_line(aws: RunningAws):
@@ -56,4 +57,4 @@ def test_the_real_handler_module_agrees_with_its_report_line(aws: RunningAws):
     assert "FunctionError" not in response
     assert json.loads(response["Payload"].read())["statusCode"] == 200
     report_ms, metric_ms = _report_and_metric(aws, "health")
-    assert abs(report_ms - metric_ms) <= AGREEMENT_MS, (report_ms, metric_ms)
+    assert abs(report_ms - metric_ms) <= 2 * AGREEMENT_MS, (report_ms, metric_ms)

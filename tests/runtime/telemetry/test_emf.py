@@ -86,6 +86,22 @@ def test_different_dimension_values_go_to_different_documents(sink: EmfSink) -> 
     assert {d.get("route") for d in docs} == {None, "GET /a", "GET /b"}
 
 
+def test_a_property_dimension_is_no_cloudwatch_dimension_and_unpublished_metrics_are_left_out(sink: EmfSink) -> None:
+    """DependencyError is one series per backend (its dependency a property); BreakerOpened and CacheError cost no
+    series (the recorder's other sinks, express's Prometheus, still get them)."""
+    recorder.record(catalogue.DEPENDENCY_ERROR, dependency="redis")
+    recorder.record(catalogue.DEPENDENCY_LATENCY, 3.0, dependency="redis")
+    recorder.record(catalogue.BREAKER_OPENED, dependency="redis")
+    recorder.record(catalogue.CACHE_ERROR)
+    assert sink.flush() == 2
+    docs = {tuple(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]): d for d in _documents(sink)}
+    assert docs[("service", "backend")]["DependencyError"] == [1.0]
+    assert docs[("service", "backend")]["dependency"] == "redis"
+    assert docs[("service", "backend", "dependency")]["DependencyLatency"] == [3.0]
+    assert not any(name in doc for doc in docs.values() for name in ("BreakerOpened", "CacheError"))
+    assert all(emf_violations(doc) == [] for doc in docs.values())
+
+
 def test_more_than_100_metrics_or_values_are_split(sink: EmfSink) -> None:
     specs = [
         catalogue.MetricSpec(f"Synthetic{i}", "Count", "counter", catalogue.BACKEND_DIMS, "test") for i in range(150)
@@ -124,7 +140,7 @@ def test_flush_never_raises_and_drops_the_buffer_when_output_fails() -> None:
 
 def test_default_output_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     sink = EmfSink(namespace="Custom")
-    sink.record(catalogue.COLD_START, 1.0, {"service": "s", "backend": "serverless"})
+    sink.record(catalogue.CACHE_HIT, 1.0, {"service": "s", "backend": "serverless"})
     sink.flush()
     doc = json.loads(capsys.readouterr().out)
     assert emf_violations(doc) == [] and doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Custom"
@@ -157,7 +173,7 @@ def test_one_flush_per_invocation_also_when_the_handler_raises(make_telemetry) -
     assert all(emf_violations(d) == [] for d in docs)
     requests = [d for d in docs if "Requests" in d]
     assert [d["Errors5xx"] for d in requests] == [[0.0], [1.0]]
-    assert [d["Errors4xx"] for d in requests] == [[0.0], [0.0]]
+    assert not any("Errors4xx" in d for d in requests)  # no CloudWatch metric: the edge counts 4xx for free
     assert all(d["backend"] == "serverless" and d["route"] == ROUTE for d in requests)
 
 
@@ -202,7 +218,7 @@ def test_documents_are_the_bytes_powertools_serializes(monkeypatch: pytest.Monke
                 recorder.record(catalogue.DEPENDENCY_LATENCY, 0.125 * flush, dependency="redis")
                 recorder.record(catalogue.DEPENDENCY_LATENCY, 1 / 3 if flush < 2 else float("inf"), dependency="redis")
                 recorder.record(catalogue.DEPENDENCY_LATENCY, 1e16 + flush, dependency="redis")
-                recorder.record(catalogue.COLD_START)
+                recorder.record(catalogue.CACHE_HIT)
             sink._stream = io.StringIO()  # type: ignore[assignment]
             assert sink.flush() == 3  # request (per backend, route a property), dependency, service-wide
             lines = sink._stream.getvalue().splitlines()  # type: ignore[union-attr]

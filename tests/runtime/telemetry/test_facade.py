@@ -57,19 +57,39 @@ def test_invocation_makes_the_context_current_and_defaults_to_500(make_telemetry
     assert doc["Errors5xx"] == [1.0] and doc["Requests"] == [1.0]
 
 
-def test_cold_invocation_records_cold_start_and_init_once(make_telemetry) -> None:
+def test_a_serverless_cold_start_records_init_plus_the_first_request_per_function(make_telemetry) -> None:
     cap = make_telemetry()
     for cold, init_ms in ((True, 812.5), (False, None)):
         ctx = RequestContext(request_id="r", backend="serverless", cold_start=cold)
-        with cap.telemetry.invocation(ctx, init_ms=init_ms) as inv:
+        with cap.telemetry.invocation(ctx, init_ms=init_ms, function="wishlist") as inv:
             ctx.route = "GET /api/wishlist"
             inv.status = 200
     docs = cap.emf_documents()
     assert all(emf_violations(d) == [] for d in docs)
-    cold_docs = [d for d in docs if "ColdStart" in d]
-    assert len(cold_docs) == 1 and cold_docs[0]["InitDuration"] == [812.5]
-    assert cold_docs[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "backend"]]
-    assert [line["coldStart"] for line in cap.log_lines()] == [True, False]
+    (cold_doc,) = [d for d in docs if "ColdStartDuration" in d]
+    (first, _) = [line["responseTimeMs"] for line in cap.log_lines() if line.get("message") == "request"]
+    assert cold_doc["ColdStartDuration"][0] == pytest.approx(812.5 + first, abs=0.01)
+    assert cold_doc["function"] == "wishlist" and cold_doc["backend"] == "serverless"  # a property, no series
+    assert cold_doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "function"]]
+    assert [line["coldStart"] for line in cap.log_lines() if line.get("message") == "request"] == [True, False]
+
+
+def test_inits_no_caller_waited_for_are_logged_not_measured(make_telemetry) -> None:
+    """A provisioned environment's init (ahead of traffic) and express's first request are no cold start metric."""
+    provisioned = make_telemetry()
+    ctx = RequestContext(request_id="p", backend="serverless", cold_start=False)
+    with provisioned.telemetry.invocation(ctx, init_ms=640.0, function="mocs") as inv:
+        inv.status = 200
+    assert not any("ColdStartDuration" in d for d in provisioned.emf_documents())
+    (line,) = [line for line in provisioned.log_lines() if line.get("message") == "environment initialised"]
+    assert line["initDurationMs"] == 640.0 and line["coldStart"] is False
+    provisioned.telemetry.uninstall()
+
+    express = make_telemetry(backend="express")
+    ctx = RequestContext(request_id="e", backend="express", cold_start=True)
+    with express.telemetry.invocation(ctx, init_ms=5000.0, function="mocs") as inv:
+        inv.status = 200
+    assert not any("ColdStartDuration" in d for d in express.emf_documents())
 
 
 def test_telemetry_failures_never_break_the_request(make_telemetry) -> None:
@@ -105,7 +125,7 @@ def test_records_made_by_guards_during_the_request_use_its_route(make_telemetry)
     docs = cap.emf_documents()
     assert len(docs) == 3  # request group, backend group, dependency group: one flush
     request = next(d for d in docs if "Requests" in d)
-    assert request["route"] == "GET /api/mocs" and request["Errors4xx"] == [1.0]
+    assert request["route"] == "GET /api/mocs" and "Errors4xx" not in request  # the edge counts 4xx
     assert next(d for d in docs if "RetryAttempt" in d)["dependency"] == "postgres"
 
 

@@ -114,7 +114,9 @@ def _populated() -> bytes:
             labels["route"] = ROUTE
         if "dependency" in spec.dimensions:
             labels["dependency"] = "postgres"
-        sink.record(spec, 12.0, labels)
+        if "function" in spec.dimensions:
+            labels["function"] = "mocs"
+        sink.record(spec, 12.0, {name: labels[name] for name in spec.dimensions})
     return sink.exposition()[0]
 
 
