@@ -69,14 +69,14 @@ def lambda_code_package() -> CodePackage:
     return build(REPOSITORY_ROOT, shipped.packages, exclude=shipped.exclude)
 
 
-def _deployed_package() -> CodePackage:
-    """The artifact ``brickguard package`` builds, for the stack's runtime and architecture, holding what
-    every function imports: the stack gives all functions one code package (docs/deploy.md)."""
+def deployed_packages() -> dict[str, CodePackage]:
+    """Each function's artifact as ``brickguard package`` builds it, for the stack's runtime and architecture
+    (cached by content hash: a warm build reads the zips back)."""
     from stack.artifacts import Artifacts
     from stack.functions import ARCHITECTURE, RUNTIME
     from stack.wheels import lambda_target
 
-    return Artifacts(REPOSITORY_ROOT, lambda_target(RUNTIME, ARCHITECTURE)).package_for_all(_functions())
+    return Artifacts(REPOSITORY_ROOT, lambda_target(RUNTIME, ARCHITECTURE)).packages(_functions())
 
 
 def rollback_code_package() -> CodePackage:
@@ -155,7 +155,7 @@ def route53_weights_reader(region: str, endpoint_url: str | None) -> ReadWeights
 @click.option("--stack-name", default="lego-projects-api", show_default=True, help="CloudFormation stack name.")
 @click.option("--region", envvar="AWS_REGION", default="us-east-1", show_default=True, help="AWS region.")
 @click.option("--bucket", envvar="BRICKGUARD_ARTIFACT_BUCKET", required=True,
-              help="Artifact bucket for the code zip and the template (like `sam deploy --s3-bucket`).")
+              help="Artifact bucket for the functions' zips and the template (like `sam deploy --s3-bucket`).")
 @click.option("--prefix", default="brickguard", show_default=True, help="Key prefix in the artifact bucket.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Stack parameter (SubnetIds, DatabaseProxyEndpoint, ...); on updates, omitted ones keep "
@@ -163,13 +163,16 @@ def route53_weights_reader(region: str, endpoint_url: str | None) -> ReadWeights
 @click.option("--endpoint-url", envvar="BRICKGUARD_AWS_ENDPOINT_URL", default=None,
               help="Send S3 and CloudFormation calls here (e.g. a moto server).")
 @click.option("--skip-unmodelled", is_flag=True,
-              help="Leave out the resource types moto cannot model (and what refers to them); for moto only.")
+              help="Leave out the resource types moto cannot model (and what refers to them), and run the custom "
+                   "resources' functions here instead of in moto's Docker; for moto only.")
 @click.option("--dry-run", is_flag=True, help="Create the change set, print it, delete it: no stack changes.")
 def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple[str, ...],
            endpoint_url: str | None, skip_unmodelled: bool, dry_run: bool) -> None:
-    """Package the code, upload it, and create or update the whole stack through a change set.
+    """Build each function's artifact, upload it, and create or update the whole stack through a change set.
 
-    A second deploy of the same code with the same parameters changes nothing.
+    Each function gets its own zip (brickguard package: arm64, python3.12, the groups pyproject.toml
+    declares for it), uploaded to the bucket under its SHA-256 unless already there. A second deploy of
+    the same code with the same parameters uploads nothing and changes nothing.
 
     \b
     Example:
@@ -178,21 +181,24 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
       brickguard deploy --bucket my-artifacts --region eu-west-1
     """
     from stack.deploy import DeployError, DeployOptions, StackDeployer
+    from stack.package import PackageTooLarge
     from stack.resource_filter import MOTO_STAND_INS, MOTO_UNMODELLED
+    from stack.shipped import ShippedError
+    from stack.wheels import WheelsError
 
     console = Console()
     options = DeployOptions(
         stack_name=stack_name, region=region, bucket=bucket, prefix=prefix, parameters=_parameters(params),
         endpoint_url=endpoint_url, dry_run=dry_run, drop_types=MOTO_UNMODELLED if skip_unmodelled else (),
-        stand_ins=dict(MOTO_STAND_INS) if skip_unmodelled else {},
+        stand_ins=dict(MOTO_STAND_INS) if skip_unmodelled else {}, run_custom_resources=skip_unmodelled,
     )
     with console.status("packaging (brickguard package: arm64 wheels, cached)") as status:
         try:
-            code = _deployed_package()
+            codes = deployed_packages()
             read_weights = route53_weights_reader(region, endpoint_url)
             deployer = StackDeployer(options, lambda step: status.update(step), read_weights)
-            result = deployer.deploy(_table(), code, wiring(), rollback_code=rollback_code_package())
-        except DeployError as error:
+            result = deployer.deploy(_table(), codes, wiring(), rollback_code=rollback_code_package())
+        except (DeployError, PackageTooLarge, ShippedError, WheelsError) as error:
             raise click.ClickException(str(error)) from None
         except Exception as error:  # botocore errors: one clear line, no traceback
             raise click.ClickException(f"deploy failed: {error}") from error
@@ -207,6 +213,8 @@ def deploy(stack_name: str, region: str, bucket: str, prefix: str, params: tuple
             f"{name}={value}" for name, value in result.kept_weights.items()))
     if result.dropped:
         console.print(f"left out for the endpoint: {len(result.dropped)} resources of unmodelled types")
+    if result.ran_here:
+        console.print(f"custom resources run here, as the endpoint cannot: {', '.join(result.ran_here)}")
     if not result.changes:
         console.print("no changes: the stack already runs this release")
     elif dry_run:

@@ -34,16 +34,13 @@ class Artifacts:
         return self._build(self.shipped.requirements(function))
 
     def packages(self, functions: Iterable[str]) -> dict[str, CodePackage]:
+        """Each function's zip; functions declaring the same groups share one (built once)."""
         return {function: self.package(function) for function in functions}
-
-    def package_for_all(self, functions: Iterable[str]) -> CodePackage:
-        """One zip carrying what any of ``functions`` imports (``brickguard deploy`` ships one package today)."""
-        requirements = (requirement for function in functions for requirement in self.shipped.requirements(function))
-        return self._build(tuple(dict.fromkeys(requirements)))
 
     def _build(self, requirements: tuple[str, ...]) -> CodePackage:
         if requirements not in self._packages:
             site = third_party(requirements, self.target, self.cache, self.shipped.leave_out)
+            # the site directory's name is a content hash of what was installed into it (stack.wheels)
             self._packages[requirements] = build(self.root, self.shipped.packages, site, self.cache,
-                                                 self.shipped.exclude)
+                                                 self.shipped.exclude, third_party_key=site.name)
         return self._packages[requirements]

@@ -1,10 +1,12 @@
 """``brickguard deploy``: package the code, then create or update the whole stack through a change set.
 
-Like ``sam deploy``: the zip goes to the artifact bucket under its SHA-256 (uploaded once), the
-template too (it is larger than the 51,200 bytes CloudFormation takes inline), then a change set is
-created against the stack, shown, and executed. The release id hashes the code and the parameters,
-so deploying the same tree with the same parameters twice gives an identical template: CloudFormation
-answers "no changes" and nothing is executed. ``dry_run`` creates the change set, reports it and
+Like ``sam deploy``: each function's artifact goes to the artifact bucket under its SHA-256 (functions
+with the same bytes share one object; an object already there is not uploaded again) and its key to
+the function's ``<Function>CodeS3Key`` parameter; the template goes there too (it is larger than the
+51,200 bytes CloudFormation takes inline), then a change set is created against the stack, shown,
+and executed. The release id hashes the artifacts and the parameters, so deploying the same tree
+with the same parameters twice gives an identical template: CloudFormation answers "no changes"
+and nothing is executed. ``dry_run`` creates the change set, reports it and
 deletes it (and the empty stack a first dry run leaves in ``REVIEW_IN_PROGRESS``).
 
 Parameters not given on an update keep their previous values (read back from the stack; NoEcho ones
@@ -18,15 +20,16 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stack.functions import FunctionSpec, Wiring
+from stack import custom_resources
+from stack.functions import FunctionSpec, Wiring, code_key_parameter
 from stack.package import CodePackage, release_id
-from stack.parameters import PARAMETERS, ROUTING_PARAMETERS
+from stack.parameters import ROUTING_PARAMETERS
 from stack.resource_filter import without_types
-from stack.template import synthesize
+from stack.template import parameters, synthesize
 
 CAPABILITIES = ["CAPABILITY_IAM"]
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -51,6 +54,10 @@ class DeployOptions:
     model them, see :data:`stack.resource_filter.MOTO_UNMODELLED`."""
     stand_ins: dict[tuple[str, str], str] = field(default_factory=dict)
     """Literal values for attributes of dropped resources (:data:`stack.resource_filter.MOTO_STAND_INS`)."""
+    run_custom_resources: bool = False
+    """The endpoint cannot run custom resources' functions (moto runs Lambda in Docker): leave them out
+    of the template and run their inline functions here once the change set executed
+    (:mod:`stack.custom_resources`). Needs ``endpoint_url``."""
     wait: dict[str, int] = field(default_factory=lambda: dict(WAIT))
 
 
@@ -73,6 +80,8 @@ class DeployResult:
     dropped: list[str] = field(default_factory=list)
     kept_weights: dict[str, str] = field(default_factory=dict)
     """The weights read from Route53 and passed on (an update of a stack with weighted records)."""
+    ran_here: list[str] = field(default_factory=list)
+    """Custom resources whose function the deploy ran itself (``run_custom_resources``)."""
 
 
 Progress = Callable[[str], None]
@@ -88,17 +97,24 @@ def _list_value(value: str) -> str:
     return value
 
 
-def _previous(stack: dict[str, Any] | None) -> dict[str, str]:
+def _previous(stack: dict[str, Any] | None, declared: dict[str, Any]) -> dict[str, str]:
     """The stack's current parameter values, NoEcho ones (masked) left out."""
     if stack is None or stack.get("StackStatus") == "REVIEW_IN_PROGRESS":
         return {}
     found: dict[str, str] = {}
     for item in stack.get("Parameters", []):
-        spec = PARAMETERS.get(item["ParameterKey"], {})
+        spec = declared.get(item["ParameterKey"], {})
         if spec and not spec.get("NoEcho"):
             value = str(item["ParameterValue"])
             found[item["ParameterKey"]] = _list_value(value) if "List" in str(spec["Type"]) else value
     return found
+
+
+def _pseudo_parameters(stack_id: str, options: DeployOptions) -> dict[str, str]:
+    """``AWS::Region`` and the others, read from the stack's id (``arn:<partition>:cloudformation:<region>:…``)."""
+    _, partition, _, region, account, _ = stack_id.split(":", 5)
+    return {"AWS::Region": region or options.region, "AWS::Partition": partition, "AWS::AccountId": account,
+            "AWS::StackId": stack_id, "AWS::StackName": options.stack_name, "AWS::URLSuffix": "amazonaws.com"}
 
 
 class StackDeployer:
@@ -233,42 +249,91 @@ class StackDeployer:
             raise DeployError(f"stack {self.options.stack_name} failed: {self._failure_reasons()}") from None
         return self._stack_status() or "UNKNOWN"
 
+    def _run_custom_resources(self, template: dict[str, Any], values: dict[str, str], declared: dict[str, Any],
+                              request_type: str) -> list[str]:
+        """Run each custom resource's inline function here, as CloudFormation would have (stack.custom_resources)."""
+        resources = custom_resources.custom_resources(template)
+        if not resources:
+            return []
+        stack_id = str((self._stack() or {})["StackId"])
+        physical = {summary["LogicalResourceId"]: summary["PhysicalResourceId"]
+                    for page in self.cloudformation.get_paginator("list_stack_resources").paginate(
+                        StackName=self.options.stack_name)
+                    for summary in page["StackResourceSummaries"]}
+        references: dict[str, Any] = {**physical, **_pseudo_parameters(stack_id, self.options)}
+        for name, spec in declared.items():
+            value = values.get(name, spec.get("Default"))
+            if value is not None:
+                references[name] = str(value).split(",") if "List" in str(spec["Type"]) else str(value)
+
+        def attribute(logical_id: str, name: str) -> str:
+            if name == "Arn" and template["Resources"].get(logical_id, {}).get("Type") == "AWS::Lambda::Function":
+                configuration = self._lambda_client().get_function_configuration(FunctionName=physical[logical_id])
+                return str(configuration["FunctionArn"])
+            raise custom_resources.CustomResourceError(f"Fn::GetAtt {logical_id}.{name} is not resolved here")
+
+        environment = {"AWS_ENDPOINT_URL": str(self.options.endpoint_url), "AWS_REGION": self.options.region,
+                       "AWS_DEFAULT_REGION": self.options.region}
+        for resource in resources:
+            self.progress(f"running {resource.logical_id} ({resource.resource_type}) here")
+            try:
+                properties = custom_resources.resolve(resource.properties, references, attribute)
+                custom_resources.run(resource, properties, request_type, stack_id, environment)
+            except custom_resources.CustomResourceError as error:
+                raise DeployError(f"custom resource {error}") from None
+        return [resource.logical_id for resource in resources]
+
+    def _lambda_client(self) -> Any:
+        import boto3
+
+        return boto3.session.Session(region_name=self.options.region).client(
+            "lambda", endpoint_url=self.options.endpoint_url)
+
     def deploy(
         self,
         table: Sequence[FunctionSpec],
-        code: CodePackage,
+        codes: Mapping[str, CodePackage],
         wiring: Wiring | None = None,
         *,
         rollback_code: CodePackage,
     ) -> DeployResult:
         """Upload, create the change set, and execute it unless this is a dry run or nothing changed.
 
-        ``rollback_code`` is the stack's rollback function's own package (stack/auto_rollback.py)."""
+        ``codes``: each function's artifact (``brickguard package``); ``rollback_code`` is the stack's
+        rollback function's own package (stack/auto_rollback.py)."""
         options = self.options
-        declared = PARAMETERS
+        declared = parameters(table)
         unknown = sorted(set(options.parameters) - set(declared))
         if unknown:
             raise DeployError(f"unknown stack parameter(s) {', '.join(unknown)}")
+        missing = [spec.name for spec in table if spec.name not in codes]
+        if missing:
+            raise DeployError(f"no artifact for {', '.join(missing)}")
+        if options.run_custom_resources and not options.endpoint_url:
+            raise DeployError("custom resources run by the deploy need an endpoint (--endpoint-url)")
         stack = self._stack()
-        code_key = code.s3_key(options.prefix)
-        previous = _previous(stack)
+        previous = _previous(stack, declared)
         kept_weights = self._weights_now(previous)
+        shipped = {spec.name: codes[spec.name] for spec in table}
+        code_keys = {code_key_parameter(function): code.s3_key(options.prefix) for function, code in shipped.items()}
         rollback_key = rollback_code.s3_key(options.prefix)
-        values = {**previous, **options.parameters, **kept_weights, "CodeS3Bucket": options.bucket,
-                  "CodeS3Key": code_key, "RollbackCodeS3Key": rollback_key}
+        values = {**previous, **options.parameters, **kept_weights, "CodeS3Bucket": options.bucket, **code_keys,
+                  "RollbackCodeS3Key": rollback_key}
         # NoEcho values come back masked and reach no function, nor do the weights: they do not make a release.
-        release = release_id(code, {name: values.get(name, str(spec.get("Default", "")))
-                                    for name, spec in declared.items()
-                                    if not spec.get("NoEcho") and name not in ROUTING_PARAMETERS})
-        template = synthesize(table, release, wiring)
-        dropped: list[str] = []
-        if options.drop_types:
-            template, dropped = without_types(template, options.drop_types, options.stand_ins)
+        release = release_id([*shipped.values(), rollback_code],
+                             {name: values.get(name, str(spec.get("Default", ""))) for name, spec in declared.items()
+                              if not spec.get("NoEcho") and name not in ROUTING_PARAMETERS})
+        synthesized = synthesize(table, release, wiring)
+        drop_types = (*options.drop_types, *(custom_resources.custom_types(synthesized)
+                                             if options.run_custom_resources else ()))
+        template, dropped = (without_types(synthesized, drop_types, options.stand_ins) if drop_types
+                             else (synthesized, []))
         body = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
         template_key = f"{options.prefix.strip('/')}/templates/{hashlib.sha256(body).hexdigest()}.json"
         if not options.dry_run:
-            self._upload(code_key, code.data)
-            self._upload(rollback_key, rollback_code.data)
+            uploads = {code.s3_key(options.prefix): code for code in (*shipped.values(), rollback_code)}
+            for key, code in uploads.items():  # one object per distinct artifact
+                self._upload(key, code.data)
         self._upload(template_key, body)  # a change set needs it even in a dry run (too large to inline)
 
         status = str(stack["StackStatus"]) if stack else None
@@ -300,4 +365,8 @@ class StackDeployer:
             return DeployResult(options.stack_name, release, change_set_type, changes, False, "dry run", dropped,
                                 kept_weights)
         final = self._execute(name, change_set_type)
-        return DeployResult(options.stack_name, release, change_set_type, changes, True, final, dropped, kept_weights)
+        ran = (self._run_custom_resources(synthesized, values, declared,
+                                          "Create" if change_set_type == "CREATE" else "Update")
+               if options.run_custom_resources else [])
+        return DeployResult(options.stack_name, release, change_set_type, changes, True, final, dropped, kept_weights,
+                            ran)

@@ -1,9 +1,13 @@
 """Lambda functions with their settings from the function table, published versions, the ``live``
 alias everything invokes, log groups with retention, and keep-warm schedules.
 
+Each function runs its own artifact (``brickguard package``: the groups pyproject.toml declares for
+it), at the key its ``<Function>CodeS3Key`` parameter names; functions carrying the same groups get
+the same bytes, so the same key.
+
 ``AWS::Lambda::Version`` is immutable: CloudFormation publishes one only when its logical id is new.
-The id therefore carries a hash of the release (code SHA-256, deploy parameters, the function's
-properties); the previous version is retained (``DeletionPolicy: Retain``), so rolling back is
+The id therefore carries a hash of the release (every artifact's SHA-256, deploy parameters, the
+function's properties); the previous version is retained (``DeletionPolicy: Retain``), so rolling back is
 re-pointing ``live`` at it (docs/runbooks/deploy-window.md).
 
 A function without routes is invoked asynchronously by the functions the :class:`Wiring` names
@@ -95,6 +99,24 @@ def log_group_logical_id(function: str) -> str:
     return f"{pascal(function)}LogGroup"
 
 
+def code_key_parameter(function: str) -> str:
+    """The parameter holding ``function``'s artifact key: each function runs its own artifact."""
+    return f"{pascal(function)}CodeS3Key"
+
+
+def code_parameters(table: Sequence[FunctionSpec]) -> dict[str, dict[str, Any]]:
+    """One ``<Function>CodeS3Key`` parameter per function of the table, set by ``brickguard deploy``."""
+    return {
+        code_key_parameter(spec.name): {
+            "Type": "String",
+            "Description": f"key of the {spec.name} function's artifact in CodeS3Bucket: <prefix>/<sha256>.zip, "
+                           "set by brickguard deploy (functions carrying the same groups share one object)",
+            "AllowedPattern": r"^.+\.zip$",
+        }
+        for spec in table
+    }
+
+
 def _environment(invokes: Sequence[str]) -> dict[str, Any]:
     return {
         **env.shared_variables(
@@ -126,7 +148,7 @@ def _function(spec: FunctionSpec, invokes: Sequence[str]) -> dict[str, Any]:
         "MemorySize": spec.memory_mb,
         "Timeout": spec.timeout_seconds,
         "Role": get_att(iam.role_logical_id(function), "Arn"),
-        "Code": {"S3Bucket": ref("CodeS3Bucket"), "S3Key": ref("CodeS3Key")},
+        "Code": {"S3Bucket": ref("CodeS3Bucket"), "S3Key": ref(code_key_parameter(function))},
         "TracingConfig": {"Mode": "Active"},
         "LoggingConfig": {"LogGroup": ref(log_group_logical_id(function)), "LogFormat": "Text"},
         "VpcConfig": {"SubnetIds": ref("SubnetIds"), "SecurityGroupIds": ref("SecurityGroupIds")},

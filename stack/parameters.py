@@ -93,9 +93,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                          "Description": "weight of the serverless record; set by brickguard deploy like ExpressWeight"},
     "ApiCertificateArn": _string("ACM certificate for ApiRecordName in the stack's region (the custom domain)",
                                  AllowedPattern="^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$"),
-    "CodeS3Bucket": _string("artifact bucket holding the Lambda deployment package (brickguard deploy uploads it)"),
-    "CodeS3Key": _string("key of the deployment package: <prefix>/<sha256>.zip, set by brickguard deploy",
-                         AllowedPattern=r"^.+\.zip$"),
+    "CodeS3Bucket": _string("artifact bucket holding the functions' artifacts (brickguard deploy uploads them; each "
+                            "function's key is its <Function>CodeS3Key parameter, stack/functions.py)"),
     "RollbackCodeS3Key": _string("key of the rollback function's own package (rollout and the stack contracts): "
                                  "<prefix>/<sha256>.zip, set by brickguard deploy", AllowedPattern=r"^.+\.zip$"),
     "Stage": _string("deployment stage; provisioned concurrency is configured in prod only",

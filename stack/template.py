@@ -43,7 +43,7 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "brickguard: LEGO Projects API on Lambda with its alarms, dashboards and paging",
-        "Parameters": PARAMETERS,
+        "Parameters": parameters(table),
         "Rules": RULES,
         "Conditions": CONDITIONS,
         "Resources": resources,
@@ -58,6 +58,11 @@ def synthesize(table: Sequence[FunctionSpec], release: str, wiring: Wiring | Non
             **traffic.outputs(),
         },
     }
+
+
+def parameters(table: Sequence[FunctionSpec]) -> dict[str, Any]:
+    """The stack's parameters: the fixed ones and each function's artifact key."""
+    return {**PARAMETERS, **functions.code_parameters(table)}
 
 
 def write(template: Mapping[str, Any], out_dir: Path) -> Path:

@@ -1,13 +1,18 @@
-"""``brickguard deploy`` against moto's CloudFormation on a loopback moto server: package upload,
-change sets, create, a second deploy that changes nothing, a code change that publishes a new
-version, and a dry run that changes nothing. moto cannot model every type: the documented filter
-(:mod:`stack.resource_filter`) leaves those out; cfn-lint and the offline alarm tests cover them."""
+"""``brickguard deploy`` against moto's CloudFormation on a loopback moto server: each function's real
+arm64 artifact uploaded and deployed as that function's code, change sets, create, a second deploy
+that uploads and changes nothing, a code change that publishes new versions, and a dry run that
+changes nothing. moto cannot model every type: the documented filter (:mod:`stack.resource_filter`)
+leaves those out; cfn-lint and the offline alarm tests cover them. moto cannot run the custom
+resource's function (it runs Lambda code in Docker): the deploy runs it (:mod:`stack.custom_resources`)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +26,16 @@ from cli.stack import route53_weights_reader
 from rollout.config_flag import ConfigFlag
 from rollout.target import TargetError, resolve
 from rollout.weights import WeightedRecords
-from stack.deploy import DeployOptions, StackDeployer
-from stack.package import CodePackage, build
+from stack import frontend_config
+from stack.deploy import DeployError, DeployOptions, StackDeployer
+from stack.functions import code_key_parameter
+from stack.package import FIXED_TIMESTAMP, UNPACKED_LIMIT_BYTES, CodePackage, build
 from stack.resource_filter import MOTO_STAND_INS, MOTO_UNMODELLED, without_types
+from stack.rollout_contract import CONFIG_KEY
+from stack.shipped import Shipped
 from stack.template import synthesize
 
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 BUCKET = "lego-artifacts"
 ZONE = "lego-moc.example.com"
@@ -66,33 +76,95 @@ def account(moto_endpoint: str) -> dict[str, str]:
     }
 
 
-def _code(tmp_path: Path, marker: str) -> CodePackage:
-    (tmp_path / "app").mkdir(exist_ok=True)
-    (tmp_path / "app" / "__init__.py").write_text(f"MARKER = {marker!r}\n")
-    return build(tmp_path, ["app"])
+def _rollback_code(tmp_path: Path) -> CodePackage:
+    """A one-file stand-in for the rollback function's package (its own test: test_lambda_zip.py)."""
+    (tmp_path / "rollback").mkdir(exist_ok=True)
+    (tmp_path / "rollback" / "__init__.py").write_text("handler = None\n")
+    return build(tmp_path, ["rollback"])
 
 
-def _deploy(endpoint: str, parameters: dict[str, str], code: CodePackage, **extra: Any) -> Any:
+def _small_artifacts(tmp_path: Path) -> dict[str, CodePackage]:
+    """One-file zips, one per function, for the tests about routing, not code (the real artifacts are
+    deployed by the tests above them: tens of MB each, moto copies and hashes them per function)."""
+    codes = {}
+    for spec in FUNCTIONS:
+        package = tmp_path / "small" / spec.name.replace("-", "_")
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(f"FUNCTION = {spec.name!r}\n")
+        codes[spec.name] = build(package.parent, [package.name])
+    return codes
+
+
+def _with_a_new_file(code: CodePackage) -> CodePackage:
+    """``code`` with one more file: new bytes, a new SHA-256 (appending is fast; rebuilding is not)."""
+    buffer = io.BytesIO(code.data)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(zipfile.ZipInfo("api/changed.py", date_time=FIXED_TIMESTAMP), "CHANGED = True\n")
+    return CodePackage(buffer.getvalue(), code.sizes)
+
+
+def _deploy(endpoint: str, parameters: dict[str, str], codes: Mapping[str, CodePackage], rollback: CodePackage,
+            steps: list[str] | None = None, **extra: Any) -> Any:
     options = DeployOptions(stack_name="lego", region=REGION, bucket=BUCKET, parameters=parameters,
                             endpoint_url=endpoint, drop_types=MOTO_UNMODELLED, wait={"Delay": 1, "MaxAttempts": 60},
-                            **extra)
-    return StackDeployer(options, read_weights=route53_weights_reader(REGION, endpoint)).deploy(
-        FUNCTIONS, code, rollback_code=code)
+                            run_custom_resources=True, **extra)
+    progress = steps.append if steps is not None else None
+    return StackDeployer(options, progress, read_weights=route53_weights_reader(REGION, endpoint)).deploy(
+        FUNCTIONS, codes, rollback_code=rollback)
 
 
-def test_deploy_creates_the_stack_and_a_second_deploy_changes_nothing(
-    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+def _names(data: bytes) -> list[str]:
+    return zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def _unpacked(data: bytes) -> int:
+    return sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+
+
+def _deployed_code(endpoint: str) -> dict[str, tuple[str, bytes]]:
+    """Each function's CodeSha256 as moto's Lambda reports it, and the object its code key names."""
+    (stack,) = _client("cloudformation", endpoint).describe_stacks(StackName="lego")["Stacks"]
+    keys = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    objects: dict[str, bytes] = {}
+    found = {}
+    for spec in FUNCTIONS:
+        config = _client("lambda", endpoint).get_function_configuration(FunctionName=f"lego-projects-api-{spec.name}")
+        key = keys[code_key_parameter(spec.name)]
+        if key not in objects:
+            objects[key] = _client("s3", endpoint).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        found[spec.name] = (config["CodeSha256"], objects[key])
+    return found
+
+
+def test_each_function_runs_its_own_artifact_and_a_second_deploy_uploads_and_changes_nothing(
+    moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], tmp_path: Path
 ) -> None:
-    code = _code(tmp_path, "a")
-    first = _deploy(moto_endpoint, account, code)
+    rollback = _rollback_code(tmp_path)
+    first_steps: list[str] = []
+    first = _deploy(moto_endpoint, account, function_artifacts, rollback, first_steps)
     assert (first.change_set_type, first.executed, first.status) == ("CREATE", True, "CREATE_COMPLETE")
     created = _client("cloudformation", moto_endpoint).list_stack_resources(StackName="lego")
     assert len(created["StackResourceSummaries"]) == len(first.changes) > 20
     assert {change.action for change in first.changes} == {"Add"}
 
-    s3 = _client("s3", moto_endpoint)
-    stored = s3.get_object(Bucket=BUCKET, Key=code.s3_key("brickguard"))["Body"].read()
-    assert stored == code.data
+    # Each function's code is its own artifact: the object its key names, the SHA-256 Lambda reports.
+    deployed = _deployed_code(moto_endpoint)
+    for function, (sha256, stored) in deployed.items():
+        assert stored == function_artifacts[function].data, function
+        assert sha256 == base64.b64encode(hashlib.sha256(stored).digest()).decode(), function
+        assert _unpacked(stored) <= UNPACKED_LIMIT_BYTES // 2, function  # the issue's target: half the limit
+    health, gallery, upload = (_names(deployed[name][1]) for name in ("health", "gallery", "upload"))
+    assert "api/handlers.py" in health and not any(name.startswith("PIL/") for name in health)
+    assert any(name.startswith("PIL/") for name in gallery) and not any(name.startswith("PIL/") for name in upload)
+    assert any(name.startswith("defusedxml/") for name in upload)
+    # Functions declaring the same groups share one object: one artifact uploaded per set of groups.
+    shipped = Shipped.read(ROOT / "pyproject.toml")
+    group_sets = {shipped.groups(spec.name) for spec in FUNCTIONS}
+    assert len({sha256 for sha256, _ in deployed.values()}) == len(group_sets) > 1
+    assert deployed["health"][0] == deployed["mocs"][0] != deployed["gallery"][0] != deployed["upload"][0]
+    uploads = [step for step in first_steps if step.startswith("uploaded") and step.endswith(".zip")]
+    assert len(uploads) == len(group_sets) + 1  # and the rollback function's package
+
     lambda_ = _client("lambda", moto_endpoint)
     for spec in FUNCTIONS:
         config = lambda_.get_function_configuration(FunctionName=f"lego-projects-api-{spec.name}")
@@ -106,19 +178,30 @@ def test_deploy_creates_the_stack_and_a_second_deploy_changes_nothing(
         versions = lambda_.list_versions_by_function(FunctionName=f"lego-projects-api-{spec.name}")["Versions"]
         assert [v["Version"] for v in versions if v["Version"] != "$LATEST"] == ["1"]
 
-    second = _deploy(moto_endpoint, {}, code)  # parameters kept from the first deploy
+    second_steps: list[str] = []
+    second = _deploy(moto_endpoint, {}, function_artifacts, rollback, second_steps)  # parameters kept
     assert (second.change_set_type, second.changes, second.executed) == ("UPDATE", [], False)
+    assert [step for step in second_steps if step.startswith("uploaded") and step.endswith(".zip")] == []
+    assert _deployed_code(moto_endpoint) == deployed
 
 
-def test_new_code_publishes_new_versions_through_an_update(
-    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+def test_new_code_for_one_function_uploads_only_its_artifact_and_publishes_new_versions(
+    moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], tmp_path: Path
 ) -> None:
-    _deploy(moto_endpoint, account, _code(tmp_path, "a"))
-    update = _deploy(moto_endpoint, {}, _code(tmp_path, "b"))
+    rollback = _rollback_code(tmp_path)
+    _deploy(moto_endpoint, account, function_artifacts, rollback)
+    changed = _with_a_new_file(function_artifacts["health"])
+    steps: list[str] = []
+    update = _deploy(moto_endpoint, {}, {**function_artifacts, "health": changed}, rollback, steps)
     assert update.executed and update.status == "UPDATE_COMPLETE"
+    assert [step for step in steps if step.startswith("uploaded") and step.endswith(".zip")] == [
+        f"uploaded s3://{BUCKET}/{changed.s3_key('brickguard')}"]
+    after = _deployed_code(moto_endpoint)
+    assert after["health"] == (changed.sha256_base64, changed.data)
+    assert after["mocs"] == (function_artifacts["mocs"].sha256_base64, function_artifacts["mocs"].data)  # untouched
     actions = {(change.resource_type, change.action) for change in update.changes}
-    # moto lists template-level changes only (CloudFormation also modifies the functions, whose
-    # CodeS3Key parameter changed); the old version leaves the template, DeletionPolicy Retain keeps it.
+    # moto lists template-level changes only (CloudFormation also modifies the health function, whose
+    # HealthCodeS3Key parameter changed); the old version leaves the template, DeletionPolicy Retain keeps it.
     assert actions >= {("AWS::Lambda::Version", "Add"), ("AWS::Lambda::Version", "Remove")}
     # moto's update deletes removed resources whatever their DeletionPolicy, so that the old version
     # survives is shown by the template (test_functions) and only in a real account (docs/deploy.md).
@@ -130,16 +213,24 @@ def test_new_code_publishes_new_versions_through_an_update(
 
 
 def test_dry_run_prints_the_change_set_and_changes_nothing(
-    moto_endpoint: str, account: dict[str, str], tmp_path: Path
+    moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], tmp_path: Path
 ) -> None:
-    code = _code(tmp_path, "a")
-    dry = _deploy(moto_endpoint, account, code, dry_run=True)
+    dry = _deploy(moto_endpoint, account, function_artifacts, _rollback_code(tmp_path), dry_run=True)
     assert dry.changes and not dry.executed and dry.status == "dry run"
     stacks = _client("cloudformation", moto_endpoint).list_stacks()["StackSummaries"]
     assert all(stack["StackStatus"] == "DELETE_COMPLETE" for stack in stacks if stack["StackName"] == "lego")
     listed = _client("s3", moto_endpoint).list_objects_v2(Bucket=BUCKET).get("Contents", [])
     assert [item["Key"] for item in listed if item["Key"].endswith(".zip")] == []  # the code is not uploaded
     assert _client("lambda", moto_endpoint).list_functions()["Functions"] == []
+
+
+def test_a_function_without_an_artifact_is_refused_before_anything_is_uploaded(
+    moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], tmp_path: Path
+) -> None:
+    codes = {function: code for function, code in function_artifacts.items() if function != "csv-parser"}
+    with pytest.raises(DeployError, match="no artifact for csv-parser"):
+        _deploy(moto_endpoint, account, codes, _rollback_code(tmp_path))
+    assert _client("s3", moto_endpoint).list_objects_v2(Bucket=BUCKET).get("Contents", []) == []
 
 
 def test_the_filter_drops_unmodelled_types_and_whatever_refers_to_them() -> None:
@@ -170,7 +261,8 @@ def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, ac
     assert "dry run:" in dry.output and "MocsFunction" in dry.output
     first = CliRunner().invoke(cli, [*args, *params], env=env)
     assert first.exit_code == 0, first.output
-    assert "CREATE_COMPLETE" in first.output
+    assert "CREATE_COMPLETE" in first.output and f"run here, as the endpoint cannot: {frontend_config.RESOURCE}" in (
+        first.output)
     second = CliRunner().invoke(cli, args, env=env)
     assert second.exit_code == 0, second.output
     assert "no changes" in second.output
@@ -181,8 +273,10 @@ def test_cli_deploys_through_moto_then_reports_no_changes(moto_endpoint: str, ac
         body = _client("s3", moto_endpoint).get_object(Bucket=BUCKET, Key=keys[key])["Body"].read()
         return zipfile.ZipFile(io.BytesIO(body)).namelist()
 
-    names = shipped("CodeS3Key")
-    assert "api/handlers.py" in names and not any(name.startswith(("cli/", "rollout/")) for name in names)
+    for spec in FUNCTIONS:
+        names = shipped(code_key_parameter(spec.name))
+        assert "api/handlers.py" in names and not any(name.startswith(("cli/", "rollout/")) for name in names)
+        assert any(name.startswith("PIL/") for name in names) == (spec.name in ("gallery", "wishlist", "profile"))
     assert "rollout/auto_rollback.py" in shipped("RollbackCodeS3Key")  # the rollback function's own package
 
 
@@ -204,7 +298,9 @@ def _rollout(endpoint: str, data_dir: Path, *args: str) -> Any:
 def test_rollout_status_reads_the_deployed_stack_and_agrees_with_route53_and_s3(
     moto_endpoint: str, account: dict[str, str], tmp_path: Path
 ) -> None:
-    _deploy(moto_endpoint, account, _code(tmp_path, "a"), stand_ins=dict(MOTO_STAND_INS))
+    deployed = _deploy(moto_endpoint, account, _small_artifacts(tmp_path), _rollback_code(tmp_path),
+                       stand_ins=dict(MOTO_STAND_INS))
+    assert deployed.ran_here == [frontend_config.RESOURCE]
     stack = _client("cloudformation", moto_endpoint).describe_stacks(StackName="lego")["Stacks"][0]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
     assert outputs["HostedZoneId"] == account["HostedZoneId"] and outputs["ApiRecordName"] == account["ApiRecordName"]
@@ -220,7 +316,16 @@ def test_rollout_status_reads_the_deployed_stack_and_agrees_with_route53_and_s3(
 
     status = _rollout(moto_endpoint, tmp_path, "status")
     assert status["weights"] == {"express": 100, "serverless": 0, "ttl": 60, "serverless_percent": 0.0}
-    assert status["use_serverless"] is None  # the stack's config bucket holds no /config.json yet
+    # The stack's custom resource wrote /config.json (its function run by the deploy: moto would need Docker).
+    assert status["use_serverless"] is False
+    document = _client("s3", moto_endpoint).get_object(Bucket=outputs["ConfigBucketName"], Key=CONFIG_KEY)
+    assert json.loads(document["Body"].read()) == {
+        "apiBaseUrl": f"https://{account['ApiRecordName']}", "useServerless": False,
+        "cognitoConfig": {"region": REGION, "userPoolId": account["CognitoUserPoolId"],
+                          "userPoolWebClientId": account["CognitoAudience"]}}
+    streams = _client("logs", moto_endpoint).describe_log_streams(
+        logGroupName="/aws/lambda/lego-projects-api-frontend-config")["logStreams"]
+    assert streams == []  # moto never tried to run the writer (in Docker): nothing logged "error running docker"
 
     # What the rollout changes in the stack's record and bucket is what status reads back.
     target = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
@@ -271,13 +376,13 @@ def _weights(endpoint: str, zone: str) -> dict[str, int]:
 def test_a_deploy_passes_the_traffic_split_the_rollout_left_and_publishes_no_new_versions_for_it(
     moto_endpoint: str, account: dict[str, str], tmp_path: Path
 ) -> None:
-    code = _code(tmp_path, "a")
-    first = _deploy(moto_endpoint, account, code, stand_ins=dict(MOTO_STAND_INS))
+    code, rollback = _small_artifacts(tmp_path), _rollback_code(tmp_path)
+    first = _deploy(moto_endpoint, account, code, rollback, stand_ins=dict(MOTO_STAND_INS))
     assert first.kept_weights == {}  # a create: the template's 100/0
     zone = account["HostedZoneId"]
     WeightedRecords(_client("route53", moto_endpoint), zone, account["ApiRecordName"], sleep=lambda _: None).apply(25)
 
-    again = _deploy(moto_endpoint, {}, code, stand_ins=dict(MOTO_STAND_INS))
+    again = _deploy(moto_endpoint, {}, code, rollback, stand_ins=dict(MOTO_STAND_INS))
     assert again.kept_weights == {"ExpressWeight": "75", "ServerlessWeight": "25"}  # read from Route53
     assert again.release == first.release  # the weights are no release: no function version published
     assert not any(change.resource_type == "AWS::Lambda::Version" for change in again.changes)
@@ -287,6 +392,6 @@ def test_a_deploy_passes_the_traffic_split_the_rollout_left_and_publishes_no_new
     # A deploy that rewrites a record (a new express host) passes the split as well. moto cannot show
     # the outcome in its records: its RecordSet update deletes every record of the name before it
     # re-creates the one updated (CloudFormation updates a weighted record by its SetIdentifier).
-    moved = _deploy(moto_endpoint, {"ExpressHost": "express-2.lego-moc.example.com"}, code,
+    moved = _deploy(moto_endpoint, {"ExpressHost": "express-2.lego-moc.example.com"}, code, rollback,
                     stand_ins=dict(MOTO_STAND_INS), dry_run=True)
     assert moved.kept_weights == {"ExpressWeight": "75", "ServerlessWeight": "25"}

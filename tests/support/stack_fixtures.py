@@ -1,4 +1,5 @@
-"""Fixtures for the stack tests: the function list and a real moto server on loopback."""
+"""Fixtures for the stack tests: the function list, each function's real arm64 artifact and a real moto
+server on loopback."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from alarms.render import Substitution
 from alarms.runner import offline_resolver
 from api.functions import FUNCTION_ROUTES
 from runtime.telemetry.aws_metrics import ACCOUNT, PARTITION, REGION
+from stack.package import CodePackage
 from stack.parameters import DEFAULTS
 
 
@@ -25,6 +27,17 @@ class ConcreteTarget(Substitution):
 @pytest.fixture(scope="session")
 def functions() -> list[str]:
     return list(FUNCTION_ROUTES)
+
+
+@pytest.fixture(scope="session")
+def function_artifacts() -> dict[str, CodePackage]:
+    """Each function's artifact as ``brickguard deploy`` ships it (python3.12, arm64), built once per session.
+
+    Cached by content hash under BRICKGUARD_CACHE_DIR (~/.cache/brickguard): only a machine's first run
+    downloads the arm64 wheels (minutes); later sessions read the zips back (docs/performance.md)."""
+    from cli.stack import deployed_packages
+
+    return deployed_packages()
 
 
 @pytest.fixture
