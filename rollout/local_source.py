@@ -33,20 +33,24 @@ class LocalStoreSource:
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self._url = base_url.rstrip("/") + FEED_PATH
         self._timeout = timeout
+        self._fetched: tuple[datetime, dict[str, Any]] | None = None
 
     def periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]:
-        return group_seconds(self._feed("backends", backend), start.timestamp(), end.timestamp(), period_s)
+        return group_seconds(self._feed(end)["backends"].get(backend, []), start.timestamp(), end.timestamp(), period_s)
 
     def edge_periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]:
-        return group_seconds(self._feed("edge", backend), start.timestamp(), end.timestamp(), period_s)
+        return group_seconds(self._feed(end)["edge"].get(backend, []), start.timestamp(), end.timestamp(), period_s)
 
-    def _feed(self, view: str, backend: str) -> list[list[Any]]:
-        import requests
+    def _feed(self, end: datetime) -> dict[str, Any]:
+        """The feed, fetched once per window end: a verdict reads its four series (each backend, app and edge)
+        with one ``end``, and computing the feed costs up's process (which serves both backends) CPU."""
+        if self._fetched is None or self._fetched[0] != end:
+            import requests
 
-        response = requests.get(self._url, timeout=self._timeout)
-        response.raise_for_status()
-        rows: list[list[Any]] = response.json()[view].get(backend, [])
-        return rows
+            response = requests.get(self._url, timeout=self._timeout)
+            response.raise_for_status()
+            self._fetched = (end, response.json())
+        return self._fetched[1]
 
 
 def local_cost(base_url: str, *, timeout: float = 30.0) -> Callable[[], dict[str, Any]]:

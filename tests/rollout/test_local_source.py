@@ -111,11 +111,13 @@ class _FeedHandler(BaseHTTPRequestHandler):
     """Up's control listener, as far as the gate reads it: the feed of one metric store."""
 
     store: MetricStore
+    fetches = 0
 
     def do_GET(self) -> None:
         if self.path != "/dashboard/gate.json":
             self.send_error(404)
             return
+        type(self).fetches += 1
         body, content_type = route(self.store, SERVICE)()
         self.send_response(200)
         self.send_header("Content-Type", content_type)
@@ -185,3 +187,4 @@ def test_rollout_status_under_up_rolls_back_on_the_local_gateways_5xx_although_t
     verdict = json.loads(result.stdout)["verdict"]
     assert verdict["decision"] == "rollback", verdict
     assert "failed at the edge" in verdict["reasons"][0] and "5xx 100.0% at the edge" in verdict["reasons"][0]
+    assert _FeedHandler.fetches == 1  # one verdict, one feed: computing it costs up's process, which serves both

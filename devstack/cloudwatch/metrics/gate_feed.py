@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,17 +75,26 @@ def _rows(
     store: MetricStore, start: int, end: int, *, requests: Sequence[MetricKey], errors: Sequence[MetricKey],
     latency: MetricKey, latency_scale: float = 1.0,
 ) -> list[Row]:
-    """One row per second of ``[start, end]`` with at least one request."""
-    rows = []
-    for second in range(start, end + 1):
-        count = math.fsum(value for key in requests for value in store.samples(key, second, second + 1))
-        if count:
-            rows.append([
-                second, count,
-                math.fsum(value for key in errors for value in store.samples(key, second, second + 1)),
-                [value * latency_scale for value in store.samples(latency, second, second + 1)],
-            ])
-    return rows
+    """One row per second of ``[start, end]`` with at least one request; each metric read once for the window."""
+    counts = _per_second(store, requests, start, end)
+    failures = _per_second(store, errors, start, end)
+    latencies: dict[int, list[float]] = defaultdict(list)
+    for at, value in store.timed_samples(latency, start, end + 1):
+        latencies[math.floor(at)].append(value * latency_scale)
+    return [
+        [second, math.fsum(counts[second]), math.fsum(failures.get(second, ())), latencies.get(second, [])]
+        for second in sorted(counts)
+        if math.fsum(counts[second])
+    ]
+
+
+def _per_second(store: MetricStore, keys: Sequence[MetricKey], start: int, end: int) -> dict[int, list[float]]:
+    """The samples of ``keys`` in ``[start, end]`` grouped by the second they were published in."""
+    grouped: dict[int, list[float]] = defaultdict(list)
+    for key in keys:
+        for at, value in store.timed_samples(key, start, end + 1):
+            grouped[math.floor(at)].append(value)
+    return grouped
 
 
 def route(store: MetricStore, service: str) -> Callable[[], tuple[bytes, str]]:
