@@ -10,56 +10,51 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cli.options import data_dir_option, load_settings
-from cli.running import running_url
-from runtime.telemetry import catalogue
+from cli import edge_access
+from cli.options import data_dir_option
 
 REPORT_FILE = "parity.json"  # `brickguard rollout advance` reads it before 0 -> 10 %
 
 
 @click.command()
-@click.option("--express-url", help="Express backend (default: the running up's).")
-@click.option("--serverless-url", help="Serverless backend (default: the running up's gateway).")
+@edge_access.deployed_edge_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @data_dir_option
-def parity(express_url: str | None, serverless_url: str | None, as_json: bool, data_dir: str) -> None:
+def parity(as_json: bool, data_dir: str, stack_name: str | None, endpoint_url: str | None, region: str,
+           **options: Any) -> None:
     """Diff express and serverless answers the way Diffy does, before the first rollout stage.
 
     Every request goes to each backend twice: fields that differ between two
     answers of the same backend (request ids, timestamps) are noise and ignored;
-    fields that differ only between the backends are reported per route. Reads
-    replay as the demo user; writes run under four fresh users (two per
-    backend), so neither backend sees the other's effects. The report is saved
-    as parity.json in --data-dir: `brickguard rollout advance` refuses 0 → 10 %
-    while it has unexplained differences. Exit code 1 when it has any.
+    fields that differ only between the backends are reported per route. Locally
+    (the running up, or URLs without --token) reads replay as the demo user and
+    writes run under four fresh users (two per backend) signed with the dev key.
+    Against a deployed stack (--stack-name, or URLs with --token/--username)
+    everything runs as that one user: use a dedicated test user (parity creates
+    and deletes MOCs, wishlist items and albums and renames its profile). The
+    report is saved as parity.json in --data-dir: `brickguard rollout advance`
+    refuses 0 → 10 % while it has unexplained differences. Exit code 1 when it has any.
 
     \b
-    Example:
+    Examples:
       brickguard parity --data-dir .brickguard
+      BRICKGUARD_TOKEN=eyJ… brickguard parity --stack-name lego-api-staging
     """
     import requests
 
     from api.demo_data import DEMO_USER
     from rollout.parity import ParityRun
-    from runtime.auth import mint_token
 
-    urls = {
-        catalogue.EXPRESS: express_url or running_url(data_dir),
-        catalogue.SERVERLESS: serverless_url or running_url(data_dir, "serverless_url"),
-    }
-    missing = [name for name, url in urls.items() if not url]
-    if missing:
-        raise click.UsageError(
-            f"no {' or '.join(missing)} backend: start `brickguard up --data-dir {data_dir}` or give --express-url "
-            "and --serverless-url"
-        )
-    settings = load_settings(data_dir=data_dir)
+    access = edge_access.resolve(options, data_dir=data_dir, stack_name=stack_name, region=region,
+                                 endpoint_url=endpoint_url)
+    urls = access.urls
     session = requests.Session()
     tokens: dict[str, str] = {}
+    shared_user = None if access.local else _token_user(access.token_for(""))
 
     def send(backend: str, method: str, path: str, body: Any, user: str) -> tuple[int, Any]:
         if user not in tokens:
-            tokens[user] = mint_token(settings, sub=user, email=f"{user}@example.com", name=user)
+            tokens[user] = access.token_for(user)
         response = session.request(
             method, f"{urls[backend]}{path}", json=body, headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=30
         )
@@ -69,10 +64,12 @@ def parity(express_url: str | None, serverless_url: str | None, as_json: bool, d
             return response.status_code, response.text
 
     try:
-        report = ParityRun(send, read_user=DEMO_USER).run()
+        report = ParityRun(send, read_user=shared_user or DEMO_USER, shared_user=shared_user).run()
     except requests.RequestException as exc:
         raise click.ClickException(f"a backend did not answer: {exc}") from None
     body = report.as_json()
+    body["target"] = {"urls": urls, "user": shared_user or "local dev-key users"}
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     (Path(data_dir) / REPORT_FILE).write_text(json.dumps(body, indent=2, default=str))
     if as_json:
         click.echo(json.dumps(body, indent=2, default=str))
@@ -88,3 +85,16 @@ def parity(express_url: str | None, serverless_url: str | None, as_json: bool, d
         click.echo(f"{report.compared} answers compared, {report.unexplained} unexplained differences")
     if report.unexplained:
         raise SystemExit(1)
+
+
+def _token_user(token: str) -> str:
+    """The user id the API sees for ``token``: its ``sub`` (read, not verified: the edge verifies it)."""
+    import jwt
+
+    try:
+        sub = jwt.decode(token, options={"verify_signature": False}).get("sub")
+    except jwt.DecodeError as exc:
+        raise click.UsageError(f"the token is not a JWT: {exc}") from None
+    if not sub:
+        raise click.UsageError("the token names no user (no sub claim)")
+    return str(sub)

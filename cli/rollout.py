@@ -1,4 +1,4 @@
-"""``brickguard rollout status|advance|rollback|watch``: Route53 weights behind the go/no-go gate."""
+"""``brickguard rollout status|advance|rollback|watch|smoke``: Route53 weights behind the go/no-go gate."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
+from cli import edge_access
 from cli.options import data_dir_option
 from cli.parity import REPORT_FILE
 from cli.running import control_url, running_url
@@ -19,7 +20,8 @@ from stack import function_environment as env
 
 if TYPE_CHECKING:
     from rollout.controller import RolloutController, StepReport
-    from rollout.metric_source import MetricSource
+    from rollout.metric_source import EdgeSource, MetricSource
+    from rollout.smoke import SmokeReport
 
 console = Console(stderr=True, highlight=False)
 
@@ -75,12 +77,15 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush: bool = False) -> RolloutController:
+def _controller(
+    options: dict[str, Any], *, min_stage_seconds: float = 0, flush: bool = False,
+    smoke: Callable[[], SmokeReport] | None = None,
+) -> RolloutController:
     from rollout.cloudwatch_source import CloudWatchSource
     from rollout.controller import Evaluation, RolloutController
     from rollout.gate import GateConfig
     from rollout.local_source import LocalStoreSource, local_cost
-    from rollout.target import TargetError, resolve
+    from rollout.target import EXPRESS_LOAD_BALANCER_PARAMETER, TargetError, resolve
 
     given = {name: options[name] for name in UP_TARGET}
     if not any(given.values()) and not options["stack_name"]:  # nothing given: the running up's local AWS
@@ -104,25 +109,67 @@ def _controller(options: dict[str, Any], *, min_stage_seconds: float = 0, flush:
         relative_margin=options["relative_margin"], absolute_margin_ms=options["absolute_margin_ms"],
     )
     source: MetricSource | None = None
+    # serverless's edge: API Gateway when the stack names its API, the local gateway under up; and express's
+    # (who arrives) when its load balancer is known: the front door's under up
+    edge: EdgeSource | None = None
+    express_edge = False
     metrics, up_url = options["metrics"], control_url(options["data_dir"])
     if metrics == "local" or (metrics == "auto" and up_url):
         if not up_url:
             raise click.UsageError(f"--metrics local: no running `brickguard up --data-dir {options['data_dir']}`")
-        source = LocalStoreSource(up_url)
+        source = edge = LocalStoreSource(up_url)
+        express_edge = True
     elif metrics in ("cloudwatch", "auto"):
-        deployment = {"HttpApi": target.api_id} if target.api_id else None
-        source = CloudWatchSource(target.client("cloudwatch"), service=target.service, deployment=deployment)
+        source = CloudWatchSource(target.client("cloudwatch"), service=target.service, deployment={
+            name: value for name, value in (
+                ("HttpApi", target.api_id), (EXPRESS_LOAD_BALANCER_PARAMETER, target.express_load_balancer)
+            ) if value
+        })
+        edge = source if target.api_id else None
+        express_edge = bool(target.express_load_balancer)
     return RolloutController(
         target,
         source=source,
-        # serverless's edge (API Gateway) when the stack names its API; up's local feed has no edge yet
-        edge=source if isinstance(source, CloudWatchSource) and target.api_id else None,
+        edge=edge,
+        express_edge=express_edge,
         evaluation=Evaluation(config, options["period_seconds"], options["window_seconds"]),
         flush=_cache_flush(options["data_dir"]) if flush else None,
         parity_clean=lambda: _parity_clean(Path(options["data_dir"]) / REPORT_FILE),
         cost=local_cost(up_url) if up_url else None,  # the figures up's page shows, from up's own logs
+        smoke=smoke,
         min_stage_seconds=min_stage_seconds,
     )
+
+
+def _smoke_flow(options: dict[str, Any], *, sign_in: bool = True, alternative: str = "") -> Callable[[], SmokeReport]:
+    """The smoke flow on each backend's edge (cli/edge_access.py). Its token is obtained now (an advance must not
+    find a wrong password after the weights moved), unless ``sign_in`` is false (a dry run changes nothing)."""
+    from rollout.smoke import run_smoke
+
+    access = edge_access.resolve(
+        options, data_dir=options["data_dir"], stack_name=options["stack_name"], region=options["region"],
+        endpoint_url=options["endpoint_url"], alternative=alternative,
+    )
+    token = access.token_for(edge_access.SMOKE_USER) if sign_in else None
+
+    def flow() -> SmokeReport:
+        bearer = token if token is not None else access.token_for(edge_access.SMOKE_USER)
+        return run_smoke(edge_access.http_send(access.urls, bearer), access.urls)
+
+    return flow
+
+
+def _print_smoke(report: SmokeReport) -> None:
+    """One line when it passed; every failed step, with the edge's answer, when it did not."""
+    click.echo(report.summary())
+    if report.passed:
+        return
+    for backend in report.backends:
+        for step in backend.steps:
+            if step.problem is not None:
+                answer = json.dumps(step.answer, default=str)
+                click.echo(f"  {backend.backend} {step.name}: {step.method} {backend.url}{step.path} — {step.problem}")
+                click.echo(f"    answer: {answer[:400]}")
 
 
 def _cache_flush(data_dir: str) -> Callable[[bool], dict[str, Any]]:
@@ -196,6 +243,11 @@ def _print_step(report: StepReport, as_json: bool) -> None:
         )
     elif timings:
         click.echo("  " + ", ".join(f"{name} {value:.2f}" for name, value in timings.items()))
+    if report.smoke is not None:
+        _print_smoke(report.smoke)
+    if report.reverted:
+        click.echo(f"advance FAILED: the smoke flow failed, weights back to {report.from_percent:g}% serverless "
+                   "(audit: advance-reverted)")
 
 
 @click.group()
@@ -208,6 +260,7 @@ def rollout() -> None:
       brickguard rollout advance --dry-run --stack-name lego-api-prod
       brickguard rollout watch --interval 60 --stack-name lego-api-prod
       brickguard rollout rollback --reason "5xx on uploads" --stack-name lego-api-prod
+      brickguard rollout smoke --stack-name lego-api-prod --username smoke@example.com
     """
 
 
@@ -244,12 +297,24 @@ def status(**options: Any) -> None:
 @click.option("--min-stage-seconds", type=click.FloatRange(min=0), default=86_400, show_default=True,
               help="Minimum time in the current stage (the seeds wait 24 h).")
 @click.option("--skip-cache-flush", is_flag=True, help="Do not flush the migration cache (not recommended).")
+@click.option("--skip-smoke", is_flag=True, help="Do not run the smoke flow on the edges after the step (not advised).")
+@edge_access.edge_options
 @target_options
-def advance(to: str | None, dry_run: bool, min_stage_seconds: float, skip_cache_flush: bool, **options: Any) -> None:
-    """Move to the next stage when the gate passes: window, flush, weights, flag, audit."""
-    controller = _controller(options, min_stage_seconds=min_stage_seconds, flush=not skip_cache_flush)
+def advance(
+    to: str | None, dry_run: bool, min_stage_seconds: float, skip_cache_flush: bool, skip_smoke: bool, **options: Any
+) -> None:
+    """Move to the next stage when the gate passes: window, flush, weights, flag, smoke flow, audit.
+
+    After the weights move, the smoke flow (read, write, read back, delete) runs on each backend's edge
+    (see `brickguard rollout smoke`); when it fails the weights go back where they were and the command
+    exits 1.
+    """
+    smoke = None if skip_smoke else _smoke_flow(options, sign_in=not dry_run, alternative="; or pass --skip-smoke")
+    controller = _controller(options, min_stage_seconds=min_stage_seconds, flush=not skip_cache_flush, smoke=smoke)
     report = _refusing(lambda: controller.advance(int(to) if to else None, dry_run=dry_run))
     _print_step(report, options["as_json"])
+    if report.reverted:
+        raise SystemExit(1)
 
 
 @rollout.command()
@@ -282,3 +347,28 @@ def watch(interval: float, checks: int | None, **options: Any) -> None:
             return
         if checks is None or done < checks:
             time.sleep(interval)
+
+
+@rollout.command()
+@edge_access.deployed_edge_options
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON on stdout.")
+@data_dir_option
+def smoke(**options: Any) -> None:
+    """Read, write, read back, delete on each backend's edge, as a signed-in user; exit 1 when a step fails.
+
+    The edge: --express-url/--serverless-url, else the stack's (https://ExpressHost, the ApiEndpoint
+    output), else the running up's backends. The user: --token, else --username signed in to the
+    user pool, else (no stack) a dev-key token for the local backends.
+
+    \b
+    Examples:
+      brickguard rollout smoke                       # against the running brickguard up
+      BRICKGUARD_TOKEN=eyJ… brickguard rollout smoke --stack-name lego-api-prod --json
+    """
+    report = _smoke_flow(options)()
+    if options["as_json"]:
+        click.echo(json.dumps(report.as_json(), indent=2, default=str))
+    else:
+        _print_smoke(report)
+    if not report.passed:
+        raise SystemExit(1)

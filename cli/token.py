@@ -29,6 +29,14 @@ def token(sub: str, email: str | None, name: str | None, ttl: int, data_dir: str
       TOKEN=$(brickguard token --sub demo-user --email demo@example.com)
       curl -H "Authorization: Bearer $TOKEN" localhost:9000/api/mocs
     """
+    click.echo(local_token(data_dir, sub, email=email, name=name, ttl_seconds=ttl))
+
+
+def local_token(
+    data_dir: str, sub: str, *, email: str | None = None, name: str | None = None,
+    ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS,
+) -> str:
+    """A dev-key token for ``sub``, whose user is first added to the running up's local user pool (if one runs)."""
     settings = load_settings(data_dir=data_dir)
     endpoint = running.running_url(data_dir, "cognito_endpoint")
     pool = running.running_url(data_dir, "cognito_user_pool")
@@ -36,4 +44,4 @@ def token(sub: str, email: str | None, name: str | None, ttl: int, data_dir: str
         from devstack.cognito import local_user_pool
 
         local_user_pool.ensure_user(endpoint, pool, sub, email=email, name=name)
-    click.echo(mint_token(settings, sub=sub, email=email, name=name, ttl_seconds=ttl))
+    return mint_token(settings, sub=sub, email=email, name=name, ttl_seconds=ttl_seconds)

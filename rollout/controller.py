@@ -4,7 +4,11 @@ An advance, in order: refuse unless the gate says ``go`` (and, from 0 %, unless
 parity is clean) and the minimum time in stage has passed; open the deploy
 window; flush the migration cache; move both weighted records in one batch and
 wait for INSYNC; set ``useServerless``; close the window (also when a step
-failed); append the audit record. A rollback sets ``useServerless`` false first
+failed); append the audit record. With a smoke flow (rollout/smoke.py), it runs
+against the deployed edge once the weights moved, inside the window: when it
+fails, the weights go back to where they were (and ``useServerless`` to false
+when that was 0 %), the audit record says ``advance-reverted`` with the smoke
+report, and the step is reported failed. A rollback sets ``useServerless`` false first
 (the fast path, one S3 write that browsers see within ``max-age``) and then the
 weights back to 100 % express (the slow path, bounded by the resolvers' TTL).
 """
@@ -23,6 +27,7 @@ from rollout.config_flag import MAX_AGE_SECONDS, ConfigFlag
 from rollout.deploy_window import DeployWindow, alarm_states
 from rollout.gate import EdgeReading, GateConfig, Verdict, evaluate
 from rollout.metric_source import EdgeSource, MetricSource
+from rollout.smoke import SmokeReport
 from rollout.target import Target
 from rollout.weights import WeightedRecords, propagation_seconds
 from stack.rollout_contract import EXPRESS, SERVERLESS, TTL_SECONDS
@@ -59,6 +64,9 @@ class StepReport:
     changes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     verdict: Verdict | None = None
+    smoke: SmokeReport | None = None
+    reverted: bool = False
+    """The smoke flow failed after the weights moved, and they went back to ``from_percent``."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +77,8 @@ class StepReport:
             "changes": self.changes,
             "timings": self.timings,
             "verdict": self.verdict.as_json() if self.verdict else None,
+            "smoke": self.smoke.as_json() if self.smoke else None,
+            "reverted": self.reverted,
         }
 
 
@@ -87,9 +97,11 @@ class RolloutController:
         source: MetricSource | None,
         evaluation: Evaluation,
         edge: EdgeSource | None = None,
+        express_edge: bool = False,
         flush: Callable[[bool], dict[str, Any]] | None,
         parity_clean: Callable[[], tuple[bool, str]],
         cost: Callable[[], dict[str, Any]] | None = None,
+        smoke: Callable[[], SmokeReport] | None = None,
         min_stage_seconds: float = DEFAULT_MIN_STAGE_SECONDS,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         clock: Callable[[], float] = time.monotonic,
@@ -103,10 +115,12 @@ class RolloutController:
         self.window = DeployWindow(self._cloudwatch, target.deploy_window_alarm)
         self._source = source
         self._edge = edge
+        self._express_edge = express_edge
         self._evaluation = evaluation
         self._flush = flush
         self._parity_clean = parity_clean
         self._cost = cost
+        self._smoke = smoke
         self._min_stage_seconds = min_stage_seconds
         self._now = now
         self._clock = clock
@@ -130,14 +144,18 @@ class RolloutController:
         return evaluate(serverless, express, self._evaluation.config, edge)
 
     def _edge_reading(self, start: datetime, end: datetime, period: int) -> EdgeReading | None:
-        """Serverless at the edge over the window's complete periods (CloudWatch aligns them to the epoch)."""
+        """Serverless at the edge over the window's complete periods (CloudWatch aligns them to the epoch), and
+        express's edge beside it when the source measures it (``express_edge``): who was arriving."""
         if self._edge is None:
             return None
         first = math.ceil(start.timestamp() / period) * period
         last = math.floor(end.timestamp() / period) * period  # the period starting here is not over yet
         starts = [datetime.fromtimestamp(at, UTC) for at in range(int(first), int(last), period)]
+        weights = self.weights.current()
+        express = self._edge.edge_periods(EXPRESS, start, end, period) if self._express_edge else None
         return EdgeReading(
-            self.weights.current().serverless, self._edge.edge_periods(SERVERLESS, start, end, period), starts
+            weights.serverless, self._edge.edge_periods(SERVERLESS, start, end, period), starts,
+            express_weight=weights.express if express is not None else None, express_periods=express,
         )
 
     def time_in_stage(self) -> float | None:
@@ -174,7 +192,7 @@ class RolloutController:
             raise RolloutRefused(f"--to {target_percent}: pick a later stage than {current:g} % out of {STAGES}")
         report = StepReport("advance", dry_run, current, target_percent)
         report.verdict = self._admit(current)
-        report.changes = self._advance_changes(target_percent, dry_run)
+        report.changes = self._advance_changes(current, target_percent, dry_run)
         if dry_run:
             return report
         flush = self._flush
@@ -184,14 +202,32 @@ class RolloutController:
                 report.timings["cache_flush_s"] = self._timed(lambda: flush(False))
             report.timings["route53_insync_s"] = self.weights.apply(target_percent)
             report.timings["config_write_s"] = self._timed(lambda: self.flag.set(True))
+            if self._smoke is not None:
+                self._smoke_after_advance(report)
         finally:
             self.window.close(f"advance to {target_percent}% done")
-        self.audit.append(
-            {"action": "advance", "from": current, "to": target_percent, "verdict": report.verdict.as_json(),
-             "timings": report.timings},
-            at=self._now(),
-        )
+        record: dict[str, Any] = {
+            "action": "advance-reverted" if report.reverted else "advance", "from": current, "to": target_percent,
+            "verdict": report.verdict.as_json(), "timings": report.timings,
+        }
+        if report.smoke is not None:
+            record["smoke"] = report.smoke.as_json()
+        self.audit.append(record, at=self._now())
         return report
+
+    def _smoke_after_advance(self, report: StepReport) -> None:
+        """Run the smoke flow; on failure put the weights (and, from 0 %, the flag) back where they were."""
+        assert self._smoke is not None
+        started = self._clock()
+        report.smoke = self._smoke()
+        report.timings["smoke_s"] = self._clock() - started
+        if report.smoke.passed:
+            return
+        previous = int(report.from_percent)
+        report.timings["revert_route53_insync_s"] = self.weights.apply(previous)
+        if previous == 0:
+            self.flag.set(False)
+        report.reverted = True
 
     def _admit(self, current: float) -> Verdict:
         if current == 0:
@@ -209,15 +245,21 @@ class RolloutController:
             raise RolloutRefused(f"gate says {verdict.decision}: " + "; ".join(verdict.reasons))
         return verdict
 
-    def _advance_changes(self, percent: int, dry_run: bool) -> list[str]:
+    def _advance_changes(self, current: float, percent: int, dry_run: bool) -> list[str]:
         express, serverless = 100 - percent, percent
         flush = "flush the migration cache" + (self._flush_counts() if dry_run else "")
+        smoke = (
+            ["smoke flow (read, write, read back, delete) on each backend's edge; on failure the weights go back "
+             f"to {EXPRESS}={100 - int(current)} {SERVERLESS}={int(current)}"]
+            if self._smoke is not None else []
+        )
         return [
             f"CloudWatch: set alarm {self.target.deploy_window_alarm} to ALARM (deploy window opens)",
             flush if self._flush is not None else "cache flush skipped (no Redis given)",
             f"Route53 {self.target.hosted_zone_id}: one change batch, {self.target.record_name} "
             f"{EXPRESS}={express} {SERVERLESS}={serverless} TTL {TTL_SECONDS}; wait for INSYNC",
             f"S3 s3://{self.target.config_bucket}/config.json: useServerless=true (Cache-Control: max-age=60)",
+            *smoke,
             f"CloudWatch: set alarm {self.target.deploy_window_alarm} to OK (deploy window closes)",
             f"S3 s3://{self.target.config_bucket}/rollout/audit/: append the audit record",
         ]

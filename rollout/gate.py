@@ -10,6 +10,11 @@ Kayenta-style, in plain words:
    would read as "not enough data" for ever. At the edge a quiet period with
    fewer than ``rollback_min_requests`` requests breaches only when all of them
    failed (a few requests are noise for a rate, not for "everything fails").
+   "Served nothing" needs users to be arriving: when the source also measures
+   express's edge, a silent serverless period breaches only if express's edge
+   counted enough requests that serverless's share by the weights would have
+   been at least ``SILENT_EXPECTED_REQUESTS``; an idle API is not a failing
+   backend. Without express's edge every silent period breaches.
 1. **Rollback.** When serverless breached the seeds' rollback criteria
    (5xx rate > 2 % or p95 > 1 s) in each of the last ``rollback_intervals``
    periods, the verdict is ``rollback`` whatever else holds. A period with fewer
@@ -91,6 +96,10 @@ class Verdict:
 SILENT_SHARE = 0.5
 """A period where the backend's own metrics count under half the edge's requests is a silent one."""
 
+SILENT_EXPECTED_REQUESTS = 5.0
+"""Serverless's share of express's edge traffic (by the weights) that makes a silent serverless edge a breach:
+with 5 requests expected, a healthy backend receives none in a period about 0.7 % of the time (Poisson)."""
+
 
 @dataclass(frozen=True)
 class EdgeReading:
@@ -99,6 +108,18 @@ class EdgeReading:
     serverless_weight: int
     periods: list[PeriodStats]
     starts: list[datetime]
+    express_weight: int | None = None
+    express_periods: list[PeriodStats] | None = None
+    """Express's edge over the same window, when the source measures it: who was arriving."""
+
+    def expected_serverless(self, start: datetime) -> float | None:
+        """Requests serverless should have had in the period at ``start`` by the weights; None when unknown."""
+        if self.express_periods is None or self.express_weight is None:
+            return None
+        if self.express_weight <= 0:
+            return 0.0  # all traffic on serverless: nothing to compare its silence with
+        arrived = sum(period.requests for period in self.express_periods if period.start == start)
+        return arrived * self.serverless_weight / self.express_weight
 
 
 def evaluate(
@@ -226,17 +247,23 @@ def _edge_breach(edge: EdgeReading, app: list[PeriodStats], config: GateConfig) 
     own = {period.start: period.requests for period in app}
     breaches = []
     for start in latest:
-        problem = _edge_problem(at_edge.get(start), own.get(start, 0.0), config)
+        problem = _edge_problem(at_edge.get(start), own.get(start, 0.0), edge.expected_serverless(start), config)
         if problem is None:
             return []
         breaches.append({"start": _iso(start), "problem": problem})
     return breaches
 
 
-def _edge_problem(period: PeriodStats | None, own_requests: float, config: GateConfig) -> str | None:
+def _edge_problem(
+    period: PeriodStats | None, own_requests: float, expected: float | None, config: GateConfig
+) -> str | None:
     """Why one edge period counts as failing for users, or None."""
     if period is None or period.requests <= 0:
-        return "nothing served at the edge while holding weight"
+        if expected is None:
+            return "nothing served at the edge while holding weight"
+        if expected >= SILENT_EXPECTED_REQUESTS:
+            return f"nothing served at the edge while holding weight ({expected:.0f} requests expected by the weights)"
+        return None
     rate = period.error_rate or 0.0
     if period.requests < config.rollback_min_requests:
         return f"all {period.requests:.0f} requests failed" if rate >= 1.0 else None

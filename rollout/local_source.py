@@ -2,6 +2,10 @@
 
 (And the cost figures its page shows, ``/dashboard/cost.json``, for ``rollout status``.)
 
+Like :class:`rollout.cloudwatch_source.CloudWatchSource` it is an ``EdgeSource`` too: the feed's
+``edge`` rows are what the local gateway (``AWS/ApiGateway``) and the front door's load balancer
+(``AWS/ApplicationELB``) measured, so the gate's edge rule works under ``up`` as in AWS.
+
 The feed gives each second's requests, 5xx and raw latency samples per backend;
 this source groups the seconds into the gate's periods and computes each
 percentile with the store's own statistic, so the verdict matches what the
@@ -24,19 +28,29 @@ COST_PATH = "/dashboard/cost.json"
 
 
 class LocalStoreSource:
-    """:class:`rollout.metric_source.MetricSource` over a running up's express port."""
+    """:class:`rollout.metric_source.MetricSource` and ``EdgeSource`` over a running up's control port."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self._url = base_url.rstrip("/") + FEED_PATH
         self._timeout = timeout
+        self._fetched: tuple[datetime, dict[str, Any]] | None = None
 
     def periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]:
-        import requests
+        return group_seconds(self._feed(end)["backends"].get(backend, []), start.timestamp(), end.timestamp(), period_s)
 
-        response = requests.get(self._url, timeout=self._timeout)
-        response.raise_for_status()
-        seconds = response.json()["backends"].get(backend, [])
-        return group_seconds(seconds, start.timestamp(), end.timestamp(), period_s)
+    def edge_periods(self, backend: str, start: datetime, end: datetime, period_s: int) -> list[PeriodStats]:
+        return group_seconds(self._feed(end)["edge"].get(backend, []), start.timestamp(), end.timestamp(), period_s)
+
+    def _feed(self, end: datetime) -> dict[str, Any]:
+        """The feed, fetched once per window end: a verdict reads its four series (each backend, app and edge)
+        with one ``end``, and computing the feed costs up's process (which serves both backends) CPU."""
+        if self._fetched is None or self._fetched[0] != end:
+            import requests
+
+            response = requests.get(self._url, timeout=self._timeout)
+            response.raise_for_status()
+            self._fetched = (end, response.json())
+        return self._fetched[1]
 
 
 def local_cost(base_url: str, *, timeout: float = 30.0) -> Callable[[], dict[str, Any]]:

@@ -10,6 +10,14 @@ demo user), while writes would see each other's effects: every write sequence
 runs once per call slot under its own fresh user (four users: two per
 backend), and user ids and the ids a sequence created are replaced by
 placeholders before comparing.
+
+Against a deployed stack there is one user, the operator's (a deployed user
+pool signs no token for a user it does not know): every slot then runs as that
+user (``shared_user``). The titles a sequence writes carry the slot's own tag
+(replaced by ``<slot>`` before comparing), so the four sequences never collide
+on a title; a list of the user's items then varies between the two calls of a
+backend (the other slots' items come and go), so its varying fields count as
+noise there.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ MISSING = "<missing>"
 class Step:
     method: str
     path: str  # may name {user} and ids captured by earlier steps: {moc}, {item}, {album}
-    body: Any = None
+    body: Any = None  # its strings may name {slot}: this sequence's own tag
     capture: str | None = None  # remember data.id of the answer under this name
 
 
@@ -52,18 +60,19 @@ READS = (
 )
 
 WRITES = (
-    Step("POST", "/api/mocs", {"title": "Parity castle", "type": "moc", "author": "parity", "partsCount": 120},
-         capture="moc"),
+    Step("POST", "/api/mocs", {"title": "Parity castle {slot}", "type": "moc", "author": "parity",
+                               "partsCount": 120}, capture="moc"),
     Step("GET", "/api/mocs/{moc}"),
-    Step("PATCH", "/api/mocs/{moc}", {"title": "Parity castle, second edition"}),
-    Step("POST", "/api/mocs", {"title": "Parity castle, second edition", "type": "moc"}),  # 409: same title
-    Step("POST", "/api/wishlist", {"title": "Parity brick"}, capture="item"),
+    Step("PATCH", "/api/mocs/{moc}", {"title": "Parity castle {slot}, second edition"}),
+    Step("POST", "/api/mocs", {"title": "Parity castle {slot}, second edition", "type": "moc"}),  # 409: same title
+    Step("POST", "/api/wishlist", {"title": "Parity brick {slot}"}, capture="item"),
     Step("GET", "/api/wishlist"),
-    Step("POST", "/api/albums", {"title": "Parity album"}, capture="album"),
+    Step("POST", "/api/albums", {"title": "Parity album {slot}"}, capture="album"),
     Step("GET", "/api/albums/{album}"),
     Step("PATCH", "/api/users/{user}", {"name": "Parity Tester"}),
     Step("GET", "/api/users/{user}"),
     Step("DELETE", "/api/wishlist/{item}"),
+    Step("DELETE", "/api/albums/{album}"),
     Step("DELETE", "/api/mocs/{moc}"),
     Step("GET", "/api/mocs/{moc}"),  # 404 after the delete
 )
@@ -153,10 +162,13 @@ def _replace(value: Any, pattern: re.Pattern[str], replacements: dict[str, str])
 class ParityRun:
     """Sends each step to each backend twice and compares the answers."""
 
-    def __init__(self, send: Send, *, read_user: str, run_id: str | None = None) -> None:
+    def __init__(
+        self, send: Send, *, read_user: str, run_id: str | None = None, shared_user: str | None = None
+    ) -> None:
         self._send = send
         self._read_user = read_user
         self._run_id = run_id or uuid.uuid4().hex[:8]
+        self._shared_user = shared_user
         self.report = ParityReport()
 
     def run(self, reads: tuple[Step, ...] = READS, writes: tuple[Step, ...] = WRITES) -> ParityReport:
@@ -165,10 +177,12 @@ class ParityRun:
             self._record(step, [normalised(*self._call(backend, step, read_ids), {}) for backend in catalogue.BACKENDS
                                 for _copy in "ab"])
         users = {
-            (backend, copy): f"parity-{self._run_id}-{backend}-{copy}"
+            (backend, copy): self._shared_user or f"parity-{self._run_id}-{backend}-{copy}"
             for backend in catalogue.BACKENDS for copy in "ab"
         }
-        captured: dict[tuple[str, str], dict[str, str]] = {slot: {"user": user} for slot, user in users.items()}
+        captured: dict[tuple[str, str], dict[str, str]] = {
+            slot: {"user": user, "slot": f"{self._run_id}/{slot[0]}/{slot[1]}"} for slot, user in users.items()
+        }
         for step in writes:
             answers = {}
             for slot in users:
@@ -191,7 +205,11 @@ class ParityRun:
         return ids
 
     def _call(self, backend: str, step: Step, ids: dict[str, str]) -> tuple[int, Any]:
-        return self._send(backend, step.method, step.path.format(**ids), step.body, ids["user"])
+        body = step.body
+        if isinstance(body, dict) and "slot" in ids:
+            body = {key: value.format(slot=ids["slot"]) if isinstance(value, str) else value
+                    for key, value in body.items()}
+        return self._send(backend, step.method, step.path.format(**ids), body, ids["user"])
 
     def _record(self, step: Step, answers: list[dict[str, Any]]) -> None:
         """``answers``: express a, express b, serverless a, serverless b."""

@@ -2,7 +2,8 @@
 
 Given on the command line, or read from the deployed stack's outputs
 (``HostedZoneId``, ``ApiRecordName``, ``ConfigBucketName``,
-``DeployWindowAlarmName``, ``ServiceName``), so a rollout of a deployed stack needs only its name.
+``DeployWindowAlarmName``, ``ServiceName``, ``HttpApiId``) and its parameter ``ExpressLoadBalancer``, so a
+rollout of a deployed stack needs only its name.
 """
 
 from __future__ import annotations
@@ -10,14 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.telemetry.aws_metrics import EXPRESS_LOAD_BALANCER, PLACEHOLDER_NAME
 from stack.rollout_contract import OUTPUT_KEYS
 
 DEFAULT_SERVICE = "lego-projects-api"
 DEFAULT_REGION = "us-east-1"
 
 
+def _placeholder_name(placeholder: str) -> str:
+    """``${ExpressLoadBalancer}`` -> ``ExpressLoadBalancer``: the stack parameter that gives its value."""
+    match = PLACEHOLDER_NAME.fullmatch(placeholder)
+    assert match is not None, placeholder
+    return match[1]
+
+
+EXPRESS_LOAD_BALANCER_PARAMETER = _placeholder_name(EXPRESS_LOAD_BALANCER)
+
+
 class TargetError(ValueError):
     """A part of the target is missing or cannot be found; the message says which and how to give it."""
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    """What one ``DescribeStacks`` says: the stack's outputs and the parameters it was deployed with."""
+
+    outputs: dict[str, str]
+    parameters: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,8 @@ class Target:
     service: str = DEFAULT_SERVICE
     api_id: str | None = None
     """The HTTP API's id: the gate reads serverless's edge (API Gateway metrics) when it is known."""
+    express_load_balancer: str | None = None
+    """Express's load balancer as its dimension (``app/<name>/<id>``): the gate reads who arrives at express."""
 
     def client(self, service: str) -> Any:
         import boto3
@@ -64,7 +86,8 @@ def resolve(
         "api_id": api_id,
     }
     missing = [name for name, value in given.items() if not value]
-    outputs = stack_outputs(stack_name, region=region, endpoint_url=endpoint_url) if missing and stack_name else {}
+    stack = describe(stack_name, region=region, endpoint_url=endpoint_url) if stack_name else None
+    outputs = stack.outputs if stack is not None else {}
     for name in missing:
         given[name] = outputs.get(OUTPUT_KEYS[name])
     chosen_service = given["service"] or DEFAULT_SERVICE
@@ -84,16 +107,21 @@ def resolve(
         endpoint_url=endpoint_url,
         service=chosen_service,
         api_id=given["api_id"] or None,
+        express_load_balancer=(stack.parameters.get(EXPRESS_LOAD_BALANCER_PARAMETER) or None) if stack else None,
     )
 
 
-def stack_outputs(stack_name: str, *, region: str, endpoint_url: str | None) -> dict[str, str]:
+def describe(stack_name: str, *, region: str, endpoint_url: str | None) -> DeployedStack:
+    """The deployed stack's outputs and parameters (one ``DescribeStacks``)."""
     import boto3
     from botocore.exceptions import ClientError
 
     client = boto3.client("cloudformation", region_name=region, endpoint_url=endpoint_url)
     try:
-        stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
+        stack = client.describe_stacks(StackName=stack_name)["Stacks"][0]
     except ClientError as exc:
         raise TargetError(f"cannot read stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from None
-    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+    return DeployedStack(
+        outputs={item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])},
+        parameters={item["ParameterKey"]: item.get("ParameterValue", "") for item in stack.get("Parameters", [])},
+    )

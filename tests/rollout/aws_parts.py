@@ -61,3 +61,19 @@ class SyntheticSource:
                         {"p50": p95 / 2, "p95": p95 * (1 + 0.01 * (i % 3)), "p99": p95 * 2})
             for i in range(count)
         ]
+
+
+def make_stack(endpoint: str, name: str, *, outputs: dict[str, str], parameters: dict[str, str]) -> None:
+    """A stack on moto whose outputs and parameters are these values, as ``brickguard deploy`` leaves a real one
+    (its one resource, a topic, only because a template needs one)."""
+    import json
+
+    template = {
+        "Parameters": {key: {"Type": "String"} for key in parameters},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1").create_stack(
+        StackName=name, TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+    )

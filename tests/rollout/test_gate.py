@@ -167,3 +167,16 @@ def test_a_few_requests_at_the_edge_breach_only_when_all_of_them_failed():
     five_of_five = series([100.0] * 12, requests=5, errors=5)
     assert evaluate([], [], CONFIG, _edge(10, one_of_five)).decision == "inconclusive"
     assert evaluate([], [], CONFIG, _edge(10, five_of_five)).decision == "rollback"
+
+
+def test_a_silent_serverless_edge_breaches_only_while_users_arrive_at_express():
+    """Serverless's edge counting nothing is a failure when express's edge shows users arriving (by the weights
+    10 % of them should have reached serverless), not when the whole API is idle (a quiet night in staging)."""
+    arriving = series([100.0] * 12, requests=90)  # 90 at express at 90/10: 10 expected at serverless
+    idle = EdgeReading(10, [], STARTS, express_weight=90, express_periods=[])
+    assert evaluate([], [], CONFIG, idle).decision == "inconclusive"
+    trickle = EdgeReading(10, [], STARTS, express_weight=90, express_periods=series([100.0] * 12, requests=9))
+    assert evaluate([], [], CONFIG, trickle).decision == "inconclusive"  # 1 expected: silence proves nothing
+    unreachable = evaluate([], [], CONFIG, EdgeReading(10, [], STARTS, express_weight=90, express_periods=arriving))
+    assert unreachable.decision == "rollback", unreachable.reasons
+    assert "nothing served at the edge while holding weight (10 requests expected" in unreachable.reasons[0]

@@ -52,3 +52,25 @@ def test_a_field_that_differs_only_between_backends_is_reported_with_both_values
 def test_list_elements_share_one_field_path():
     flat = flatten({"data": [{"id": 1}, {"id": 2}]})
     assert flat == {"data[].length": 2, "data[].id": (1, 2)}
+
+
+def test_one_shared_user_runs_every_write_slot_under_titles_of_its_own():
+    """A deployed pool gives the operator's one user: the four write sequences must not collide on a title."""
+    titles: dict[str, str] = {}  # title -> user: a MOC title is unique per user (409 otherwise)
+    users_seen = set()
+
+    def send(backend, method, path, body, user):
+        users_seen.add(user)
+        if method == "POST":
+            if titles.get(body["title"]) == user:
+                return 409, {"error": {"code": "CONFLICT"}}
+            titles[body["title"]] = user
+            return 201, {"success": True, "data": {"id": f"id-{next(counter)}", "title": body["title"]}}
+        return 200, {"success": True, "data": []}
+
+    writes = (Step("POST", "/api/mocs", {"title": "Parity castle {slot}"}, capture="moc"),
+              Step("POST", "/api/mocs", {"title": "Parity castle {slot}"}))  # the same slot again: 409
+    report = ParityRun(send, read_user="operator-sub", shared_user="operator-sub").run((), writes)
+    assert users_seen == {"operator-sub"} and len(titles) == 4
+    assert report.unexplained == 0 and report.compared == 8
+    assert "body.data.title" not in report.routes["POST /api/mocs"].noise  # "Parity castle <slot>" on every slot

@@ -47,18 +47,26 @@ def test_every_rollout_command_has_help(command):
         assert option in result.output
 
 
+@pytest.mark.parametrize("command", [["rollout", "smoke"], ["rollout", "advance"], ["parity"]])
+def test_the_commands_that_call_the_edge_take_its_urls_a_token_or_a_user_pool_sign_in(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    for option in ("--express-url", "--serverless-url", "--token", "--username", "--client-id", "--stack-name"):
+        assert option in result.output
+
+
 def test_status_advance_watch_and_rollback_from_the_command_line(aws, tmp_path):
     target, options = aws
     status = json.loads(run("status", *options, "--metrics", "none", "--json", data_dir=tmp_path).stdout)
     assert status["weights"]["serverless"] == 0 and status["verdict"]["decision"] == "inconclusive"
 
-    refused = run("advance", *options, "--skip-cache-flush", data_dir=tmp_path, check=False)
+    refused = run("advance", *options, "--skip-cache-flush", "--skip-smoke", data_dir=tmp_path, check=False)
     assert refused.returncode == 1 and "brickguard parity" in refused.stderr and "Traceback" not in refused.stderr
 
     (tmp_path / "parity.json").write_text(json.dumps({"compared": 40, "unexplained": 0}))
-    dry = run("advance", *options, "--skip-cache-flush", "--dry-run", data_dir=tmp_path)
+    dry = run("advance", *options, "--skip-cache-flush", "--skip-smoke", "--dry-run", data_dir=tmp_path)
     assert "serverless=10 TTL 60" in dry.stdout and route53_records(target)["serverless"]["Weight"] == 0
-    run("advance", *options, "--skip-cache-flush", data_dir=tmp_path)
+    run("advance", *options, "--skip-cache-flush", "--skip-smoke", data_dir=tmp_path)
     assert route53_records(target)["serverless"]["Weight"] == 10
 
     # moto fails CloudWatch percentile queries (HTTP 500): no figures is "inconclusive", never a crash or a pass.
@@ -98,3 +106,24 @@ def test_rollback_and_status_without_figures_do_not_import_scipy():
 def test_a_missing_target_is_a_usage_error_naming_the_options(tmp_path):
     result = run("status", data_dir=tmp_path, check=False)
     assert result.returncode == 2 and "--hosted-zone-id" in result.stderr and "--stack-name" in result.stderr
+
+
+def test_an_advance_whose_smoke_flow_fails_is_reported_failed_and_goes_back(aws, tmp_path):
+    """The edges refuse (nobody listens there): the weights move, the smoke flow fails, they move back."""
+    from devstack.embedded import free_port
+
+    target, options = aws
+    (tmp_path / "parity.json").write_text(json.dumps({"compared": 40, "unexplained": 0}))
+    edges = ["--express-url", f"http://127.0.0.1:{free_port()}", "--serverless-url", f"http://127.0.0.1:{free_port()}",
+             "--token", "operator-token"]
+    dry = run("advance", *options, *edges, "--skip-cache-flush", "--dry-run", data_dir=tmp_path)
+    assert "smoke flow (read, write, read back, delete)" in dry.stdout
+
+    failed = run("advance", *options, *edges, "--skip-cache-flush", data_dir=tmp_path, check=False)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "smoke FAILED: 2 of 2 steps on express, serverless" in failed.stdout
+    assert "advance FAILED: the smoke flow failed, weights back to 0% serverless" in failed.stdout
+    assert route53_records(target)["serverless"]["Weight"] == 0 and config_object(target)[0]["useServerless"] is False
+
+    nowhere = run("advance", *options, "--skip-cache-flush", data_dir=tmp_path, check=False)
+    assert nowhere.returncode == 2 and "--express-url" in nowhere.stderr and "--skip-smoke" in nowhere.stderr

@@ -27,13 +27,14 @@ def target(moto_endpoint):
     return make_target(moto_endpoint)
 
 
-def controller(target, source=None, *, parity=CLEAN, flush=None, min_stage_seconds=0, now=None):
+def controller(target, source=None, *, parity=CLEAN, flush=None, min_stage_seconds=0, now=None, smoke=None):
     return RolloutController(
         target,
         source=source if source is not None else SyntheticSource(),
         evaluation=Evaluation(period_s=60, window_s=600),
         flush=flush,
         parity_clean=lambda: parity,
+        smoke=smoke,
         min_stage_seconds=min_stage_seconds,
         **({"now": now} if now else {}),
     )
@@ -173,3 +174,87 @@ def test_the_verdict_reads_the_edge_when_serverless_holds_weight(target):
     verdict = with_edge.verdict()
     assert verdict.decision == "rollback", verdict.reasons
     assert "at the edge" in verdict.reasons[0]
+
+
+def _refused_edge_smoke():
+    """The smoke flow against edges nobody listens on: a real refused connection on each backend."""
+    import requests
+
+    from devstack.embedded import free_port
+    from rollout.smoke import run_smoke
+
+    urls = {"express": f"http://127.0.0.1:{free_port()}", "serverless": f"http://127.0.0.1:{free_port()}"}
+
+    def send(backend, method, path, body):
+        try:
+            response = requests.request(method, urls[backend] + path, json=body, timeout=5)
+        except requests.RequestException as exc:
+            return None, str(exc)
+        return response.status_code, response.json()
+
+    return lambda: run_smoke(send, urls)
+
+
+def test_a_failing_smoke_flow_puts_the_weights_back_where_they_were_and_audits_the_revert(target):
+    clock = Clock()
+    controller(target, now=clock).advance()  # 0 -> 10, no smoke
+    clock.now += timedelta(hours=1)
+    report = controller(target, now=clock, smoke=_refused_edge_smoke()).advance()
+    assert report.reverted and report.to_percent == 25 and report.smoke is not None and not report.smoke.passed
+    records = route53_records(target)
+    assert (records["express"]["Weight"], records["serverless"]["Weight"]) == (90, 10)  # where it was, not 100/0
+    assert config_object(target)[0]["useServerless"] is True  # 10 % still holds serverless
+    assert window_state(target) == "OK"
+    last = controller(target).audit.last()
+    assert (last["action"], last["from"], last["to"]) == ("advance-reverted", 10, 25)
+    assert last["smoke"]["passed"] is False and "revert_route53_insync_s" in last["timings"]
+
+
+def test_a_failing_smoke_flow_on_the_first_step_turns_the_flag_back_off(target):
+    report = controller(target, smoke=_refused_edge_smoke()).advance()
+    assert report.reverted and route53_records(target)["serverless"]["Weight"] == 0
+    assert config_object(target)[0]["useServerless"] is False
+    assert controller(target).audit.last()["action"] == "advance-reverted"
+
+
+class SilentServerlessEdge:
+    """Serverless's edge counts nothing; express's counts ``express_requests`` a period (who arrives)."""
+
+    def __init__(self, express_requests: float) -> None:
+        self.express_requests = express_requests
+
+    def edge_periods(self, backend, start, end, period_s):
+        from rollout.metric_source import PeriodStats
+
+        if backend == "serverless" or not self.express_requests:
+            return []
+        count = int((end - start).total_seconds() // period_s)
+        return [PeriodStats(start + timedelta(seconds=i * period_s), self.express_requests, 0,
+                            {"p50": 20, "p95": 40, "p99": 50}) for i in range(count + 1)]
+
+
+def test_with_express_edge_a_silent_serverless_rolls_back_only_while_users_arrive(target):
+    clock = Clock()
+    controller(target, now=clock).weights.apply(10)
+
+    def verdict(express_requests: float):
+        return RolloutController(
+            target, source=SyntheticSource(requests=0), edge=SilentServerlessEdge(express_requests), express_edge=True,
+            evaluation=Evaluation(period_s=60, window_s=600), flush=None, parity_clean=lambda: CLEAN, now=clock,
+        ).verdict()
+
+    assert verdict(0).decision == "inconclusive"  # nobody arrives anywhere: an idle API
+    busy = verdict(900)  # 900 at express at 90/10: 100 expected at serverless, none arrived
+    assert busy.decision == "rollback" and "100 requests expected by the weights" in busy.reasons[0]
+
+
+def test_the_target_reads_express_load_balancer_from_the_stacks_parameters(moto_endpoint):
+    from rollout.target import resolve
+    from tests.rollout.aws_parts import make_stack
+
+    make_stack(moto_endpoint, "lego-api-test",
+               outputs={"HostedZoneId": "Z1", "ApiRecordName": RECORD, "ConfigBucketName": "b", "HttpApiId": "a1b2"},
+               parameters={"ExpressLoadBalancer": "app/lego-express/0123456789abcdef"})
+    target = resolve(hosted_zone_id=None, record_name=None, config_bucket=None, deploy_window_alarm=None,
+                     stack_name="lego-api-test", endpoint_url=moto_endpoint)
+    assert (target.api_id, target.express_load_balancer) == ("a1b2", "app/lego-express/0123456789abcdef")

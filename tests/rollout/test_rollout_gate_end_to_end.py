@@ -140,8 +140,12 @@ def test_the_gate_on_real_backends_under_load(gate_up, local_aws, tmp_path):
         slowed = time.time()
         load.wait_for_periods(slowed, NO_GO_PERIODS, ("express", "serverless"))
         refused = gate_up.cli("rollout", "advance", "--min-stage-seconds", "0", *gate(NO_GO_PERIODS))
-        assert refused.returncode == 1 and "no-go" in refused.stderr, refused.stderr
-        assert "slower than express" in refused.stderr or "p95" in refused.stderr
+        assert refused.returncode == 1, refused.stderr
+        # refused for its latency: against express (no-go), or — when this machine's caps make the local gateway
+        # queue the slowed invocations (LocalQueued: AWS would scale out) — by the edge's p95 over 1 s (rule 0)
+        compared = "no-go" in refused.stderr and ("slower than express" in refused.stderr or "p95" in refused.stderr)
+        at_edge = "rollback" in refused.stderr and "p95" in refused.stderr and "at the edge" in refused.stderr
+        assert compared or at_edge, refused.stderr
         assert records.current().serverless == 25
 
         chaos(gate_up, "refuse")

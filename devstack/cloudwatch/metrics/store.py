@@ -160,6 +160,16 @@ class MetricStore:
             series = self._series.get(key)
             return series.between(start, end) if series is not None else []
 
+    def timed_samples(self, key: MetricKey, start: float, end: float) -> list[tuple[float, float]]:
+        """``(published at, value)`` of the raw samples in ``[start, end)``: a whole window in one pass."""
+        with self._lock:
+            series = self._series.get(key)
+            if series is None:
+                return []
+            low = bisect.bisect_left(series.times, start)
+            high = bisect.bisect_left(series.times, end)
+            return list(zip(series.times[low:high], series.values[low:high], strict=True))
+
     def sums_by_dimensions(self, namespace: str, name: str) -> dict[frozenset[tuple[str, str]], float]:
         """The sum of every retained sample of ``namespace``/``name``, per set of dimensions."""
         with self._lock:
