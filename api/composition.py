@@ -1,10 +1,12 @@
-"""The API's guarded handlers, every function's, composed from one set of dependency objects.
+"""The API's guarded handlers, composed from one set of dependency objects: one function's, or every function's.
 
 Each backend has one composition root that builds its
 :class:`~api.dependencies.Dependencies` once and hands it here: Lambda's module
-init (:mod:`api.handlers`, from the environment), the serverful backend
-(``brickguard up``, from its settings), and tests (from theirs). Two compositions
-in one process serve side by side, each from its own objects.
+init (:mod:`api.handlers`, from the environment, one function per execution
+environment: :func:`build_handler`), the serverful backend (``brickguard up``,
+from its settings, every function in one process: :func:`build_handlers`), and
+tests (from theirs). Two compositions in one process serve side by side, each
+from its own objects.
 """
 
 from __future__ import annotations
@@ -14,30 +16,45 @@ from typing import Any
 
 from api.app import FUNCTION_ROUTERS, function_resolver
 from api.dependencies import Dependencies
-from api.services import parts_import
 from runtime.event_handler import guarded_event_handler
 from runtime.wrapper import LambdaHandler, guarded_handler
+
+CSV_PARSER = "csv-parser"
+COMPOSED_FUNCTIONS = (*FUNCTION_ROUTERS, CSV_PARSER)
+"""Every function a composition can build: the HTTP functions, then the parts-list parser upload invokes."""
+
+
+def build_handler(
+    function: str, deps: Dependencies, *, on_lambda_invocation: Callable[[], object] | None = None
+) -> LambdaHandler:
+    """The guarded handler of ``function``, serving from ``deps``; only its own routes' modules are imported.
+
+    ``on_lambda_invocation`` runs first in each HTTP function's invocations (Lambda's breaker gauge).
+    """
+    if function == CSV_PARSER:
+        return _csv_parser_handler(deps)
+    if function not in FUNCTION_ROUTERS:
+        raise KeyError(f"no function {function!r}: one of {', '.join(COMPOSED_FUNCTIONS)}")
+    return guarded_handler(
+        function_resolver(function, deps), function=function, warmup=deps.warmup,
+        on_lambda_invocation=on_lambda_invocation,
+    )
 
 
 def build_handlers(
     deps: Dependencies, *, on_lambda_invocation: Callable[[], object] | None = None
 ) -> dict[str, LambdaHandler]:
-    """``{function: handler}`` for every function of the architecture, all serving from ``deps``.
-
-    ``on_lambda_invocation`` runs first in each HTTP function's invocations (Lambda's breaker gauge).
-    """
-    handlers = {
-        function: guarded_handler(
-            function_resolver(function, deps), function=function, warmup=deps.warmup,
-            on_lambda_invocation=on_lambda_invocation,
-        )
-        for function in FUNCTION_ROUTERS
+    """``{function: handler}`` for every function of the architecture, all serving from ``deps``."""
+    return {
+        function: build_handler(function, deps, on_lambda_invocation=on_lambda_invocation)
+        for function in COMPOSED_FUNCTIONS
     }
+
+
+def _csv_parser_handler(deps: Dependencies) -> LambdaHandler:
+    from api.services import parts_import  # the CSV parser's own code: no other function imports it
 
     def parse_parts_list(event: Any) -> Any:
         return parts_import.import_parts_list(deps.database, deps.outbox, deps.storage, event)
 
-    handlers["csv-parser"] = guarded_event_handler(
-        parse_parts_list, function="csv-parser", route="Event csv-parser", warmup=deps.warmup
-    )
-    return handlers
+    return guarded_event_handler(parse_parts_list, function=CSV_PARSER, route="Event csv-parser", warmup=deps.warmup)

@@ -21,14 +21,16 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
 
 from runtime.telemetry import catalogue, recorder
+
+if TYPE_CHECKING:  # the ORM is imported by the code that hands in a session (the health function never does)
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session
 
 CACHE = "cache"
 SEARCH = "search"

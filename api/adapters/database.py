@@ -34,7 +34,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from guards.breaker import Breaker
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 CONNECT_TIMEOUT_S = 2
 """libpq's minimum. A request with less time left stops waiting for the handshake at its deadline instead."""
@@ -152,15 +153,18 @@ class Database:
 
     def read(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in autocommit; run once more when the pooled connection turned out dead."""
+        return self._once_more_if_dead(lambda: self._guarded(self._session_unit(autocommit=True)), work)
+
+    def _once_more_if_dead(self, guarded: Callable[[], AbstractContextManager[U]], work: Callable[[U], T]) -> T:
         with answered_as_http(catalogue.POSTGRES):
             try:
-                with self._guarded_session(autocommit=True) as session:
-                    return work(session)
+                with guarded() as unit:
+                    return work(unit)
             except Exception as exc:
                 if not getattr(exc, "connection_invalidated", False) or not self.breaker.allow():
                     raise
-            with self._guarded_session(autocommit=True) as session:
-                return work(session)
+            with guarded() as unit:
+                return work(unit)
 
     def write(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a transaction (``work`` commits); rerun after a deadlock or serialization failure."""
@@ -168,7 +172,7 @@ class Database:
         with answered_as_http(catalogue.POSTGRES):
             while True:
                 try:
-                    with self._guarded_session(autocommit=False) as session:
+                    with self._guarded(self._session_unit(autocommit=False)) as session:
                         return work(session)
                 except Exception as exc:
                     if not errors.is_transaction_conflict(exc) or attempt == CONFLICT_ATTEMPTS:
@@ -183,12 +187,24 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transactional session for code that manages its own unit of work (setup, CLI, tests)."""
-        with answered_as_http(catalogue.POSTGRES), self._guarded_session(autocommit=False) as session:
+        with answered_as_http(catalogue.POSTGRES), self._guarded(self._session_unit(autocommit=False)) as session:
             yield session
 
     @contextmanager
-    def _guarded_session(self, *, autocommit: bool) -> Iterator[Session]:
-        """A session judged by the breaker and abandoned by the watchdog when its time is up."""
+    def _session_unit(self, *, autocommit: bool) -> Iterator[tuple[Session, Connection]]:
+        """An ORM session and the connection it checked out."""
+        with self._sessions(bind=self._read_engine if autocommit else self.engine) as session:
+            yield session, self._checkout(session.connection)
+
+    @contextmanager
+    def _connection_unit(self) -> Iterator[tuple[Connection, Connection]]:
+        """A Core connection in autocommit: a round trip that needs no ORM (the health function never imports it)."""
+        with self._checkout(self._read_engine.connect) as connection:
+            yield connection, connection
+
+    @contextmanager
+    def _guarded(self, unit: AbstractContextManager[tuple[U, Connection]]) -> Iterator[U]:
+        """``unit`` (a session or a Core connection) judged by the breaker, abandoned by the watchdog in time."""
         limit = deadline.call_timeout(STATEMENT_TIMEOUT_S)  # DeadlineExceeded when no time is left
         by_deadline = limit < STATEMENT_TIMEOUT_S
         checked_out: list[Connection] = []
@@ -197,13 +213,13 @@ class Database:
             with (
                 dependency_span("postgres", breakerState=self.breaker.state),
                 self.breaker.calling(),
-                self._sessions(bind=self._read_engine if autocommit else self.engine) as session,
+                unit as (opened, connection),
             ):
-                checked_out.append(self._checkout(session))
+                checked_out.append(connection)
                 if alarm.fired:
                     raise Abandoned(limit, by_deadline)
                 try:
-                    yield session
+                    yield opened
                 finally:
                     alarm.cancel()
                     if alarm.fired:
@@ -217,19 +233,21 @@ class Database:
         finally:
             alarm.cancel()
 
-    def _checkout(self, session: Session) -> Connection:
+    def _checkout(self, connect: Callable[[], Connection]) -> Connection:
         """Check out a connection, with backoff: the first one of a fresh environment may be refused."""
         if self._connected_once:
-            return retry_call(session.connection, dependency="postgres", budget=self._budget)
-        connection = connect_with_backoff(session.connection, "postgres")
+            return retry_call(connect, dependency="postgres", budget=self._budget)
+        connection = connect_with_backoff(connect, "postgres")
         self._connected_once = True
         return connection
 
     def ping(self) -> None:
-        """One round trip on a pooled connection (health probe, keep-warm)."""
+        """One round trip on a pooled connection (health probe, keep-warm, init), on Core: no ORM imported."""
         from sqlalchemy import text
 
-        self.read(lambda session: session.execute(text("SELECT 1")))
+        self._once_more_if_dead(
+            lambda: self._guarded(self._connection_unit()), lambda connection: connection.execute(text("SELECT 1"))
+        )
 
     def dispose(self) -> None:
         """Close every pooled connection (tests, shutdown)."""

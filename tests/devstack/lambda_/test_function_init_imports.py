@@ -1,0 +1,111 @@
+"""Each function's init imports only what that function serves: its own routes, never another function's.
+
+The runtime interface client imports ``api.handlers`` and reads the attribute its handler string
+names, both during init. Each test runs that init as a local execution environment does: a fresh
+``python -S`` process with only the function's artifact and the platform layer on its path, the
+variables the stack gives the function, and the real PostgreSQL and Redis (init opens its
+connections), then reads ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from api.functions import FUNCTIONS
+from cli.up import function_environment
+from devstack.lambda_.function_code import FunctionCode, local_code
+from runtime import config
+
+INIT = """
+import importlib, json, os, sys
+module, _, attribute = os.environ["_HANDLER"].rpartition(".")
+handler = getattr(importlib.import_module(module), attribute)
+print(json.dumps({"callable": callable(handler), "modules": sorted(sys.modules)}))
+"""
+OWN_CODE = {
+    "health": {"api.routes.health", "api.routes.debug"},
+    "mocs": {"api.routes.mocs"},
+    "gallery": {"api.routes.gallery"},
+    "wishlist": {"api.routes.wishlist"},
+    "profile": {"api.routes.profile"},
+    "upload": {"api.routes.uploads"},
+    "csv-parser": {"api.services.parts_import"},
+}
+"""The modules that hold each function's own code: imported by its init, by no other function's."""
+ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas"}
+"""What the health function never needs: it pings PostgreSQL, it reads no rows."""
+IMAGE_PROCESSING = {"PIL", "PIL.Image"}
+"""Imported by the image routes when an image arrives, never during any function's init."""
+
+
+@pytest.fixture(scope="module")
+def function_code() -> dict[str, FunctionCode]:
+    """Every function's artifact for this machine (built once per content hash, reused after)."""
+    return local_code([function.name for function in FUNCTIONS])
+
+
+@pytest.fixture(scope="module")
+def init_modules(
+    function_code: dict[str, FunctionCode], database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], set[str]]:
+    """``sys.modules`` after the init of one function, as its execution environment runs it (once per function)."""
+    found: dict[str, set[str]] = {}
+    settings = config.Settings(
+        backend="serverless", database_url=database_url, redis_url=redis_url,
+        data_dir=str(tmp_path_factory.mktemp("init-imports")), tracing="off",
+    )
+
+    def init(name: str) -> set[str]:
+        if name not in found:
+            found[name] = _run_init(name)
+        return found[name]
+
+    def _run_init(name: str) -> set[str]:
+        function = next(function for function in FUNCTIONS if function.name == name)
+        code = function_code[name]
+        variables = {
+            **function_environment(settings),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": code.python_path(),
+            "LAMBDA_TASK_ROOT": str(code.task_root),
+            "_HANDLER": function.handler,
+            "AWS_LAMBDA_FUNCTION_NAME": f"lego-api-{name}-test",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", INIT], cwd=code.task_root, env=variables,
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        assert answer["callable"], function.handler
+        return set(answer["modules"])
+
+    return init
+
+
+@pytest.mark.parametrize("name", sorted(OWN_CODE))
+def test_a_function_init_imports_its_own_routes_and_no_other_function_routes(
+    init_modules: Callable[[str], set[str]], name: str
+) -> None:
+    modules = init_modules(name)
+    others = set().union(*(code for function, code in OWN_CODE.items() if function != name))
+    assert OWN_CODE[name] <= modules
+    assert sorted(others & modules) == []
+    assert sorted(IMAGE_PROCESSING & modules) == []
+
+
+def test_the_health_function_init_opens_postgresql_without_the_orm_or_the_models(
+    init_modules: Callable[[str], set[str]],
+) -> None:
+    modules = init_modules("health")
+    assert {"sqlalchemy.engine", "psycopg", "redis"} <= modules  # the clients its probes use are built in init
+    assert sorted(ORM_AND_MODELS & modules) == []
+    assert [module for module in modules if module.startswith(("api.services", "api.uploads"))] == []
