@@ -40,13 +40,6 @@ class Captured:
 
 
 @pytest.fixture
-def process_sinks_out() -> Iterator[None]:
-    """The test records alone: the process guard's sinks are out of the recorder until it ends."""
-    with recording_alone():
-        yield
-
-
-@pytest.fixture
 def make_telemetry() -> Iterator[Callable[..., Captured]]:
     """Build a Telemetry whose EMF and logs go to StringIO, recording alone; uninstalled after the test."""
     made: list[Telemetry] = []

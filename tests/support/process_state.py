@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.guard_process import recording_alone
+
 
 @cache
 def _moto_defaults() -> dict[str, Any] | None:
@@ -116,3 +118,10 @@ def _process_state_is_handed_back() -> Iterator[None]:
     if changed:
         pytest.fail("this test or one of its function-scoped fixtures left process-wide state changed; restore it "
                     "where it is changed:\n  " + "\n  ".join(changed), pytrace=False)
+
+
+@pytest.fixture
+def process_sinks_out() -> Iterator[None]:
+    """The test records alone (its own telemetry, another backend): the process's sinks are out until it ends."""
+    with recording_alone():
+        yield
