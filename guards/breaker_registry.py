@@ -36,46 +36,18 @@ from runtime.telemetry import catalogue
 
 DEFAULT_CONFIGS: Mapping[str, BreakerConfig] = MappingProxyType(
     {
+        # Every breaker opens when half the calls of its window (at least 5) fail or are slow: BreakerConfig's
+        # defaults. They differ in the window, in what counts as slow, and in how soon they probe again.
         # Source of truth, no fallback: open only on a clear outage, probe again soon.
-        catalogue.POSTGRES: BreakerConfig(
-            failure_rate_threshold=0.5,
-            minimum_calls=5,
-            window_seconds=30.0,
-            slow_call_seconds=2.0,
-            reset_timeout=5.0,
-        ),
+        catalogue.POSTGRES: BreakerConfig(window_seconds=30.0, slow_call_seconds=2.0, reset_timeout=5.0),
         # Cache with a PostgreSQL fallback: a 100 ms Redis call is already slower than the fallback.
-        catalogue.REDIS: BreakerConfig(
-            failure_rate_threshold=0.5,
-            minimum_calls=5,
-            window_seconds=10.0,
-            slow_call_seconds=0.1,
-            reset_timeout=5.0,
-        ),
+        catalogue.REDIS: BreakerConfig(window_seconds=10.0, slow_call_seconds=0.1, reset_timeout=5.0),
         # Search with an ILIKE fallback and lower traffic: longer window, slower probes.
-        catalogue.OPENSEARCH: BreakerConfig(
-            failure_rate_threshold=0.5,
-            minimum_calls=5,
-            window_seconds=30.0,
-            slow_call_seconds=0.25,
-            reset_timeout=10.0,
-        ),
+        catalogue.OPENSEARCH: BreakerConfig(window_seconds=30.0, slow_call_seconds=0.25, reset_timeout=10.0),
         # Uploads only, no fallback: a multi-megabyte PUT takes a while, so only a very slow call is a failure.
-        catalogue.S3: BreakerConfig(
-            failure_rate_threshold=0.5,
-            minimum_calls=5,
-            window_seconds=30.0,
-            slow_call_seconds=5.0,
-            reset_timeout=10.0,
-        ),
+        catalogue.S3: BreakerConfig(window_seconds=30.0, slow_call_seconds=5.0, reset_timeout=10.0),
         # Profiles only, with a cached or token-claims fallback: like Redis, fail over quickly; AdminGetUser is fast.
-        catalogue.COGNITO: BreakerConfig(
-            failure_rate_threshold=0.5,
-            minimum_calls=5,
-            window_seconds=30.0,
-            slow_call_seconds=1.0,
-            reset_timeout=10.0,
-        ),
+        catalogue.COGNITO: BreakerConfig(window_seconds=30.0, slow_call_seconds=1.0, reset_timeout=10.0),
     }
 )
 

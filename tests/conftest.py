@@ -31,9 +31,11 @@ pytest_plugins = [
     "tests.support.api_fixtures",
     "tests.support.guarded_api",
     "tests.support.observed_up",
+    "tests.support.process_state",
     "tests.support.stack_fixtures",
 ]
-"""Fixtures shared across subjects (the API's clients and `up`, the observed `up`, moto for the stack)."""
+"""Fixtures shared across subjects (the API's clients and `up`, the observed `up`, moto for the stack), and the
+check that every test hands process-wide state back (the guard, the recorder, moto's config)."""
 
 WAITING_ON_UP = (
     "tests/devstack/chaos/",
@@ -41,9 +43,6 @@ WAITING_ON_UP = (
     "tests/devstack/load/",
     "tests/rollout/test_rollout_gate_end_to_end.py",
     "tests/runtime/edge/test_cors_in_chromium.py",
-    # order-sensitive in the in-order group (process-global guard and moto state left by earlier tests; open):
-    "tests/runtime/test_runtime_end_to_end.py",
-    "tests/stack/test_deploy_stack.py",
 )
 """Tests that mostly wait on a `brickguard up` of their own (alarm periods, load phases, a browser).
 

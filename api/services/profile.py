@@ -8,8 +8,10 @@ PostgreSQL and cached (``profile:user:{id}``).
 When the pool cannot be reached (or has no such configuration) a read degrades instead of failing:
 the identity comes from the token's claims (``sub``, ``email``, ``name``: what the JWT authorizer
 validated; no ``picture``), and ``meta.identitySource`` says so (``"token"`` instead of
-``"cognito"``); so does a user the pool no longer has. A write needs the pool: it is a 503 with
-``Retry-After`` while the pool is down (404 for a user it does not have), never a 500.
+``"cognito"``); so does a user the pool no longer has, or one whose id no pool could hold. A write
+needs the pool: while it is down, or missing (``COGNITO_USER_POOL_ID`` names no pool), a 503 with
+``Retry-After`` naming ``cognito`` (:func:`api.dependency_errors.unavailable`); a 404 for a user it
+does not have, a 400 for an id Cognito refuses as a username; never a 500.
 """
 
 from __future__ import annotations
@@ -21,16 +23,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import cache_keys, object_keys, responses
+from api import cache_keys, dependency_errors, object_keys, responses
 from api.adapters.outbox import Outbox
-from api.adapters.user_pool import UnknownUser, UserPool, UserPoolUnavailable
+from api.adapters.user_pool import InvalidUsername, UnknownUser, UserPool, UserPoolUnavailable
 from api.models import GalleryImage, MocInstruction, WishlistItem
 from api.services.changes import commit_change
-from runtime.errors import NotFound, ServiceUnavailable
+from runtime.errors import NotFound, ServiceUnavailable, ValidationError
+from runtime.telemetry import catalogue
 
 FROM_POOL = "cognito"
 FROM_TOKEN = "token"  # noqa: S105 - where the identity came from, not a secret
-POOL_RETRY_AFTER_S = 10
+NOT_A_USERNAME = (
+    "This user id cannot be a user pool username: Cognito takes 1 to 128 letters, marks, symbols, digits "
+    "or punctuation (no spaces or control characters)"
+)
 TOKEN_ATTRIBUTES = ("email", "name")
 """What a degraded answer takes from the token's claims (the pool's values when it last issued it)."""
 
@@ -52,7 +58,7 @@ def identity(pool: UserPool, user_id: str, claims: dict[str, Any]) -> tuple[dict
     if pool.configured:
         try:
             return pool.attributes(user_id), FROM_POOL
-        except (UserPoolUnavailable, UnknownUser):  # unknown: deleted from the pool since the token was issued
+        except (UserPoolUnavailable, UnknownUser):  # unknown: deleted since the token was issued, or never a username
             pass
     from_token = {name: str(claims[name]) for name in TOKEN_ATTRIBUTES if claims.get(name)}
     return {"sub": user_id, **from_token}, FROM_TOKEN
@@ -71,12 +77,12 @@ def update_attributes(pool: UserPool, user_id: str, changes: dict[str, str | Non
     try:
         pool.update(user_id, changes)
         return pool.attributes(user_id)
+    except InvalidUsername:
+        raise ValidationError(NOT_A_USERNAME) from None
     except UnknownUser:
         raise NotFound("User not found") from None
-    except UserPoolUnavailable:
-        raise ServiceUnavailable(
-            "The user pool is unavailable, retry shortly", retry_after=POOL_RETRY_AFTER_S
-        ) from None
+    except UserPoolUnavailable as exc:
+        raise dependency_errors.unavailable(catalogue.COGNITO, exc.retry_after) from None
 
 
 def _lock_avatar(session: Session, user_id: str) -> None:

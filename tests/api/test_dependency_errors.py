@@ -1,7 +1,7 @@
 """Guard errors answered through real requests: the Lambda handler in-process, real PostgreSQL and S3 (moto).
 
-One mapping (api/dependency_errors.py): breaker open → 503 with ``Retry-After`` and the dependency named in
-``details``; out of time → 504; a transaction that keeps losing to another → 409.
+One mapping (api/dependency_errors.py): breaker open or down → 503 with ``Retry-After`` and the dependency
+named in ``details``; out of time → 504; a transaction that keeps losing to another → 409.
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ def test_an_open_storage_breaker_is_a_503_naming_s3_with_retry_after(lambda_clie
     error = assert_envelope(reply, 503, "SERVICE_UNAVAILABLE")
     assert error["details"] == {"dependency": "s3"}
     assert int(reply.headers["retry-after"]) >= 1
+
+
+def test_a_dependency_that_is_down_is_a_503_naming_it() -> None:
+    from api.dependency_errors import api_error
+
+    answer = api_error(ConnectionRefusedError("refused"), "s3")
+    assert answer is not None and (answer.status, answer.details) == (503, {"dependency": "s3"})
+    assert answer.headers == {"Retry-After": "5"}
 
 
 def test_a_request_without_time_left_for_the_database_is_a_504(lambda_client) -> None:

@@ -3,7 +3,9 @@
 On the three entry points, a name or picture written through the API is the pool's attribute
 and one set in the pool is what the API answers. A stopped moto server (a real outage: the
 process is gone, connections refused) degrades the read to the token's identity, named in
-``meta.identitySource``, and makes a write a 503: never a 500.
+``meta.identitySource``, and makes a write a 503: never a 500. So does a pool that does not exist
+(``COGNITO_USER_POOL_ID`` naming no pool); a user id Cognito refuses as a username reads from the
+token and is a 400 on a write.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any
 
 import pytest
 
+from api.adapters.user_pool import InvalidUsername, UserPool, UserPoolUnavailable
 from api.composition import build_handlers
 from api.dependencies import Dependencies
+from api.services import profile
 from devstack.cognito import local_user_pool
 from devstack.s3 import local_s3 as local_s3_server
 from runtime import config
+from runtime.errors import ValidationError
 from tests.conftest import LocalS3
 from tests.support.clients import LambdaClient
 from tests.support.helpers import assert_envelope, moc_body
@@ -115,3 +120,72 @@ def test_the_session_pool_survives_a_fresh_in_process_moto_server(local_s3, user
     """The stack tests reset their in-process moto server; the session's pool is in a process of its own."""
     pool = local_user_pool.client(local_s3.endpoint).describe_user_pool(UserPoolId=user_pool_id)
     assert pool["UserPool"]["Id"] == user_pool_id
+
+
+@pytest.fixture
+def pool_named(api_settings: config.Settings) -> Iterator[Any]:
+    """Factory: handlers whose settings name this pool id on the session's moto server; disposed after."""
+    made: list[Dependencies] = []
+
+    def build(pool_id: str) -> tuple[LambdaClient, Dependencies]:
+        deps = Dependencies(dataclasses.replace(api_settings, cognito_user_pool_id=pool_id))
+        made.append(deps)
+        return LambdaClient(build_handlers(deps)), deps
+
+    yield build
+    for deps in made:
+        deps.database.dispose()
+
+
+def test_a_pool_that_does_not_exist_degrades_reads_and_makes_writes_a_503_naming_cognito(
+    pool_named: Any, user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = pool_named("us-east-1_NoSuchPool")  # moto answers ResourceNotFoundException, as AWS does
+    claims = {"sub": user, "email": f"{user}@example.com", "name": "From The Token"}
+    read = client.call("GET", f"/api/users/{user}", claims=claims)
+    assert read.status == 200, read.text
+    assert read.json["meta"] == {"identitySource": "token"} and read.json["data"]["name"] == "From The Token"
+    refused = client.call("PATCH", f"/api/users/{user}", json_body={"name": "Nope"}, claims=claims)
+    error = assert_envelope(refused, 503, "SERVICE_UNAVAILABLE")
+    assert error["details"] == {"dependency": "cognito"} and int(refused.headers["retry-after"]) >= 1
+    assert "us-east-1_NoSuchPool does not exist: check COGNITO_USER_POOL_ID" in caplog.text  # the operator's clue
+
+
+def test_a_user_id_cognito_refuses_as_a_username_reads_from_the_token_and_is_a_400_on_a_write(
+    api_dependencies: Dependencies
+) -> None:
+    """botocore refuses an empty username itself; Cognito answers ``InvalidParameterException`` for one
+    outside its rules (moto takes any: the replayed answers below), and both are the same verdict."""
+    pool = api_dependencies.user_pool
+    with pytest.raises(InvalidUsername):
+        pool.attributes("")
+    assert profile.identity(pool, "", {"email": "e@example.com"}) == (
+        {"sub": "", "email": "e@example.com"}, profile.FROM_TOKEN)
+    with pytest.raises(ValidationError, match="cannot be a user pool username"):
+        profile.update_attributes(pool, "", {"name": "Nope"})
+
+
+CONSTRAINT = "1 validation error detected: Value {} failed to satisfy constraint: Member must satisfy regular " \
+             "expression pattern: {}"
+"""Cognito's ``InvalidParameterException`` message for a parameter outside its rules."""
+
+
+@pytest.mark.parametrize(("message", "verdict"), [
+    (CONSTRAINT.format("at 'username'", "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"), InvalidUsername),
+    (CONSTRAINT.format("'YOUR_USER_POOL_ID' at 'userPoolId'", "[\\w-]+_[0-9a-zA-Z]+"), UserPoolUnavailable),
+], ids=["username", "pool id"])
+def test_cognitos_invalid_parameter_answers_are_an_invalid_username_or_no_pool(
+    api_settings: config.Settings, message: str, verdict: type[Exception]
+) -> None:
+    """AWS's answers (a space in the username; a pool id that is no id) that moto does not give (docs/local-aws.md)."""
+    from botocore.stub import Stubber
+
+    from guards.breaker_registry import BreakerRegistry
+
+    registry = BreakerRegistry()
+    pool = UserPool(api_settings, lambda: registry["cognito"])
+    with Stubber(pool.client) as stub:
+        stub.add_client_error("admin_get_user", "InvalidParameterException", message, http_status_code=400)
+        with pytest.raises(verdict):
+            pool.attributes("brick fan")
+    assert registry["cognito"].state == "closed"  # a misconfiguration or the caller's input, not an outage

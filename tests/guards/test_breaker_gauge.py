@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from guards.breaker_gauge import BreakerGauge, InvocationGauge, publish_states
 from guards.breaker_registry import BreakerRegistry
 from runtime.telemetry import recorder
@@ -22,6 +24,7 @@ def _gauge_values(emf: io.StringIO) -> dict[str, list[float]]:
     return found
 
 
+@pytest.mark.usefixtures("process_sinks_out")
 def test_every_breaker_state_is_published_at_each_beat() -> None:
     emf = io.StringIO()
     telemetry = Telemetry(backend="express", service="svc", emf_stream=emf, log_stream=io.StringIO()).install()

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from runtime.telemetry.facade import Telemetry
+from tests.support.guard_process import recording_alone
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,7 +41,7 @@ class Captured:
 
 @pytest.fixture
 def make_telemetry() -> Iterator[Callable[..., Captured]]:
-    """Build a Telemetry whose EMF and logs go to StringIO; uninstalled after the test."""
+    """Build a Telemetry whose EMF and logs go to StringIO, recording alone; uninstalled after the test."""
     made: list[Telemetry] = []
 
     def make(backend: str = "serverless", tracer: Any = None, service: str = "lego-projects-api") -> Captured:
@@ -49,9 +50,10 @@ def make_telemetry() -> Iterator[Callable[..., Captured]]:
         made.append(telemetry.install())
         return Captured(telemetry, emf, logs)
 
-    yield make
-    for telemetry in made:
-        telemetry.uninstall()
+    with recording_alone():
+        yield make
+        for telemetry in made:
+            telemetry.uninstall()
 
 
 class XRayDaemon:

@@ -189,35 +189,27 @@ def test_warmup_errors_and_unreachable_lambda_api_never_fail_the_ping(aws_env, m
     assert summary["warm"] is True and summary["fanOut"] == {"invoked": 0, "failed": 2}
 
 
-def test_fan_out_against_a_moto_server(aws_env, monkeypatch) -> None:
-    from moto.server import ThreadedMotoServer
+def test_fan_out_against_a_moto_server(aws_env, moto_endpoint: str, monkeypatch) -> None:
+    # moto runs Lambda code only in docker; its docker-less backend answers Invoke by echoing the payload
+    requests.post(f"{moto_endpoint}/moto-api/config", json={"lambda": {"use_docker": False}},
+                  timeout=10).raise_for_status()  # process-wide: the fixture puts moto's config back
+    iam = boto3.client("iam", endpoint_url=moto_endpoint)
+    role = iam.create_role(RoleName="warmer", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    lam = boto3.client("lambda", endpoint_url=moto_endpoint)
+    arn = lam.create_function(FunctionName="mocs", Runtime="python3.11", Role=role, Handler="handler.handler",
+                              Code={"ZipFile": code.getvalue()})["FunctionArn"]
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
-        # moto runs Lambda code only in docker; its docker-less backend answers Invoke by echoing the payload
-        requests.post(f"{url}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=10)
-        iam = boto3.client("iam", endpoint_url=url)
-        role = iam.create_role(RoleName="warmer", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        code = io.BytesIO()
-        with zipfile.ZipFile(code, "w") as archive:
-            archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
-        lam = boto3.client("lambda", endpoint_url=url)
-        arn = lam.create_function(FunctionName="mocs", Runtime="python3.11", Role=role, Handler="handler.handler",
-                                  Code={"ZipFile": code.getvalue()})["FunctionArn"]
+    class Context:
+        invoked_function_arn = arn
+        aws_request_id = "moto-ping"
 
-        class Context:
-            invoked_function_arn = arn
-            aws_request_id = "moto-ping"
-
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
-        summary = handle_ping({"warmer": True, "concurrency": 4}, Context(), warmup=lambda: None,
-                              invoke_client_factory=keepwarm.default_invoke_client_factory(), cold_start=False)
-        assert summary["fanOut"] == {"invoked": 3, "failed": 0}
-    finally:
-        server.stop()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", moto_endpoint)
+    summary = handle_ping({"warmer": True, "concurrency": 4}, Context(), warmup=lambda: None,
+                          invoke_client_factory=keepwarm.default_invoke_client_factory(), cold_start=False)
+    assert summary["fanOut"] == {"invoked": 3, "failed": 0}
 
 
 def test_answer_ping_counts_the_ping_logs_the_init_it_woke_and_flushes_once(make_telemetry, stub: InvokeStub) -> None:

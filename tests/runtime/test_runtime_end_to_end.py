@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from runtime import process
 from tests.runtime.telemetry.emf_spec import emf_violations
 from tests.support.clients import FakeLambdaContext, v2_event
+from tests.support.guard_process import restore_guard_process
 from tests.support.helpers import moc_body
 
 
@@ -85,6 +86,7 @@ def test_express_metrics_show_the_same_figures_tagged_express(express_client, us
 
 def test_xray_segment_has_dependency_subsegments(lambda_client, api_settings, xray_daemon, user):
     settings = dataclasses.replace(api_settings, backend="express", tracing="xray")
+    saved = process._current
     process.install(settings)
     try:
         mocs = lambda_client.handler("mocs")
@@ -94,7 +96,7 @@ def test_xray_segment_has_dependency_subsegments(lambda_client, api_settings, xr
         assert mocs(event, FakeLambdaContext())["statusCode"] == 200
         segments = [e for e in xray_daemon.entities(expected=1) if e.get("trace_id") == trace_root]
     finally:
-        process.install(api_settings)
+        restore_guard_process(saved)
     assert segments, "no segment continued the incoming trace"
     segment = segments[0]
     assert segment["annotations"]["backend"] == "express" and segment["annotations"]["route"] == "GET /api/mocs"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,7 +89,32 @@ class FakeLambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-class LambdaClient:
+class ApiClient(ABC):
+    """The interface the three clients share; each sends the encoded body its own way (:meth:`send`)."""
+
+    name: str
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: str | bytes | None = None,
+        user: str | None = "user-a",
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> Reply:
+        """``method path`` as ``user`` with ``json_body`` (encoded) or ``raw_body``; ``options`` go to :meth:`send`."""
+        body = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
+        return self.send(method, path, body, user, headers or {}, **options)
+
+    @abstractmethod
+    def send(self, method: str, path: str, body: str | bytes | None, user: str | None,
+             headers: dict[str, str]) -> Reply: ...
+
+
+class LambdaClient(ApiClient):
     """Calls the Lambda handlers in-process, as API Gateway would."""
 
     name = "lambda"
@@ -100,30 +126,29 @@ class LambdaClient:
         """The Lambda entry point of ``function``, for hand-made events."""
         return self._handlers[function]
 
-    def call(
+    def send(
         self,
         method: str,
         path: str,
+        body: str | bytes | None,
+        user: str | None,
+        headers: dict[str, str],
         *,
-        json_body: Any = None,
-        raw_body: str | bytes | None = None,
-        user: str | None = "user-a",
         claims: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
         remaining_ms: int = 29_000,
     ) -> Reply:
-        body = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
+        """``claims`` (default: ``user``'s) as the JWT authorizer hands them on; ``remaining_ms`` of Lambda's time."""
         if claims is None and user is not None:
             claims = {"sub": user, "email": f"{user}@example.com", "name": user.title()}
         function = function_for_path(urlsplit(path).path) or "health"
-        lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        lowered = {name.lower(): value for name, value in headers.items()}
         event = v2_event(method, path, body=body, claims=claims, headers=lowered)  # the builder base64s binary
         response = self._handlers[function](event, FakeLambdaContext(remaining_ms))
-        headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-        return Reply(response["statusCode"], headers, response.get("body") or "")
+        answered = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+        return Reply(response["statusCode"], answered, response.get("body") or "")
 
 
-class ExpressClient:
+class ExpressClient(ApiClient):
     """Calls ``brickguard up`` over a real socket with a minted token."""
 
     name = "express"
@@ -139,23 +164,14 @@ class ExpressClient:
             self._tokens[user] = self._mint(sub=user, email=f"{user}@example.com", name=user.title())
         return self._tokens[user]
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        raw_body: str | bytes | None = None,
-        user: str | None = "user-a",
-        headers: dict[str, str] | None = None,
-    ) -> Reply:
-        sent = dict(headers or {})
+    def send(self, method: str, path: str, body: str | bytes | None, user: str | None,
+             headers: dict[str, str]) -> Reply:
+        sent = dict(headers)
         if user is not None and "Authorization" not in sent:
             sent["Authorization"] = f"Bearer {self.token(user)}"
-        data = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
-        if data is not None:
+        if body is not None:
             sent.setdefault("Content-Type", "application/json")
-        response = self._session.request(method, self.base_url + path, data=data, headers=sent, timeout=30)
+        response = self._session.request(method, self.base_url + path, data=body, headers=sent, timeout=30)
         return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.text)
 
 

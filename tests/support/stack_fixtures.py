@@ -3,6 +3,7 @@ server on loopback."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pytest
@@ -42,13 +43,20 @@ def function_artifacts() -> dict[str, CodePackage]:
 
 @pytest.fixture
 def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh moto server on 127.0.0.1 (random port) with dummy credentials; stopped afterwards."""
+    """A fresh moto server on 127.0.0.1 (random port) with dummy credentials; stopped afterwards.
+
+    moto keeps its backends and its config per process, and ``/moto-api/reset`` resets only the
+    backends: a test that changes the config (``POST /moto-api/config``, e.g. docker-less Lambda)
+    would leave it to every later in-process moto. The config is put back when the test ends.
+    """
+    from moto.core.config import default_user_config
     from moto.server import ThreadedMotoServer
 
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    config = copy.deepcopy(default_user_config)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -59,6 +67,7 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
+        default_user_config.update(config)  # /moto-api/config replaces whole sections, never adds keys
 
 
 def concrete_target(region: str = "us-east-1") -> ConcreteTarget:

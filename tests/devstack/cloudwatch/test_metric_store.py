@@ -60,6 +60,7 @@ def test_new_series_past_the_cap_are_dropped_and_counted() -> None:
     assert store.usage().series == 2 and store.dropped == 2
 
 
+@pytest.mark.usefixtures("process_sinks_out")
 @pytest.mark.parametrize("backend", catalogue.BACKENDS)
 def test_the_emf_either_backend_writes_lands_in_the_store(backend: str) -> None:
     emf = io.StringIO()

@@ -139,6 +139,7 @@ class _SilentTracer:
 NOOP_TRACER = _SilentTracer()
 
 
+@pytest.mark.usefixtures("process_sinks_out")
 def test_building_telemetry_changes_no_global_state_until_it_is_installed() -> None:
     emf = io.StringIO()
     telemetry = Telemetry(backend="express", service="svc-built", tracer=NOOP_TRACER, emf_stream=emf)
@@ -158,6 +159,7 @@ def test_building_telemetry_changes_no_global_state_until_it_is_installed() -> N
     assert b'service="svc-built"} 1.0' in telemetry.prometheus_exposition()[0]
 
 
+@pytest.mark.usefixtures("process_sinks_out")
 def test_the_guard_process_builds_and_installs_the_configured_backend() -> None:
     from runtime.config import load
     from runtime.process import GuardProcess

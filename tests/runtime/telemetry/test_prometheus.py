@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.context import RequestContext
 from runtime.telemetry.prometheus import LATENCY_BUCKETS_SECONDS, PrometheusSink, prometheus_name
+from tests.support.guard_process import recording_alone
 
 ROUTE = "GET /api/mocs/{id}"
 
@@ -19,11 +20,10 @@ ROUTE = "GET /api/mocs/{id}"
 @pytest.fixture
 def sink() -> Iterator[PrometheusSink]:
     s = PrometheusSink()
-    recorder.configure(service="lego-projects-api", backend="express")
-    recorder.install_sink(s)
-    yield s
-    recorder.remove_sink(s)
-    recorder.configure(service="lego-projects-api", backend="serverless")
+    with recording_alone():
+        recorder.configure(service="lego-projects-api", backend="express")
+        recorder.install_sink(s)
+        yield s
 
 
 def _families(sink: PrometheusSink) -> dict:
