@@ -47,16 +47,43 @@ WAITING_ON_UP = (
 """Tests that mostly wait on a `brickguard up` of their own (alarm periods, load phases, a browser).
 
 ``scripts/test`` runs pytest-xdist with two workers and ``--dist loadgroup``: these form one group
-on one worker while every other test runs on the other, in the serial order, so process-global
+on one worker while the in-order group runs on the other, in the serial order, so process-global
 state (telemetry sinks, ``runtime.process``'s guard) sees exactly what a serial run gives it.
 """
+
+OWN_PROCESSES = (
+    "tests/cli/test_cli_config.py",
+    "tests/cli/test_serve.py",
+    "tests/devstack/test_embedded_postgres.py",
+    "tests/devstack/test_embedded_redis.py",
+    "tests/devstack/test_supervisor.py",
+    "tests/devstack/test_up.py",
+    "tests/migrations/test_revisions.py",
+    "tests/stack/test_artifacts.py",
+    "tests/stack/test_lambda_zip.py",
+    "tests/stack/test_package.py",
+    "tests/stack/test_template.py",
+)
+"""Files whose tests drive processes or servers of their own and read no process-wide state of pytest's.
+
+Each file is a group of its own, which xdist hands to whichever worker runs out of work first: in a whole
+run that is after the worker's in-order or waiting group, and the two workers end close together. A test
+that installs a guard, a sink or moto in pytest's process does not belong here (docs/testing.md).
+"""
+
+
+def xdist_group(nodeid: str) -> str:
+    """The worker group of a test: waiting-on-up, its own file (floating), or in-order."""
+    if nodeid.startswith(WAITING_ON_UP):
+        return "waiting-on-up"
+    path = nodeid.partition("::")[0]
+    return path if path in OWN_PROCESSES else "in-order"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        group = "waiting-on-up" if item.nodeid.startswith(WAITING_ON_UP) else "in-order"
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item.nodeid)))
 
 
 @pytest.fixture(scope="session")

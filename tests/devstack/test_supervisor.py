@@ -59,8 +59,9 @@ def test_a_postgres_killed_from_outside_is_restarted(dedicated_postgres) -> None
         assert connection.execute("select 1").fetchone() == (1,)
 
 
-def test_up_restarts_its_redis_after_kill_minus_nine_and_says_so(tmp_path: Path) -> None:
-    with running_up(tmp_path, {}, ["--only", "express", "--no-keep-warm"]) as up:
+def test_up_restarts_its_redis_after_kill_minus_nine_and_says_so(tmp_path: Path, database_url: str) -> None:
+    # the session's PostgreSQL (no initdb to pay): what is killed is up's own Redis
+    with running_up(tmp_path, {"DATABASE_URL": database_url}, ["--only", "express", "--no-keep-warm"]) as up:
         pid_file = up.data_dir / "redis" / EmbeddedRedis.pid_file_name
         old_pid = int(pid_file.read_text().split()[0])
         os.kill(old_pid, signal.SIGKILL)

@@ -39,9 +39,9 @@ def _state(up, slug: str) -> str:
     return {alarm["slug"]: alarm["state"] for alarm in json.loads(status.stdout)["alarms"]}[slug]
 
 
-def test_a_pinned_open_serverless_breaker_with_only_keep_warm_pings_reaches_alarm(tmp_path):
+def test_a_pinned_open_serverless_breaker_with_only_keep_warm_pings_reaches_alarm(tmp_path, database_url, redis_url):
     env = {"BRICKGUARD_ALARM_PERIOD_SCALE": str(PERIOD_SCALE), "BRICKGUARD_BREAKER_FORCE": "redis=open",
-           "BRICKGUARD_TRACING": "off"}
+           "BRICKGUARD_TRACING": "off", "DATABASE_URL": database_url, "REDIS_URL": redis_url}  # the session's servers
     # no health checks either: up's Route53 checker would invoke the serverless health function every second
     with running_up(tmp_path, env, ["--no-keep-warm", "--no-health-checks"]) as up:
         invoke_url = running.running_url(str(up.data_dir), "invoke_url")
