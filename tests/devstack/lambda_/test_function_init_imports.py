@@ -40,6 +40,8 @@ OWN_CODE = {
 """The modules that hold each function's own code: imported by its init, by no other function's."""
 ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas"}
 """What the health function never needs: it pings PostgreSQL, it reads no rows."""
+OTEL_SDK = "opentelemetry.sdk"
+"""Shipped for ``BRICKGUARD_TRACING=otel``; redis-py imports its metrics whenever installed unless kept from it."""
 IMAGE_PROCESSING = {"PIL", "PIL.Image"}
 """Imported by the image routes when an image arrives, never during any function's init."""
 
@@ -109,3 +111,11 @@ def test_the_health_function_init_opens_postgresql_without_the_orm_or_the_models
     assert {"sqlalchemy.engine", "psycopg", "redis"} <= modules  # the clients its probes use are built in init
     assert sorted(ORM_AND_MODELS & modules) == []
     assert [module for module in modules if module.startswith(("api.services", "api.uploads"))] == []
+
+
+def test_the_health_function_init_imports_no_opentelemetry_sdk_when_tracing_is_off(
+    init_modules: Callable[[str], set[str]],
+) -> None:
+    modules = init_modules("health")
+    assert "redis.client" in modules  # the Redis client was built, and it still did not pull the SDK in
+    assert sorted(module for module in modules if module == OTEL_SDK or module.startswith(f"{OTEL_SDK}.")) == []
