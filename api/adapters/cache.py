@@ -14,7 +14,7 @@ from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from guards import outbox
+from guards import outbox_targets
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from runtime import config
@@ -72,7 +72,7 @@ class Cache:
         self._prefix = prefix
         self._also_invalidate = tuple(also_invalidate)
         if redis_url:
-            changes.register(outbox.CACHE, self._apply_bumps)
+            changes.register(outbox_targets.CACHE, self._apply_bumps)
             breaker.set_probe(self.ping)
 
     @cached_property
@@ -95,8 +95,8 @@ class Cache:
             self.breaker,
             prefix=self._prefix,
             also_invalidate=self._also_invalidate,  # a write through either backend invalidates both
-            drain_pending=lambda: self._changes.drain([outbox.CACHE]).pending.get(outbox.CACHE, 0) == 0,
-            has_pending=lambda: self._changes.pending().get(outbox.CACHE, 0) > 0,
+            drain_pending=lambda: self._changes.drain([outbox_targets.CACHE]).pending.get(outbox_targets.CACHE, 0) == 0,
+            has_pending=lambda: self._changes.pending().get(outbox_targets.CACHE, 0) > 0,
         )
 
     @property
