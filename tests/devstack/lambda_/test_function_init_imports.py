@@ -38,8 +38,8 @@ OWN_CODE = {
     "csv-parser": {"api.services.parts_import"},
 }
 """The modules that hold each function's own code: imported by its init, by no other function's."""
-ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas"}
-"""What the health function never needs: it pings PostgreSQL (through psycopg alone), it reads no rows."""
+ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas", "api.responses"}
+"""What the health function never needs: it pings PostgreSQL (through psycopg alone), it reads and answers no rows."""
 OTEL_SDK = "opentelemetry.sdk"
 """Shipped for ``BRICKGUARD_TRACING=otel``; redis-py imports its metrics whenever installed unless kept from it."""
 IMAGE_PROCESSING = {"PIL", "PIL.Image"}
