@@ -20,8 +20,18 @@ from runtime.event_handler import guarded_event_handler
 from runtime.wrapper import LambdaHandler, guarded_handler
 
 CSV_PARSER = "csv-parser"
+HEALTH = "health"
 COMPOSED_FUNCTIONS = (*FUNCTION_ROUTERS, CSV_PARSER)
 """Every function a composition can build: the HTTP functions, then the parts-list parser upload invokes."""
+
+
+def uses_pool(function: str) -> bool:
+    """Whether ``function`` reads or writes rows: all but health, whose probe has a connection of its own.
+
+    The health function's environment never builds the pool (init, health checks and keep-warm pings go
+    through :meth:`~api.adapters.database.Database.probe`), so it never imports SQLAlchemy.
+    """
+    return function != HEALTH
 
 
 def build_handler(
@@ -36,7 +46,8 @@ def build_handler(
     if function not in FUNCTION_ROUTERS:
         raise KeyError(f"no function {function!r}: one of {', '.join(COMPOSED_FUNCTIONS)}")
     return guarded_handler(
-        function_resolver(function, deps), function=function, warmup=deps.warmup,
+        function_resolver(function, deps), function=function,
+        warmup=deps.warmup if uses_pool(function) else deps.warmup_probes,
         on_lambda_invocation=on_lambda_invocation,
     )
 

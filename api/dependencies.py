@@ -65,7 +65,7 @@ class Dependencies:
         self.user_pool = UserPool(settings, lambda: self.breakers[catalogue.COGNITO])
         self.health = HealthProbe(
             {
-                "database": self.database.ping,
+                "database": self.database.probe,
                 catalogue.REDIS: self.cache.ping if self.cache.configured else None,
                 catalogue.OPENSEARCH: self.search.ping if self.search.configured else None,
             }
@@ -73,51 +73,63 @@ class Dependencies:
 
     def probe_components(self) -> dict[str, str]:
         """``{database, redis, opensearch}`` → ``healthy | unhealthy | not_configured`` (cached briefly)."""
-        self._build_clients()
+        self._build_probe_clients()
         return self.health.status()
 
-    def _build_clients(self) -> None:
-        """Import and build the clients before the probes' timeout starts: a cold import is not an outage.
+    def _build_probe_clients(self) -> None:
+        """Import and build the probes' clients before their timeout starts: a cold import is not an outage.
 
         In a fresh environment the first health check would otherwise spend its 500 ms importing
-        SQLAlchemy and redis-py in two probe threads at once, and report both dependencies down.
+        psycopg and redis-py in two probe threads at once, and report both dependencies down.
         """
-        self.database.engine  # noqa: B018 - built on first access
+        self.database.import_probe_driver()
         if self.cache.configured:
-            self.cache.client  # noqa: B018
+            self.cache.client  # noqa: B018 - built on first access
         if self.search.configured:
             self.search.client  # noqa: B018
 
-    def open_connections(self, limit_s: float = OPEN_CONNECTIONS_LIMIT_S) -> bool:
-        """Build the clients and open PostgreSQL's (and Redis's, when configured) first pooled connection.
+    def open_connections(self, limit_s: float = OPEN_CONNECTIONS_LIMIT_S, *, pool: bool = True) -> bool:
+        """Build the clients and open PostgreSQL's (and Redis's, when configured) first connection.
 
         For init: a provisioned environment is initialised before traffic, so what it opens here the
         first request does not pay for; an on-demand one pays it once, here, and its first request
-        finds the pooled connection. The clients' imports run inline (they cannot hang); the
-        connections wait at most ``limit_s`` and never raise: a dependency that is down (or slow)
-        is the breakers' and the health check's business at request time, not a reason to fail
-        init. True when the connections opened in time.
+        finds the connection open. ``pool``: the pool's first connection (its requests read and write);
+        without it, the health probe's connection only (the health function: no SQLAlchemy imported).
+        The clients' imports run inline (they cannot hang); the connections wait at most ``limit_s``
+        and never raise: a dependency that is down (or slow) is the breakers' and the health check's
+        business at request time, not a reason to fail init. True when the connections opened in time.
         """
         if not self.settings.database_url:
             return False
         opened = threading.Event()
+        warm = self.warmup_connections if pool else self.warmup_probes
 
         def connect() -> None:
             try:
-                self.database.ping()
-                self.cache.warm()
+                warm()
                 opened.set()
             except Exception as exc:  # init goes on; requests meet the breaker
                 _log.warning("connections not opened during init: %s", type(exc).__name__)
 
-        self._build_clients()
+        if pool:
+            self.database.engine  # noqa: B018 - built on first access
+        self._build_probe_clients()
         threading.Thread(target=connect, name="open-connections", daemon=True).start()
         return opened.wait(limit_s)
 
-    def warmup(self) -> None:
-        """Open pooled connections, drain the outbox, check the search mappings (keep-warm pings call this)."""
+    def warmup_connections(self) -> None:
+        """Open PostgreSQL's pooled connection and Redis's."""
         self.database.ping()
         self.cache.warm()
+
+    def warmup_probes(self) -> None:
+        """Open the health probe's PostgreSQL connection and Redis's (the health function's keep-warm pings)."""
+        self.database.probe()
+        self.cache.warm()
+
+    def warmup(self) -> None:
+        """Open pooled connections, drain the outbox, check the search mappings (keep-warm pings call this)."""
+        self.warmup_connections()
         self.outbox.after_commit()
         self.search.warm()
 

@@ -6,8 +6,9 @@ of :mod:`api.functions`) is built when it is first read, through this module's `
 (PEP 562): the runtime interface client imports this module and reads the one attribute its
 ``_HANDLER`` names, both during init, so an execution environment builds and imports only its own
 function's routes and what they use (the health function never imports the ORM, the models or
-image processing). A module per function would do the same but change every handler string the
-stack declares and spread one composition root over seven files.
+image processing, and reaches PostgreSQL through psycopg alone: no SQLAlchemy). A module per
+function would do the same but change every handler string the stack declares and spread one
+composition root over seven files.
 
 The first handler built also installs the guard's telemetry and opens the PostgreSQL and Redis
 connections (bounded, never failing init): a provisioned environment is initialised before
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import threading
 
-from api.composition import build_handler
+from api.composition import build_handler, uses_pool
 from api.dependencies import Dependencies
 from api.functions import FUNCTIONS
 from guards.breaker_gauge import InvocationGauge
@@ -56,5 +57,5 @@ def _build(function: str) -> LambdaHandler:
     handler = build_handler(function, DEPENDENCIES, on_lambda_invocation=BREAKER_GAUGE.tick)
     if first:
         process.get()  # the guard's telemetry (EMF, tracer) installed during init, not by the first request
-        DEPENDENCIES.open_connections()
+        DEPENDENCIES.open_connections(pool=uses_pool(function))
     return handler

@@ -23,8 +23,8 @@ import yaml
 
 from api.app import full_resolver
 from api.dependencies import Dependencies
+from api.envelope import ERROR_STATUSES, GATEWAY_STATUSES, GatewayRefusal
 from api.functions import PUBLIC_ROUTES
-from api.responses import ERROR_STATUSES, GATEWAY_STATUSES, GatewayRefusal
 from runtime import config
 
 PUBLIC_PATHS = frozenset(route.split(" ", 1)[1] for route in PUBLIC_ROUTES)

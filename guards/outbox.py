@@ -19,24 +19,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
+from guards.outbox_targets import CACHE as CACHE
+from guards.outbox_targets import SEARCH as SEARCH
+from guards.outbox_targets import STORAGE as STORAGE
+from guards.outbox_targets import TARGETS, Applier
 from runtime.telemetry import catalogue, recorder
 
 if TYPE_CHECKING:  # the ORM is imported by the code that hands in a session (the health function never does)
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
-CACHE = "cache"
-SEARCH = "search"
-STORAGE = "storage"
-"""S3 objects of deleted rows: ``{"keys": [...], "prefixes": [...]}``."""
-TARGETS = (CACHE, SEARCH, STORAGE)
 DRAIN_BATCH = 200
 
 log = logging.getLogger("brickguard.guards.outbox")
@@ -51,9 +50,6 @@ outbox_table = Table(
     Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
     Index("ix_outbox_target_id", "target", "id"),
 )
-
-Applier = Callable[[Sequence[Mapping[str, Any]]], None]
-"""Applies a batch of payloads to one target; raises when the target is unavailable."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,14 @@ cache entries, and the outbox applies namespace bumps through :meth:`Cache.bump`
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from guards import outbox
+from guards import outbox_targets
 from guards.cache import CacheAside
 from guards.dependency_call import call_dependency
 from runtime import config
@@ -28,6 +31,33 @@ that paid it still answers from PostgreSQL well inside 150 ms, even while the wo
 REDIS_CONNECT_TIMEOUT_S = 0.25
 """A paused Redis still completes TCP connects (the kernel answers), so this guards against a dead host only,
 and a fresh connection in a cold environment needs more than a command does."""
+REDIS_UNUSED_IMPORT = "opentelemetry.sdk.metrics"
+_importing_redis = threading.Lock()
+
+
+def import_redis() -> ModuleType:
+    """``redis``, imported without OpenTelemetry's metrics SDK, which redis-py 8 imports for nothing here.
+
+    ``redis/observability/providers.py`` imports ``opentelemetry.sdk.metrics`` whenever it is installed
+    (the artifact ships the OTel SDK for ``BRICKGUARD_TRACING=otel``), and every redis-py client module
+    imports that package: about a third of ``import redis`` in a cold environment. The SDK's metrics serve
+    only an application that calls ``redis.observability.get_observability_instance().init(...)``, which
+    brickguard never does (its metrics are EMF; its OTel use is tracing, which never imports the metrics SDK).
+    redis-py has no switch, so while it is imported the module reads as absent (``None`` in ``sys.modules``,
+    Python's documented way to make an import fail) and redis-py takes its own "OTel not installed" path;
+    the entry is removed after, so a later ``import opentelemetry.sdk.metrics`` works as usual.
+    """
+    with _importing_redis:
+        if "redis" in sys.modules or REDIS_UNUSED_IMPORT in sys.modules:
+            import redis
+
+            return redis
+        sys.modules[REDIS_UNUSED_IMPORT] = None  # type: ignore[assignment]
+        try:
+            import redis
+        finally:
+            del sys.modules[REDIS_UNUSED_IMPORT]
+        return redis
 
 
 class Cache:
@@ -42,17 +72,15 @@ class Cache:
         self._prefix = prefix
         self._also_invalidate = tuple(also_invalidate)
         if redis_url:
-            changes.register(outbox.CACHE, self._apply_bumps)
+            changes.register(outbox_targets.CACHE, self._apply_bumps)
             breaker.set_probe(self.ping)
 
     @cached_property
     def client(self) -> Any:
         """The Redis client (short socket timeouts, no client-side retries: the breaker decides)."""
-        from redis import Redis
-
         if not self.url:
             raise config.ConfigError("REDIS_URL is not set")
-        return Redis.from_url(
+        return import_redis().Redis.from_url(
             self.url,
             socket_timeout=REDIS_TIMEOUT_S,
             socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
@@ -67,8 +95,8 @@ class Cache:
             self.breaker,
             prefix=self._prefix,
             also_invalidate=self._also_invalidate,  # a write through either backend invalidates both
-            drain_pending=lambda: self._changes.drain([outbox.CACHE]).pending.get(outbox.CACHE, 0) == 0,
-            has_pending=lambda: self._changes.pending().get(outbox.CACHE, 0) > 0,
+            drain_pending=lambda: self._changes.drain([outbox_targets.CACHE]).pending.get(outbox_targets.CACHE, 0) == 0,
+            has_pending=lambda: self._changes.pending().get(outbox_targets.CACHE, 0) > 0,
         )
 
     @property

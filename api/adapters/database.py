@@ -25,6 +25,12 @@ the breaker, which speaks for every request of the process.
 Building the engine happens in one place, :meth:`Database.connect_params`
 (plus the optional ``on_connect`` hook that sees each new connection's
 parameters: IAM-auth tokens go there).
+
+Health checks run on a connection of their own, through psycopg without
+SQLAlchemy (:meth:`Database.probe`): the health function's init imports no
+SQLAlchemy, which was a third of its cold start. That connection is made from
+the same URL, parameters and hook, and is guarded the same way (the same
+breaker, watchdog, deadline-bounded handshake, backoff, once more when dead).
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from __future__ import annotations
 import os
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from api.dependency_errors import answered_as_http
 from guards import deadline, errors
@@ -49,6 +56,7 @@ from runtime.telemetry import catalogue, recorder
 from runtime.telemetry.tracing import dependency_span
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +98,43 @@ class Abandoned(TimeoutError):
         self.by_deadline = by_deadline
 
 
+class _Cuttable(Protocol):
+    """A checked-out connection as the watchdog handles it."""
+
+    def cut(self) -> None:
+        """Wake the blocked read by shutting the socket down (from the watchdog's thread)."""
+
+    def discard(self) -> None:
+        """Never reuse the connection: it was cut."""
+
+
+class _PooledConnection:
+    """A SQLAlchemy connection of the pool: discarded by invalidating it, without recycling the others."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def cut(self) -> None:
+        self.connection.info[_ABANDONED] = True
+        _shut_down(self.connection.connection.dbapi_connection.pgconn.socket)  # type: ignore[union-attr]
+
+    def discard(self) -> None:
+        self.connection.invalidate()
+
+
+class _ProbeConnection:
+    """The health probes' psycopg connection."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self.connection = connection
+
+    def cut(self) -> None:
+        _shut_down(self.connection.pgconn.socket)
+
+    def discard(self) -> None:
+        self.connection.close()
+
+
 class Database:
     """One process's PostgreSQL: engine and guarded sessions whose failures become the API's errors."""
 
@@ -106,6 +151,8 @@ class Database:
         self._budget = budget or RetryBudget()
         self._on_connect = on_connect
         self._connected_once = False
+        self._probe_connection: psycopg.Connection[Any] | None = None
+        self._probe_lock = threading.Lock()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -191,23 +238,62 @@ class Database:
             yield session
 
     @contextmanager
-    def _session_unit(self, *, autocommit: bool) -> Iterator[tuple[Session, Connection]]:
+    def _session_unit(self, *, autocommit: bool) -> Iterator[tuple[Session, _Cuttable]]:
         """An ORM session and the connection it checked out."""
         with self._sessions(bind=self._read_engine if autocommit else self.engine) as session:
-            yield session, self._checkout(session.connection)
+            yield session, _PooledConnection(self._checkout(session.connection))
 
     @contextmanager
-    def _connection_unit(self) -> Iterator[tuple[Connection, Connection]]:
-        """A Core connection in autocommit: a round trip that needs no ORM (the health function never imports it)."""
+    def _connection_unit(self) -> Iterator[tuple[Connection, _Cuttable]]:
+        """A Core connection of the pool in autocommit: a round trip that needs no ORM."""
         with self._checkout(self._read_engine.connect) as connection:
-            yield connection, connection
+            yield connection, _PooledConnection(connection)
 
     @contextmanager
-    def _guarded(self, unit: AbstractContextManager[tuple[U, Connection]]) -> Iterator[U]:
+    def _probe_unit(self) -> Iterator[tuple[psycopg.Connection[Any], _Cuttable]]:
+        """The probe connection (kept between probes, opened when there is none), in autocommit.
+
+        A kept connection that turns out dead is closed and its error marked ``connection_invalidated``,
+        as SQLAlchemy marks a dead pooled one, so the probe runs once more on a fresh connection.
+        A probe still running (hung) keeps it: the next one opens its own, and the later to finish closes its.
+        """
+        with self._probe_lock:
+            connection, self._probe_connection = self._probe_connection, None
+        kept = connection is not None
+        if connection is None:
+            connection = self._checkout(self._connect_for_probe)
+        try:
+            yield connection, _ProbeConnection(connection)
+        except Exception as exc:
+            if kept and connection.broken:
+                exc.connection_invalidated = True  # type: ignore[attr-defined]
+            connection.close()
+            raise
+        if connection.closed:  # cut by the watchdog
+            return
+        with self._probe_lock:
+            if self._probe_connection is None:
+                self._probe_connection, connection = connection, None
+        if connection is not None:
+            connection.close()
+
+    def _connect_for_probe(self) -> psycopg.Connection[Any]:
+        """A psycopg connection from the pool's URL, parameters and hook, its handshake bounded by the deadline."""
+        import psycopg
+
+        if not self.url:
+            raise ConfigError("DATABASE_URL is not set")
+        url, params = self.url, self.connect_params()
+        if self._on_connect is not None:
+            self._on_connect(params)
+        return _within_connect_deadline(lambda: psycopg.connect(url, autocommit=True, **params))
+
+    @contextmanager
+    def _guarded(self, unit: AbstractContextManager[tuple[U, _Cuttable]]) -> Iterator[U]:
         """``unit`` (a session or a Core connection) judged by the breaker, abandoned by the watchdog in time."""
         limit = deadline.call_timeout(STATEMENT_TIMEOUT_S)  # DeadlineExceeded when no time is left
         by_deadline = limit < STATEMENT_TIMEOUT_S
-        checked_out: list[Connection] = []
+        checked_out: list[_Cuttable] = []
         alarm = WATCHDOG.arm(limit, lambda: _abandon(checked_out))
         try:
             with (
@@ -223,7 +309,7 @@ class Database:
                 finally:
                     alarm.cancel()
                     if alarm.fired:
-                        checked_out[0].invalidate()
+                        checked_out[0].discard()
         except Exception as exc:
             alarm.cancel()
             if alarm.fired and not isinstance(exc, Abandoned):
@@ -233,7 +319,7 @@ class Database:
         finally:
             alarm.cancel()
 
-    def _checkout(self, connect: Callable[[], Connection]) -> Connection:
+    def _checkout(self, connect: Callable[[], T]) -> T:
         """Check out a connection, with backoff: the first one of a fresh environment may be refused."""
         if self._connected_once:
             return retry_call(connect, dependency="postgres", budget=self._budget)
@@ -242,21 +328,41 @@ class Database:
         return connection
 
     def ping(self) -> None:
-        """One round trip on a pooled connection (health probe, keep-warm, init), on Core: no ORM imported."""
+        """One round trip on a pooled connection (keep-warm, init: it opens the pool), on Core: no ORM imported."""
         from sqlalchemy import text
 
         self._once_more_if_dead(
             lambda: self._guarded(self._connection_unit()), lambda connection: connection.execute(text("SELECT 1"))
         )
 
+    def probe(self) -> None:
+        """One round trip on the probe connection, through psycopg alone (health checks): no SQLAlchemy imported."""
+        self._once_more_if_dead(
+            lambda: self._guarded(self._probe_unit()), lambda connection: connection.execute("SELECT 1")
+        )
+
+    @staticmethod
+    def import_probe_driver() -> None:
+        """Import psycopg before a probe's timeout starts: a cold import is not an outage."""
+        import psycopg  # noqa: F401
+
     def dispose(self) -> None:
-        """Close every pooled connection (tests, shutdown)."""
+        """Close every pooled connection and the probe connection (tests, shutdown)."""
         if "engine" in self.__dict__:
             self.engine.dispose()
+        with self._probe_lock:
+            connection, self._probe_connection = self._probe_connection, None
+        if connection is not None:
+            connection.close()
 
 
 def _connect_within_deadline(dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
-    """``do_connect``: a new connection's handshake waits no longer than the request has left.
+    """``do_connect``: the pool's new connections, made by :func:`_within_connect_deadline`."""
+    return _within_connect_deadline(lambda: dialect.connect(*cargs, **cparams))
+
+
+def _within_connect_deadline(connect: Callable[[], T]) -> T:
+    """``connect()``, its handshake waited for no longer than the request has left.
 
     libpq never waits less than 2 s (``connect_timeout``'s minimum) and the
     handshake has no socket the watchdog could shut down, so a request with
@@ -264,15 +370,13 @@ def _connect_within_deadline(dialect: Any, _record: Any, cargs: tuple[Any, ...],
     and gives up at its deadline: 504, counted against the breaker like an
     abandoned statement (a paused server must still open it). A handshake that
     completes late is closed. With more time left than libpq's timeout, the
-    connection is made inline (None: SQLAlchemy connects as usual).
+    connection is made inline.
     """
     limit = deadline.call_timeout(CONNECT_TIMEOUT_S)  # DeadlineExceeded (504) when no time is left
     if limit >= CONNECT_TIMEOUT_S:
-        return None
+        return connect()
     try:
-        return call_within(
-            limit, lambda: dialect.connect(*cargs, **cparams), discard=_close_quietly, name="postgres-connect"
-        )
+        return call_within(limit, connect, discard=_close_quietly, name="postgres-connect")
     except WaitExpired as exc:
         recorder.record(catalogue.DEPENDENCY_ERROR, dependency="postgres")
         raise Abandoned(limit, by_deadline=True) from exc
@@ -282,13 +386,14 @@ def _close_quietly(connection: Any) -> None:
     connection.close()
 
 
-def _abandon(checked_out: list[Connection]) -> None:
+def _abandon(checked_out: list[_Cuttable]) -> None:
     """Watchdog callback: wake the blocked read by shutting the socket down; the connection is then discarded."""
     if not checked_out:
-        return  # still connecting: _connect_within_deadline stops that wait itself
-    connection = checked_out[0]
-    connection.info[_ABANDONED] = True
-    fd = connection.connection.dbapi_connection.pgconn.socket  # type: ignore[union-attr]
+        return  # still connecting: _within_connect_deadline stops that wait itself
+    checked_out[0].cut()
+
+
+def _shut_down(fd: int) -> None:
     with socket.socket(fileno=os.dup(fd)) as sock:
         sock.shutdown(socket.SHUT_RDWR)
 

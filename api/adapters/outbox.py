@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from guards import outbox
+from guards.outbox_targets import CACHE, SEARCH, STORAGE, Applier
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from api.adapters.database import Database
+    from guards.outbox import DrainResult
+    from guards.outbox import Outbox as Drainer
 
 
 class Outbox:
@@ -26,15 +28,17 @@ class Outbox:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._appliers: dict[str, outbox.Applier] = {}
+        self._appliers: dict[str, Applier] = {}
 
-    def register(self, target: str, applier: outbox.Applier) -> None:
+    def register(self, target: str, applier: Applier) -> None:
         """Apply ``target``'s entries with ``applier`` (before the first drain)."""
         self._appliers[target] = applier
 
     @cached_property
-    def _drainer(self) -> outbox.Outbox:
-        return outbox.Outbox(self._database.engine, self._appliers)
+    def _drainer(self) -> Drainer:
+        from guards.outbox import Outbox as Drainer  # the table and SQLAlchemy: only where changes are drained
+
+        return Drainer(self._database.engine, self._appliers)
 
     def record(
         self,
@@ -48,20 +52,24 @@ class Outbox:
 
         ``deleted_objects`` is ``{"keys": [...], "prefixes": [...]}`` of S3 objects the change orphaned.
         """
-        if namespaces and outbox.CACHE in self._appliers:
-            outbox.enqueue(session, outbox.CACHE, {"bump": list(namespaces)})
-        if index_ops and outbox.SEARCH in self._appliers:
-            outbox.enqueue(session, outbox.SEARCH, {"ops": list(index_ops)})
-        if deleted_objects and outbox.STORAGE in self._appliers:
-            outbox.enqueue(session, outbox.STORAGE, {name: list(values) for name, values in deleted_objects.items()})
+        from guards.outbox import enqueue
+
+        if namespaces and CACHE in self._appliers:
+            enqueue(session, CACHE, {"bump": list(namespaces)})
+        if index_ops and SEARCH in self._appliers:
+            enqueue(session, SEARCH, {"ops": list(index_ops)})
+        if deleted_objects and STORAGE in self._appliers:
+            enqueue(session, STORAGE, {name: list(values) for name, values in deleted_objects.items()})
 
     def withdraw_object_delete(self, session: Session, key: str) -> None:
         """Take back pending deletes of the object ``key`` alone (it is written again in this transaction).
 
         Waits for a drain applying one right now, so the caller can then check the object is still there.
         """
-        if outbox.STORAGE in self._appliers:
-            outbox.withdraw(session, outbox.STORAGE, {"keys": [key]})
+        from guards.outbox import withdraw
+
+        if STORAGE in self._appliers:
+            withdraw(session, STORAGE, {"keys": [key]})
 
     def after_commit(self) -> None:
         """Apply the side effects just committed; whatever fails stays pending for a later drain."""
@@ -70,7 +78,7 @@ class Outbox:
         except Exception:  # PostgreSQL went away after the commit: the entries wait for the next drain
             return
 
-    def drain(self, targets: Sequence[str] | None = None) -> outbox.DrainResult:
+    def drain(self, targets: Sequence[str] | None = None) -> DrainResult:
         """Apply pending entries of ``targets`` (default: all registered); what is still pending."""
         return self._drainer.drain(targets)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from guards import deadline, outbox
+from guards import deadline, outbox_targets
 from guards.adaptive_timeout import AdaptiveTimeout
 from guards.dependency_call import call_dependency
 from guards.search import FallbackSearch
@@ -51,7 +51,7 @@ class Search:
             floor=OPENSEARCH_MIN_TIMEOUT_S, ceiling=OPENSEARCH_TIMEOUT_S, multiplier=SEARCH_TIMEOUT_MULTIPLIER
         )
         if opensearch_url:
-            changes.register(outbox.SEARCH, self._apply_index_ops)
+            changes.register(outbox_targets.SEARCH, self._apply_index_ops)
             breaker.set_probe(self.ping)
             breaker.add_listener(self._on_breaker_change)
 
@@ -91,7 +91,7 @@ class Search:
         if not self.breaker.allow():
             return False
         try:
-            pending = self._changes.drain([outbox.SEARCH]).pending.get(outbox.SEARCH, 0)
+            pending = self._changes.drain([outbox_targets.SEARCH]).pending.get(outbox_targets.SEARCH, 0)
         except Exception:
             return False
         self._index_current = pending == 0

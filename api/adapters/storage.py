@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from guards import outbox
+from guards import outbox_targets
 from guards.object_store import ObjectStore, s3_client
 from guards.retry_budget import RetryBudget
 from runtime import config
@@ -29,7 +29,7 @@ class Storage:
         self._settings = settings
         self._breaker = breaker  # looked up on first use: a process without S3 needs no s3 breaker
         if settings.s3_bucket:
-            changes.register(outbox.STORAGE, self._apply_object_deletes)
+            changes.register(outbox_targets.STORAGE, self._apply_object_deletes)
 
     @cached_property
     def objects(self) -> ObjectStore:

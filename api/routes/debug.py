@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api import responses
+from api import health_responses
 from api.caller import CallerId
-from api.responses import answers
+from api.envelope import answers
 from runtime.errors import NotFound
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def build_router(settings: Settings, breakers: BreakerRegistry) -> Router:
     """``/debug/config``: these settings and the states of these breakers."""
     router = Router()
 
-    @router.get("/debug/config", tags=["health"], **answers(responses.DebugConfigResponse, also=(404,)))
+    @router.get("/debug/config", tags=["health"], **answers(health_responses.DebugConfigResponse, also=(404,)))
     def debug_config(_signed_in: CallerId) -> dict[str, Any]:  # any signed-in user (API Gateway checks it too)
         if not settings.debug_config or settings.stage == "prod":
             raise NotFound("Resource not found")
@@ -50,6 +50,6 @@ def build_router(settings: Settings, breakers: BreakerRegistry) -> Router:
             "cache_prefix": settings.cache_prefix,
             "breakers": {name: snapshot["state"] for name, snapshot in breakers.snapshot().items()},
         }
-        return {"success": True, "data": responses.DebugConfig.of(data)}
+        return {"success": True, "data": health_responses.DebugConfig.of(data)}
 
     return router

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from api import cache_keys, responses, schemas
 from api.caller import CallerId
+from api.envelope import answers
 from api.pagination import Limit, Page, list_body
 from api.reads import owned_by, read_through
-from api.responses import answers
 from api.services import gallery, image_uploads, presigned_uploads
 from api.uploads import multipart_form, upload_openapi, upload_requests, upload_schemas
 from api.uploads.upload_responses import UploadOfferResponse

@@ -8,8 +8,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api import responses
-from api.responses import answers
+from api import health_responses
+from api.envelope import answers
 from guards.health import HEALTHY, UNHEALTHY
 from runtime.errors import utc_timestamp
 
@@ -20,7 +20,7 @@ def build_router(probe_components: Callable[[], dict[str, str]], service: str) -
     """``/health`` of ``service``, from ``probe_components()``: ``{database, redis, opensearch}`` → status."""
     router = Router()
 
-    @router.get("/health", tags=["health"], **answers(responses.Health))
+    @router.get("/health", tags=["health"], **answers(health_responses.Health))
     def health() -> Response[dict[str, Any]]:
         components = probe_components()
         if components["database"] != HEALTHY:

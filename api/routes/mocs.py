@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api import cache_keys, responses, schemas
 from api.caller import CallerId
+from api.envelope import answers
 from api.pagination import Limit, Page, SearchTerm, Tag
 from api.reads import owned_by, read_through
-from api.responses import answers
 from api.services import moc_search, mocs
 
 if TYPE_CHECKING:

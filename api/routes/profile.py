@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from api import cache_keys, caller, responses, schemas
 from api.caller import CallerId
+from api.envelope import answers
 from api.reads import read_through
-from api.responses import answers
 from api.services import image_uploads, presigned_uploads, profile
 from api.uploads import multipart_form, upload_openapi, upload_schemas
 from api.uploads.upload_responses import UploadOfferResponse

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api.caller import CallerId
-from api.responses import answers
+from api.envelope import answers
 from api.services import moc_files, presigned_uploads
 from api.uploads import multipart_form, upload_openapi, upload_schemas
 from api.uploads.upload_responses import MocFilesResponse, PartsListImportResponse, UploadOfferResponse

@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from api import cache_keys, responses, schemas
 from api.caller import CallerId
+from api.envelope import answers
 from api.reads import owned_by, read_through
-from api.responses import answers
 from api.services import image_uploads, presigned_uploads, wishlist
 from api.uploads import multipart_form, upload_openapi, upload_schemas
 from api.uploads.upload_responses import UploadOfferResponse

@@ -129,3 +129,45 @@ def test_a_new_connection_to_a_paused_server_waits_no_longer_than_the_budget(
     assert metrics.count("DependencyError", dependency="postgres") >= 1
     assert replies[-1].status == 503  # the abandoned handshakes opened the breaker: no more waiting
     assert "retry-after" in replies[-1].headers
+
+
+def _probe_within(database, seconds: float) -> None:
+    with request_scope(RequestContext(request_id="probe", backend="serverless", deadline=time.monotonic() + seconds)):
+        database.probe()
+
+
+def test_the_health_probe_on_a_paused_server_is_cut_at_the_deadline_counted_then_reconnects(
+    guarded_app, dedicated_postgres, metrics
+):
+    """The probe's own psycopg connection is guarded as the pool's: the watchdog cuts it, the breaker hears it."""
+    server = dedicated_postgres()
+    _client, deps = guarded_app(db_url=server.url)
+    deps.database.probe()  # the probe connection is open and kept
+    failures_before = deps.breakers["postgres"].snapshot()["failures"]
+
+    server.pause()
+    try:
+        with pytest.raises(GatewayTimeout):
+            _in_thread(lambda: _probe_within(deps.database, 0.5))
+    finally:
+        server.resume()
+
+    assert metrics.count("DependencyError", dependency="postgres") >= 1  # the abandoned probe is counted
+    assert deps.breakers["postgres"].snapshot()["failures"] > failures_before
+    wait_until(lambda: _probe_within(deps.database, 5.0) is None, "the probe to answer after PostgreSQL resumed")
+
+
+def test_the_health_probe_runs_once_more_on_a_fresh_connection_when_its_kept_one_died(guarded_app, dedicated_postgres):
+    server = dedicated_postgres()
+    _client, deps = guarded_app(db_url=server.url)
+    deps.database.probe()
+    with deps.database.session() as session:  # every other backend ends: the kept probe connection is dead
+        others = session.execute(text(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )).scalars().all()
+        ended = [session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() for pid in others]
+    assert ended and all(ended)
+
+    deps.database.probe()  # no error: the dead connection was replaced on the spot
+    deps.database.probe()

@@ -38,8 +38,10 @@ OWN_CODE = {
     "csv-parser": {"api.services.parts_import"},
 }
 """The modules that hold each function's own code: imported by its init, by no other function's."""
-ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas"}
-"""What the health function never needs: it pings PostgreSQL, it reads no rows."""
+ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas", "api.responses"}
+"""What the health function never needs: it pings PostgreSQL (through psycopg alone), it reads and answers no rows."""
+OTEL_SDK = "opentelemetry.sdk"
+"""Shipped for ``BRICKGUARD_TRACING=otel``; redis-py imports its metrics whenever installed unless kept from it."""
 IMAGE_PROCESSING = {"PIL", "PIL.Image"}
 """Imported by the image routes when an image arrives, never during any function's init."""
 
@@ -102,10 +104,19 @@ def test_a_function_init_imports_its_own_routes_and_no_other_function_routes(
     assert sorted(IMAGE_PROCESSING & modules) == []
 
 
-def test_the_health_function_init_opens_postgresql_without_the_orm_or_the_models(
+def test_the_health_function_init_opens_postgresql_through_psycopg_without_sqlalchemy_or_the_models(
     init_modules: Callable[[str], set[str]],
 ) -> None:
     modules = init_modules("health")
-    assert {"sqlalchemy.engine", "psycopg", "redis"} <= modules  # the clients its probes use are built in init
+    assert {"psycopg", "redis"} <= modules  # the clients its probes use are built in init
+    assert sorted(module for module in modules if module.partition(".")[0] == "sqlalchemy") == []
     assert sorted(ORM_AND_MODELS & modules) == []
     assert [module for module in modules if module.startswith(("api.services", "api.uploads"))] == []
+
+
+def test_the_health_function_init_imports_no_opentelemetry_sdk_when_tracing_is_off(
+    init_modules: Callable[[str], set[str]],
+) -> None:
+    modules = init_modules("health")
+    assert "redis.client" in modules  # the Redis client was built, and it still did not pull the SDK in
+    assert sorted(module for module in modules if module == OTEL_SDK or module.startswith(f"{OTEL_SDK}.")) == []
