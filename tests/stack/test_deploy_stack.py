@@ -136,10 +136,22 @@ def _deployed_code(endpoint: str) -> dict[str, tuple[str, bytes]]:
     return found
 
 
-def test_each_function_runs_its_own_artifact_and_a_second_deploy_uploads_and_changes_nothing(
+def test_a_create_then_a_deploy_without_changes_then_new_code_for_one_function(
     moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], tmp_path: Path
 ) -> None:
+    """Three behaviours on one stack, in the order an operator meets them: a create with the real
+    artifacts is the costliest step of this file (tens of MB uploaded and hashed per group), so the
+    update tests start from this create rather than deploying their own."""
     rollback = _rollback_code(tmp_path)
+    deployed = _each_function_runs_its_own_artifact(moto_endpoint, account, function_artifacts, rollback)
+    _a_second_deploy_uploads_and_changes_nothing(moto_endpoint, function_artifacts, rollback, deployed)
+    _new_code_for_one_function_uploads_only_its_artifact_and_publishes_new_versions(
+        moto_endpoint, function_artifacts, rollback)
+
+
+def _each_function_runs_its_own_artifact(
+    moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], rollback: CodePackage
+) -> dict[str, tuple[str, bytes]]:
     first_steps: list[str] = []
     first = _deploy(moto_endpoint, account, function_artifacts, rollback, first_steps)
     assert (first.change_set_type, first.executed, first.status) == ("CREATE", True, "CREATE_COMPLETE")
@@ -177,7 +189,13 @@ def test_each_function_runs_its_own_artifact_and_a_second_deploy_uploads_and_cha
         assert variables["BRICKGUARD_DB_AUTH"] == "iam"
         versions = lambda_.list_versions_by_function(FunctionName=f"lego-projects-api-{spec.name}")["Versions"]
         assert [v["Version"] for v in versions if v["Version"] != "$LATEST"] == ["1"]
+    return deployed
 
+
+def _a_second_deploy_uploads_and_changes_nothing(
+    moto_endpoint: str, function_artifacts: dict[str, CodePackage], rollback: CodePackage,
+    deployed: dict[str, tuple[str, bytes]],
+) -> None:
     second_steps: list[str] = []
     second = _deploy(moto_endpoint, {}, function_artifacts, rollback, second_steps)  # parameters kept
     assert (second.change_set_type, second.changes, second.executed) == ("UPDATE", [], False)
@@ -185,11 +203,9 @@ def test_each_function_runs_its_own_artifact_and_a_second_deploy_uploads_and_cha
     assert _deployed_code(moto_endpoint) == deployed
 
 
-def test_new_code_for_one_function_uploads_only_its_artifact_and_publishes_new_versions(
-    moto_endpoint: str, account: dict[str, str], function_artifacts: dict[str, CodePackage], tmp_path: Path
+def _new_code_for_one_function_uploads_only_its_artifact_and_publishes_new_versions(
+    moto_endpoint: str, function_artifacts: dict[str, CodePackage], rollback: CodePackage
 ) -> None:
-    rollback = _rollback_code(tmp_path)
-    _deploy(moto_endpoint, account, function_artifacts, rollback)
     changed = _with_a_new_file(function_artifacts["health"])
     steps: list[str] = []
     update = _deploy(moto_endpoint, {}, {**function_artifacts, "health": changed}, rollback, steps)
