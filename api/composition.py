@@ -17,6 +17,7 @@ from typing import Any
 from api.app import FUNCTION_ROUTERS, function_resolver
 from api.dependencies import Dependencies
 from runtime.event_handler import guarded_event_handler
+from runtime.telemetry import catalogue
 from runtime.wrapper import LambdaHandler, guarded_handler
 
 CSV_PARSER = "csv-parser"
@@ -32,6 +33,11 @@ def uses_pool(function: str) -> bool:
     through :meth:`~api.adapters.database.Database.probe`), so it never imports SQLAlchemy.
     """
     return function != HEALTH
+
+
+AWS_CLIENTS = {"gallery": (catalogue.S3,), "wishlist": (catalogue.S3,), "profile": (catalogue.S3, catalogue.COGNITO),
+               "upload": (catalogue.S3,)}
+"""The AWS clients each function's routes call (the others call none): its init builds them."""
 
 
 def build_handler(

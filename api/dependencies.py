@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from api.adapters.cache import Cache
@@ -87,6 +87,17 @@ class Dependencies:
             self.cache.client  # noqa: B018 - built on first access
         if self.search.configured:
             self.search.client  # noqa: B018
+
+    def build_aws_clients(self, names: Iterable[str]) -> None:
+        """Build the configured AWS clients among ``names`` (``s3``, ``cognito``) now, making no call.
+
+        For init: building one imports botocore and loads its service model (about 80 ms here), which a
+        provisioned environment's first request would otherwise pay.
+        """
+        adapters: dict[str, Storage | UserPool] = {catalogue.S3: self.storage, catalogue.COGNITO: self.user_pool}
+        for name in names:
+            if adapters[name].configured:
+                adapters[name].client  # noqa: B018 - built on first access
 
     def open_connections(self, limit_s: float = OPEN_CONNECTIONS_LIMIT_S, *, pool: bool = True) -> bool:
         """Build the clients and open PostgreSQL's (and Redis's, when configured) first connection.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 
-from api.composition import build_handler, uses_pool
+from api.composition import AWS_CLIENTS, build_handler, uses_pool
 from api.dependencies import Dependencies
 from api.functions import FUNCTIONS
 from guards.breaker_gauge import InvocationGauge
@@ -57,5 +57,6 @@ def _build(function: str) -> LambdaHandler:
     handler = build_handler(function, DEPENDENCIES, on_lambda_invocation=BREAKER_GAUGE.tick)
     if first:
         process.get()  # the guard's telemetry (EMF, tracer) installed during init, not by the first request
+        DEPENDENCIES.build_aws_clients(AWS_CLIENTS.get(function, ()))
         DEPENDENCIES.open_connections(pool=uses_pool(function))
     return handler

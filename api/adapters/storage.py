@@ -31,6 +31,15 @@ class Storage:
         if settings.s3_bucket:
             changes.register(outbox_targets.STORAGE, self._apply_object_deletes)
 
+    @property
+    def configured(self) -> bool:
+        return bool(self._settings.s3_bucket)
+
+    @cached_property
+    def client(self) -> Any:
+        """The S3 client (no call made): built by Lambda's init for the functions that serve uploads."""
+        return s3_client(self._settings.s3_endpoint_url)
+
     @cached_property
     def objects(self) -> ObjectStore:
         bucket = self._settings.s3_bucket
@@ -40,7 +49,7 @@ class Storage:
         public = self._settings.s3_public_url or (
             f"{endpoint.rstrip('/')}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com"
         )
-        return ObjectStore(s3_client(endpoint), bucket, self._breaker(), budget=RetryBudget(), public_base_url=public)
+        return ObjectStore(self.client, bucket, self._breaker(), budget=RetryBudget(), public_base_url=public)
 
     def _apply_object_deletes(self, payloads: Sequence[Any]) -> None:
         self.objects.delete(

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,9 @@ INIT = """
 import importlib, json, os, sys
 module, _, attribute = os.environ["_HANDLER"].rpartition(".")
 handler = getattr(importlib.import_module(module), attribute)
-print(json.dumps({"callable": callable(handler), "modules": sorted(sys.modules)}))
+dependencies = importlib.import_module(module).DEPENDENCIES
+built = {"s3": "client" in vars(dependencies.storage), "cognito": "client" in vars(dependencies.user_pool)}
+print(json.dumps({"callable": callable(handler), "modules": sorted(sys.modules), "clients": built}))
 """
 OWN_CODE = {
     "health": {"api.routes.health", "api.routes.debug"},
@@ -42,6 +45,12 @@ ORM_AND_MODELS = {"sqlalchemy.orm", "api.models", "api.schemas", "api.responses"
 """What the health function never needs: it pings PostgreSQL (through psycopg alone), it reads and answers no rows."""
 OTEL_SDK = "opentelemetry.sdk"
 """Shipped for ``BRICKGUARD_TRACING=otel``; redis-py imports its metrics whenever installed unless kept from it."""
+CLIENTS_IN_INIT = {
+    "health": set(), "mocs": set(), "gallery": {"s3"}, "wishlist": {"s3"}, "profile": {"s3", "cognito"},
+    "upload": {"s3"}, "csv-parser": set(),
+}
+"""The AWS clients each function's routes use, built during init (a provisioned environment's first request
+finds them; building one imports botocore and its models, about 80 ms): the others' are never built."""
 IMAGE_PROCESSING = {"PIL", "PIL.Image"}
 """Imported by the image routes when an image arrives, never during any function's init."""
 
@@ -53,22 +62,24 @@ def function_code() -> dict[str, FunctionCode]:
 
 
 @pytest.fixture(scope="module")
-def init_modules(
+def init_state(
     function_code: dict[str, FunctionCode], database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], set[str]]:
+) -> Callable[[str], dict[str, Any]]:
     """``sys.modules`` after the init of one function, as its execution environment runs it (once per function)."""
-    found: dict[str, set[str]] = {}
+    found: dict[str, dict[str, Any]] = {}
     settings = config.Settings(
         backend="serverless", database_url=database_url, redis_url=redis_url,
         data_dir=str(tmp_path_factory.mktemp("init-imports")), tracing="off",
+        s3_bucket="init-imports", s3_endpoint_url="http://127.0.0.1:9",  # clients are built, never called
+        cognito_user_pool_id="us-east-1_initimports",
     )
 
-    def init(name: str) -> set[str]:
+    def init(name: str) -> dict[str, Any]:
         if name not in found:
             found[name] = _run_init(name)
         return found[name]
 
-    def _run_init(name: str) -> set[str]:
+    def _run_init(name: str) -> dict[str, Any]:
         function = next(function for function in FUNCTIONS if function.name == name)
         code = function_code[name]
         variables = {
@@ -88,9 +99,22 @@ def init_modules(
         assert done.returncode == 0, done.stderr
         answer = json.loads(done.stdout.strip().splitlines()[-1])
         assert answer["callable"], function.handler
-        return set(answer["modules"])
+        return {"modules": set(answer["modules"]), "clients": {c for c, built in answer["clients"].items() if built}}
 
     return init
+
+
+@pytest.fixture(scope="module")
+def init_modules(init_state: Callable[[str], dict[str, Any]]) -> Callable[[str], set[str]]:
+    """``sys.modules`` after the init of one function."""
+    return lambda name: init_state(name)["modules"]
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS_IN_INIT))
+def test_a_function_init_builds_the_aws_clients_its_routes_use_and_no_other(
+    init_state: Callable[[str], dict[str, Any]], name: str
+) -> None:
+    assert init_state(name)["clients"] == CLIENTS_IN_INIT[name]
 
 
 @pytest.mark.parametrize("name", sorted(OWN_CODE))
