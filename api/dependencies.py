@@ -124,6 +124,7 @@ class Dependencies:
 
         if pool:
             self.database.engine  # noqa: B018 - built on first access
+            _configure_mappers()
         self._build_probe_clients()
         threading.Thread(target=connect, name="open-connections", daemon=True).start()
         return opened.wait(limit_s)
@@ -152,3 +153,13 @@ def _credentials(settings: config.Settings) -> Callable[[dict[str, Any]], None] 
     credentials = db_credentials.from_environment(settings.database_url)
     return db_credentials.connection_hook(credentials) if credentials else None
 
+
+def _configure_mappers() -> None:
+    """Configure the ORM's mappers now, when the function's routes imported the models: SQLAlchemy does it
+    on the first query otherwise, which a provisioned environment's first request would pay."""
+    import sys
+
+    if "api.models" in sys.modules:
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
