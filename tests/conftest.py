@@ -46,8 +46,8 @@ WAITING_ON_UP = (
 )
 """Tests that mostly wait on a `brickguard up` of their own (alarm periods, load phases, a browser).
 
-``scripts/test`` runs pytest-xdist with two workers and ``--dist loadgroup``: these form one group
-on one worker while the in-order group runs on the other, in the serial order, so process-global
+``scripts/test`` runs pytest-xdist with three workers and ``--dist loadgroup``: these form one group
+on one worker while the two in-order groups run on the others, each in the serial order, so process-global
 state (telemetry sinks, ``runtime.process``'s guard) sees exactly what a serial run gives it.
 """
 
@@ -72,12 +72,20 @@ that installs a guard, a sink or moto in pytest's process does not belong here (
 """
 
 
+SECOND_IN_ORDER = ("tests/api/", "tests/fault/", "tests/stack/")
+"""A second in-order lane on a third worker: the API's, the fault and the stack tests (a third of the
+in-order time). Safe since ``tests/support/process_state.py`` fails a test that leaves process-wide
+state changed at its own teardown: no test depends on what an earlier one left behind."""
+
+
 def xdist_group(nodeid: str) -> str:
-    """The worker group of a test: waiting-on-up, its own file (floating), or in-order."""
+    """The worker group of a test: waiting-on-up, its own file (floating), or one of the two in-order lanes."""
     if nodeid.startswith(WAITING_ON_UP):
         return "waiting-on-up"
     path = nodeid.partition("::")[0]
-    return path if path in OWN_PROCESSES else "in-order"
+    if path in OWN_PROCESSES:
+        return path
+    return "in-order-second" if path.startswith(SECOND_IN_ORDER) else "in-order"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
