@@ -118,6 +118,15 @@ def _operator_token(options: dict[str, Any], stack: Any, region: str, endpoint_u
     )
 
 
+def call(session: Any, url: str, method: str, body: Any, token: str) -> tuple[int, Any]:
+    """One request to an edge as ``token``'s user: its status and JSON answer (or its text when not JSON)."""
+    response = session.request(method, url, json=body, timeout=30, headers={"Authorization": f"Bearer {token}"})
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, response.text
+
+
 def http_send(urls: dict[str, str], token: str) -> Callable[[str, str, str, Any], tuple[int | None, Any]]:
     """``send(backend, method, path, body)`` for :func:`rollout.smoke.run_smoke`; no answer is ``(None, why)``."""
     import requests
@@ -126,13 +135,9 @@ def http_send(urls: dict[str, str], token: str) -> Callable[[str, str, str, Any]
 
     def send(backend: str, method: str, path: str, body: Any) -> tuple[int | None, Any]:
         try:
-            response = session.request(method, urls[backend] + path, json=body, timeout=30,
-                                       headers={"Authorization": f"Bearer {token}"})
+            status, answer = call(session, urls[backend] + path, method, body, token)
         except requests.RequestException as exc:
             return None, f"{type(exc).__name__}: {exc}"
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, response.text[:500]
+        return status, answer[:500] if isinstance(answer, str) else answer  # a report shows the start of a page
 
     return send

@@ -55,13 +55,7 @@ def parity(as_json: bool, data_dir: str, stack_name: str | None, endpoint_url: s
     def send(backend: str, method: str, path: str, body: Any, user: str) -> tuple[int, Any]:
         if user not in tokens:
             tokens[user] = access.token_for(user)
-        response = session.request(
-            method, f"{urls[backend]}{path}", json=body, headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=30
-        )
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, response.text
+        return edge_access.call(session, f"{urls[backend]}{path}", method, body, tokens[user])
 
     try:
         report = ParityRun(send, read_user=shared_user or DEMO_USER, shared_user=shared_user).run()
