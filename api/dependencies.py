@@ -19,6 +19,7 @@ Lambda's module init (:mod:`api.handlers`), the serverful backend
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -157,8 +158,6 @@ def _credentials(settings: config.Settings) -> Callable[[dict[str, Any]], None] 
 def _configure_mappers() -> None:
     """Configure the ORM's mappers now, when the function's routes imported the models: SQLAlchemy does it
     on the first query otherwise, which a provisioned environment's first request would pay."""
-    import sys
-
     if "api.models" in sys.modules:
         from sqlalchemy.orm import configure_mappers
 
